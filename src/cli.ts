@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import type { CommandContext, GlobalOptions } from './commands/context.js';
+import type { CreateOptions } from './commands/create.js';
+import type { ConfigOptions } from './commands/config.js';
+
+// Only the command that runs is imported (await import below), so `bam --help` and
+// `bam --version` load no AWS SDK code.
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export interface CliIO {
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  cwd?: string;
+}
+
+export function buildProgram(io: CliIO = {}): Command {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+
+  const context = async (cmd: Command, options: { quiet?: boolean } = {}): Promise<CommandContext> => {
+    const { createReporter } = await import('./ui/reporter.js');
+    const globals = cmd.optsWithGlobals<GlobalOptions>();
+    return {
+      reporter: createReporter({ stdout, stderr, quiet: options.quiet ?? false }),
+      cwd: io.cwd ?? process.cwd(),
+      aws: { region: globals.region, profile: globals.profile },
+      io: { input: io.stdin ?? process.stdin, output: stdout },
+    };
+  };
+
+  const program = new Command('bam')
+    .description('Serverless framework for humans: deploy a Node.js file as an AWS Lambda function behind a public API Gateway URL.')
+    .version(pkg.version, '-v, --version', 'print the bam version')
+    .helpOption('-h, --help', 'show help')
+    .addOption(new Option('--region <region>', 'AWS region (default: AWS_REGION or your profile\'s region)'))
+    .addOption(new Option('--profile <profile>', 'AWS profile from ~/.aws/config (default: AWS_PROFILE or "default")'))
+    .showSuggestionAfterError()
+    .configureOutput({
+      writeOut: (s) => stdout.write(s),
+      writeErr: (s) => stderr.write(s),
+    })
+    .exitOverride();
+
+  program
+    .command('version')
+    .description('print the bam version')
+    .action(() => {
+      stdout.write(`${pkg.version}\n`);
+    });
+
+  program
+    .command('create')
+    .argument('<name>', 'function name: letters, digits, - and _ (up to 64)')
+    .description('write a new function from a template: NAME.js, or NAME/ for html templates')
+    .option('--invoker', 'a function that invokes another Lambda function')
+    .option('--html', 'a function that serves an html page with its css and js')
+    .option('--db', 'a function that reads and writes a DynamoDB table')
+    .option('--verbose', 'add comments that explain every part')
+    .action(async (name: string, _options: unknown, cmd: Command) => {
+      const { create } = await import('./commands/create.js');
+      await create(name, cmd.opts<CreateOptions>(), await context(cmd));
+    });
+
+  program
+    .command('config')
+    .description('show and change the account number and default role (prompts on a terminal)')
+    .option('--accountNumber <number>', 'your 12-digit AWS account number')
+    .option('--role <name>', 'IAM role for new functions (default: defaultBamRole)')
+    .addOption(new Option('--roles <name>').hideHelp())
+    .option('--endpointType <type>', 'default endpoint type for new APIs: edge or regional')
+    .option('--json', 'print the configuration as JSON')
+    .action(async (_options: unknown, cmd: Command) => {
+      const { config } = await import('./commands/config.js');
+      const opts = cmd.opts<ConfigOptions & { roles?: string }>();
+      await config({ ...opts, role: opts.role ?? opts.roles }, await context(cmd, { quiet: Boolean(opts.json) }));
+    });
+
+  return program;
+}
+
+/** Runs bam with these arguments and returns the exit code; never throws. */
+export async function main(argv: string[], io: CliIO = {}): Promise<number> {
+  // The SDK warns about Node 20 on every client; bam states its support in the README instead.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const stderr = io.stderr ?? process.stderr;
+  const program = buildProgram(io);
+  const args = argv.slice(2);
+  if (args.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2; // commander has already said what was wrong
+    }
+    return reportError(err, stderr);
+  }
+}
+
+async function reportError(err: unknown, stderr: NodeJS.WritableStream): Promise<number> {
+  const { BamError, errorMessage } = await import('./ui/errors.js');
+  const { style } = await import('./ui/style.js');
+  let shown: unknown = err;
+  if (!(err instanceof BamError) || err.name === 'StepError') {
+    const { explainCredentialError } = await import('./aws/clients.js');
+    shown = explainCredentialError(err) ?? err;
+  }
+  const message = errorMessage(shown).split('\n')[0] ?? 'unknown error';
+  stderr.write(`${style.error(`Error: ${message}`)}\n`);
+  if (process.env.BAM_DEBUG === '1' && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
+  return shown instanceof BamError ? shown.exitCode : 1;
+}

@@ -1,0 +1,92 @@
+import type { CommandContext } from './context.js';
+import { readConfig, updateConfig, type BamConfig, type EndpointType } from '../store/records.js';
+import { UsageError } from '../ui/errors.js';
+import { ask, canPrompt } from '../ui/prompt.js';
+
+export interface ConfigOptions {
+  accountNumber?: string;
+  role?: string;
+  endpointType?: string;
+  json?: boolean;
+}
+
+export function validateAccountNumber(value: string): string | undefined {
+  return /^\d{12}$/.test(value) ? undefined : `"${value}" is not an AWS account number: it must be exactly 12 digits.`;
+}
+
+// IAM role names: up to 64 of letters, digits and +=,.@_-
+export function validateRoleName(value: string): string | undefined {
+  return /^[\w+=,.@-]{1,64}$/.test(value)
+    ? undefined
+    : `"${value}" is not a valid IAM role name: use up to 64 letters, digits and + = , . @ _ -.`;
+}
+
+export function parseEndpointType(value: string): EndpointType {
+  const upper = value.toUpperCase();
+  if (upper === 'EDGE' || upper === 'REGIONAL') return upper;
+  throw new UsageError(`"${value}" is not an endpoint type: use edge or regional.`);
+}
+
+/** bam config: show the settings; change them by flags, or by prompts on a terminal. */
+export async function config(options: ConfigOptions, ctx: CommandContext): Promise<void> {
+  const flagsGiven = options.accountNumber !== undefined || options.role !== undefined || options.endpointType !== undefined;
+  let changes: Partial<BamConfig> = {};
+
+  if (flagsGiven) {
+    changes = validateFlags(options);
+  } else if (!options.json && canPrompt(ctx.io)) {
+    const prompted = await promptForChanges(await readConfig(), ctx);
+    if (!prompted) {
+      ctx.reporter.info('Configuration unchanged.');
+      return;
+    }
+    changes = prompted;
+  }
+
+  const current = Object.keys(changes).length > 0 ? await updateConfig((c) => ({ ...c, ...changes })) : await readConfig();
+  if (Object.keys(changes).length > 0) ctx.reporter.succeed('Configuration saved.');
+  if (options.json) {
+    ctx.reporter.result(JSON.stringify(current, null, 2));
+    return;
+  }
+  ctx.reporter.result(
+    [
+      `Account number: ${current.accountNumber ?? '(not known yet: found on first deploy, or set with --accountNumber)'}`,
+      `Default role:   ${current.defaultRole}`,
+      `Endpoint type:  ${(current.endpointType ?? 'EDGE').toLowerCase()}`,
+    ].join('\n'),
+  );
+  if (!flagsGiven && !canPrompt(ctx.io) && !options.json) {
+    ctx.reporter.info('To change them without a terminal: bam config --accountNumber N --role NAME');
+  }
+}
+
+function validateFlags(options: ConfigOptions): Partial<BamConfig> {
+  const changes: Partial<BamConfig> = {};
+  if (options.accountNumber !== undefined) {
+    const problem = validateAccountNumber(options.accountNumber);
+    if (problem) throw new UsageError(problem);
+    changes.accountNumber = options.accountNumber;
+  }
+  if (options.role !== undefined) {
+    const problem = validateRoleName(options.role);
+    if (problem) throw new UsageError(problem);
+    changes.defaultRole = options.role;
+  }
+  if (options.endpointType !== undefined) changes.endpointType = parseEndpointType(options.endpointType);
+  return changes;
+}
+
+async function promptForChanges(current: BamConfig, ctx: CommandContext): Promise<Partial<BamConfig> | undefined> {
+  ctx.reporter.info('Press Enter to keep a value, q to quit.');
+  const answers = await ask(
+    [
+      { text: 'AWS account number', defaultValue: current.accountNumber, validate: validateAccountNumber },
+      { text: 'Default role for new functions', defaultValue: current.defaultRole, validate: validateRoleName },
+    ],
+    ctx.io,
+  );
+  if (!answers) return undefined;
+  const [accountNumber, defaultRole] = answers as [string, string];
+  return { accountNumber, defaultRole };
+}

@@ -1,0 +1,73 @@
+import { mkdir, readdir, readFile, writeFile, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CommandContext } from './context.js';
+import { UsageError, BamError } from '../ui/errors.js';
+import { validateFunctionName } from './names.js';
+
+export interface CreateOptions {
+  invoker?: boolean;
+  html?: boolean;
+  db?: boolean;
+  verbose?: boolean;
+}
+
+export type TemplateName = 'basic' | 'invoker' | 'html' | 'invokerHtml' | 'db' | 'dbHtml';
+
+export const TEMPLATES_DIR = new URL('../../templates/', import.meta.url);
+
+const VALID_COMBINATIONS = 'none (basic), --invoker, --html, --invoker --html, --db, --db --html';
+
+export function templateFor(options: CreateOptions): TemplateName {
+  if (options.db && options.invoker) {
+    throw new UsageError(`--db and --invoker cannot be combined. Valid templates: ${VALID_COMBINATIONS}.`);
+  }
+  if (options.db) return options.html ? 'dbHtml' : 'db';
+  if (options.invoker) return options.html ? 'invokerHtml' : 'invoker';
+  return options.html ? 'html' : 'basic';
+}
+
+export function isHtmlTemplate(template: TemplateName): boolean {
+  return template === 'html' || template === 'invokerHtml' || template === 'dbHtml';
+}
+
+/** The folder holding one template variant's files. */
+export function templateDir(template: TemplateName, verbose: boolean): URL {
+  return new URL(`${template}${verbose ? '-verbose' : ''}/`, TEMPLATES_DIR);
+}
+
+/** bam create: writes NAME.js (or NAME/ for html templates) from a template; never overwrites. */
+export async function create(name: string, options: CreateOptions, ctx: CommandContext): Promise<string[]> {
+  validateFunctionName(name);
+  const template = templateFor(options);
+  await refuseExisting(name, ctx.cwd);
+
+  const source = templateDir(template, Boolean(options.verbose));
+  const files = (await readdir(source)).sort();
+  const written: string[] = [];
+  if (isHtmlTemplate(template)) {
+    const folder = join(ctx.cwd, name);
+    await mkdir(folder);
+    for (const file of files) {
+      written.push(await writeTemplateFile(new URL(file, source), join(folder, file), name));
+    }
+  } else {
+    written.push(await writeTemplateFile(new URL('index.js', source), join(ctx.cwd, `${name}.js`), name));
+  }
+  ctx.reporter.succeed(`Created ${isHtmlTemplate(template) ? `${name}/` : `${name}.js`} from the ${template} template.`);
+  ctx.reporter.info(`Run it locally with: bam dev ${name}    Deploy it with: bam deploy ${name}`);
+  return written;
+}
+
+async function refuseExisting(name: string, cwd: string): Promise<void> {
+  for (const candidate of [`${name}.js`, `${name}.mjs`, `${name}.cjs`, name]) {
+    const path = join(cwd, candidate);
+    const exists = await access(path).then(() => true, () => false);
+    if (exists) throw new BamError(`${path} already exists; bam create never overwrites. Pick another name or move it away.`, { exitCode: 1 });
+  }
+}
+
+async function writeTemplateFile(from: URL, to: string, name: string): Promise<string> {
+  const text = (await readFile(from, 'utf8')).replaceAll('{{name}}', name);
+  await writeFile(to, text, { flag: 'wx' });
+  return to;
+}

@@ -1,0 +1,95 @@
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BamError } from '../ui/errors.js';
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+export interface LockOptions {
+  /** How long to wait for another bam process before giving up. */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs `work` while holding an exclusive lock file, so two bam processes never interleave
+ * read-modify-write cycles on the records. A lock left by a process that no longer runs
+ * (killed mid-write) is detected and taken over.
+ */
+export async function withLock<T>(lockFile: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const started = Date.now();
+  await mkdir(dirname(lockFile), { recursive: true });
+  let delay = 5;
+  for (;;) {
+    if (await tryAcquire(lockFile)) break;
+    const owner = await readOwner(lockFile);
+    if (owner === 'unreadable' || (owner && isStale(owner))) {
+      await rm(lockFile, { force: true });
+      continue;
+    }
+    if (Date.now() - started > timeoutMs) {
+      const who = owner ? `process ${owner.pid} on ${owner.host}` : 'another process';
+      throw new BamError(`The bam records are locked by ${who} (${lockFile}). Wait for it to finish, or delete the lock file if no bam is running.`);
+    }
+    await sleep(delay);
+    delay = Math.min(delay * 2, 100);
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lockFile, { force: true });
+  }
+}
+
+async function tryAcquire(lockFile: string): Promise<boolean> {
+  try {
+    const handle = await open(lockFile, 'wx');
+    const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    await handle.writeFile(JSON.stringify(owner));
+    await handle.close();
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+async function readOwner(lockFile: string): Promise<LockOwner | 'unreadable' | undefined> {
+  let text: string;
+  try {
+    text = await readFile(lockFile, 'utf8');
+  } catch {
+    return undefined; // released meanwhile
+  }
+  if (text === '') {
+    // Another process created the file and has not written its pid yet; one that stays
+    // empty (its writer was killed) is stale after a few seconds.
+    const since = await stat(lockFile).then((s) => s.mtime.toISOString(), () => new Date().toISOString());
+    return { pid: -1, host: hostname(), since };
+  }
+  try {
+    const owner = JSON.parse(text) as LockOwner;
+    return typeof owner.pid === 'number' ? owner : 'unreadable';
+  } catch {
+    return 'unreadable';
+  }
+}
+
+function isStale(owner: LockOwner): boolean {
+  if (owner.host !== hostname()) {
+    // A process on another machine (shared home folder) cannot be checked; trust age instead.
+    return Date.now() - Date.parse(owner.since) > 10 * 60_000;
+  }
+  if (owner.pid <= 0) return Date.now() - Date.parse(owner.since) > 5_000;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,186 @@
+import { readJsonFile, writeJsonFileAtomic } from './jsonFile.js';
+import { withLock } from './lock.js';
+import { storePaths } from './paths.js';
+
+export const STORE_VERSION = 1;
+export const DEFAULT_ROLE = 'defaultBamRole';
+export const DATABASE_ROLE = 'databaseBamRole';
+
+export type EndpointType = 'EDGE' | 'REGIONAL';
+
+export interface BamConfig {
+  accountNumber?: string;
+  defaultRole: string;
+  version: number;
+  /** Endpoint type for new APIs when --endpointType is not given. */
+  endpointType?: EndpointType;
+  /** IAM roles bam has seen to exist, so deploys need not look them up again. */
+  knownRoles?: string[];
+}
+
+export interface ApiRecord {
+  restApiId: string;
+  endpointType: EndpointType;
+  methods: string[];
+  url: string;
+  stage: string;
+  deployed: boolean;
+  /** Allowed origin when CORS is on. */
+  cors?: string;
+}
+
+export interface LambdaRecord {
+  arn: string;
+  role: string;
+  runtime: string;
+  description: string;
+  codeSha256: string;
+  sourcePath: string;
+  deployedAt: string;
+  api?: ApiRecord;
+  memory?: number;
+  timeout?: number;
+  env?: Record<string, string>;
+}
+
+export type KeyType = 'S' | 'N' | 'B';
+
+export interface KeyRecord {
+  name: string;
+  type: KeyType;
+}
+
+export interface DbTableRecord {
+  partitionKey: KeyRecord;
+  sortKey?: KeyRecord;
+  arn: string;
+  createdAt: string;
+}
+
+/** region → resource name → record */
+export type RegionMap<T> = Record<string, Record<string, T>>;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function requireStrings(value: Record<string, unknown>, keys: string[]): string | undefined {
+  for (const key of keys) {
+    if (typeof value[key] !== 'string') return `"${key}" must be a string`;
+  }
+  return undefined;
+}
+
+export function validateConfig(value: unknown): string | undefined {
+  if (!isObject(value)) return 'expected an object';
+  if (value.accountNumber !== undefined && (typeof value.accountNumber !== 'string' || !/^\d{12}$/.test(value.accountNumber))) {
+    return '"accountNumber" must be a 12-digit string';
+  }
+  if (typeof value.defaultRole !== 'string' || value.defaultRole === '') return '"defaultRole" must be a role name';
+  if (typeof value.version !== 'number') return '"version" must be a number';
+  if (value.endpointType !== undefined && value.endpointType !== 'EDGE' && value.endpointType !== 'REGIONAL') {
+    return '"endpointType" must be EDGE or REGIONAL';
+  }
+  return undefined;
+}
+
+export function validateLambda(value: unknown): string | undefined {
+  if (!isObject(value)) return 'expected an object';
+  const missing = requireStrings(value, ['arn', 'role', 'runtime', 'description', 'codeSha256', 'sourcePath', 'deployedAt']);
+  if (missing) return missing;
+  if (value.api !== undefined) {
+    if (!isObject(value.api)) return '"api" must be an object';
+    const apiMissing = requireStrings(value.api, ['restApiId', 'endpointType', 'url', 'stage']);
+    if (apiMissing) return `api: ${apiMissing}`;
+    if (!Array.isArray(value.api.methods)) return 'api: "methods" must be a list';
+  }
+  return undefined;
+}
+
+export function validateDbTable(value: unknown): string | undefined {
+  if (!isObject(value)) return 'expected an object';
+  if (!isObject(value.partitionKey)) return '"partitionKey" must be an object';
+  const key = requireStrings(value.partitionKey, ['name', 'type']);
+  if (key) return `partitionKey: ${key}`;
+  if (value.sortKey !== undefined) {
+    if (!isObject(value.sortKey)) return '"sortKey" must be an object';
+    const sort = requireStrings(value.sortKey, ['name', 'type']);
+    if (sort) return `sortKey: ${sort}`;
+  }
+  return requireStrings(value, ['arn', 'createdAt']);
+}
+
+function regionMapValidator(validateRecord: (v: unknown) => string | undefined) {
+  return (value: unknown): string | undefined => {
+    if (!isObject(value)) return 'expected an object of regions';
+    for (const [region, names] of Object.entries(value)) {
+      if (!isObject(names)) return `region "${region}" must be an object`;
+      for (const [name, record] of Object.entries(names)) {
+        const problem = validateRecord(record);
+        if (problem) return `${region}/${name}: ${problem}`;
+      }
+    }
+    return undefined;
+  };
+}
+
+/** One region → name → record file: reads validate, writes are locked and atomic. */
+export class RecordFile<T> {
+  constructor(
+    private readonly file: () => string,
+    private readonly validateRecord: (v: unknown) => string | undefined,
+  ) {}
+
+  async all(): Promise<RegionMap<T>> {
+    return (await readJsonFile<RegionMap<T>>(this.file(), regionMapValidator(this.validateRecord))) ?? {};
+  }
+
+  async inRegion(region: string): Promise<Record<string, T>> {
+    return (await this.all())[region] ?? {};
+  }
+
+  async get(region: string, name: string): Promise<T | undefined> {
+    return (await this.inRegion(region))[name];
+  }
+
+  async put(region: string, name: string, record: T): Promise<void> {
+    await this.update(region, name, () => record);
+  }
+
+  /**
+   * Read-modify-write under the lock. `change` gets the current record (or undefined) and
+   * returns the new one, or undefined to remove it.
+   */
+  async update(region: string, name: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+    return withLock(storePaths.lock(), async () => {
+      const all = await this.all();
+      const next = change(all[region]?.[name]);
+      const regionRecords = { ...(all[region] ?? {}) };
+      if (next === undefined) delete regionRecords[name];
+      else regionRecords[name] = next;
+      all[region] = regionRecords;
+      await writeJsonFileAtomic(this.file(), all);
+      return next;
+    });
+  }
+
+  async remove(region: string, name: string): Promise<void> {
+    await this.update(region, name, () => undefined);
+  }
+}
+
+export const lambdaRecords = new RecordFile<LambdaRecord>(storePaths.lambdas, validateLambda);
+export const dbTableRecords = new RecordFile<DbTableRecord>(storePaths.dbTables, validateDbTable);
+
+const defaultConfig = (): BamConfig => ({ defaultRole: DEFAULT_ROLE, version: STORE_VERSION });
+
+export async function readConfig(): Promise<BamConfig> {
+  return (await readJsonFile<BamConfig>(storePaths.config(), validateConfig)) ?? defaultConfig();
+}
+
+export async function updateConfig(change: (current: BamConfig) => BamConfig): Promise<BamConfig> {
+  return withLock(storePaths.lock(), async () => {
+    const current = (await readJsonFile<BamConfig>(storePaths.config(), validateConfig)) ?? defaultConfig();
+    const next = change(current);
+    await writeJsonFileAtomic(storePaths.config(), next);
+    return next;
+  });
+}

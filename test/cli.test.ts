@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const home = mkdtempSync(join(tmpdir(), 'bam-cli-'));
+
+function bam(...args: string[]) {
+  return spawnSync(process.execPath, [join(root, 'bin/bam.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, BAM_HOME: home, NO_COLOR: '1' },
+    input: '',
+  });
+}
+
+describe('bam CLI (built)', () => {
+  it('prints help for bare bam, -h, --help and help, exit 0', () => {
+    for (const args of [[], ['-h'], ['--help'], ['help']]) {
+      const run = bam(...args);
+      expect(run.status, args.join(' ')).toBe(0);
+      expect(run.stdout).toContain('Usage: bam');
+    }
+  });
+
+  it('prints the version for -v, --version and version', () => {
+    for (const args of [['-v'], ['--version'], ['version']]) {
+      const run = bam(...args);
+      expect(run.status).toBe(0);
+      expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it('exits 2 on an unknown command and on bad usage, with one line on stderr', () => {
+    expect(bam('nope').status).toBe(2);
+    const bad = bam('config', '--accountNumber', '12');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('12 digits');
+  });
+
+  it('loads no AWS SDK code for --help and --version', () => {
+    const hook = join(root, 'test/fixtures/hooks/forbid-aws-sdk.mjs');
+    for (const args of [['--help'], ['--version'], ['help', 'create']]) {
+      const run = spawnSync(process.execPath, ['--import', hook, join(root, 'bin/bam.js'), ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, BAM_HOME: home },
+      });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stderr).not.toContain('AWS SDK loaded');
+    }
+    // The hook really does catch an SDK import:
+    const control = spawnSync(process.execPath, ['--import', hook, '-e', "import('@aws-sdk/client-sts').then(() => process.exit(0), () => process.exit(3))"], {
+      encoding: 'utf8',
+      cwd: root,
+    });
+    expect(control.status).toBe(3);
+  });
+});
