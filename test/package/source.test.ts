@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findSource } from '../../src/package/source.js';
+import { BamError } from '../../src/ui/errors.js';
+import { makeWorld, type TestWorld } from '../helpers/context.js';
+
+let world: TestWorld;
+beforeEach(async () => {
+  world = await makeWorld();
+});
+afterEach(async () => {
+  await world.cleanup();
+});
+
+describe('findSource', () => {
+  it('finds NAME.js, NAME.mjs and NAME.cjs in the current folder and stages them as index.*', async () => {
+    for (const ext of ['js', 'mjs', 'cjs']) {
+      await writeFile(join(world.cwd, `f${ext}.${ext}`), 'exports.handler = 1;');
+      const source = await findSource(`f${ext}`, { cwd: world.cwd });
+      expect(source).toEqual({
+        name: `f${ext}`,
+        sourcePath: join(world.cwd, `f${ext}.${ext}`),
+        kind: 'file',
+        entryFile: join(world.cwd, `f${ext}.${ext}`),
+        entryName: `index.${ext}`,
+      });
+    }
+  });
+
+  it('finds a folder NAME/ with index.mjs (one folder per function)', async () => {
+    await mkdir(join(world.cwd, 'api'));
+    await writeFile(join(world.cwd, 'api', 'index.mjs'), 'export const handler = 1;');
+    const source = await findSource('api', { cwd: world.cwd });
+    expect(source).toMatchObject({ kind: 'dir', sourcePath: join(world.cwd, 'api'), entryFile: join(world.cwd, 'api', 'index.mjs'), entryName: 'index.mjs' });
+  });
+
+  it('prefers the single file over a folder of the same name', async () => {
+    await mkdir(join(world.cwd, 'both'));
+    await writeFile(join(world.cwd, 'both', 'index.js'), '');
+    await writeFile(join(world.cwd, 'both.js'), '');
+    expect((await findSource('both', { cwd: world.cwd })).kind).toBe('file');
+  });
+
+  it('follows --src to a file, a function folder, or a folder holding NAME.js', async () => {
+    await mkdir(join(world.cwd, 'lib', 'fn'), { recursive: true });
+    await writeFile(join(world.cwd, 'lib', 'main.cjs'), '');
+    await writeFile(join(world.cwd, 'lib', 'fn', 'index.js'), '');
+    await writeFile(join(world.cwd, 'lib', 'other.js'), '');
+
+    expect(await findSource('x', { cwd: world.cwd, src: 'lib/main.cjs' })).toMatchObject({ kind: 'file', entryName: 'index.cjs' });
+    expect(await findSource('x', { cwd: world.cwd, src: 'lib/fn' })).toMatchObject({ kind: 'dir', sourcePath: join(world.cwd, 'lib', 'fn') });
+    expect(await findSource('other', { cwd: world.cwd, src: 'lib' })).toMatchObject({ kind: 'file', entryFile: join(world.cwd, 'lib', 'other.js') });
+  });
+
+  it('lists every path tried when nothing is found', async () => {
+    await mkdir(join(world.cwd, 'empty'));
+    const err = await findSource('empty', { cwd: world.cwd }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BamError);
+    const message = (err as BamError).message;
+    for (const tried of ['empty.js', 'empty.mjs', 'empty.cjs', join('empty', 'index.js'), join('empty', 'index.cjs')]) {
+      expect(message).toContain(join(world.cwd, tried));
+    }
+  });
+
+  it('refuses a --src file that is not JavaScript', async () => {
+    await writeFile(join(world.cwd, 'f.ts'), '');
+    await expect(findSource('f', { cwd: world.cwd, src: 'f.ts' })).rejects.toThrow(/not a JavaScript file/);
+  });
+});
