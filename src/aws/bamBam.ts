@@ -1,4 +1,3 @@
-import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { StepError, awsErrorName, errorMessage } from '../ui/errors.js';
 
 /** Why AWS makes us wait, and for how long at most. */
@@ -23,7 +22,7 @@ export const retrySettings = {
   roleBudgetMs: 90_000,
   throttleBudgetMs: 60_000,
   conflictBudgetMs: 60_000,
-  sleep: (ms: number): Promise<void> => sleepTimer(ms).then(() => undefined),
+  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
   now: (): number => Date.now(),
   random: (): number => Math.random(),
 };

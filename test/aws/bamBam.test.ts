@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bamBam, retryRuleFor, retrySettings } from '../../src/aws/bamBam.js';
+import { StepError } from '../../src/ui/errors.js';
+
+const awsError = (name: string, message = name): Error => Object.assign(new Error(message), { name });
+const ROLE_NOT_READY = 'The role defined for the function cannot be assumed by Lambda.';
+
+/** A call that fails with the given errors in turn, then returns 'ok'. */
+function failing(...errors: Error[]) {
+  const fn = vi.fn(() => {
+    const next = errors.shift();
+    return next ? Promise.reject(next) : Promise.resolve('ok');
+  });
+  return fn;
+}
+
+/** Runs a bamBam promise to completion under fake timers, returning its outcome. */
+async function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  const outcome = promise.then((value) => ({ value }), (error: unknown) => ({ error }));
+  await vi.runAllTimersAsync();
+  return outcome;
+}
+
+const savedRandom = retrySettings.random;
+beforeEach(() => {
+  vi.useFakeTimers();
+  retrySettings.random = () => 1; // the top of each jitter range, so delays are predictable
+});
+afterEach(() => {
+  vi.useRealTimers();
+  retrySettings.random = savedRandom;
+});
+
+describe('bamBam', () => {
+  it('returns at once when the step succeeds', async () => {
+    const call = failing();
+    expect(await settle(bamBam('CreateFunction', call))).toEqual({ value: 'ok' });
+    expect(call).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries a role that is not yet assumable, then succeeds', async () => {
+    const call = failing(...Array.from({ length: 4 }, () => awsError('InvalidParameterValueException', ROLE_NOT_READY)));
+    const waits: string[] = [];
+    const ticks: string[] = [];
+    const outcome = await settle(bamBam('CreateFunction', call, { onWait: (m) => waits.push(m), onTick: (m) => ticks.push(m) }));
+    expect(outcome).toEqual({ value: 'ok' });
+    expect(call).toHaveBeenCalledTimes(5);
+    expect(waits).toHaveLength(1); // one message, not one per attempt
+    expect(waits[0]).toMatch(/AWS is making us wait.*CreateFunction.*IAM role/);
+    expect(ticks).toHaveLength(4);
+  });
+
+  it('backs off exponentially with each delay capped', async () => {
+    const delays: number[] = [];
+    const saved = retrySettings.sleep;
+    retrySettings.sleep = (ms) => {
+      delays.push(ms);
+      return saved(ms);
+    };
+    try {
+      const call = failing(...Array.from({ length: 8 }, () => awsError('TooManyRequestsException')));
+      await settle(bamBam('ImportRestApi', call));
+    } finally {
+      retrySettings.sleep = saved;
+    }
+    expect(delays.slice(0, 6)).toEqual([500, 1000, 2000, 4000, 8000, 15000]);
+    expect(Math.max(...delays)).toBe(retrySettings.maxDelayMs);
+  });
+
+  it('uses full jitter: a delay anywhere between a floor and the cap', async () => {
+    const delays: number[] = [];
+    const saved = retrySettings.sleep;
+    retrySettings.sleep = (ms) => {
+      delays.push(ms);
+      return saved(ms);
+    };
+    retrySettings.random = () => 0.25;
+    try {
+      await settle(bamBam('PutRestApi', failing(awsError('TooManyRequestsException'), awsError('TooManyRequestsException'))));
+    } finally {
+      retrySettings.sleep = saved;
+    }
+    expect(delays).toEqual([125, 250]);
+  });
+
+  it('throws any other error at once, wrapped with the step name', async () => {
+    const original = awsError('InvalidParameterValueException', 'Unzipped size must be smaller than 262144000 bytes');
+    const call = failing(original);
+    const { error } = await settle(bamBam('CreateFunction', call));
+    expect(call).toHaveBeenCalledTimes(1);
+    expect(error).toBeInstanceOf(StepError);
+    expect((error as StepError).step).toBe('CreateFunction');
+    expect((error as StepError).cause).toBe(original);
+    expect((error as Error).message).toBe('CreateFunction failed: Unzipped size must be smaller than 262144000 bytes');
+  });
+
+  it('gives up when the wait budget is spent and surfaces the original error', async () => {
+    const original = awsError('TooManyRequestsException', 'Too Many Requests');
+    const call = vi.fn(() => Promise.reject(original));
+    const started = Date.now();
+    const { error } = await settle(bamBam('DeleteRestApi', call, { budgetMs: 10_000 }));
+    expect((error as StepError).cause).toBe(original);
+    expect(Date.now() - started).toBeLessThanOrEqual(10_000);
+    expect(call.mock.calls.length).toBeGreaterThan(2);
+  });
+
+  it('uses the per-kind budgets by default', async () => {
+    const call = vi.fn(() => Promise.reject(awsError('ResourceConflictException')));
+    const started = Date.now();
+    await settle(bamBam('UpdateFunctionConfiguration', call));
+    const waited = Date.now() - started;
+    expect(waited).toBeLessThanOrEqual(retrySettings.conflictBudgetMs);
+    expect(waited).toBeGreaterThan(retrySettings.conflictBudgetMs - retrySettings.maxDelayMs);
+  });
+
+  it('classifies only the errors that mean "not yet"', () => {
+    expect(retryRuleFor(awsError('InvalidParameterValueException', ROLE_NOT_READY))?.budgetMs).toBe(retrySettings.roleBudgetMs);
+    expect(retryRuleFor(awsError('InvalidParameterValueException', 'The provided execution role does not have permissions to call CreateNetworkInterface on EC2'))).toBeDefined();
+    expect(retryRuleFor(awsError('InvalidParameterValueException', 'Invalid runtime'))).toBeUndefined();
+    for (const name of ['TooManyRequestsException', 'ThrottlingException', 'ResourceConflictException', 'ConflictException']) {
+      expect(retryRuleFor(awsError(name)), name).toBeDefined();
+    }
+    for (const name of ['ResourceNotFoundException', 'AccessDeniedException', 'NotFoundException', 'BadRequestException']) {
+      expect(retryRuleFor(awsError(name)), name).toBeUndefined();
+    }
+    expect(retryRuleFor(new StepError('X', awsError('ThrottlingException')))).toBeDefined();
+    expect(retryRuleFor('not an error')).toBeUndefined();
+  });
+});

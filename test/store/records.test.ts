@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fork, spawn } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeWorld, type TestWorld } from '../helpers/context.js';
+import { dbTableRecords, lambdaRecords, readConfig, updateConfig, type LambdaRecord } from '../../src/store/records.js';
+import { writeJsonFileAtomic } from '../../src/store/jsonFile.js';
+import { storePaths } from '../../src/store/paths.js';
+import { BamError } from '../../src/ui/errors.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const dist = join(root, 'dist');
+const writer = join(root, 'test/fixtures/store/writer.mjs');
+
+const record = (name: string): LambdaRecord => ({
+  arn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+  role: 'defaultBamRole',
+  runtime: 'nodejs22.x',
+  description: 'd',
+  codeSha256: 'abc',
+  sourcePath: '/src',
+  deployedAt: '2026-11-25T00:00:00.000Z',
+});
+
+let world: TestWorld;
+beforeEach(async () => {
+  world = await makeWorld();
+});
+afterEach(async () => {
+  await world.cleanup();
+});
+
+describe('the .bam store', () => {
+  it('lives in BAM_HOME and starts empty with a default config', async () => {
+    expect(storePaths.lambdas()).toBe(join(world.home, 'lambdas.json'));
+    expect(await lambdaRecords.all()).toEqual({});
+    expect(await readConfig()).toEqual({ defaultRole: 'defaultBamRole', version: 1 });
+  });
+
+  it('keeps records per region and per name, and removes them', async () => {
+    await lambdaRecords.put('us-east-1', 'a', record('a'));
+    await lambdaRecords.put('eu-west-1', 'a', record('a-eu'));
+    await lambdaRecords.update('us-east-1', 'a', (r) => r && { ...r, description: 'changed' });
+    expect((await lambdaRecords.get('us-east-1', 'a'))?.description).toBe('changed');
+    expect((await lambdaRecords.get('eu-west-1', 'a'))?.arn).toContain('a-eu');
+    await lambdaRecords.remove('us-east-1', 'a');
+    expect(await lambdaRecords.get('us-east-1', 'a')).toBeUndefined();
+    const onDisk = JSON.parse(await readFile(storePaths.lambdas(), 'utf8'));
+    expect(Object.keys(onDisk['eu-west-1'])).toEqual(['a']);
+  });
+
+  it('reports a corrupt file by name and leaves it untouched', async () => {
+    const broken = '{"us-east-1": {"a": ';
+    await writeFile(storePaths.lambdas(), broken);
+    await expect(lambdaRecords.all()).rejects.toThrow(storePaths.lambdas());
+    await expect(lambdaRecords.put('us-east-1', 'b', record('b'))).rejects.toBeInstanceOf(BamError);
+    expect(await readFile(storePaths.lambdas(), 'utf8')).toBe(broken);
+  });
+
+  it('reports a hand-edited record of the wrong shape and leaves it untouched', async () => {
+    const wrong = JSON.stringify({ 'us-east-1': { a: { arn: 42 } } });
+    await writeFile(storePaths.lambdas(), wrong);
+    await expect(lambdaRecords.get('us-east-1', 'a')).rejects.toThrow(/lambdas\.json.*us-east-1\/a.*"arn" must be a string/);
+    await writeFile(storePaths.dbTables(), JSON.stringify({ 'us-east-1': { t: { arn: 'x' } } }));
+    await expect(dbTableRecords.all()).rejects.toThrow(/dbTables\.json/);
+    await writeFile(storePaths.config(), JSON.stringify({ defaultRole: 'r', version: 1, accountNumber: '12' }));
+    await expect(updateConfig((c) => c)).rejects.toThrow(/config\.json.*12-digit/);
+    expect(await readFile(storePaths.lambdas(), 'utf8')).toBe(wrong);
+  });
+
+  it('writes atomically: a process killed mid-write leaves the old or the new file, never a torn one', async () => {
+    const file = join(world.home, 'crash.json');
+    await writeJsonFileAtomic(file, { round: -1, big: '' });
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const child = fork(writer, ['crash', dist, file], { stdio: 'ignore' });
+      await new Promise<void>((resolve) => child.once('message', () => resolve()));
+      await new Promise((r) => setTimeout(r, 150 + attempt * 70));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const parsed = JSON.parse(await readFile(file, 'utf8'));
+      expect(typeof parsed.round).toBe('number');
+    }
+    // Leftover temporary files are allowed after a kill, but the record file itself is whole.
+    const names = await readdir(world.home);
+    expect(names).toContain('crash.json');
+  });
+
+  it('loses no record when several bam processes write at once', async () => {
+    const writers = 4;
+    const each = 15;
+    await Promise.all(
+      Array.from({ length: writers }, (_, w) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(process.execPath, [writer, 'records', dist, `w${w}`, String(each)], {
+            env: { ...process.env, BAM_HOME: world.home },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let err = '';
+          child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${w} failed: ${err}`))));
+        }),
+      ),
+    );
+    const names = Object.keys(await lambdaRecords.inRegion('us-east-1'));
+    expect(names).toHaveLength(writers * each);
+  }, 60_000);
+});
