@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { accountNumber, explainCredentialError, openAws, resolveRegion } from '../../src/aws/clients.js';
+import { readConfig } from '../../src/store/records.js';
+import { makeWorld, type TestWorld } from '../helpers/context.js';
+import { mockClient } from 'aws-sdk-client-mock';
+import { STSClient } from '@aws-sdk/client-sts';
+
+const ENV_KEYS = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+let saved: Record<string, string | undefined>;
+let awsDir: string;
+let world: TestWorld;
+
+beforeEach(async () => {
+  saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+  for (const k of ENV_KEYS) delete process.env[k];
+  awsDir = await mkdtemp(join(tmpdir(), 'bam-aws-'));
+  process.env.AWS_CONFIG_FILE = join(awsDir, 'config');
+  process.env.AWS_SHARED_CREDENTIALS_FILE = join(awsDir, 'credentials');
+  world = await makeWorld();
+});
+afterEach(async () => {
+  for (const k of ENV_KEYS) {
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
+  }
+  await rm(awsDir, { recursive: true, force: true });
+  await world.cleanup();
+});
+
+describe('AWS clients', () => {
+  it('says how to set a region when none is found', async () => {
+    await expect(resolveRegion({})).rejects.toThrow(/No AWS region is set\. Pass --region/);
+  });
+
+  it('takes the region from --region, AWS_REGION, or the profile in ~/.aws/config', async () => {
+    await writeFile(process.env.AWS_CONFIG_FILE!, '[default]\nregion = eu-west-1\n[profile dev]\nregion = ap-south-1\n');
+    expect(await resolveRegion({ region: 'us-west-2' })).toBe('us-west-2');
+    expect(await resolveRegion({})).toBe('eu-west-1');
+    expect(await resolveRegion({ profile: 'dev' })).toBe('ap-south-1');
+    process.env.AWS_REGION = 'ca-central-1';
+    expect(await resolveRegion({})).toBe('ca-central-1');
+  });
+
+  it('sends requests to AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL (LocalStack)', async () => {
+    const seen: string[] = [];
+    const server: Server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization?.includes('Credential=test/') ? 'signed' : 'unsigned'}`);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ Functions: [] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.AWS_ACCESS_KEY_ID = 'test';
+    process.env.AWS_SECRET_ACCESS_KEY = 'test';
+    try {
+      process.env.AWS_ENDPOINT_URL_LAMBDA = url;
+      const aws = await openAws({ region: 'us-east-1' });
+      await aws.lambda.send(new ListFunctionsCommand({}));
+      delete process.env.AWS_ENDPOINT_URL_LAMBDA;
+      process.env.AWS_ENDPOINT_URL = url;
+      const other = await openAws({ region: 'us-east-1' });
+      await other.lambda.send(new ListFunctionsCommand({}));
+    } finally {
+      server.close();
+    }
+    expect(seen).toEqual(['GET /2015-03-31/functions signed', 'GET /2015-03-31/functions signed']);
+  });
+
+  it('builds each client once, on first use', async () => {
+    const aws = await openAws({ region: 'us-east-1' });
+    expect(aws.lambda).toBe(aws.lambda);
+    expect(await aws.lambda.config.region()).toBe('us-east-1');
+  });
+
+  it('asks STS for the account number once and caches it in config.json', async () => {
+    const sts = mockClient(STSClient);
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
+    try {
+      const aws = await openAws({ region: 'us-east-1' });
+      expect(await accountNumber(aws)).toBe('123456789012');
+      expect(await accountNumber(aws)).toBe('123456789012');
+      expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
+      expect((await readConfig()).accountNumber).toBe('123456789012');
+    } finally {
+      sts.restore();
+    }
+  });
+
+  it('explains missing credentials in one line', () => {
+    const err = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    expect(explainCredentialError(err)?.message).toMatch(/credentials are missing or invalid.*aws configure.*--profile/);
+    expect(explainCredentialError(new Error('other'))).toBeUndefined();
+  });
+});
