@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import type { CreateOptions } from './commands/create.js';
 import type { ConfigOptions } from './commands/config.js';
+import type { LogsOptions } from './commands/logs.js';
 
 // Only the command that runs is imported (await import below), so `bam --help` and
 // `bam --version` load no AWS SDK code.
@@ -76,6 +77,19 @@ export function buildProgram(io: CliIO = {}): Command {
       const { config } = await import('./commands/config.js');
       const opts = cmd.opts<ConfigOptions & { roles?: string }>();
       await config({ ...opts, role: opts.role ?? opts.roles }, await context(cmd, { quiet: Boolean(opts.json) }));
+    });
+
+  program
+    .command('logs')
+    .argument('<name>', 'function name')
+    .description("print the function's CloudWatch Logs, oldest first, with UTC timestamps")
+    .option('--since <when>', 'start from 30s, 10m, 2h, 1d, 1w ago or an ISO date/time (UTC unless it has a zone)', '10m')
+    .option('--follow', 'keep printing new log events until Ctrl-C')
+    .option('--json', 'print a JSON array (with --follow: one JSON object per line)')
+    .action(async (name: string, _options: unknown, cmd: Command) => {
+      const { logs } = await import('./commands/logs.js');
+      const opts = cmd.opts<Pick<LogsOptions, 'since' | 'follow' | 'json'>>();
+      await logs(name, opts, await context(cmd, { quiet: Boolean(opts.json) }));
     });
 
   return program;

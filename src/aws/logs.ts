@@ -1,0 +1,31 @@
+import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { bamBam } from './bamBam.js';
+
+/** Lambda writes every function's logs to this group, created on its first run. */
+export function functionLogGroup(functionName: string): string {
+  return `/aws/lambda/${functionName}`;
+}
+
+/**
+ * Every event of a log group from startTime on, all pages read, oldest first (ties keep the
+ * order CloudWatch ingested them). FilterLogEvents interleaves streams, so pages are not in
+ * time order by themselves. Throws ResourceNotFoundException (as a StepError) when the
+ * group does not exist yet.
+ */
+export async function readLogEvents(
+  client: CloudWatchLogsClient,
+  logGroupName: string,
+  startTime: number,
+  abortSignal?: AbortSignal,
+): Promise<FilteredLogEvent[]> {
+  const events: FilteredLogEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await bamBam('FilterLogEvents', () =>
+      client.send(new FilterLogEventsCommand({ logGroupName, startTime, nextToken }), { abortSignal }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0) || (a.ingestionTime ?? 0) - (b.ingestionTime ?? 0));
+}

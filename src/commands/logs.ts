@@ -1,0 +1,143 @@
+import { setTimeout as sleepTimer } from 'node:timers/promises';
+import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import type { CommandContext } from './context.js';
+import { validateFunctionName } from './names.js';
+import { parseSince } from './since.js';
+import { openAws } from '../aws/clients.js';
+import { functionLogGroup, readLogEvents } from '../aws/logs.js';
+import { isAwsError } from '../ui/errors.js';
+import { style } from '../ui/style.js';
+
+export interface LogsOptions {
+  /** How far back to start: 30s, 10m, 2h, 1d, 1w or an ISO date/time (default 10m). */
+  since?: string;
+  /** Keep polling for new events until the signal aborts (Ctrl-C). */
+  follow?: boolean;
+  /** One JSON array; with --follow, one JSON object per line. */
+  json?: boolean;
+  /** Stops --follow; defaults to Ctrl-C (SIGINT). Tests pass their own. */
+  signal?: AbortSignal;
+  /** The wait between polls; tests make it instant. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** The clock --since counts back from. */
+  now?: () => number;
+  pollMs?: number;
+}
+
+const DEFAULT_SINCE = '10m';
+const POLL_MS = 2_000;
+// Lambda's own lines around each invocation: shown dimmed so the function's output stands out.
+const PLATFORM_LINE = /^(START|END|REPORT|INIT_START|INIT_REPORT) /;
+
+/** bam logs: the function's CloudWatch Logs since --since, oldest first; --follow keeps polling. */
+export async function logs(name: string, options: LogsOptions, ctx: CommandContext): Promise<void> {
+  validateFunctionName(name);
+  const startTime = parseSince(options.since ?? DEFAULT_SINCE, (options.now ?? Date.now)());
+  const aws = await openAws(ctx.aws);
+  const group = functionLogGroup(name);
+
+  if (!options.follow) {
+    const events = await readOrNothing(() => readLogEvents(aws.logs, group, startTime));
+    if (events === undefined) return ctx.reporter.info(noLogsYet(name));
+    if (options.json) return ctx.reporter.result(JSON.stringify(events.map(toJson), null, 2));
+    if (events.length === 0) return ctx.reporter.info(`No log events for ${name} since ${new Date(startTime).toISOString()}.`);
+    for (const event of events) ctx.reporter.result(formatEvent(event));
+    return;
+  }
+
+  const stop = options.signal ? { signal: options.signal, dispose: () => {} } : stopOnCtrlC();
+  try {
+    ctx.reporter.info(`Following the logs of ${name} (times in UTC); press Ctrl-C to stop.`);
+    await followEvents(startTime, stop.signal, {
+      read: (from) => readOrNothing(() => readLogEvents(aws.logs, group, from, stop.signal)),
+      print: (event) => ctx.reporter.result(options.json ? JSON.stringify(toJson(event)) : formatEvent(event)),
+      noGroup: () => ctx.reporter.info(`${noLogsYet(name)} Waiting for its first run...`),
+      sleep: () => (options.sleep ?? abortableSleep)(options.pollMs ?? POLL_MS, stop.signal),
+    });
+  } finally {
+    stop.dispose();
+  }
+}
+
+interface FollowSteps {
+  /** All events from this time on, or undefined while the log group does not exist. */
+  read: (from: number) => Promise<FilteredLogEvent[] | undefined>;
+  print: (event: FilteredLogEvent) => void;
+  noGroup: () => void;
+  sleep: () => Promise<void>;
+}
+
+/**
+ * Polls from the newest timestamp seen, inclusive, because more events can share that
+ * millisecond; eventIds already printed are skipped. Only ids at or after the next start
+ * are remembered, so the set stays small however long it runs.
+ */
+async function followEvents(startTime: number, signal: AbortSignal, steps: FollowSteps): Promise<void> {
+  let from = startTime;
+  let seen = new Map<string, number>();
+  let toldNoGroup = false;
+  while (!signal.aborted) {
+    let events: FilteredLogEvent[] | undefined;
+    try {
+      events = await steps.read(from);
+    } catch (err) {
+      if (signal.aborted) return; // Ctrl-C during a request
+      throw err;
+    }
+    if (events === undefined && !toldNoGroup) {
+      steps.noGroup();
+      toldNoGroup = true;
+    }
+    for (const event of events ?? []) {
+      const id = event.eventId ?? `${event.logStreamName}:${event.timestamp}:${event.message}`;
+      if (seen.has(id)) continue;
+      seen.set(id, event.timestamp ?? from);
+      steps.print(event);
+      from = Math.max(from, event.timestamp ?? from);
+    }
+    seen = new Map([...seen].filter(([, timestamp]) => timestamp >= from));
+    await steps.sleep();
+  }
+}
+
+/** The events, or undefined when the function's log group does not exist yet. */
+async function readOrNothing(read: () => Promise<FilteredLogEvent[]>): Promise<FilteredLogEvent[] | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
+    throw err;
+  }
+}
+
+function noLogsYet(name: string): string {
+  return `No logs yet for ${name}: it has not run since it was deployed.`;
+}
+
+/** One line: the UTC timestamp, then the message without its trailing newline. */
+export function formatEvent(event: FilteredLogEvent): string {
+  const message = (event.message ?? '').replace(/\r?\n$/, '');
+  const line = `${style.dim(new Date(event.timestamp ?? 0).toISOString())} ${message}`;
+  return PLATFORM_LINE.test(message) ? style.dim(line) : line;
+}
+
+function toJson(event: FilteredLogEvent) {
+  return {
+    timestamp: new Date(event.timestamp ?? 0).toISOString(),
+    message: (event.message ?? '').replace(/\r?\n$/, ''),
+    logStreamName: event.logStreamName,
+    eventId: event.eventId,
+  };
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return sleepTimer(ms, undefined, { signal }).catch(() => undefined);
+}
+
+/** An abort signal raised by the first Ctrl-C, so --follow ends cleanly with exit 0. */
+function stopOnCtrlC(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  process.once('SIGINT', abort);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', abort) };
+}
