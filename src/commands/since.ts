@@ -24,8 +24,14 @@ export function parseSince(value: string, now: number): number {
       const hasTime = text.length > 10;
       const zoned = iso[1] !== undefined || !hasTime ? text : `${text}Z`;
       const time = Date.parse(zoned.replace(' ', 'T'));
-      if (!Number.isNaN(time)) return time;
+      if (!Number.isNaN(time) && isRealDay(text)) return time;
     }
   }
   throw new UsageError(`"${value}" is not a valid --since: use ${SINCE_FORMS}.`);
+}
+
+// Date.parse rolls 2025-02-30 over to March 2; a typo should be refused instead.
+function isRealDay(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
 }

@@ -57,7 +57,7 @@ describe('parseSince', () => {
     expect(parseSince('2025-01-31T14:05:06+02:00', NOW)).toBe(Date.UTC(2025, 0, 31, 12, 5, 6));
   });
 
-  it.each(['', '10', 'm', '0m', '-5m', '10 minutes', '1y', '1.5h', '2025-13-01', '2025-01-31T25:00Z', 'yesterday'])(
+  it.each(['', '10', 'm', '0m', '-5m', '10 minutes', '1y', '1.5h', '2025-13-01', '2025-02-30', '2025-01-31T25:00Z', 'yesterday'])(
     'refuses %j with the accepted forms',
     (value) => {
       expect(() => parseSince(value, NOW)).toThrow(UsageError);
