@@ -1,0 +1,70 @@
+import type { EndpointType } from '../store/records.js';
+
+/** Everything that decides what a function's REST API looks like. */
+export interface ApiSpec {
+  /** The function's name; also the API's title. */
+  name: string;
+  description: string;
+  region: string;
+  account: string;
+  /** Upper-case HTTP methods (GET, POST, ..., ANY), already validated. */
+  methods: string[];
+  /** Sent beside the document (ImportRestApi parameters), not inside it. */
+  endpointType: EndpointType;
+  /** Allowed origin when CORS is on (a later issue adds the OPTIONS responses). */
+  cors?: string;
+}
+
+export const PROXY_PATH = '/{proxy+}';
+
+export function functionArn(region: string, account: string, name: string): string {
+  return `arn:aws:lambda:${region}:${account}:function:${name}`;
+}
+
+/** The URI API Gateway calls; known before the function exists, which lets both be created at once. */
+export function invocationUri(region: string, account: string, name: string): string {
+  return `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn(region, account, name)}/invocations`;
+}
+
+type Operation = Record<string, unknown>;
+
+/**
+ * The OpenAPI 3 document of a bam API: BAM!'s topology (the root and a greedy {proxy+}
+ * resource, every method on both, each a Lambda proxy integration) in one importable value.
+ */
+export function apiDocument(spec: ApiSpec): Record<string, unknown> {
+  const integration = {
+    type: 'aws_proxy',
+    httpMethod: 'POST',
+    uri: invocationUri(spec.region, spec.account, spec.name),
+    passthroughBehavior: 'when_no_match',
+  };
+  const operations = (parameters?: unknown[]): Record<string, Operation> =>
+    Object.fromEntries(
+      spec.methods.map((method) => [
+        operationKey(method),
+        {
+          ...(parameters ? { parameters } : {}),
+          security: [],
+          'x-amazon-apigateway-integration': integration,
+        },
+      ]),
+    );
+  const proxyParameter = { name: 'proxy', in: 'path', required: true, schema: { type: 'string' } };
+  return {
+    openapi: '3.0.1',
+    info: {
+      title: spec.name,
+      description: spec.description.trim() || `The endpoint of the Lambda function ${spec.name}, deployed with bam.`,
+      version: '1.0',
+    },
+    paths: {
+      '/': operations(),
+      [PROXY_PATH]: operations([proxyParameter]),
+    },
+  };
+}
+
+function operationKey(method: string): string {
+  return method === 'ANY' ? 'x-amazon-apigateway-any-method' : method.toLowerCase();
+}

@@ -1,0 +1,75 @@
+import {
+  CreateDeploymentCommand,
+  DeleteRestApiCommand,
+  GetRestApiCommand,
+  ImportRestApiCommand,
+  PutRestApiCommand,
+  type RestApi,
+} from '@aws-sdk/client-api-gateway';
+import type { AwsSession } from './clients.js';
+import { bamBam, type BamBamOptions } from './bamBam.js';
+import { apiDocument, type ApiSpec } from './apiDocument.js';
+import { BamError, isAwsError } from '../ui/errors.js';
+
+/** bam deploys every API to this one stage, as BAM! did. */
+export const STAGE = 'bam';
+
+export function apiUrl(restApiId: string, region: string, stage = STAGE): string {
+  return `https://${restApiId}.execute-api.${region}.amazonaws.com/${stage}`;
+}
+
+function documentBody(spec: ApiSpec): Uint8Array {
+  return Buffer.from(JSON.stringify(apiDocument(spec)));
+}
+
+/** Creates the whole REST API (resources, methods, integrations) from one generated document. */
+export async function importRestApi(aws: AwsSession, spec: ApiSpec, wait: BamBamOptions = {}): Promise<string> {
+  const api = await bamBam(
+    'ImportRestApi',
+    () =>
+      aws.apiGateway.send(
+        new ImportRestApiCommand({ body: documentBody(spec), parameters: { endpointConfigurationTypes: spec.endpointType } }),
+      ),
+    wait,
+  );
+  if (!api.id) throw new BamError(`ImportRestApi failed: API Gateway returned no API id. Run: bam redeploy ${spec.name} --addEndpoint`);
+  return api.id;
+}
+
+/** Replaces the API's resources and methods with a regenerated document (one call for any method change). */
+export async function putRestApi(aws: AwsSession, restApiId: string, spec: ApiSpec, wait: BamBamOptions = {}): Promise<void> {
+  await bamBam(
+    'PutRestApi',
+    () => aws.apiGateway.send(new PutRestApiCommand({ restApiId, mode: 'overwrite', body: documentBody(spec) })),
+    wait,
+  );
+}
+
+/** Publishes the API's current definition to the stage, which makes the URL answer. */
+export async function createDeployment(aws: AwsSession, restApiId: string, wait: BamBamOptions = {}): Promise<void> {
+  await bamBam('CreateDeployment', () => aws.apiGateway.send(new CreateDeploymentCommand({ restApiId, stageName: STAGE })), wait);
+}
+
+/** The API, or undefined when it no longer exists (deleted in the console, say). */
+export async function findRestApi(aws: AwsSession, restApiId: string): Promise<RestApi | undefined> {
+  try {
+    return await bamBam('GetRestApi', () => aws.apiGateway.send(new GetRestApiCommand({ restApiId })));
+  } catch (err) {
+    if (isAwsError(err, 'NotFoundException')) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Deletes the API; 'gone' when it was already deleted. API Gateway allows about one
+ * DeleteRestApi per 30 s per account, so callers pass a countdown to show while bamBam waits.
+ */
+export async function deleteRestApi(aws: AwsSession, restApiId: string, wait: BamBamOptions = {}): Promise<'deleted' | 'gone'> {
+  try {
+    await bamBam('DeleteRestApi', () => aws.apiGateway.send(new DeleteRestApiCommand({ restApiId })), wait);
+    return 'deleted';
+  } catch (err) {
+    if (isAwsError(err, 'NotFoundException')) return 'gone';
+    throw err;
+  }
+}

@@ -1,0 +1,94 @@
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  GetRoleCommand,
+  PutRolePolicyCommand,
+  waitUntilRoleExists,
+  type Role,
+} from '@aws-sdk/client-iam';
+import type { AwsSession } from './clients.js';
+import { bamBam } from './bamBam.js';
+import { isAwsError } from '../ui/errors.js';
+
+export const BASIC_EXECUTION_POLICY = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
+export const INVOKE_POLICY_NAME = 'bam-invoke-lambda';
+export const DYNAMODB_ACTIONS = ['Scan', 'Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'].map((a) => `dynamodb:${a}`);
+
+export function roleArn(account: string, role: string): string {
+  return `arn:aws:iam::${account}:role/${role}`;
+}
+
+/** The role's name from its ARN (paths included: arn:aws:iam::1:role/a/b → b). */
+export function roleNameFromArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+export function trustPolicy(): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  });
+}
+
+/** Lets bam's functions invoke the account's other functions (the invoker templates need it). */
+export function invokePolicy(account: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: `arn:aws:lambda:*:${account}:function:*` }],
+  });
+}
+
+export function dynamoDbPolicyName(region: string): string {
+  return `bam-dynamodb-${region}`;
+}
+
+/** Read and write items of the account's tables in one region (what the db templates do). */
+export function dynamoDbPolicy(region: string, account: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: DYNAMODB_ACTIONS, Resource: `arn:aws:dynamodb:${region}:${account}:table/*` }],
+  });
+}
+
+/** The role, or undefined when it does not exist. */
+export async function findRole(aws: AwsSession, role: string): Promise<Role | undefined> {
+  try {
+    return (await bamBam('GetRole', () => aws.iam.send(new GetRoleCommand({ RoleName: role })))).Role;
+  } catch (err) {
+    if (isAwsError(err, 'NoSuchEntityException')) return undefined;
+    throw err;
+  }
+}
+
+/** Creates a role Lambda may assume; an existing one (another bam got there first) is fine. */
+export async function createRole(aws: AwsSession, role: string): Promise<void> {
+  try {
+    await bamBam('CreateRole', () =>
+      aws.iam.send(
+        new CreateRoleCommand({
+          RoleName: role,
+          AssumeRolePolicyDocument: trustPolicy(),
+          Description: 'Role of Lambda functions deployed with bam',
+          Tags: [{ Key: 'bam:managed', Value: 'true' }],
+        }),
+      ),
+    );
+  } catch (err) {
+    if (!isAwsError(err, 'EntityAlreadyExistsException')) throw err;
+  }
+}
+
+export async function attachRolePolicy(aws: AwsSession, role: string, policyArn: string): Promise<void> {
+  await bamBam('AttachRolePolicy', () => aws.iam.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })));
+}
+
+export async function putRolePolicy(aws: AwsSession, role: string, policyName: string, document: string): Promise<void> {
+  await bamBam('PutRolePolicy', () =>
+    aws.iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: policyName, PolicyDocument: document })),
+  );
+}
+
+/** Waits until IAM answers for a new role (Lambda may still need seconds more: CreateFunction retries). */
+export async function waitForRole(aws: AwsSession, role: string): Promise<void> {
+  await bamBam('WaitForRole', () => waitUntilRoleExists({ client: aws.iam, maxWaitTime: 60 }, { RoleName: role }));
+}

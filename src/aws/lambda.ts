@@ -1,0 +1,183 @@
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  ListFunctionsCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
+  type CreateFunctionCommandInput,
+  type FunctionConfiguration,
+  type GetFunctionCommandOutput,
+  type Runtime,
+} from '@aws-sdk/client-lambda';
+import type { AwsSession } from './clients.js';
+import { bamBam } from './bamBam.js';
+import { StepError, errorMessage, isAwsError } from '../ui/errors.js';
+
+/** The Node.js runtime new functions get (BAM! followed AWS's current Node LTS the same way). */
+export const DEFAULT_RUNTIME = 'nodejs22.x';
+export const HANDLER = 'index.handler';
+/** Marks what bam created, so it can be told apart in the console and in `bam list`. */
+export const MANAGED_TAG = { 'bam:managed': 'true' };
+
+/** Lambda's answer when a role is missing, not trusted by Lambda, or not propagated yet. */
+const ROLE_REJECTED = /role.*cannot be assumed|cannot be assumed.*role|role.*does not exist/i;
+
+export function isRoleRejected(err: unknown): boolean {
+  return isAwsError(err, 'InvalidParameterValueException') && ROLE_REJECTED.test(errorMessage(err instanceof StepError ? err.cause : err));
+}
+
+/**
+ * Runs a Lambda call that names a role. The first time Lambda rejects the role, `recheckRole`
+ * runs once (it recreates a role deleted in the console); bamBam then keeps retrying while
+ * the role propagates.
+ */
+function withRoleRecheck<T>(call: () => Promise<T>, recheckRole?: () => Promise<void>): () => Promise<T> {
+  let rechecked = false;
+  return async () => {
+    try {
+      return await call();
+    } catch (err) {
+      if (recheckRole && !rechecked && isRoleRejected(err)) {
+        rechecked = true;
+        await recheckRole();
+      }
+      throw err;
+    }
+  };
+}
+
+/** The function's configuration, or undefined when there is no function of that name. */
+export async function findFunction(aws: AwsSession, name: string): Promise<FunctionConfiguration | undefined> {
+  try {
+    const found = await bamBam('GetFunction', () => aws.lambda.send(new GetFunctionCommand({ FunctionName: name })));
+    return found.Configuration;
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
+    throw err;
+  }
+}
+
+export interface NewFunction {
+  name: string;
+  zip: Uint8Array;
+  description: string;
+  roleArn: string;
+  runtime?: string;
+}
+
+export async function createFunction(aws: AwsSession, fn: NewFunction, recheckRole?: () => Promise<void>): Promise<FunctionConfiguration> {
+  const input: CreateFunctionCommandInput = {
+    FunctionName: fn.name,
+    Runtime: (fn.runtime ?? DEFAULT_RUNTIME) as Runtime,
+    Handler: HANDLER,
+    Role: fn.roleArn,
+    Code: { ZipFile: fn.zip },
+    Description: fn.description,
+    Tags: MANAGED_TAG,
+    Publish: false,
+  };
+  return bamBam('CreateFunction', withRoleRecheck(() => aws.lambda.send(new CreateFunctionCommand(input)), recheckRole));
+}
+
+/** Lets API Gateway invoke the function, from this API only (any stage, method and path). */
+export async function addApiPermission(aws: AwsSession, target: { name: string; region: string; account: string; restApiId: string }): Promise<void> {
+  const input = {
+    FunctionName: target.name,
+    StatementId: `bam-apigateway-${target.restApiId}`,
+    Principal: 'apigateway.amazonaws.com',
+    Action: 'lambda:InvokeFunction',
+    SourceArn: `arn:aws:execute-api:${target.region}:${target.account}:${target.restApiId}/*/*/*`,
+  };
+  await bamBam('AddPermission', async () => {
+    try {
+      await aws.lambda.send(new AddPermissionCommand(input));
+    } catch (err) {
+      // The statement id is derived from the API, so an existing one is exactly this permission.
+      if (isAwsError(err, 'ResourceConflictException') && /already exists/i.test(errorMessage(err))) return;
+      throw err;
+    }
+  });
+}
+
+export async function updateFunctionCode(aws: AwsSession, name: string, zip: Uint8Array): Promise<FunctionConfiguration> {
+  return bamBam('UpdateFunctionCode', () => aws.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })));
+}
+
+export async function updateFunctionConfiguration(
+  aws: AwsSession,
+  name: string,
+  changes: { roleArn?: string; description?: string },
+  recheckRole?: () => Promise<void>,
+): Promise<FunctionConfiguration> {
+  const input = {
+    FunctionName: name,
+    ...(changes.roleArn !== undefined ? { Role: changes.roleArn } : {}),
+    ...(changes.description !== undefined ? { Description: changes.description } : {}),
+  };
+  return bamBam('UpdateFunctionConfiguration', withRoleRecheck(() => aws.lambda.send(new UpdateFunctionConfigurationCommand(input)), recheckRole));
+}
+
+/** Deletes the function (and with it its permissions); 'gone' when it was already deleted. */
+export async function deleteFunction(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
+  try {
+    await bamBam('DeleteFunction', () => aws.lambda.send(new DeleteFunctionCommand({ FunctionName: name })));
+    return 'deleted';
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return 'gone';
+    throw err;
+  }
+}
+
+export const waiterSettings = { maxWaitSeconds: 300 };
+
+/** Waits until a new function can run (State Active). */
+export async function waitUntilActive(aws: AwsSession, name: string): Promise<void> {
+  await waitFor('FunctionActive', 'become Active', () =>
+    waitUntilFunctionActiveV2({ client: aws.lambda, maxWaitTime: waiterSettings.maxWaitSeconds }, { FunctionName: name }),
+  );
+}
+
+/** Waits until an update is done; Lambda rejects the next update of the function until then. */
+export async function waitUntilUpdated(aws: AwsSession, name: string): Promise<void> {
+  await waitFor('FunctionUpdated', 'finish its update', () =>
+    waitUntilFunctionUpdatedV2({ client: aws.lambda, maxWaitTime: waiterSettings.maxWaitSeconds }, { FunctionName: name }),
+  );
+}
+
+async function waitFor(step: string, what: string, wait: () => Promise<unknown>): Promise<void> {
+  try {
+    await wait();
+  } catch (err) {
+    // The waiter's error is a JSON dump; keep Lambda's own reason from it.
+    const reason = /"(?:StateReason|LastUpdateStatusReason)":"([^"]*)"/.exec(errorMessage(err))?.[1];
+    const timedOut = err instanceof Error && err.name === 'TimeoutError';
+    const detail = reason ?? (timedOut ? `still waiting after ${waiterSettings.maxWaitSeconds} s` : 'see the function in the Lambda console');
+    throw new StepError(step, new Error(`the function did not ${what} (${detail})`));
+  }
+}
+
+/** Every function in the region: ListFunctions returns at most 50 a page, so follow NextMarker. */
+export async function listAllFunctions(aws: AwsSession): Promise<FunctionConfiguration[]> {
+  const functions: FunctionConfiguration[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await bamBam('ListFunctions', () => aws.lambda.send(new ListFunctionsCommand(marker ? { Marker: marker } : {})));
+    functions.push(...(page.Functions ?? []));
+    marker = page.NextMarker;
+  } while (marker);
+  return functions;
+}
+
+/** GetFunction with its code location (a presigned URL), or undefined when there is no such function. */
+export async function findFunctionCode(aws: AwsSession, name: string): Promise<GetFunctionCommandOutput | undefined> {
+  try {
+    return await bamBam('GetFunction', () => aws.lambda.send(new GetFunctionCommand({ FunctionName: name })));
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
+    throw err;
+  }
+}
