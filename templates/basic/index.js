@@ -1,4 +1,39 @@
-// description: {{name}}, a function made with bam
-exports.handler = async (event) => {
-  return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ hello: '{{name}}' }) };
+// description: {{name}}: answers GET, POST, PUT, PATCH and DELETE requests with JSON
+
+const headers = {
+  'Content-Type': 'application/json',
+  // A web page on another site may call this function only if the answer allows its origin (CORS):
+  // 'Access-Control-Allow-Origin': 'https://example.com',
 };
+
+exports.handler = async (event) => {
+  const path = (event.pathParameters && event.pathParameters.proxy) || '';
+  const query = event.queryStringParameters || {};
+
+  switch (event.httpMethod) {
+    case 'GET':
+      return reply(200, { message: 'Hello from {{name}}', path, query });
+    case 'POST':
+      return reply(201, { received: readBody(event) });
+    case 'PUT':
+    case 'PATCH':
+    case 'DELETE':
+      return reply(204);
+    default:
+      return reply(405, { message: `${event.httpMethod} is not supported: use GET, POST, PUT, PATCH or DELETE` });
+  }
+};
+
+function reply(statusCode, data) {
+  return { statusCode, headers, body: data === undefined ? '' : JSON.stringify(data) };
+}
+
+function readBody(event) {
+  if (!event.body) return null;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

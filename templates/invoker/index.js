@@ -1,0 +1,58 @@
+// description: {{name}}: invokes another Lambda function and answers with what it returned
+const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
+
+const lambda = new LambdaClient({});
+
+const headers = {
+  'Content-Type': 'application/json',
+  // A web page on another site may call this function only if the answer allows its origin (CORS):
+  // 'Access-Control-Allow-Origin': 'https://example.com',
+};
+
+exports.handler = async (event) => {
+  const path = (event.pathParameters && event.pathParameters.proxy) || '';
+  const query = event.queryStringParameters || {};
+
+  switch (event.httpMethod) {
+    case 'GET': {
+      const functionName = process.env.FUNCTION_NAME || query.function;
+      if (!functionName) {
+        return reply(400, { message: 'Name the function to invoke: ?function=NAME (or set FUNCTION_NAME)' });
+      }
+      const result = await invoke(functionName, { path, query });
+      return reply(result.failed ? 502 : 200, { invoked: functionName, path, query, answer: result.answer });
+    }
+    case 'POST':
+      return reply(201, { received: readBody(event) });
+    case 'PUT':
+    case 'PATCH':
+    case 'DELETE':
+      return reply(204);
+    default:
+      return reply(405, { message: `${event.httpMethod} is not supported: use GET, POST, PUT, PATCH or DELETE` });
+  }
+};
+
+async function invoke(functionName, payload) {
+  const output = await lambda.send(new InvokeCommand({
+    FunctionName: functionName,
+    InvocationType: 'RequestResponse',
+    Payload: JSON.stringify(payload),
+  }));
+  const text = new TextDecoder().decode(output.Payload);
+  return { failed: Boolean(output.FunctionError), answer: text ? JSON.parse(text) : null };
+}
+
+function reply(statusCode, data) {
+  return { statusCode, headers, body: data === undefined ? '' : JSON.stringify(data) };
+}
+
+function readBody(event) {
+  if (!event.body) return null;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
