@@ -4,6 +4,8 @@ import type { CommandContext, GlobalOptions } from './commands/context.js';
 import type { CreateOptions } from './commands/create.js';
 import type { ConfigOptions } from './commands/config.js';
 import type { LogsOptions } from './commands/logs.js';
+import type { ListOptions } from './commands/list.js';
+import type { DbTableOptions } from './commands/dbtable.js';
 
 // Only the command that runs is imported (await import below), so `bam --help` and
 // `bam --version` load no AWS SDK code.
@@ -90,6 +92,32 @@ export function buildProgram(io: CliIO = {}): Command {
       const { logs } = await import('./commands/logs.js');
       const opts = cmd.opts<Pick<LogsOptions, 'since' | 'follow' | 'json'>>();
       await logs(name, opts, await context(cmd, { quiet: Boolean(opts.json) }));
+    });
+
+  program
+    .command('list')
+    .description('list the functions, endpoints and tables deployed from this machine (checked against AWS), and the other functions on AWS')
+    .option('--lambdas', 'only functions and endpoints')
+    .option('--dbtables', 'only DynamoDB tables')
+    .addOption(new Option('--lambda').hideHelp())
+    .addOption(new Option('--dbtable').hideHelp())
+    .option('--json', 'print one JSON document')
+    .action(async (_options: unknown, cmd: Command) => {
+      const { list } = await import('./commands/list.js');
+      const opts = cmd.opts<ListOptions & { lambda?: boolean; dbtable?: boolean }>();
+      const options = { lambdas: opts.lambdas ?? opts.lambda, dbtables: opts.dbtables ?? opts.dbtable, json: opts.json };
+      await list(options, await context(cmd, { quiet: Boolean(opts.json) }));
+    });
+
+  program
+    .command('dbtable')
+    .argument('<name>', 'table name: 3 to 255 letters, digits, _ . and -')
+    .description('create an on-demand DynamoDB table (prompts for its keys on a terminal)')
+    .option('--partitionKey <name:type>', 'partition key, type string or number, e.g. id:string')
+    .option('--sortKey <name:type>', 'optional sort key, e.g. createdAt:number')
+    .action(async (name: string, _options: unknown, cmd: Command) => {
+      const { dbtable } = await import('./commands/dbtable.js');
+      await dbtable(name, cmd.opts<DbTableOptions>(), await context(cmd));
     });
 
   return program;

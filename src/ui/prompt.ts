@@ -19,6 +19,8 @@ export interface Question {
   defaultValue?: string;
   /** Returns a complaint for a bad answer, or undefined when it is fine. */
   validate?: (answer: string) => string | undefined;
+  /** Skips this question (answer '') given the answers so far, e.g. a follow-up to "none". */
+  skip?: (answers: string[]) => boolean;
 }
 
 /**
@@ -31,6 +33,10 @@ export async function ask(questions: Question[], io: PromptIO = defaultIO): Prom
   const answers: string[] = [];
   try {
     for (const q of questions) {
+      if (q.skip?.(answers)) {
+        answers.push('');
+        continue;
+      }
       for (;;) {
         const hint = q.defaultValue ? ` (${q.defaultValue})` : '';
         io.output.write(`${q.text}${hint}: `);

@@ -1,0 +1,73 @@
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  waitUntilTableExists,
+  type AttributeDefinition,
+  type KeySchemaElement,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import type { KeyRecord } from '../store/records.js';
+import type { AwsSession } from './clients.js';
+import { isAwsError } from '../ui/errors.js';
+import { bamBam } from './bamBam.js';
+
+export interface TableKeys {
+  partitionKey: KeyRecord;
+  sortKey?: KeyRecord;
+}
+
+/** The tag every table bam creates carries, so people can tell them apart in the console. */
+export const MANAGED_TAG = { Key: 'bam:managed', Value: 'true' };
+
+/** Waiter delays in seconds; tests against a local emulator may shrink them. */
+export const tableWaitSettings = { minDelay: 1, maxDelay: 5, maxWaitTime: 300 };
+
+/** CreateTable, billed on demand (BAM!'s provisioned 100/10 capacity cost money while idle). */
+export async function createTable(aws: AwsSession, name: string, keys: TableKeys): Promise<TableDescription> {
+  const schema: KeySchemaElement[] = [{ AttributeName: keys.partitionKey.name, KeyType: 'HASH' }];
+  const attributes: AttributeDefinition[] = [{ AttributeName: keys.partitionKey.name, AttributeType: keys.partitionKey.type }];
+  if (keys.sortKey) {
+    schema.push({ AttributeName: keys.sortKey.name, KeyType: 'RANGE' });
+    attributes.push({ AttributeName: keys.sortKey.name, AttributeType: keys.sortKey.type });
+  }
+  const out = await bamBam('CreateTable', () =>
+    aws.dynamodb.send(
+      new CreateTableCommand({
+        TableName: name,
+        KeySchema: schema,
+        AttributeDefinitions: attributes,
+        BillingMode: 'PAY_PER_REQUEST',
+        Tags: [MANAGED_TAG],
+      }),
+    ),
+  );
+  return out.TableDescription ?? {};
+}
+
+/** Resolves when the table is ACTIVE (DescribeTable polled by the SDK's waiter). */
+export async function waitForTableActive(aws: AwsSession, name: string): Promise<void> {
+  await bamBam('WaitForTableActive', () => waitUntilTableExists({ client: aws.dynamodb, ...tableWaitSettings }, { TableName: name }));
+}
+
+/** DescribeTable, or undefined when the table does not exist. */
+export async function describeTable(aws: AwsSession, name: string): Promise<TableDescription | undefined> {
+  try {
+    const out = await bamBam('DescribeTable', () => aws.dynamodb.send(new DescribeTableCommand({ TableName: name })));
+    return out.Table;
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
+    throw err;
+  }
+}
+
+/** DeleteTable; false when the table was already gone. */
+export async function deleteTable(aws: AwsSession, name: string): Promise<boolean> {
+  try {
+    await bamBam('DeleteTable', () => aws.dynamodb.send(new DeleteTableCommand({ TableName: name })));
+    return true;
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return false;
+    throw err;
+  }
+}

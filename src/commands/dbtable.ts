@@ -1,0 +1,90 @@
+import type { CommandContext } from './context.js';
+import { describeKey, keyNameProblem, keyTypeProblem, parseKeyFlag, parseKeyType, validateTableName } from './tableNames.js';
+import { openAws } from '../aws/clients.js';
+import { createTable, waitForTableActive, type TableKeys } from '../aws/dynamodb.js';
+import { dbTableRecords } from '../store/records.js';
+import { BamError, UsageError, isAwsError } from '../ui/errors.js';
+import { ask, canPrompt } from '../ui/prompt.js';
+
+export interface DbTableOptions {
+  partitionKey?: string;
+  sortKey?: string;
+}
+
+/** bam dbtable NAME: ask for (or take) the keys, CreateTable on demand, wait until ACTIVE, record it. */
+export async function dbtable(name: string, options: DbTableOptions, ctx: CommandContext): Promise<void> {
+  validateTableName(name);
+  const keys = await chooseKeys(name, options, ctx);
+  if (!keys) {
+    ctx.reporter.info('No table created.');
+    return;
+  }
+
+  const aws = await openAws(ctx.aws);
+  ctx.reporter.start(`Creating table "${name}" in ${aws.region}...`);
+  try {
+    const table = await createTable(aws, name, keys).catch((err: unknown) => {
+      if (isAwsError(err, 'ResourceInUseException')) {
+        throw new BamError(`Table "${name}" already exists in ${aws.region}. Pick another name, or delete it first with: bam delete ${name} --dbtable`, { cause: err });
+      }
+      throw err;
+    });
+    // Recorded at once, so a failure while waiting still leaves a record of the table.
+    await dbTableRecords.put(aws.region, name, {
+      ...keys,
+      arn: table.TableArn ?? '',
+      createdAt: (table.CreationDateTime ?? new Date()).toISOString(),
+    });
+    if (table.TableStatus !== 'ACTIVE') {
+      ctx.reporter.update(`Waiting for table "${name}" to become active...`);
+      await waitForTableActive(aws, name);
+    }
+  } catch (err) {
+    ctx.reporter.stop();
+    throw err;
+  }
+  ctx.reporter.succeed(`💥  Table: "${name}" has been created`);
+  ctx.reporter.result(
+    [`partition key: ${describeKey(keys.partitionKey)}`, ...(keys.sortKey ? [`sort key: ${describeKey(keys.sortKey)}`] : []), 'billing: on demand'].join('\n'),
+  );
+}
+
+/** Keys from the flags, else from prompts on a terminal; undefined when the user quits. */
+async function chooseKeys(name: string, options: DbTableOptions, ctx: CommandContext): Promise<TableKeys | undefined> {
+  let keys: TableKeys | undefined;
+  if (options.partitionKey !== undefined) {
+    keys = { partitionKey: parseKeyFlag('--partitionKey', options.partitionKey) };
+    if (options.sortKey !== undefined) keys.sortKey = parseKeyFlag('--sortKey', options.sortKey);
+  } else if (options.sortKey !== undefined) {
+    throw new UsageError('--sortKey needs --partitionKey too, e.g. bam dbtable NAME --partitionKey id:string --sortKey createdAt:number');
+  } else if (canPrompt(ctx.io)) {
+    keys = await promptForKeys(name, ctx);
+  } else {
+    throw new UsageError(
+      `bam dbtable needs --partitionKey name:type (and optionally --sortKey name:type) when not run on a terminal, e.g. bam dbtable ${name} --partitionKey id:string`,
+    );
+  }
+  if (keys?.sortKey && keys.sortKey.name === keys.partitionKey.name) {
+    throw new UsageError(`The sort key and the partition key are both "${keys.sortKey.name}": give them different names.`);
+  }
+  return keys;
+}
+
+async function promptForKeys(name: string, ctx: CommandContext): Promise<TableKeys | undefined> {
+  ctx.reporter.info(`Keys for table "${name}" (type q to quit).`);
+  const noSortKey = (answers: string[]) => answers[2] === 'none';
+  const answers = await ask(
+    [
+      { text: 'Partition key name for the table', defaultValue: 'id', validate: keyNameProblem },
+      { text: 'Partition key type (string or number)', defaultValue: 'number', validate: keyTypeProblem },
+      { text: 'Sort key name for the table ("none" for no sort key)', defaultValue: 'none', validate: keyNameProblem },
+      { text: 'Sort key type (string or number)', validate: keyTypeProblem, skip: noSortKey },
+    ],
+    ctx.io,
+  );
+  if (!answers) return undefined;
+  const [pkName = '', pkType = '', skName = '', skType = ''] = answers;
+  const keys: TableKeys = { partitionKey: { name: pkName, type: parseKeyType(pkType) ?? 'S' } };
+  if (!noSortKey(answers)) keys.sortKey = { name: skName, type: parseKeyType(skType) ?? 'S' };
+  return keys;
+}

@@ -1,0 +1,184 @@
+import type { CommandContext } from './context.js';
+import { describeKey } from './tableNames.js';
+import { openAws, type AwsSession } from '../aws/clients.js';
+import { findRestApi } from '../aws/apiGateway.js';
+import { describeTable } from '../aws/dynamodb.js';
+import { listAllFunctions } from '../aws/lambda.js';
+import { dbTableRecords, lambdaRecords, type DbTableRecord, type KeyRecord, type LambdaRecord } from '../store/records.js';
+import { style } from '../ui/style.js';
+
+export interface ListOptions {
+  lambdas?: boolean;
+  dbtables?: boolean;
+  json?: boolean;
+}
+
+/** What `bam list --json` prints; the text layout shows the same content. */
+export interface Inventory {
+  region: string;
+  lambdas?: LambdaEntry[];
+  otherLambdas?: OtherLambdaEntry[];
+  dbTables?: TableEntry[];
+}
+
+export interface LambdaEntry {
+  name: string;
+  description: string;
+  runtime: string;
+  memory?: number;
+  timeout?: number;
+  /** False when the function was deleted outside bam (the record is stale). */
+  inAws: boolean;
+  endpoint?: { url: string; methods: string[]; inAws: boolean };
+}
+
+export interface OtherLambdaEntry {
+  name: string;
+  description: string;
+  runtime?: string;
+}
+
+export interface TableEntry {
+  name: string;
+  partitionKey: KeyRecord;
+  sortKey?: KeyRecord;
+  inAws: boolean;
+  /** DynamoDB's status when it is not ACTIVE (CREATING, DELETING, ...). */
+  status?: string;
+}
+
+// Enough to be quick with many records, few enough to stay under API Gateway's 10 calls per second.
+const CONCURRENT_CHECKS = 8;
+
+/** bam list: records of this machine checked against AWS, plus the account's other functions. */
+export async function list(options: ListOptions, ctx: CommandContext): Promise<void> {
+  // Neither flag, or both, shows everything (as in BAM!).
+  const both = Boolean(options.lambdas) === Boolean(options.dbtables);
+  const showLambdas = both || Boolean(options.lambdas);
+  const showTables = both || Boolean(options.dbtables);
+
+  const aws = await openAws(ctx.aws);
+  ctx.reporter.start(`Checking your resources in ${aws.region}...`);
+  let inventory: Inventory;
+  try {
+    const [lambdas, tables] = await Promise.all([
+      showLambdas ? checkLambdas(aws) : undefined,
+      showTables ? checkTables(aws) : undefined,
+    ]);
+    inventory = { region: aws.region, ...lambdas, ...(tables ? { dbTables: tables } : {}) };
+  } finally {
+    ctx.reporter.stop();
+  }
+  ctx.reporter.result(options.json ? JSON.stringify(inventory, null, 2) : formatInventory(inventory));
+}
+
+/** Lambda records against ListFunctions (all pages) and their APIs against GetRestApi, concurrently. */
+async function checkLambdas(aws: AwsSession): Promise<Pick<Inventory, 'lambdas' | 'otherLambdas'>> {
+  const records = Object.entries(await lambdaRecords.inRegion(aws.region)).sort(byName);
+  const [functions, apisFound] = await Promise.all([
+    listAllFunctions(aws),
+    mapConcurrently(records, CONCURRENT_CHECKS, async ([, record]) => (record.api ? (await findRestApi(aws, record.api.restApiId)) !== undefined : false)),
+  ]);
+  const inAws = new Set(functions.map((fn) => fn.FunctionName ?? ''));
+  const recorded = new Set(records.map(([name]) => name));
+  const lambdas = records.map(([name, record], i) => lambdaEntry(name, record, inAws.has(name), apisFound[i] ?? false));
+  const otherLambdas = functions
+    .filter((fn) => fn.FunctionName && !recorded.has(fn.FunctionName))
+    .map((fn) => ({ name: fn.FunctionName ?? '', description: fn.Description ?? '', ...(fn.Runtime ? { runtime: fn.Runtime } : {}) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return { lambdas, otherLambdas };
+}
+
+function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAws: boolean): LambdaEntry {
+  return {
+    name,
+    description: record.description,
+    runtime: record.runtime,
+    ...(record.memory !== undefined ? { memory: record.memory } : {}),
+    ...(record.timeout !== undefined ? { timeout: record.timeout } : {}),
+    inAws,
+    ...(record.api ? { endpoint: { url: record.api.url, methods: record.api.methods, inAws: apiInAws } } : {}),
+  };
+}
+
+/** Table records against DescribeTable, concurrently. */
+async function checkTables(aws: AwsSession): Promise<TableEntry[]> {
+  const records = Object.entries(await dbTableRecords.inRegion(aws.region)).sort(byName);
+  const found = await mapConcurrently(records, CONCURRENT_CHECKS, ([name]) => describeTable(aws, name));
+  return records.map(([name, record], i) => tableEntry(name, record, found[i]?.TableStatus));
+}
+
+function tableEntry(name: string, record: DbTableRecord, status: string | undefined): TableEntry {
+  return {
+    name,
+    partitionKey: record.partitionKey,
+    ...(record.sortKey ? { sortKey: record.sortKey } : {}),
+    inAws: status !== undefined,
+    ...(status !== undefined && status !== 'ACTIVE' ? { status } : {}),
+  };
+}
+
+const GONE = '  (no longer in AWS)';
+
+/** BAM!'s layout: headings at 2 spaces, names at 4, details at 6, a blank line between entries. */
+export function formatInventory(inventory: Inventory): string {
+  const sections: string[] = [];
+  if (inventory.lambdas) {
+    const heading = `  ${style.ok('Lambdas and endpoints deployed from this machine:')}`;
+    sections.push(
+      inventory.lambdas.length === 0
+        ? `${heading}\n    There are no lambdas in ${inventory.region} deployed from this machine.`
+        : `${heading}\n${inventory.lambdas.map(formatLambda).join('\n\n')}`,
+    );
+  }
+  if (inventory.otherLambdas && inventory.otherLambdas.length > 0) {
+    sections.push(`  Other lambdas on AWS:\n${inventory.otherLambdas.map((fn) => `    ${fn.name}`).join('\n')}`);
+  }
+  if (inventory.dbTables) {
+    const heading = `  ${style.ok('DynamoDB tables deployed from this machine:')}`;
+    sections.push(
+      inventory.dbTables.length === 0
+        ? `${heading}\n    No DynamoDB tables in ${inventory.region} have been deployed from this machine.`
+        : `${heading}\n${inventory.dbTables.map(formatTable).join('\n\n')}`,
+    );
+  }
+  return sections.map((section) => `${section}\n`).join('\n');
+}
+
+function formatLambda(entry: LambdaEntry): string {
+  const lines = [`    ${style.bam(entry.name)}${entry.inAws ? '' : style.warn(GONE)}`];
+  if (entry.description.trim()) lines.push(`      description: ${entry.description}`);
+  const settings = [`runtime: ${entry.runtime}`];
+  if (entry.memory !== undefined) settings.push(`memory: ${entry.memory} MB`);
+  if (entry.timeout !== undefined) settings.push(`timeout: ${entry.timeout} s`);
+  lines.push(`      ${settings.join(', ')}`);
+  if (entry.endpoint) {
+    lines.push(`      endpoint: ${entry.endpoint.url}${entry.endpoint.inAws ? '' : style.warn(GONE)}`);
+    lines.push(`      http methods: ${entry.endpoint.methods.join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+function formatTable(entry: TableEntry): string {
+  const gone = entry.inAws ? '' : style.warn(GONE);
+  const status = entry.status ? style.warn(`  (${entry.status})`) : '';
+  const lines = [`    ${style.bam(entry.name)}${gone}${status}`, `      partition key: ${describeKey(entry.partitionKey)}`];
+  if (entry.sortKey) lines.push(`      sort key: ${describeKey(entry.sortKey)}`);
+  return lines.join('\n');
+}
+
+const byName = <T>([a]: [string, T], [b]: [string, T]): number => a.localeCompare(b);
+
+/** Like Promise.all over items.map(fn), with at most `limit` calls in flight. */
+async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,47 @@
+import type { KeyRecord } from '../store/records.js';
+import { UsageError } from '../ui/errors.js';
+
+// DynamoDB table names: 3 to 255 of letters, digits, _ . and -.
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+export function validateTableName(name: string): void {
+  if (!TABLE_NAME.test(name)) {
+    throw new UsageError(`"${name}" is not a valid table name: use 3 to 255 letters, digits, _ . and -.`);
+  }
+}
+
+/** A key attribute name, or a complaint (DynamoDB allows 1 to 255 bytes). */
+export function keyNameProblem(name: string): string | undefined {
+  if (name.length === 0 || Buffer.byteLength(name, 'utf8') > 255) return `"${name}" is not a valid key name: use 1 to 255 characters.`;
+  return undefined;
+}
+
+/** string|number (or s|n, any case) → the DynamoDB letter, or undefined. */
+export function parseKeyType(value: string): KeyRecord['type'] | undefined {
+  const lower = value.trim().toLowerCase();
+  if (lower === 'string' || lower === 's') return 'S';
+  if (lower === 'number' || lower === 'n') return 'N';
+  return undefined;
+}
+
+export function keyTypeProblem(value: string): string | undefined {
+  return parseKeyType(value) ? undefined : `"${value}" is not a key type: use string or number.`;
+}
+
+/** Parses a `--partitionKey id:number` style flag. */
+export function parseKeyFlag(flag: string, value: string): KeyRecord {
+  const at = value.lastIndexOf(':');
+  if (at <= 0) throw new UsageError(`${flag} "${value}" must look like name:type, e.g. ${flag} id:string`);
+  const name = value.slice(0, at);
+  const nameProblem = keyNameProblem(name);
+  if (nameProblem) throw new UsageError(`${flag}: ${nameProblem}`);
+  const type = parseKeyType(value.slice(at + 1));
+  if (!type) throw new UsageError(`${flag}: ${keyTypeProblem(value.slice(at + 1)) ?? ''}`);
+  return { name, type };
+}
+
+/** How list and messages show a key: `id (number)`. */
+export function describeKey(key: KeyRecord): string {
+  const words: Record<KeyRecord['type'], string> = { S: 'string', N: 'number', B: 'binary' };
+  return `${key.name} (${words[key.type]})`;
+}
