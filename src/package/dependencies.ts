@@ -1,0 +1,49 @@
+import { posix } from 'node:path';
+import type { Program } from 'acorn';
+import { BamError } from '../ui/errors.js';
+import { classifySpecifier, importedSpecifiers, packageName } from './imports.js';
+import { versionFor, type UserPackage } from './userPackage.js';
+
+/** A parsed staged file and how to name it to the user. */
+export interface ParsedStagedFile {
+  relativePath: string;
+  displayPath: string;
+  program: Program;
+}
+
+export function isJavaScriptFile(path: string): boolean {
+  return /\.(js|mjs|cjs)$/.test(path);
+}
+
+/**
+ * The npm packages the staged files import, with the version to install. Built-ins are skipped,
+ * and so is @aws-sdk/* (the Lambda Node.js runtime has it) unless package.json pins it. Relative
+ * imports must name staged files.
+ */
+export function detectDependencies(files: ParsedStagedFile[], stagedPaths: Set<string>, userPackage: UserPackage): Record<string, string> {
+  const dependencies: Record<string, string> = {};
+  for (const file of files) {
+    for (const specifier of importedSpecifiers(file.program)) {
+      const kind = classifySpecifier(specifier);
+      if (kind === 'relative') assertStaged(file, specifier, stagedPaths);
+      if (kind !== 'package') continue;
+      const name = packageName(specifier);
+      if (name.startsWith('@aws-sdk/') && !(name in userPackage.specs)) continue;
+      dependencies[name] = versionFor(userPackage, name);
+    }
+  }
+  return dependencies;
+}
+
+/** Candidates Node would try for a relative specifier (CommonJS extension and index lookup). */
+const RESOLUTION_SUFFIXES = ['', '.js', '.mjs', '.cjs', '.json', '.node', '/index.js', '/index.mjs', '/index.cjs', '/index.json'];
+
+function assertStaged(file: ParsedStagedFile, specifier: string, stagedPaths: Set<string>): void {
+  const target = posix.normalize(posix.join(posix.dirname(file.relativePath), specifier.split(/[?#]/)[0] ?? specifier));
+  const inside = !specifier.startsWith('/') && target !== '..' && !target.startsWith('../');
+  if (inside && RESOLUTION_SUFFIXES.some((suffix) => stagedPaths.has(`${target}${suffix}`.replace(/^\.\//, '')))) return;
+  throw new BamError(
+    `${file.displayPath} imports '${specifier}', which is not among the function's files. ` +
+      'Ship helper files in a folder NAME/ with an index.js, or check the path (and .bamignore).',
+  );
+}

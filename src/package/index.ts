@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { storePaths } from '../store/paths.js';
+import type { Reporter } from '../ui/reporter.js';
+import { detectDependencies, isJavaScriptFile, type ParsedStagedFile } from './dependencies.js';
+import { readDescription } from './description.js';
+import { assertExportsHandler } from './handler.js';
+import { installDependencies, stagingPackageJson } from './install.js';
+import { parseJavaScript } from './parse.js';
+import { findSource, type FunctionSource } from './source.js';
+import { INSTALL_STAMP, stageFiles, zipFileName, type StagedFile } from './stage.js';
+import { readUserPackage } from './userPackage.js';
+import { checkSizeLimits, listZipEntries, megabytes, writeDeterministicZip } from './zip.js';
+
+export interface PackageResult {
+  name: string;
+  source: FunctionSource;
+  stagingDir: string;
+  zipPath: string;
+  zipSize: number;
+  unzippedSize: number;
+  /** base64 SHA-256 of the zip, like Lambda's CodeSha256. */
+  codeSha256: string;
+  /** From `// description:` in the entry file; '' when none. */
+  description: string;
+  /** Package name → version spec installed. */
+  dependencies: Record<string, string>;
+}
+
+export interface PackageOptions {
+  cwd: string;
+  src?: string;
+  reporter?: Reporter;
+}
+
+/**
+ * From the user's file to a zip Lambda accepts, without touching AWS and without running the
+ * user's code: find, stage, check the handler, detect and install dependencies, zip.
+ */
+export async function packageFunction(name: string, options: PackageOptions): Promise<PackageResult> {
+  const { reporter } = options;
+  const source = await findSource(name, options);
+  const stagingDir = storePaths.staging(name);
+  const staged = await stageFiles(source, stagingDir);
+  const parsed = await parseStagedFiles(staged, stagingDir, options.cwd);
+
+  const entry = parsed.find((file) => file.relativePath === source.entryName)!;
+  assertExportsHandler(entry.program, entry.displayPath);
+  const description = readDescription(entry.comments, entry.program.body[0]?.start ?? entry.program.end);
+
+  const userPackage = await readUserPackage(dirname(source.entryFile));
+  const stagedPaths = new Set(staged.map((file) => file.relativePath));
+  const dependencies = detectDependencies(parsed, stagedPaths, userPackage);
+  const count = Object.keys(dependencies).length;
+  if (count > 0) reporter?.start(`Installing ${count} ${count === 1 ? 'dependency' : 'dependencies'}: ${Object.keys(dependencies).join(', ')}`);
+  const ran = await installDependencies(stagingDir, stagingPackageJson(name, dependencies, userPackage.type), reporter).catch((err: unknown) => {
+    if (count > 0) reporter?.fail('npm install failed.');
+    throw err;
+  });
+  if (count > 0) reporter?.succeed(ran ? 'Dependencies installed.' : 'Dependencies already installed.');
+
+  reporter?.start(`Zipping ${name}`);
+  const zipPath = join(stagingDir, zipFileName(name));
+  const entries = await listZipEntries(stagingDir, new Set([zipFileName(name), INSTALL_STAMP]));
+  const zip = await writeDeterministicZip(entries, zipPath);
+  try {
+    checkSizeLimits(zip.zipSize, zip.unzippedSize);
+  } catch (err) {
+    reporter?.fail(`Package too big: ${megabytes(zip.zipSize)} zipped.`);
+    throw err;
+  }
+  reporter?.succeed(`Packaged ${name}: ${entries.length} files, ${megabytes(zip.zipSize)} zipped.`);
+  return { name, source, stagingDir, ...zip, description, dependencies };
+}
+
+type ParsedWithComments = ParsedStagedFile & { comments: ReturnType<typeof parseJavaScript>['comments'] };
+
+/** Parses every staged JavaScript file (a syntax error stops here, naming the user's file). */
+async function parseStagedFiles(staged: StagedFile[], stagingDir: string, cwd: string): Promise<ParsedWithComments[]> {
+  return Promise.all(
+    staged
+      .filter((file) => isJavaScriptFile(file.relativePath))
+      .map(async (file) => {
+        const displayPath = displayPathOf(file.sourcePath, cwd);
+        const text = await readFile(join(stagingDir, file.relativePath), 'utf8');
+        return { relativePath: file.relativePath, displayPath, ...parseJavaScript(text, displayPath) };
+      }),
+  );
+}
+
+/** Paths under the working folder are shown relative to it, others in full. */
+function displayPathOf(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { access, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BamError } from '../ui/errors.js';
+import type { Reporter } from '../ui/reporter.js';
+import { INSTALL_STAMP } from './stage.js';
+
+export interface StagingPackageJson {
+  name: string;
+  version: string;
+  private: true;
+  type?: string;
+  dependencies: Record<string, string>;
+}
+
+/** The package.json written into staging: only what the function imports, nothing else. */
+export function stagingPackageJson(name: string, dependencies: Record<string, string>, type: string | undefined): StagingPackageJson {
+  const sorted = Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { name: name.toLowerCase(), version: '1.0.0', private: true, ...(type ? { type } : {}), dependencies: sorted };
+}
+
+/**
+ * Writes package.json and runs npm install in staging, unless node_modules already holds exactly
+ * this dependency set (same package.json, same Node) from an earlier run. Returns whether npm ran.
+ */
+export async function installDependencies(stagingDir: string, packageJson: StagingPackageJson, reporter?: Reporter): Promise<boolean> {
+  const text = `${JSON.stringify(packageJson, null, 2)}\n`;
+  await writeFile(join(stagingDir, 'package.json'), text);
+  const stampPath = join(stagingDir, INSTALL_STAMP);
+  const modulesDir = join(stagingDir, 'node_modules');
+  if (Object.keys(packageJson.dependencies).length === 0) {
+    await rm(modulesDir, { recursive: true, force: true });
+    await rm(stampPath, { force: true });
+    return false;
+  }
+  const stamp = createHash('sha256').update(`${process.version}\n${text}`).digest('hex');
+  const previous = await readFile(stampPath, 'utf8').catch(() => '');
+  const installed = await access(modulesDir).then(() => true, () => false);
+  if (previous === stamp && installed) {
+    reporter?.info('Dependencies unchanged since the last packaging: reusing node_modules.');
+    return false;
+  }
+  await rm(stampPath, { force: true });
+  await rm(modulesDir, { recursive: true, force: true });
+  await runNpmInstall(stagingDir, reporter);
+  await writeFile(stampPath, stamp);
+  return true;
+}
+
+/**
+ * `--install-links` copies `file:` packages in instead of symlinking them (a symlink to the
+ * user's disk would be useless in the zip); no lockfile is written, staging is rebuilt anyway.
+ */
+const NPM_ARGS = ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-package-lock', '--install-links', '--loglevel=error'];
+
+async function runNpmInstall(stagingDir: string, reporter?: Reporter): Promise<void> {
+  const { code, output } = await run('npm', [...NPM_ARGS, '--prefix', stagingDir], stagingDir);
+  if (code === 0) return;
+  if (output.trim() !== '') reporter?.warn(output.trimEnd());
+  const summary = output.split('\n').find((line) => /^npm (error|ERR!)/.test(line) && !/^npm (error|ERR!) (code|A complete log)/.test(line)) ?? `exit code ${code}`;
+  throw new BamError(`npm install failed in ${stagingDir}: ${summary.replace(/^npm (error|ERR!)\s*/, '')}. Check the versions in your package.json.`);
+}
+
+/** Runs a command with its output captured (stdout and stderr interleaved). */
+function run(command: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: npmEnvironment(), stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32' });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', (err) => reject(new BamError(`Could not run npm (${err.message}). Install Node.js with npm and try again.`, { cause: err })));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/**
+ * When bam itself runs under npm (npm test, npx), npm's settings for THAT project leak in through
+ * the environment; npm_config_local_prefix would make the install land there instead of staging.
+ */
+function npmEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^npm_(config_(local_prefix|prefix|global|location|workspaces?)|package_|lifecycle_)/i.test(key)) delete env[key];
+  }
+  return env;
+}

@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { BamError } from '../ui/errors.js';
+
+/** What the user's own package.json (and lockfile next to it) say about versions. */
+export interface UserPackage {
+  /** Folder holding the package.json; undefined when none was found. */
+  dir: string | undefined;
+  /** "module" or "commonjs" when set, so staged .js files keep their meaning. */
+  type: string | undefined;
+  /** Declared specs: dependencies, optional, peer, then dev (an imported dev dep is still needed at run time). */
+  specs: Record<string, string>;
+  /** Versions the lockfile recorded as installed. */
+  locked: Record<string, string>;
+}
+
+interface PackageJson {
+  type?: unknown;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+interface PackageLock {
+  packages?: Record<string, { version?: string; link?: boolean }>;
+  dependencies?: Record<string, { version?: string }>;
+}
+
+/** The nearest package.json at or above `from`, with its package-lock.json if there is one. */
+export async function readUserPackage(from: string): Promise<UserPackage> {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const json = await readJson<PackageJson>(join(dir, 'package.json'));
+    if (json) {
+      const lock = await readJson<PackageLock>(join(dir, 'package-lock.json'));
+      return { dir, type: typeof json.type === 'string' ? json.type : undefined, specs: declaredSpecs(json, dir), locked: lockedVersions(lock) };
+    }
+    if (dirname(dir) === dir) return { dir: undefined, type: undefined, specs: {}, locked: {} };
+  }
+}
+
+/** The version to install: the declared spec, else the locked version, else latest. */
+export function versionFor(pkg: UserPackage, name: string): string {
+  return pkg.specs[name] ?? pkg.locked[name] ?? 'latest';
+}
+
+function declaredSpecs(json: PackageJson, dir: string): Record<string, string> {
+  const specs: Record<string, string> = {};
+  // Later groups do not override earlier ones: dependencies win over devDependencies.
+  for (const group of [json.devDependencies, json.peerDependencies, json.optionalDependencies, json.dependencies]) {
+    for (const [name, spec] of Object.entries(group ?? {})) {
+      if (typeof spec === 'string') specs[name] = absoluteFileSpec(spec, dir);
+    }
+  }
+  return specs;
+}
+
+/**
+ * npm resolves `file:../x` against the package.json's folder; the generated package.json lives in
+ * staging, so local paths are made absolute.
+ */
+export function absoluteFileSpec(spec: string, dir: string): string {
+  const match = /^(file|link):(.*)$/.exec(spec);
+  if (!match || isAbsolute(match[2] ?? '')) return spec;
+  return `${match[1]}:${resolve(dir, match[2] ?? '')}`;
+}
+
+function lockedVersions(lock: PackageLock | undefined): Record<string, string> {
+  const locked: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(lock?.packages ?? {})) {
+    // Only top-level installs ("node_modules/x", not nested copies); links carry no registry version.
+    const name = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(key)?.[1];
+    if (name && entry.version && !entry.link) locked[name] = entry.version;
+  }
+  for (const [name, entry] of Object.entries(lock?.dependencies ?? {})) {
+    if (entry.version && !(name in locked) && !entry.version.startsWith('file:')) locked[name] = entry.version;
+  }
+  return locked;
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new BamError(`${path} is not valid JSON (${(err as Error).message}). Fix it and try again.`, { cause: err });
+  }
+}

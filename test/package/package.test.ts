@@ -1,0 +1,175 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packageFunction } from '../../src/package/index.js';
+import { BamError } from '../../src/ui/errors.js';
+import { makeWorld, type TestWorld } from '../helpers/context.js';
+import { readZipEntries } from './zipReader.js';
+
+const DEPS = fileURLToPath(new URL('../fixtures/package/deps/', import.meta.url));
+
+// npm must never reach a registry in these tests: every dependency is a local file: package,
+// and an unreachable registry makes any slip fail loudly instead of going online.
+const NPM_OFFLINE = { npm_config_registry: 'http://127.0.0.1:9', npm_config_fetch_retries: '0' };
+const savedEnv = Object.fromEntries(Object.keys(NPM_OFFLINE).map((key) => [key, process.env[key]]));
+beforeAll(() => {
+  Object.assign(process.env, NPM_OFFLINE);
+});
+afterAll(() => {
+  for (const [key, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+let world: TestWorld;
+beforeEach(async () => {
+  world = await makeWorld();
+});
+afterEach(async () => {
+  await world.cleanup();
+});
+
+async function write(relativePath: string, text: string): Promise<void> {
+  await mkdir(join(world.cwd, relativePath, '..'), { recursive: true });
+  await writeFile(join(world.cwd, relativePath), text);
+}
+
+async function listTree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true });
+  return entries.map(String).sort();
+}
+
+describe('packageFunction', () => {
+  it('installs the imported file: packages with a real npm install and zips them with the code', async () => {
+    await write('package.json', JSON.stringify({
+      dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local`, unused: '^1.0.0' },
+      devDependencies: { '@bam-fixture/greet': `file:${DEPS}scoped-greet` },
+    }));
+    await write('hello.js', [
+      '// description: Says hello, padded',
+      "const pad = require('left-pad-local');",
+      "const { shout } = require('@bam-fixture/greet/loud');",
+      "const fs = require('node:fs'); const path = require('path');",
+      "exports.handler = async () => ({ statusCode: 200, body: pad(shout('x'), 10) });",
+    ].join('\n'));
+    const before = await listTree(world.cwd);
+
+    const result = await packageFunction('hello', { cwd: world.cwd, reporter: world.reporter });
+
+    expect(result.dependencies).toEqual({
+      '@bam-fixture/greet': `file:${DEPS}scoped-greet`,
+      'left-pad-local': `file:${DEPS}left-pad-local`,
+    });
+    expect(result.description).toBe('Says hello, padded');
+    expect(result.stagingDir).toBe(join(world.home, 'staging', 'hello'));
+    expect(result.zipPath).toBe(join(world.home, 'staging', 'hello', 'hello.zip'));
+    const names = (await readZipEntries(result.zipPath)).map((e) => e.name);
+    expect(names).toContain('index.js');
+    expect(names).toContain('package.json');
+    expect(names).toContain('node_modules/left-pad-local/index.js');
+    expect(names).toContain('node_modules/@bam-fixture/greet/loud.js');
+    expect(names).not.toContain('hello.zip');
+    expect(names).not.toContain('.bam-install.json');
+    // Installed as copies, not symlinks to the user's disk.
+    expect((await stat(join(result.stagingDir, 'node_modules', 'left-pad-local'))).isDirectory()).toBe(true);
+    expect(result.zipSize).toBe((await stat(result.zipPath)).size);
+    // The user's folder is only read.
+    expect(await listTree(world.cwd)).toEqual(before);
+  });
+
+  it('writes a staging package.json with only the imported packages, absolute file: paths and the user\'s "type"', async () => {
+    await mkdir(join(world.cwd, 'deps'));
+    await write('package.json', JSON.stringify({ type: 'module', dependencies: { 'left-pad-local': 'file:./vendor/left-pad-local', other: '1.0.0' } }));
+    await write('vendor/left-pad-local/package.json', await readFile(join(DEPS, 'left-pad-local', 'package.json'), 'utf8'));
+    await write('vendor/left-pad-local/index.js', await readFile(join(DEPS, 'left-pad-local', 'index.js'), 'utf8'));
+    await write('esm.js', "import pad from 'left-pad-local';\nexport const handler = async () => pad('a', 3);\n");
+
+    const result = await packageFunction('esm', { cwd: world.cwd });
+
+    expect(JSON.parse(await readFile(join(result.stagingDir, 'package.json'), 'utf8'))).toEqual({
+      name: 'esm',
+      version: '1.0.0',
+      private: true,
+      type: 'module',
+      dependencies: { 'left-pad-local': `file:${join(world.cwd, 'vendor', 'left-pad-local')}` },
+    });
+    expect(await readFile(join(result.stagingDir, 'node_modules', 'left-pad-local', 'index.js'), 'utf8')).toContain('padStart');
+  });
+
+  it('skips @aws-sdk/* packages unless package.json pins them', async () => {
+    await write('unpinned.mjs', "import { S3Client } from '@aws-sdk/client-s3';\nexport const handler = async () => S3Client.name;\n");
+    expect((await packageFunction('unpinned', { cwd: world.cwd })).dependencies).toEqual({});
+
+    await write('package.json', JSON.stringify({ dependencies: { '@aws-sdk/client-bam-fixture': `file:${DEPS}aws-sdk-client-fake` } }));
+    await write('pinned.mjs', "import { FakeClient } from '@aws-sdk/client-bam-fixture';\nimport { S3Client } from '@aws-sdk/client-s3';\nexport const handler = async () => [FakeClient, S3Client];\n");
+    const result = await packageFunction('pinned', { cwd: world.cwd });
+    expect(result.dependencies).toEqual({ '@aws-sdk/client-bam-fixture': `file:${DEPS}aws-sdk-client-fake` });
+    expect((await readZipEntries(result.zipPath)).map((e) => e.name)).toContain('node_modules/@aws-sdk/client-bam-fixture/index.js');
+  });
+
+  it('reuses node_modules when the dependency set is unchanged, and reinstalls when it changes', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local`, '@bam-fixture/greet': `file:${DEPS}scoped-greet` } }));
+    await write('fn.js', "const pad = require('left-pad-local');\nexports.handler = async () => pad('a', 2);\n");
+    const first = await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    const installedAt = (await stat(join(first.stagingDir, 'node_modules', 'left-pad-local'))).ino;
+
+    await write('fn.js', "const pad = require('left-pad-local');\nexports.handler = async () => pad('b', 2);\n");
+    world.reporter.events.length = 0;
+    await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    expect(world.reporter.text('info')).toContain('reusing node_modules');
+    expect((await stat(join(first.stagingDir, 'node_modules', 'left-pad-local'))).ino).toBe(installedAt);
+
+    await write('fn.js', "const pad = require('left-pad-local');\nconst { greet } = require('@bam-fixture/greet');\nexports.handler = async () => pad(greet('b'), 2);\n");
+    world.reporter.events.length = 0;
+    const third = await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    expect(world.reporter.text('info')).not.toContain('reusing node_modules');
+    expect(Object.keys(third.dependencies)).toEqual(['left-pad-local', '@bam-fixture/greet']);
+    expect(await readdir(join(third.stagingDir, 'node_modules', '@bam-fixture'))).toEqual(['greet']);
+  });
+
+  it('shows npm\'s error when an install fails (here: a package only the unreachable registry could give)', async () => {
+    await write('net.js', "const x = require('surely-not-installed-bam-test');\nexports.handler = async () => x;\n");
+    const err = await packageFunction('net', { cwd: world.cwd, reporter: world.reporter }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BamError);
+    expect((err as BamError).message).toMatch(/^npm install failed in .*staging\/net: /);
+    expect(world.reporter.text('warn')).toMatch(/127\.0\.0\.1:9|ECONNREFUSED/);
+  });
+
+  it('stages a folder function whole, minus .git, node_modules and .bamignore matches, and removes stale files', async () => {
+    await write('site/index.js', "const page = require('./lib/page');\nexports.handler = async () => page;\n");
+    await write('site/lib/page.js', "module.exports = require('./page.json');\n");
+    await write('site/lib/page.json', '{"title":"x"}');
+    await write('site/public/style.css', 'body{}');
+    await write('site/notes/draft.md', 'secret');
+    await write('site/big.log', 'log');
+    await write('site/.git/HEAD', 'ref');
+    await write('site/node_modules/x/index.js', '');
+    await write('site/.bamignore', '# not shipped\nnotes/\n*.log\n');
+
+    const first = await packageFunction('site', { cwd: world.cwd });
+    const names = (await readZipEntries(first.zipPath)).map((e) => e.name);
+    expect(names).toEqual(['index.js', 'lib/page.js', 'lib/page.json', 'package.json', 'public/style.css']);
+
+    await write('site/.bamignore', '# not shipped\nnotes/\n*.log\npublic/\n');
+    const second = await packageFunction('site', { cwd: world.cwd });
+    expect((await readZipEntries(second.zipPath)).map((e) => e.name)).toEqual(['index.js', 'lib/page.js', 'lib/page.json', 'package.json']);
+    expect(await listTree(second.stagingDir)).not.toContain('public');
+  });
+
+  it('refuses a relative import that is not among the staged files, naming the file and the specifier', async () => {
+    await write('lonely.js', "const helper = require('./helper');\nexports.handler = helper;\n");
+    await write('helper.js', 'module.exports = 1;');
+    await expect(packageFunction('lonely', { cwd: world.cwd })).rejects.toThrow("lonely.js imports './helper', which is not among the function's files");
+  });
+
+  it('refuses an entry without a handler export and reports syntax errors as file:line:column', async () => {
+    await write('nohandler.mjs', 'export const main = async () => 1;\n');
+    await expect(packageFunction('nohandler', { cwd: world.cwd })).rejects.toThrow(/^nohandler\.mjs does not export a function named handler.*export const handler/);
+
+    await write('broken/index.js', 'exports.handler = async () => 1;\n');
+    await write('broken/util.js', 'const a = 1;\nconst b = (;\n');
+    await expect(packageFunction('broken', { cwd: world.cwd })).rejects.toThrow(/^broken\/util\.js:2:12 Unexpected token/);
+  });
+});
