@@ -6,6 +6,9 @@ import type { ConfigOptions } from './commands/config.js';
 import type { LogsOptions } from './commands/logs.js';
 import type { ListOptions } from './commands/list.js';
 import type { DbTableOptions } from './commands/dbtable.js';
+import type { DeployOptions } from './commands/deploy.js';
+import type { RedeployOptions } from './commands/redeploy.js';
+import type { DeleteOptions } from './commands/delete.js';
 
 // Only the command that runs is imported (await import below), so `bam --help` and
 // `bam --version` load no AWS SDK code.
@@ -120,7 +123,74 @@ export function buildProgram(io: CliIO = {}): Command {
       await dbtable(name, cmd.opts<DbTableOptions>(), await context(cmd));
     });
 
+  const methodsHelp = 'HTTP methods: --methods get post, or GET,POST (GET POST PUT PATCH DELETE HEAD OPTIONS ANY)';
+  program
+    .command('deploy')
+    .argument('<name>', 'the function: NAME.js, NAME.mjs, NAME.cjs or NAME/ in this folder')
+    .description('create the Lambda function NAME and its public endpoint (a REST API with stage bam)')
+    .option('--methods <methods...>', `${methodsHelp}; default GET`)
+    .addOption(new Option('--method <methods...>').hideHelp())
+    .option('--lambdaOnly', 'create only the function, no endpoint')
+    .option('--permitDb', 'use databaseBamRole, which may read and write DynamoDB tables')
+    .option('--role <name>', 'an existing IAM role for this function (default: from bam config)')
+    .addOption(new Option('--roles <name>').hideHelp())
+    .option('--endpointType <type>', 'edge or regional (default: from bam config, else edge)')
+    .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder')
+    .action(async (name: string, _options: unknown, cmd: Command) => {
+      const { deploy } = await import('./commands/deploy.js');
+      const opts = cmd.opts<DeployOptions & { method?: string[]; roles?: string }>();
+      const options = { ...opts, methods: aliases(opts.methods, opts.method), role: opts.role ?? opts.roles };
+      await deploy(name, options, await context(cmd));
+    });
+
+  program
+    .command('redeploy')
+    .argument('<name>', 'a function deployed before')
+    .description('update the function NAME: code, role, and its endpoint\'s methods')
+    .option('--methods <methods...>', `add ${methodsHelp}`)
+    .addOption(new Option('--method <methods...>').hideHelp())
+    .option('--rmMethods <methods...>', 'remove HTTP methods from the endpoint')
+    .addOption(new Option('--rmMethod <methods...>').hideHelp())
+    .option('--addEndpoint', 'give a --lambdaOnly function an endpoint (or replace one deleted in the console)')
+    .option('--permitDb', 'switch to databaseBamRole (DynamoDB access)')
+    .option('--revokeDb', 'switch back to the default role')
+    .option('--role <name>', 'switch to this existing IAM role')
+    .addOption(new Option('--roles <name>').hideHelp())
+    .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder')
+    .action(async (name: string, _options: unknown, cmd: Command) => {
+      const { redeploy } = await import('./commands/redeploy.js');
+      const opts = cmd.opts<RedeployOptions & { method?: string[]; rmMethod?: string[]; roles?: string }>();
+      const options = {
+        ...opts,
+        methods: aliases(opts.methods, opts.method),
+        rmMethods: aliases(opts.rmMethods, opts.rmMethod),
+        role: opts.role ?? opts.roles,
+      };
+      await redeploy(name, options, await context(cmd));
+    });
+
+  program
+    .command('delete')
+    .argument('<name>', 'a function deployed with bam (or, with --dbtable, a table)')
+    .description('delete the function NAME and its endpoint, or only the endpoint, or the DynamoDB table NAME')
+    .option('--endpointOnly', 'delete only the endpoint, keep the function')
+    .option('--dbtable', 'delete the DynamoDB table NAME instead')
+    .action(async (name: string, _options: unknown, cmd: Command) => {
+      const opts = cmd.opts<DeleteOptions & { dbtable?: boolean }>();
+      if (opts.dbtable) {
+        const { deleteDbTable } = await import('./commands/deleteTable.js');
+        return deleteDbTable(name, {}, await context(cmd));
+      }
+      const { deleteLambda } = await import('./commands/delete.js');
+      await deleteLambda(name, opts, await context(cmd));
+    });
+
   return program;
+}
+
+/** A list flag and its hidden alias (--methods and --method) given together count as one list. */
+function aliases(list: string[] | undefined, alias: string[] | undefined): string[] | undefined {
+  return list || alias ? [...(list ?? []), ...(alias ?? [])] : undefined;
 }
 
 /** Runs bam with these arguments and returns the exit code; never throws. */

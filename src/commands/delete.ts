@@ -1,0 +1,56 @@
+import { rm } from 'node:fs/promises';
+import type { CommandContext } from './context.js';
+import { validateFunctionName } from './names.js';
+import { recordApi, waitMessages } from './shared/endpoint.js';
+import { openAws } from '../aws/clients.js';
+import { deleteRestApi } from '../aws/apiGateway.js';
+import { deleteFunction } from '../aws/lambda.js';
+import { storePaths } from '../store/paths.js';
+import { lambdaRecords } from '../store/records.js';
+
+export interface DeleteOptions {
+  endpointOnly?: boolean;
+}
+
+/**
+ * bam delete: the API and the function in one round trip (DeleteRestApi ∥ DeleteFunction; the
+ * function's permissions go with it). Whatever was already gone only loses its stale record.
+ */
+export async function deleteLambda(name: string, options: DeleteOptions, ctx: CommandContext): Promise<void> {
+  validateFunctionName(name);
+  const aws = await openAws(ctx.aws);
+  const { region } = aws;
+  const { reporter } = ctx;
+  const record = await lambdaRecords.get(region, name);
+  const api = record?.api;
+  if (options.endpointOnly && !api) {
+    reporter.warn(`"${name}" has no endpoint recorded in ${region}; nothing to delete.`);
+    return;
+  }
+
+  reporter.start(options.endpointOnly ? `Deleting the endpoint of "${name}"` : `Deleting "${name}"`);
+  const [apiResult, functionResult] = await Promise.allSettled([
+    api ? deleteRestApi(aws, api.restApiId, waitMessages(reporter)) : undefined,
+    options.endpointOnly ? undefined : deleteFunction(aws, name),
+  ]);
+  reporter.stop();
+
+  // Records follow what AWS did, even when the other half failed.
+  if (apiResult.status === 'fulfilled' && apiResult.value) {
+    if (apiResult.value === 'deleted') reporter.succeed(`Endpoint: "${name}" has been deleted`);
+    else reporter.warn(`The endpoint of "${name}" (${api?.restApiId}) no longer existed in AWS; its record is dropped.`);
+    if (functionResult.status !== 'fulfilled' || options.endpointOnly) await recordApi(region, name, undefined);
+  }
+  if (functionResult.status === 'fulfilled' && functionResult.value) {
+    if (functionResult.value === 'deleted') reporter.succeed(`Lambda: "${name}" has been deleted`);
+    else if (record) reporter.warn(`Lambda "${name}" no longer existed in ${region}; its record is dropped.`);
+    else reporter.warn(`Lambda "${name}" does not exist in ${region}; nothing to delete.`);
+    // With the API still there (its deletion failed), the record stays: the next delete finishes.
+    if (apiResult.status === 'fulfilled') {
+      await lambdaRecords.remove(region, name);
+      await rm(storePaths.staging(name), { recursive: true, force: true });
+    }
+  }
+  if (apiResult.status === 'rejected') throw apiResult.reason;
+  if (functionResult.status === 'rejected') throw functionResult.reason;
+}

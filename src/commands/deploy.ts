@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import type { CommandContext } from './context.js';
+import { validateFunctionName } from './names.js';
+import { parseEndpointType } from './config.js';
+import { DEFAULT_METHODS, parseMethods } from './shared/methods.js';
+import { concurrently } from './shared/concurrently.js';
+import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './shared/roles.js';
+import { apiRecord, importApi, publishApi, recordApi, removeOrphanApi } from './shared/endpoint.js';
+import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
+import { functionArn, type ApiSpec } from '../aws/apiDocument.js';
+import { roleArn } from '../aws/iam.js';
+import { DEFAULT_RUNTIME, createFunction, findFunction, waitUntilActive } from '../aws/lambda.js';
+import { packageFunction, type PackageResult } from '../package/index.js';
+import { lambdaRecords, readConfig, type LambdaRecord } from '../store/records.js';
+import { BamError, UsageError, errorMessage } from '../ui/errors.js';
+
+export interface DeployOptions {
+  methods?: string[];
+  lambdaOnly?: boolean;
+  permitDb?: boolean;
+  role?: string;
+  endpointType?: string;
+  src?: string;
+}
+
+/**
+ * bam deploy: a new function and its public URL in three sequential AWS round trips:
+ * [name free? ∥ role ∥ packaging] → [CreateFunction ∥ ImportRestApi] →
+ * [permission ∥ deployment ∥ function Active]. Every resource is recorded as soon as it exists.
+ */
+export async function deploy(name: string, options: DeployOptions, ctx: CommandContext): Promise<LambdaRecord> {
+  validateFunctionName(name);
+  if (options.lambdaOnly && (options.methods || options.endpointType)) {
+    throw new UsageError('--lambdaOnly deploys no endpoint: drop --methods and --endpointType, or drop --lambdaOnly.');
+  }
+  const methods = options.methods ? parseMethods(options.methods) : DEFAULT_METHODS;
+  const config = await readConfig();
+  const endpointType = options.endpointType ? parseEndpointType(options.endpointType) : (config.endpointType ?? 'EDGE');
+  const role = requestedRole(options, config.defaultRole) ?? config.defaultRole;
+  const aws = await openAws(ctx.aws);
+  const { region } = aws;
+  const { reporter } = ctx;
+
+  // Round trip 1: nothing is created before the name is known to be free and the code packs.
+  const [pkg, account] = await concurrently([
+    packageFunction(name, { cwd: ctx.cwd, src: options.src, reporter }),
+    accountNumber(aws).then(async (account) => {
+      await ensureRole(aws, { role, account, region, reporter });
+      return account;
+    }),
+    refuseExistingFunction(aws, name),
+  ]);
+  const roleTarget: RoleTarget = { role, account, region, reporter };
+  const spec: ApiSpec = { name, description: pkg.description, region, account, methods, endpointType };
+
+  // Round trip 2: the API only needs the function's ARN, which is known already.
+  reporter.start(options.lambdaOnly ? `Creating Lambda "${name}"` : `Creating Lambda "${name}" and its API`);
+  const [created, imported] = await Promise.allSettled([
+    createAndRecordFunction(aws, pkg, roleTarget),
+    options.lambdaOnly ? Promise.resolve(undefined) : importApi(aws, spec, reporter),
+  ]);
+  if (created.status === 'rejected') {
+    reporter.fail(`Lambda "${name}" could not be created.`);
+    if (imported.status === 'fulfilled' && imported.value) await removeOrphanApi(aws, imported.value, reporter);
+    throw created.reason;
+  }
+  const fn = created.value;
+  reporter.succeed(`💥  Lambda: "${name}" has been created`);
+  if (imported.status === 'rejected') {
+    throw new BamError(`${errorMessage(imported.reason)}. Lambda "${name}" exists; add its endpoint with: bam redeploy ${name} --addEndpoint`, {
+      cause: imported.reason,
+    });
+  }
+  const restApiId = imported.value;
+  if (restApiId) await recordApi(region, name, apiRecord(spec, restApiId, false));
+
+  // Round trip 3: the API answers once it may invoke the function and is deployed to its stage.
+  const active = fn.State === 'Active' ? undefined : waitUntilActive(aws, name);
+  if (restApiId) reporter.start('Deploying the endpoint');
+  const [api] = await concurrently([restApiId ? publishApi(aws, spec, restApiId, reporter) : undefined, active]);
+  const record = await lambdaRecords.get(region, name);
+  if (!record) throw new BamError(`The record of "${name}" disappeared while deploying; run: bam list`);
+  if (api) {
+    reporter.succeed('💥  Endpoint has been created');
+    reporter.result(api.url);
+  }
+  return record;
+}
+
+async function refuseExistingFunction(aws: AwsSession, name: string): Promise<void> {
+  if (await findFunction(aws, name)) {
+    throw new BamError(`Function "${name}" already exists in ${aws.region}. Use: bam redeploy ${name}`);
+  }
+}
+
+/** CreateFunction (retried while a new role propagates), then its record at once. */
+async function createAndRecordFunction(aws: AwsSession, pkg: PackageResult, target: RoleTarget) {
+  const fn = await createFunction(
+    aws,
+    { name: pkg.name, zip: await readFile(pkg.zipPath), description: pkg.description, roleArn: roleArn(target.account, target.role) },
+    () => recheckRole(aws, target),
+  );
+  await lambdaRecords.put(target.region, pkg.name, {
+    arn: fn.FunctionArn ?? functionArn(target.region, target.account, pkg.name),
+    role: target.role,
+    runtime: fn.Runtime ?? DEFAULT_RUNTIME,
+    description: pkg.description,
+    codeSha256: fn.CodeSha256 ?? pkg.codeSha256,
+    sourcePath: pkg.source.sourcePath,
+    deployedAt: new Date().toISOString(),
+  });
+  return fn;
+}

@@ -1,0 +1,223 @@
+import { readFile } from 'node:fs/promises';
+import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
+import type { CommandContext } from './context.js';
+import { validateFunctionName } from './names.js';
+import { DEFAULT_METHODS, combineMethods, parseMethods, sameMethods } from './shared/methods.js';
+import { concurrently } from './shared/concurrently.js';
+import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './shared/roles.js';
+import { apiRecord, importApi, publishApi, recordApi, recordFunction, waitMessages } from './shared/endpoint.js';
+import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
+import { functionArn, type ApiSpec } from '../aws/apiDocument.js';
+import { createDeployment, findRestApi, putRestApi } from '../aws/apiGateway.js';
+import { roleArn, roleNameFromArn } from '../aws/iam.js';
+import { DEFAULT_RUNTIME, findFunction, updateFunctionCode, updateFunctionConfiguration, waitUntilUpdated } from '../aws/lambda.js';
+import { packageFunction, type PackageResult } from '../package/index.js';
+import { lambdaRecords, readConfig, type ApiRecord, type LambdaRecord } from '../store/records.js';
+import { BamError, UsageError } from '../ui/errors.js';
+import type { Reporter } from '../ui/reporter.js';
+
+export interface RedeployOptions {
+  methods?: string[];
+  rmMethods?: string[];
+  addEndpoint?: boolean;
+  permitDb?: boolean;
+  revokeDb?: boolean;
+  role?: string;
+  src?: string;
+}
+
+/** What the endpoint flags ask for, before AWS is asked anything. */
+interface EndpointRequest {
+  add: string[];
+  remove: string[];
+  addEndpoint: boolean;
+}
+
+/** What happens to the endpoint, once AWS has said whether the recorded API still exists. */
+type EndpointPlan =
+  | { kind: 'none' }
+  | { kind: 'dropStale'; restApiId: string }
+  | { kind: 'put'; api: ApiRecord; methods: string[] }
+  | { kind: 'publish'; api: ApiRecord }
+  | { kind: 'import'; methods: string[] };
+
+/**
+ * bam redeploy: new code, role or methods for an existing function. Unchanged code costs one
+ * round trip (GetFunction ∥ GetRestApi) and no write call; changed code three
+ * (GetFunction → UpdateFunctionCode → update finished).
+ */
+export async function redeploy(name: string, options: RedeployOptions, ctx: CommandContext): Promise<LambdaRecord> {
+  validateFunctionName(name);
+  const request: EndpointRequest = {
+    add: options.methods ? parseMethods(options.methods) : [],
+    remove: options.rmMethods ? parseMethods(options.rmMethods, '--rmMethods') : [],
+    addEndpoint: Boolean(options.addEndpoint),
+  };
+  const config = await readConfig();
+  const role = requestedRole(options, config.defaultRole);
+  const aws = await openAws(ctx.aws);
+  const { region } = aws;
+  const { reporter } = ctx;
+  const record = await lambdaRecords.get(region, name);
+  checkMethodRequest(name, record?.api, request);
+
+  // Round trip 1: the function and its API as AWS has them, while the code is packaged.
+  const [pkg, current, recordedApiExists, account] = await concurrently([
+    packageFunction(name, { cwd: ctx.cwd, src: options.src, reporter }),
+    findFunction(aws, name),
+    record?.api ? findRestApi(aws, record.api.restApiId).then((api) => api !== undefined) : undefined,
+    accountNumber(aws).then(async (account) => {
+      if (role) await ensureRole(aws, { role, account, region, reporter });
+      return account;
+    }),
+  ]);
+  if (!current) throw new BamError(`Function "${name}" does not exist in ${region}. Deploy it first: bam deploy ${name}`);
+  if (!record) await lambdaRecords.put(region, name, adoptedRecord(current, pkg, region, account, name));
+
+  const roleTarget: RoleTarget | undefined = role ? { role, account, region, reporter } : undefined;
+  const changes = functionChanges(current, pkg, roleTarget);
+  const plan = planEndpoint(record?.api, recordedApiExists ?? false, request);
+  const spec = (methods: string[], api?: ApiRecord): ApiSpec => ({
+    name,
+    description: pkg.description,
+    region,
+    account,
+    methods,
+    endpointType: api?.endpointType ?? config.endpointType ?? 'EDGE',
+    ...(api?.cors !== undefined ? { cors: api.cors } : {}),
+  });
+
+  if (plan.kind === 'dropStale') {
+    reporter.warn(`The API of "${name}" (${plan.restApiId}) no longer exists in AWS; its record is dropped. Add a new one with: bam redeploy ${name} --addEndpoint`);
+    await recordApi(region, name, undefined);
+  }
+  if (request.addEndpoint && (plan.kind === 'none' || plan.kind === 'put') && record?.api) {
+    reporter.info(`"${name}" already has an endpoint: ${record.api.url}`);
+  }
+  if (!changes.code && !changes.config && (plan.kind === 'none' || plan.kind === 'dropStale')) {
+    reporter.succeed(`Lambda "${name}" is up to date; nothing to change.`);
+    return (await lambdaRecords.get(region, name)) ?? adoptedRecord(current, pkg, region, account, name);
+  }
+
+  // Round trips 2 and 3: the function's updates and the endpoint's, side by side.
+  reporter.start(`Updating Lambda "${name}"`);
+  const [, api] = await concurrently([
+    updateTheFunction(aws, name, pkg, changes, roleTarget),
+    changeTheEndpoint(aws, plan, spec, reporter),
+  ]);
+  reporter.succeed(`Lambda: "${name}" has been updated`);
+  if (api) reporter.result(api.url);
+  const updated = await lambdaRecords.get(region, name);
+  if (!updated) throw new BamError(`The record of "${name}" disappeared while redeploying; run: bam list`);
+  return updated;
+}
+
+/** Method flags that can be judged from the record alone fail before any AWS call. */
+function checkMethodRequest(name: string, api: ApiRecord | undefined, request: EndpointRequest): void {
+  const existing = api?.methods ?? [];
+  if (request.remove.length > 0 && !api && request.add.length === 0 && !request.addEndpoint) {
+    throw new UsageError(`"${name}" has no endpoint recorded, so there is no method to remove. Add one with: bam redeploy ${name} --addEndpoint`);
+  }
+  const unknown = request.remove.filter((method) => !existing.includes(method) && !request.add.includes(method));
+  if (api && unknown.length > 0) {
+    throw new UsageError(`The endpoint of "${name}" has no ${unknown.join(', ')} method (it has ${existing.join(', ')}). See: bam list`);
+  }
+  if (asksForEndpoint(request) && targetMethods(api, request).length === 0) {
+    throw new UsageError(`An endpoint needs at least one method. To remove the endpoint: bam delete ${name} --endpointOnly`);
+  }
+}
+
+function asksForEndpoint(request: EndpointRequest): boolean {
+  return request.add.length > 0 || request.remove.length > 0 || request.addEndpoint;
+}
+
+/** The methods after the flags: the recorded ones (GET for a new API when none are given), plus and minus. */
+function targetMethods(api: ApiRecord | undefined, request: EndpointRequest): string[] {
+  const base = api?.methods ?? (request.add.length > 0 ? [] : DEFAULT_METHODS);
+  return combineMethods(base, request.add, request.remove);
+}
+
+function planEndpoint(api: ApiRecord | undefined, apiExists: boolean, request: EndpointRequest): EndpointPlan {
+  const methods = targetMethods(api, request);
+  if (api && apiExists) {
+    if (!sameMethods(methods, api.methods)) return { kind: 'put', api, methods };
+    return api.deployed ? { kind: 'none' } : { kind: 'publish', api };
+  }
+  if (!asksForEndpoint(request)) return api ? { kind: 'dropStale', restApiId: api.restApiId } : { kind: 'none' };
+  // A lambda-only function, or an API deleted behind bam's back: a new API replaces the record.
+  return { kind: 'import', methods };
+}
+
+interface FunctionChanges {
+  code: boolean;
+  config?: { roleArn?: string; description?: string };
+}
+
+function functionChanges(current: FunctionConfiguration, pkg: PackageResult, role: RoleTarget | undefined): FunctionChanges {
+  const wantedRole = role ? roleArn(role.account, role.role) : undefined;
+  const config = {
+    ...(wantedRole && wantedRole !== current.Role ? { roleArn: wantedRole } : {}),
+    ...(pkg.description !== (current.Description ?? '') ? { description: pkg.description } : {}),
+  };
+  return { code: pkg.codeSha256 !== current.CodeSha256, ...(Object.keys(config).length > 0 ? { config } : {}) };
+}
+
+/**
+ * New code, then (once Lambda has finished applying it: it rejects overlapping updates) the
+ * configuration; the command ends when the last update is done.
+ */
+async function updateTheFunction(aws: AwsSession, name: string, pkg: PackageResult, changes: FunctionChanges, role: RoleTarget | undefined): Promise<void> {
+  let last: FunctionConfiguration | undefined;
+  if (changes.code) last = await updateFunctionCode(aws, name, await readFile(pkg.zipPath));
+  if (changes.config) {
+    if (last && last.LastUpdateStatus !== 'Successful') await waitUntilUpdated(aws, name);
+    last = await updateFunctionConfiguration(aws, name, changes.config, role ? () => recheckRole(aws, role) : undefined);
+  }
+  if (last && last.LastUpdateStatus !== 'Successful') await waitUntilUpdated(aws, name);
+  if (!last) return;
+  await recordFunction(aws.region, name, {
+    codeSha256: last.CodeSha256 ?? pkg.codeSha256,
+    description: last.Description ?? pkg.description,
+    role: last.Role ? roleNameFromArn(last.Role) : (role?.role ?? ''),
+    runtime: last.Runtime ?? DEFAULT_RUNTIME,
+    sourcePath: pkg.source.sourcePath,
+    deployedAt: new Date().toISOString(),
+  });
+}
+
+async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: (methods: string[], api?: ApiRecord) => ApiSpec, reporter: Reporter): Promise<ApiRecord | undefined> {
+  switch (plan.kind) {
+    case 'put': {
+      const target = spec(plan.methods, plan.api);
+      await putRestApi(aws, plan.api.restApiId, target, waitMessages(reporter));
+      await recordApi(target.region, target.name, apiRecord(target, plan.api.restApiId, false));
+      await createDeployment(aws, plan.api.restApiId, waitMessages(reporter));
+      const api = apiRecord(target, plan.api.restApiId, true);
+      await recordApi(target.region, target.name, api);
+      return api;
+    }
+    case 'publish':
+      return publishApi(aws, spec(plan.api.methods, plan.api), plan.api.restApiId, reporter);
+    case 'import': {
+      const target = spec(plan.methods);
+      const restApiId = await importApi(aws, target, reporter);
+      await recordApi(target.region, target.name, apiRecord(target, restApiId, false));
+      return publishApi(aws, target, restApiId, reporter);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A function deployed from elsewhere (or before a crash) gets a record, so later steps can add to it. */
+function adoptedRecord(current: FunctionConfiguration, pkg: PackageResult, region: string, account: string, name: string): LambdaRecord {
+  return {
+    arn: current.FunctionArn ?? functionArn(region, account, name),
+    role: current.Role ? roleNameFromArn(current.Role) : '',
+    runtime: current.Runtime ?? DEFAULT_RUNTIME,
+    description: current.Description ?? '',
+    codeSha256: current.CodeSha256 ?? '',
+    sourcePath: pkg.source.sourcePath,
+    deployedAt: current.LastModified ?? new Date().toISOString(),
+  };
+}

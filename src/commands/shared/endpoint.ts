@@ -1,0 +1,71 @@
+import type { AwsSession } from '../../aws/clients.js';
+import type { ApiSpec } from '../../aws/apiDocument.js';
+import type { BamBamOptions } from '../../aws/bamBam.js';
+import { STAGE, apiUrl, createDeployment, deleteRestApi, importRestApi } from '../../aws/apiGateway.js';
+import { addApiPermission } from '../../aws/lambda.js';
+import { lambdaRecords, type ApiRecord, type LambdaRecord } from '../../store/records.js';
+import { errorMessage } from '../../ui/errors.js';
+import type { Reporter } from '../../ui/reporter.js';
+import { concurrently } from './concurrently.js';
+
+/** Shows AWS's rate limits as a warning and a countdown instead of an apparent hang. */
+export function waitMessages(reporter: Reporter): BamBamOptions {
+  return { onWait: (message) => reporter.warn(message), onTick: (message) => reporter.update(message) };
+}
+
+export function apiRecord(spec: ApiSpec, restApiId: string, deployed: boolean): ApiRecord {
+  return {
+    restApiId,
+    endpointType: spec.endpointType,
+    methods: spec.methods,
+    url: apiUrl(restApiId, spec.region),
+    stage: STAGE,
+    deployed,
+    ...(spec.cors !== undefined ? { cors: spec.cors } : {}),
+  };
+}
+
+/** Sets (or with undefined, drops) the API of a function's record. */
+export async function recordApi(region: string, name: string, api: ApiRecord | undefined): Promise<void> {
+  await lambdaRecords.update(region, name, (current) => {
+    if (!current) return undefined;
+    const { api: _old, ...rest } = current;
+    return api ? { ...rest, api } : rest;
+  });
+}
+
+/** Merges changed fields into a function's record (the API part is left as it is). */
+export async function recordFunction(region: string, name: string, fields: Partial<Omit<LambdaRecord, 'api'>>): Promise<void> {
+  await lambdaRecords.update(region, name, (current) => (current ? { ...current, ...fields } : undefined));
+}
+
+/** Imports the API; the record is written by the caller once the function's record exists. */
+export async function importApi(aws: AwsSession, spec: ApiSpec, reporter: Reporter): Promise<string> {
+  return importRestApi(aws, spec, waitMessages(reporter));
+}
+
+/**
+ * Makes an imported API answer: the function's permission for this API and the deployment to
+ * the stage, concurrently (neither needs the other), then records it as deployed.
+ */
+export async function publishApi(aws: AwsSession, spec: ApiSpec, restApiId: string, reporter: Reporter): Promise<ApiRecord> {
+  await concurrently([
+    addApiPermission(aws, { name: spec.name, region: spec.region, account: spec.account, restApiId }),
+    createDeployment(aws, restApiId, waitMessages(reporter)),
+  ]);
+  const api = apiRecord(spec, restApiId, true);
+  await recordApi(spec.region, spec.name, api);
+  return api;
+}
+
+/**
+ * A new function's API when the function itself could not be created: delete it, so nothing
+ * is left that no record lists. If even that fails, say which API to delete by hand.
+ */
+export async function removeOrphanApi(aws: AwsSession, restApiId: string, reporter: Reporter): Promise<void> {
+  try {
+    await deleteRestApi(aws, restApiId, waitMessages(reporter));
+  } catch (err) {
+    reporter.warn(`The API ${restApiId} created for it could not be removed (${errorMessage(err)}); delete it in the API Gateway console.`);
+  }
+}
