@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { absoluteFileSpec, readUserPackage, versionFor } from '../../src/package/userPackage.js';
+import { detectDependencies } from '../../src/package/dependencies.js';
+import { parseJavaScript } from '../../src/package/parse.js';
+import { makeWorld, type TestWorld } from '../helpers/context.js';
+
+let world: TestWorld;
+beforeEach(async () => {
+  world = await makeWorld();
+});
+afterEach(async () => {
+  await world.cleanup();
+});
+
+describe('versions from the user\'s package.json and lockfile', () => {
+  it('reads the nearest package.json above the function: dependencies first, then optional, peer and dev', async () => {
+    await writeFile(join(world.cwd, 'package.json'), JSON.stringify({ dependencies: { outer: '1.0.0' } }));
+    await mkdir(join(world.cwd, 'fn', 'lib'), { recursive: true });
+    await writeFile(join(world.cwd, 'fn', 'package.json'), JSON.stringify({
+      type: 'module',
+      dependencies: { lodash: '^4.17.21', both: '2.0.0' },
+      optionalDependencies: { opt: '~1.1.0' },
+      peerDependencies: { peer: '>=3' },
+      devDependencies: { both: '1.0.0', 'dev-only': '5.0.0' },
+    }));
+    const pkg = await readUserPackage(join(world.cwd, 'fn', 'lib'));
+    expect(pkg.dir).toBe(join(world.cwd, 'fn'));
+    expect(pkg.type).toBe('module');
+    expect(pkg.specs).toEqual({ lodash: '^4.17.21', both: '2.0.0', opt: '~1.1.0', peer: '>=3', 'dev-only': '5.0.0' });
+    expect(versionFor(pkg, 'outer')).toBe('latest'); // only the nearest package.json counts
+  });
+
+  it('falls back to the version the lockfile installed, then to latest', async () => {
+    await writeFile(join(world.cwd, 'package.json'), JSON.stringify({ dependencies: { declared: '^1.0.0' } }));
+    await writeFile(join(world.cwd, 'package-lock.json'), JSON.stringify({
+      lockfileVersion: 3,
+      packages: {
+        '': { dependencies: { declared: '^1.0.0' } },
+        'node_modules/declared': { version: '1.4.0' },
+        'node_modules/transitive': { version: '2.3.4' },
+        'node_modules/@scope/pkg': { version: '0.0.7' },
+        'node_modules/declared/node_modules/nested': { version: '9.9.9' },
+        'node_modules/linked': { link: true },
+      },
+    }));
+    const pkg = await readUserPackage(world.cwd);
+    expect(versionFor(pkg, 'declared')).toBe('^1.0.0');
+    expect(versionFor(pkg, 'transitive')).toBe('2.3.4');
+    expect(versionFor(pkg, '@scope/pkg')).toBe('0.0.7');
+    expect(versionFor(pkg, 'nested')).toBe('latest');
+    expect(versionFor(pkg, 'linked')).toBe('latest');
+    expect(versionFor(pkg, 'unknown')).toBe('latest');
+  });
+
+  it('makes relative file: specs absolute (npm resolves them from the staging folder otherwise)', async () => {
+    expect(absoluteFileSpec('file:../deps/x', '/home/u/project')).toBe('file:/home/u/deps/x');
+    expect(absoluteFileSpec('file:vendor/x.tgz', '/home/u/project')).toBe('file:/home/u/project/vendor/x.tgz');
+    expect(absoluteFileSpec('file:/abs/x', '/home/u/project')).toBe('file:/abs/x');
+    expect(absoluteFileSpec('^1.2.3', '/home/u/project')).toBe('^1.2.3');
+    await writeFile(join(world.cwd, 'package.json'), JSON.stringify({ dependencies: { x: 'file:./x' } }));
+    expect(versionFor(await readUserPackage(world.cwd), 'x')).toBe(`file:${join(world.cwd, 'x')}`);
+  });
+
+  it('without any package.json every package is latest', async () => {
+    const pkg = await readUserPackage(world.cwd);
+    expect(pkg).toMatchObject({ dir: undefined, type: undefined, specs: {} });
+  });
+
+  it('refuses a broken package.json, naming it', async () => {
+    await writeFile(join(world.cwd, 'package.json'), '{ nope');
+    await expect(readUserPackage(world.cwd)).rejects.toThrow(`${join(world.cwd, 'package.json')} is not valid JSON`);
+  });
+});
+
+describe('detectDependencies', () => {
+  const file = (relativePath: string, text: string) => ({ relativePath, displayPath: `fn/${relativePath}`, program: parseJavaScript(text, relativePath).program });
+  const pkg = { dir: '/p', type: undefined, specs: { lodash: '^4.0.0', '@scope/pkg': '1.2.3', '@aws-sdk/client-dynamodb': '3.500.0' }, locked: {} };
+
+  it('maps every imported package to its version and skips built-ins and unpinned @aws-sdk', () => {
+    const files = [
+      file('index.js', "const fp = require('lodash/fp'); const fs = require('node:fs'); const os = require('os');\nconst { S3 } = require('@aws-sdk/client-s3');\nconst { Dyn } = require('@aws-sdk/client-dynamodb');\nexports.handler = require('./lib/a');"),
+      file('lib/a.mjs', "import sub from '@scope/pkg/sub/deep.js'; import x from 'undeclared'; import './b.cjs'; export default 1;"),
+      file('lib/b.cjs', "require('../index.js'); require('../data.json');"),
+    ];
+    const staged = new Set(['index.js', 'lib/a.mjs', 'lib/b.cjs', 'data.json']);
+    expect(detectDependencies(files, staged, pkg)).toEqual({
+      lodash: '^4.0.0',
+      '@aws-sdk/client-dynamodb': '3.500.0',
+      '@scope/pkg': '1.2.3',
+      undeclared: 'latest',
+    });
+  });
+
+  it('refuses relative imports that leave the function or name no staged file', () => {
+    const staged = new Set(['index.js', 'lib/a.js', 'lib/index.js']);
+    expect(detectDependencies([file('index.js', "require('./lib'); require('./lib/a'); require('./lib/a.js');")], staged, pkg)).toEqual({});
+    expect(() => detectDependencies([file('index.js', "require('./missing');")], staged, pkg)).toThrow("fn/index.js imports './missing'");
+    expect(() => detectDependencies([file('lib/a.js', "require('../../outside.js');")], staged, pkg)).toThrow("fn/lib/a.js imports '../../outside.js'");
+    expect(() => detectDependencies([file('index.js', "require('/etc/passwd');")], staged, pkg)).toThrow("imports '/etc/passwd'");
+  });
+});
