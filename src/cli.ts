@@ -6,9 +6,12 @@ import type { ConfigOptions } from './commands/config.js';
 import type { LogsOptions } from './commands/logs.js';
 import type { ListOptions } from './commands/list.js';
 import type { DbTableOptions } from './commands/dbtable.js';
+import type { GetOptions } from './commands/get.js';
 import type { DeployOptions } from './commands/deploy.js';
 import type { RedeployOptions } from './commands/redeploy.js';
 import type { DeleteOptions } from './commands/delete.js';
+import type { DevOptions } from './commands/dev.js';
+import type { PackageOptions } from './commands/package.js';
 
 // Only the command that runs is imported (await import below), so `bam --help` and
 // `bam --version` load no AWS SDK code.
@@ -123,6 +126,16 @@ export function buildProgram(io: CliIO = {}): Command {
       await dbtable(name, cmd.opts<DbTableOptions>(), await context(cmd));
     });
 
+  program
+    .command('get')
+    .argument('<name>', 'a function on AWS')
+    .description("download the function's code from AWS into ./NAME/ (then: bam redeploy NAME)")
+    .option('--force', 'replace an existing ./NAME/')
+    .action(async (name: string, _options: unknown, cmd: Command) => {
+      const { get } = await import('./commands/get.js');
+      await get(name, cmd.opts<GetOptions>(), await context(cmd));
+    });
+
   const methodsHelp = 'HTTP methods: --methods get post, or GET,POST (GET POST PUT PATCH DELETE HEAD OPTIONS ANY)';
   program
     .command('deploy')
@@ -183,6 +196,40 @@ export function buildProgram(io: CliIO = {}): Command {
       }
       const { deleteLambda } = await import('./commands/delete.js');
       await deleteLambda(name, opts, await context(cmd));
+    });
+
+  program
+    .command('dev')
+    .argument('[names...]', 'functions to run (default: every function in this folder)')
+    .description('run functions locally behind an API Gateway-like server, with a local DynamoDB, until Ctrl-C')
+    .option('--port <port>', 'port to listen on (0: any free port)', '3000')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--methods <methods...>', 'HTTP methods to enable (default: the deployed ones, else GET)')
+    .option('--table <name:key:type...>', 'also create this local DynamoDB table, e.g. notes:id:string')
+    .option('--env <KEY=VALUE...>', 'environment variables for the functions')
+    .option('--timeout <seconds>', 'function timeout (default: the deployed one, else 3)')
+    .option('--apiTimeout <seconds>', 'API Gateway integration timeout', '29')
+    .option('--fresh', 'start with an empty local DynamoDB')
+    .action(async (names: string[], _options: unknown, cmd: Command) => {
+      const { dev } = await import('./commands/dev.js');
+      const { untilStopSignal } = await import('./dev/signals.js');
+      // Lambda runs in UTC; set before any function starts so their dates match the cloud's.
+      process.env.TZ = 'UTC';
+      const running = await dev(names, cmd.opts<DevOptions>(), await context(cmd));
+      await untilStopSignal();
+      await running.close();
+    });
+
+  program
+    .command('package')
+    .argument('<name>', 'the function: NAME.js, NAME.mjs, NAME.cjs or NAME/ in this folder')
+    .description('build the zip deploy would upload, without AWS: prints its path, size, CodeSha256 and dependencies')
+    .option('--src <path>', 'package this file or folder instead of looking for NAME in this folder')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, _options: unknown, cmd: Command) => {
+      const { packageCommand } = await import('./commands/package.js');
+      const opts = cmd.opts<PackageOptions>();
+      await packageCommand(name, opts, await context(cmd, { quiet: Boolean(opts.json) }));
     });
 
   return program;

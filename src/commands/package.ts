@@ -1,0 +1,44 @@
+import type { CommandContext } from './context.js';
+import { validateFunctionName } from './names.js';
+import { packageFunction, type PackageResult } from '../package/index.js';
+import { megabytes } from '../package/zip.js';
+
+export interface PackageOptions {
+  src?: string;
+  json?: boolean;
+}
+
+/**
+ * bam package: the packaging half of deploy, without AWS (no region or credentials needed), so
+ * users can inspect exactly what would be uploaded.
+ */
+export async function packageCommand(name: string, options: PackageOptions, ctx: CommandContext): Promise<PackageResult> {
+  validateFunctionName(name);
+  const result = await packageFunction(name, { cwd: ctx.cwd, src: options.src, reporter: ctx.reporter });
+  ctx.reporter.result(options.json ? JSON.stringify(summary(result), null, 2) : describe(result));
+  return result;
+}
+
+function summary(result: PackageResult) {
+  return {
+    name: result.name,
+    source: result.source.sourcePath,
+    zipPath: result.zipPath,
+    zipSize: result.zipSize,
+    unzippedSize: result.unzippedSize,
+    codeSha256: result.codeSha256,
+    description: result.description,
+    dependencies: result.dependencies,
+  };
+}
+
+function describe(result: PackageResult): string {
+  const dependencies = Object.entries(result.dependencies).map(([name, version]) => `${name}@${version}`);
+  return [
+    `Zip:          ${result.zipPath}`,
+    `Size:         ${megabytes(result.zipSize)} zipped, ${megabytes(result.unzippedSize)} unzipped (${result.zipSize} bytes)`,
+    `CodeSha256:   ${result.codeSha256}`,
+    `Description:  ${result.description || '(none: add a "// description: ..." comment at the top)'}`,
+    `Dependencies: ${dependencies.length > 0 ? dependencies.join(', ') : '(none)'}`,
+  ].join('\n');
+}
