@@ -1,0 +1,267 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import archiver from 'archiver';
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetFunctionCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import { get } from '../../src/commands/get.js';
+import { checkCodeLocation } from '../../src/get/download.js';
+import { unsafeEntryReason, unzipSafely } from '../../src/get/safeUnzip.js';
+import { findSource } from '../../src/package/source.js';
+import { BamError } from '../../src/ui/errors.js';
+import { makeWorld, type TestWorld } from '../helpers/context.js';
+import { instantRetries } from '../helpers/aws.js';
+import { buildZip } from '../helpers/zip.js';
+
+const lambdaMock = mockClient(LambdaClient);
+
+/** What the local "S3" serves, by path; every request is logged. */
+const served = new Map<string, Buffer>();
+const requested: string[] = [];
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    requested.push(req.url ?? '');
+    const body = served.get(new URL(req.url ?? '/', 'http://x').pathname);
+    if (!body) {
+      res.writeHead(403).end('<Error><Code>AccessDenied</Code></Error>');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+let world: TestWorld;
+let retries: ReturnType<typeof instantRetries>;
+
+beforeEach(async () => {
+  world = await makeWorld();
+  retries = instantRetries();
+  served.clear();
+  requested.length = 0;
+});
+
+afterEach(async () => {
+  lambdaMock.reset();
+  retries.restore();
+  await world.cleanup();
+});
+
+/** Serves the zip and makes GetFunction point at it with a presigned-looking URL. */
+function publish(name: string, zip: Buffer, handler = 'index.handler'): void {
+  served.set(`/code/${name}.zip`, zip);
+  lambdaMock.on(GetFunctionCommand, { FunctionName: name }).resolves({
+    Configuration: { FunctionName: name, Handler: handler, Runtime: 'nodejs22.x' },
+    Code: { RepositoryType: 'S3', Location: `${base}/code/${name}.zip?X-Amz-Signature=abc&X-Amz-Expires=600` },
+  });
+}
+
+/** A package as bam deploy makes it (archiver, deflated): entry file, a dependency, a bin script. */
+async function realPackage(): Promise<Buffer> {
+  const archive = archiver('zip', { zlib: { level: 9 } });
+  const chunks: Buffer[] = [];
+  archive.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<void>((resolve, reject) => {
+    archive.on('end', resolve);
+    archive.on('error', reject);
+  });
+  archive.append("const dep = require('dep');\nexports.handler = async () => ({ statusCode: 200, body: dep() });\n", { name: 'index.js', mode: 0o644 });
+  archive.append('{"name":"hello","dependencies":{"dep":"1.0.0"}}\n', { name: 'package.json', mode: 0o644 });
+  archive.append("module.exports = () => 'hi';\n", { name: 'node_modules/dep/index.js', mode: 0o644 });
+  archive.append('#!/usr/bin/env node\n', { name: 'node_modules/.bin/dep', mode: 0o755 });
+  await archive.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+const listCwd = () => readdir(world.cwd);
+
+describe('bam get', () => {
+  it('downloads the code from GetFunction\'s location and unpacks it into ./NAME/, ready for redeploy', async () => {
+    publish('hello', await realPackage());
+    await get('hello', {}, world.ctx);
+
+    expect(lambdaMock.commandCalls(GetFunctionCommand).map((c) => c.args[0].input)).toEqual([{ FunctionName: 'hello' }]);
+    expect(requested).toEqual(['/code/hello.zip?X-Amz-Signature=abc&X-Amz-Expires=600']);
+    const dir = join(world.cwd, 'hello');
+    expect(await readFile(join(dir, 'index.js'), 'utf8')).toContain("require('dep')");
+    expect(await readFile(join(dir, 'node_modules/dep/index.js'), 'utf8')).toContain("'hi'");
+    expect((await stat(join(dir, 'node_modules/.bin/dep'))).mode & 0o777).toBe(0o755);
+    expect((await stat(join(dir, 'index.js'))).mode & 0o777).toBe(0o644);
+    // Only the folder is left behind: no zip, no hidden work folder.
+    expect(await listCwd()).toEqual(['hello']);
+    // The "get + redeploy" workflow: deploy's source finder takes the folder as the function.
+    const source = await findSource('hello', { cwd: world.cwd });
+    expect(source).toMatchObject({ kind: 'dir', sourcePath: dir, entryName: 'index.js' });
+    expect(world.reporter.text('succeed')).toContain('Folder: "hello" has been created (4 files)');
+    expect(world.reporter.text('info')).toContain('bam redeploy hello');
+  });
+
+  const outside = `/bam-get-test-${randomUUID()}`;
+  it.each([
+    ['a ".." entry', '../evil', 'a ".." in its path'],
+    ['a ".." entry deeper down', 'lib/../../evil', 'a ".." in its path'],
+    ['a "../../.." entry', '../../../evil', 'a ".." in its path'],
+    ['an absolute path', outside, 'an absolute path'],
+    ['a drive letter', 'C:/evil', 'a drive letter'],
+    ['a backslash trick', '..\\evil', 'a backslash in its path'],
+  ])('rejects a zip with %s, writing nothing inside or outside ./NAME/', async (_what, badName, reason) => {
+    // The good entry comes first: all entries are checked before the first byte is written.
+    publish('hello', buildZip([{ name: 'index.js', data: 'exports.handler = 1;' }, { name: badName, data: 'pwned' }]));
+    const err: unknown = await get('hello', {}, world.ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BamError);
+    expect((err as Error).message).toMatch(/^Refused to unpack the code/);
+    expect((err as Error).message).toContain(reason);
+    expect(await listCwd()).toEqual([]);
+    expect(existsSync(join(dirname(world.cwd), 'evil'))).toBe(false);
+    expect(existsSync(outside)).toBe(false);
+  });
+
+  it('rejects a symlink entry (mode S_IFLNK), writing nothing', async () => {
+    publish('hello', buildZip([{ name: 'index.js', data: 'exports.handler = 1;' }, { name: 'secrets', data: '/etc/passwd', mode: 0o120777 }]));
+    await expect(get('hello', {}, world.ctx)).rejects.toThrow('zip entry "secrets" has a symbolic link');
+    expect(await listCwd()).toEqual([]);
+  });
+
+  it('refuses an existing ./NAME/ without --force, before asking AWS', async () => {
+    await mkdir(join(world.cwd, 'hello'));
+    await writeFile(join(world.cwd, 'hello', 'index.js'), 'mine');
+    publish('hello', buildZip([{ name: 'index.js', data: 'from aws' }]));
+    await expect(get('hello', {}, world.ctx)).rejects.toThrow('./hello already exists here. Use bam get hello --force');
+    expect(lambdaMock.calls()).toHaveLength(0);
+    expect(await readFile(join(world.cwd, 'hello', 'index.js'), 'utf8')).toBe('mine');
+  });
+
+  it('--force replaces ./NAME/ with exactly the fetched code', async () => {
+    await mkdir(join(world.cwd, 'hello'));
+    await writeFile(join(world.cwd, 'hello', 'index.js'), 'mine');
+    await writeFile(join(world.cwd, 'hello', 'old.txt'), 'left over');
+    publish('hello', buildZip([{ name: 'index.js', data: 'from aws' }, { name: 'lib/', mode: 0o040755 }, { name: 'lib/util.js', data: 'u' }]));
+    await get('hello', { force: true }, world.ctx);
+    expect(await readFile(join(world.cwd, 'hello', 'index.js'), 'utf8')).toBe('from aws');
+    expect((await readdir(join(world.cwd, 'hello'))).sort()).toEqual(['index.js', 'lib']);
+    expect(await listCwd()).toEqual(['hello']);
+  });
+
+  it('--force with an unsafe zip leaves the existing ./NAME/ as it was', async () => {
+    await mkdir(join(world.cwd, 'hello'));
+    await writeFile(join(world.cwd, 'hello', 'index.js'), 'mine');
+    publish('hello', buildZip([{ name: 'index.js', data: 'from aws' }, { name: '../evil', data: 'x' }]));
+    await expect(get('hello', { force: true }, world.ctx)).rejects.toBeInstanceOf(BamError);
+    expect(await readFile(join(world.cwd, 'hello', 'index.js'), 'utf8')).toBe('mine');
+    expect(await listCwd()).toEqual(['hello']);
+  });
+
+  it('a function that does not exist is a clear error, and nothing is created', async () => {
+    lambdaMock.on(GetFunctionCommand).rejects(new ResourceNotFoundException({ message: 'Function not found: arn:aws:lambda:us-east-1:1:function:nope', $metadata: {} }));
+    await expect(get('nope', {}, world.ctx)).rejects.toThrow('Function "nope" does not exist in us-east-1. See your functions with: bam list');
+    expect(await listCwd()).toEqual([]);
+  });
+
+  it('an expired or denied link (HTTP 403) is a clear error, and nothing is created', async () => {
+    lambdaMock.on(GetFunctionCommand).resolves({ Code: { RepositoryType: 'S3', Location: `${base}/code/expired.zip` } });
+    await expect(get('hello', {}, world.ctx)).rejects.toThrow('Downloading the code of "hello" failed: HTTP 403');
+    expect(await listCwd()).toEqual([]);
+  });
+
+  it('refuses plain http to another host, without downloading', async () => {
+    lambdaMock.on(GetFunctionCommand).resolves({ Code: { RepositoryType: 'S3', Location: 'http://awslambda-us-east-1-tasks.s3.amazonaws.com/snapshots/hello.zip' } });
+    await expect(get('hello', {}, world.ctx)).rejects.toThrow('Refused to download the code from http://awslambda-us-east-1-tasks.s3.amazonaws.com: bam only downloads over HTTPS.');
+    expect(requested).toEqual([]);
+    expect(await listCwd()).toEqual([]);
+  });
+
+  it('says so for a container-image function', async () => {
+    lambdaMock.on(GetFunctionCommand).resolves({ Code: { RepositoryType: 'ECR', ImageUri: '123.dkr.ecr.us-east-1.amazonaws.com/app:1' } });
+    await expect(get('hello', {}, world.ctx)).rejects.toThrow('is a container image');
+  });
+
+  it('warns when the package has no index.js at its root (redeploy would not find it)', async () => {
+    publish('hello', buildZip([{ name: 'src/app.js', data: 'exports.main = 1;' }]), 'src/app.main');
+    await get('hello', {}, world.ctx);
+    expect(world.reporter.text('warn')).toContain('./hello/ has no index.js at its root (the handler is "src/app.main")');
+  });
+
+  it('checks the function name before anything else', async () => {
+    await expect(get('../x', {}, world.ctx)).rejects.toThrow('not a valid function name');
+    expect(lambdaMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('unzipSafely', () => {
+  // Here the target's parent is visible, so an escape by one level would show.
+  it.each([['../evil'], ['/tmp/../evil'], ['C:\\evil'], ['ok/../../evil']])('rejects %j before writing anything, inside or beside the target', async (badName) => {
+    const zipFile = join(world.cwd, 'code.zip');
+    await writeFile(zipFile, buildZip([{ name: 'index.js', data: 'first' }, { name: 'lib/a.js', data: 'second' }, { name: badName, data: 'evil' }]));
+    const target = join(world.cwd, 'target');
+    await mkdir(target);
+    await expect(unzipSafely(zipFile, target)).rejects.toThrow(/^Refused to unpack the code: zip entry/);
+    expect(await readdir(target)).toEqual([]);
+    expect((await readdir(world.cwd)).sort()).toEqual(['code.zip', 'target']);
+  });
+
+  it('refuses a zip that claims more than Lambda\'s 250 MB unzipped', async () => {
+    const zip = buildZip([{ name: 'index.js', data: 'x' }]);
+    // Patch the central directory: deflated (method 8), 300 MB uncompressed — a zip bomb's claim.
+    const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    zip.writeUInt16LE(8, central + 10);
+    zip.writeUInt32LE(300 * 1024 * 1024, central + 24);
+    const zipFile = join(world.cwd, 'big.zip');
+    await writeFile(zipFile, zip);
+    await mkdir(join(world.cwd, 'target'));
+    await expect(unzipSafely(zipFile, join(world.cwd, 'target'))).rejects.toThrow("over Lambda's 250 MB limit");
+    expect(await readdir(join(world.cwd, 'target'))).toEqual([]);
+  });
+
+  it('turns a corrupt zip into one clear error', async () => {
+    const zipFile = join(world.cwd, 'bad.zip');
+    await writeFile(zipFile, 'this is not a zip');
+    await mkdir(join(world.cwd, 'target'));
+    await expect(unzipSafely(zipFile, join(world.cwd, 'target'))).rejects.toThrow(/^Could not unpack the code: /);
+  });
+});
+
+describe('checkCodeLocation', () => {
+  it('takes https, and http only to this machine or to a configured http emulator', () => {
+    expect(checkCodeLocation('https://bucket.s3.amazonaws.com/x.zip?sig=1', {}).host).toBe('bucket.s3.amazonaws.com');
+    expect(checkCodeLocation('http://127.0.0.1:4566/x.zip', {}).port).toBe('4566');
+    expect(checkCodeLocation('http://[::1]:4566/x.zip', {}).hostname).toBe('[::1]');
+    expect(() => checkCodeLocation('http://example.com/x.zip', {})).toThrow('only downloads over HTTPS');
+    expect(checkCodeLocation('http://s3.localhost.localstack.cloud:4566/x.zip', { AWS_ENDPOINT_URL: 'http://localhost.localstack.cloud:4566' }).hostname).toBe(
+      's3.localhost.localstack.cloud',
+    );
+    expect(() => checkCodeLocation('ftp://example.com/x.zip', { AWS_ENDPOINT_URL: 'http://localhost:4566' })).toThrow('only downloads over HTTPS');
+    expect(() => checkCodeLocation('file:///etc/passwd', {})).toThrow('only downloads over HTTPS');
+    expect(() => checkCodeLocation('not a url', {})).toThrow('not a URL');
+  });
+});
+
+describe('unsafeEntryReason', () => {
+  it.each([
+    ['index.js', 0o100644, undefined],
+    ['lib/', 0o040755, undefined],
+    ['a/./b.js', 0, undefined],
+    ['..', 0, 'a ".." in its path'],
+    ['a/../../b', 0, 'a ".." in its path'],
+    ['/etc/passwd', 0, 'an absolute path'],
+    ['c:evil', 0, 'a drive letter'],
+    ['a\\..\\..\\b', 0, 'a backslash in its path'],
+    ['link', 0o120777, 'a symbolic link'],
+    ['fifo', 0o010644, 'a special file type'],
+    ['', 0, 'an empty or invalid name'],
+  ])('%j (mode %o) → %s', (name, mode, reason) => {
+    expect(unsafeEntryReason(name, mode)).toBe(reason);
+  });
+});
