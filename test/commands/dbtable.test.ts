@@ -173,3 +173,42 @@ describe('bam dbtable input checks (before any AWS call)', () => {
     expect(dynamo.requests.slice(seen)).toEqual([]);
   });
 });
+
+describe('bam dbtable / list / delete --dbtable through the CLI (against dynalite)', () => {
+  async function bam(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const { main } = await import('../../src/cli.js');
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const code = await main(['node', 'bam', ...args], { stdout, stderr, stdin: new PassThrough(), cwd: world.cwd });
+    return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+  }
+
+  it('wires the flags, the exit codes and --json', async () => {
+    const usage = await bam('dbtable', 'cli-table');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('needs --partitionKey name:type');
+
+    expect((await bam('dbtable', 'cli-table', '--partitionKey', 'id:string', '--sortKey', 'at:number')).code).toBe(0);
+
+    const listed = await bam('list', '--dbtables', '--json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual({
+      region: 'us-east-1',
+      dbTables: [{ name: 'cli-table', partitionKey: { name: 'id', type: 'S' }, sortKey: { name: 'at', type: 'N' }, inAws: true }],
+    });
+
+    const again = await bam('dbtable', 'cli-table', '--partitionKey', 'id:string');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('Table "cli-table" already exists in us-east-1');
+
+    expect((await bam('delete', 'cli-table', '--dbtable')).code).toBe(0);
+    expect(await dbTableRecords.get('us-east-1', 'cli-table')).toBeUndefined();
+    const gone = await bam('delete', 'never-made', '--dbtable');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('Table "never-made" does not exist in us-east-1');
+  });
+});
