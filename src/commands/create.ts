@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, writeFile, access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { CommandContext } from './context.js';
 import { UsageError, BamError } from '../ui/errors.js';
 import { validateFunctionName } from './names.js';
@@ -42,20 +42,46 @@ export async function create(name: string, options: CreateOptions, ctx: CommandC
   await refuseExisting(name, ctx.cwd);
 
   const source = templateDir(template, Boolean(options.verbose));
-  const files = (await readdir(source)).sort();
+  const entryExt = await commonJsExtension(ctx.cwd);
   const written: string[] = [];
   if (isHtmlTemplate(template)) {
     const folder = join(ctx.cwd, name);
     await mkdir(folder);
-    for (const file of files) {
-      written.push(await writeTemplateFile(new URL(file, source), join(folder, file), name));
+    for (const file of (await readdir(source)).sort()) {
+      const target = file === 'index.js' ? `index${entryExt}` : file;
+      written.push(await writeTemplateFile(new URL(file, source), join(folder, target), name));
     }
   } else {
-    written.push(await writeTemplateFile(new URL('index.js', source), join(ctx.cwd, `${name}.js`), name));
+    written.push(await writeTemplateFile(new URL('index.js', source), join(ctx.cwd, `${name}${entryExt}`), name));
   }
-  ctx.reporter.succeed(`Created ${isHtmlTemplate(template) ? `${name}/` : `${name}.js`} from the ${template} template.`);
+  const made = isHtmlTemplate(template) ? `${name}/` : `${name}${entryExt}`;
+  ctx.reporter.succeed(`Created ${made} from the ${template}${options.verbose ? ' (verbose)' : ''} template.`);
+  if (entryExt === '.cjs') {
+    ctx.reporter.info('Your package.json says "type": "module", so the CommonJS handler was written as a .cjs file.');
+  }
   ctx.reporter.info(`Run it locally with: bam dev ${name}    Deploy it with: bam deploy ${name}`);
   return written;
+}
+
+/**
+ * The templates are CommonJS. Below a package.json that says "type": "module", Node would load
+ * a .js file as an ES module and the handler would not run, so there they are written as .cjs
+ * (which Node, Lambda and bam deploy all accept). Like Node, the nearest package.json decides.
+ */
+async function commonJsExtension(cwd: string): Promise<'.js' | '.cjs'> {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const text = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
+    if (text !== undefined) return packageType(text) === 'module' ? '.cjs' : '.js';
+    if (dirname(dir) === dir) return '.js';
+  }
+}
+
+function packageType(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { type?: unknown }).type;
+  } catch {
+    return undefined;
+  }
 }
 
 async function refuseExisting(name: string, cwd: string): Promise<void> {

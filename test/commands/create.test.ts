@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { create, templateFor, type CreateOptions } from '../../src/commands/create.js';
+import { BamError, UsageError } from '../../src/ui/errors.js';
+import { makeWorld, type TestWorld } from '../helpers/context.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const templates = join(root, 'templates');
+
+let world: TestWorld;
+beforeEach(async () => {
+  world = await makeWorld();
+});
+afterEach(async () => {
+  await world.cleanup();
+});
+
+/** Runs create and returns the error it threw (fails the test when it threw none). */
+async function refusal(name: string, options: CreateOptions = {}): Promise<BamError> {
+  const error: unknown = await create(name, options, world.ctx).then(() => undefined, (err: unknown) => err);
+  expect(error).toBeInstanceOf(BamError);
+  return error as BamError;
+}
+
+describe('bam create: which template', () => {
+  it.each([
+    [{}, 'basic'],
+    [{ invoker: true }, 'invoker'],
+    [{ html: true }, 'html'],
+    [{ invoker: true, html: true }, 'invokerHtml'],
+    [{ db: true }, 'db'],
+    [{ db: true, html: true }, 'dbHtml'],
+  ] as const)('%o gives the %s template', (options, template) => {
+    expect(templateFor(options)).toBe(template);
+  });
+
+  it('writes the template file as NAME.js with the name filled in', async () => {
+    const written = await create('hello', {}, world.ctx);
+    expect(written).toEqual([join(world.cwd, 'hello.js')]);
+    const expected = (await readFile(join(templates, 'basic', 'index.js'), 'utf8')).replaceAll('{{name}}', 'hello');
+    expect(await readFile(join(world.cwd, 'hello.js'), 'utf8')).toBe(expected);
+    expect(await readdir(world.cwd)).toEqual(['hello.js']);
+    expect(world.reporter.events).toContainEqual({ type: 'succeed', text: 'Created hello.js from the basic template.' });
+  });
+
+  it('--verbose takes the -verbose folder; --html writes NAME/ with the four files', async () => {
+    await create('page', { html: true, verbose: true }, world.ctx);
+    expect((await readdir(join(world.cwd, 'page'))).sort()).toEqual(['application.js', 'index.html', 'index.js', 'main.css']);
+    const expected = (await readFile(join(templates, 'html-verbose', 'index.js'), 'utf8')).replaceAll('{{name}}', 'page');
+    expect(await readFile(join(world.cwd, 'page', 'index.js'), 'utf8')).toBe(expected);
+  });
+
+  it('below a package.json with "type": "module" writes the CommonJS handler as .cjs', async () => {
+    await writeFile(join(world.cwd, 'package.json'), '{ "type": "module" }');
+    await mkdir(join(world.cwd, 'functions'));
+    const nested = { ...world.ctx, cwd: join(world.cwd, 'functions') };
+    expect(await create('hello', {}, nested)).toEqual([join(world.cwd, 'functions', 'hello.cjs')]);
+    const html = await create('page', { html: true }, nested);
+    expect(html).toContain(join(world.cwd, 'functions', 'page', 'index.cjs'));
+    expect(html).not.toContain(join(world.cwd, 'functions', 'page', 'index.js'));
+    // A nearer package.json without "type" means CommonJS again, as Node reads it.
+    await writeFile(join(world.cwd, 'functions', 'package.json'), '{ "private": true }');
+    expect(await create('plain', {}, nested)).toEqual([join(world.cwd, 'functions', 'plain.js')]);
+  });
+});
+
+describe('bam create: refusals', () => {
+  it('--db --invoker is a usage error (exit 2) that lists the valid combinations, and writes nothing', async () => {
+    const error = await refusal('both', { db: true, invoker: true });
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe('--db and --invoker cannot be combined. Valid templates: none (basic), --invoker, --html, --invoker --html, --db, --db --html.');
+    expect(await readdir(world.cwd)).toEqual([]);
+  });
+
+  it.each(['bad name', 'a'.repeat(65), 'a/b', '../escape', '', 'héllo'])('refuses the name %j (exit 2) and writes nothing', async (name) => {
+    const error = await refusal(name, { html: true });
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain('is not a valid function name: use 1 to 64 letters, digits, - and _');
+    expect(await readdir(world.cwd)).toEqual([]);
+    expect(await readdir(join(world.cwd, '..'))).not.toContain('escape');
+  });
+
+  it('accepts a 64-character name with - and _', async () => {
+    const name = `a-_${'b'.repeat(61)}`;
+    await create(name, {}, world.ctx);
+    expect(await readdir(world.cwd)).toEqual([`${name}.js`]);
+  });
+
+  it.each(['hello.js', 'hello.mjs', 'hello.cjs'])('never overwrites an existing %s (exit 1), for any template', async (file) => {
+    await writeFile(join(world.cwd, file), 'my own code\n');
+    for (const options of [{}, { html: true }, { db: true, verbose: true }]) {
+      const error = await refusal('hello', options);
+      expect(error).not.toBeInstanceOf(UsageError);
+      expect(error.exitCode).toBe(1);
+      expect(error.message).toBe(`${join(world.cwd, file)} already exists; bam create never overwrites. Pick another name or move it away.`);
+    }
+    expect(await readFile(join(world.cwd, file), 'utf8')).toBe('my own code\n');
+    expect(await readdir(world.cwd)).toEqual([file]);
+  });
+
+  it('never writes into an existing NAME/ folder', async () => {
+    await mkdir(join(world.cwd, 'site'));
+    await writeFile(join(world.cwd, 'site', 'index.html'), '<p>mine</p>');
+    for (const options of [{ html: true }, {}]) {
+      const error = await refusal('site', options);
+      expect(error.exitCode).toBe(1);
+      expect(error.message).toContain(`${join(world.cwd, 'site')} already exists`);
+    }
+    expect(await readdir(join(world.cwd, 'site'))).toEqual(['index.html']);
+    expect(await readFile(join(world.cwd, 'site', 'index.html'), 'utf8')).toBe('<p>mine</p>');
+    expect(await readdir(world.cwd)).toEqual(['site']);
+  });
+});
+
+// Through the built CLI (npm run build first, as .ci/run does): exit codes and one-line errors.
+describe('bam create (built CLI)', () => {
+  function bam(...args: string[]) {
+    return spawnSync(process.execPath, [join(root, 'bin/bam.js'), 'create', ...args], {
+      cwd: world.cwd,
+      encoding: 'utf8',
+      env: { ...process.env, BAM_HOME: world.home, NO_COLOR: '1', CI: 'true' },
+      input: '',
+    });
+  }
+
+  it('exit 0 and the file; exit 1 when it exists; exit 2 for a bad name or --db --invoker', async () => {
+    const made = bam('hello', '--db', '--html');
+    expect(made.status, made.stderr).toBe(0);
+    expect(made.stdout).toContain('Created hello/ from the dbHtml template.');
+    expect((await readdir(join(world.cwd, 'hello'))).sort()).toEqual(['application.js', 'index.html', 'index.js', 'main.css']);
+
+    const again = bam('hello', '--html');
+    expect(again.status).toBe(1);
+    expect(again.stderr.trim().split('\n')).toEqual([`Error: ${join(world.cwd, 'hello')} already exists; bam create never overwrites. Pick another name or move it away.`]);
+
+    const badName = bam('bad name');
+    expect(badName.status).toBe(2);
+    expect(badName.stderr).toContain('"bad name" is not a valid function name');
+
+    const both = bam('x', '--db', '--invoker');
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('Valid templates: none (basic), --invoker, --html, --invoker --html, --db, --db --html.');
+    expect(await readdir(world.cwd)).toEqual(['hello']);
+  });
+});
