@@ -1,0 +1,235 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { relative } from 'node:path';
+import type { CommandContext } from './context.js';
+import { validateFunctionName } from './names.js';
+import { keyNameProblem, parseKeyType, validateTableName } from './tableNames.js';
+import { dbTableRecords, lambdaRecords, readConfig, type DbTableRecord, type LambdaRecord } from '../store/records.js';
+import { storePaths } from '../store/paths.js';
+import { findSource } from '../package/source.js';
+import { BamError, UsageError } from '../ui/errors.js';
+import { discoverFunctions, findFunctions, localFunction, parseEnv, parseMethods, type FoundFunction, type LocalSettings } from '../dev/functions.js';
+import { FunctionHost } from '../dev/functionHost.js';
+import type { LogLine } from '../dev/sandbox.js';
+import { startLocalDynamo, type LocalTable } from '../dev/localDynamo.js';
+import { createLambdaApi } from '../dev/lambdaApi.js';
+import { createApiServer, type AccessLine } from '../dev/apiServer.js';
+
+export interface DevOptions {
+  port?: string;
+  host?: string;
+  methods?: string[];
+  table?: string[];
+  env?: string[];
+  timeout?: string;
+  apiTimeout?: string;
+  fresh?: boolean;
+}
+
+export interface DevHandle {
+  /** Where the first (or only) function is served. */
+  url: string;
+  /** Every function served and its URL. */
+  functions: { name: string; url: string }[];
+  dynamoDbEndpoint: string;
+  lambdaEndpoint: string;
+  close(): Promise<void>;
+}
+
+interface DevInput {
+  port: number;
+  host: string;
+  methods?: string[];
+  tables: LocalTable[];
+  env: Record<string, string>;
+  timeoutSeconds?: number;
+  apiTimeoutMs: number;
+}
+
+// The account id functions see when bam does not know the user's (never a real one).
+const LOCAL_ACCOUNT = '000000000000';
+const API_GATEWAY_TIMEOUT_S = 29;
+
+/**
+ * bam dev: runs the functions of the current folder locally behind an API Gateway–like server,
+ * with a local DynamoDB (dynalite) and a local Lambda Invoke endpoint, until close() is called.
+ */
+export async function dev(names: string[], options: DevOptions, ctx: CommandContext): Promise<DevHandle> {
+  const input = validateInput(names, options);
+  const region = ctx.aws.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const found = await findServedFunctions(names, ctx);
+  const [records, tableRecords, config] = await Promise.all([lambdaRecords.inRegion(region), dbTableRecords.inRegion(region), readConfig()]);
+
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const closer of closers.splice(0).reverse()) await closer().catch(() => undefined);
+  };
+  try {
+    const dynamo = await startLocalDynamo({ fresh: Boolean(options.fresh) });
+    closers.push(() => dynamo.close());
+    const created = await dynamo.ensureTables(tablesToCreate(found, records, tableRecords, input));
+    ctx.reporter.info(`Local DynamoDB at ${dynamo.endpoint}, data in ${storePaths.devDb()}${created.length > 0 ? `; created table ${created.join(', ')}` : ''}`);
+
+    const hosts = new Map<string, FunctionHost>();
+    const invokeOnly = new Map<string, Promise<FunctionHost | undefined>>();
+    closers.push(async () => {
+      await Promise.all([...hosts.values()].map((h) => h.close()));
+      await Promise.all([...invokeOnly.values()].map(async (h) => (await h)?.close()));
+    });
+    const log = (line: LogLine) => ctx.reporter.info(formatLog(line));
+    const announceReload = batched((reloaded) => ctx.reporter.info(`Reloaded ${reloaded.join(', ')}: files changed.`));
+
+    const lambdaApi = createLambdaApi((name) => {
+      const served = hosts.get(name);
+      if (served) return Promise.resolve(served);
+      // Functions invoked by others but not served over HTTP start on first use.
+      if (!invokeOnly.has(name)) invokeOnly.set(name, startInvokeOnly(name));
+      return invokeOnly.get(name) as Promise<FunctionHost | undefined>;
+    });
+    const lambdaEndpoint = `http://127.0.0.1:${await listen(lambdaApi, 0, '127.0.0.1')}`;
+    closers.push(() => stopServer(lambdaApi));
+
+    const settings: LocalSettings = {
+      region,
+      accountId: config.accountNumber ?? LOCAL_ACCOUNT,
+      methods: input.methods,
+      timeoutSeconds: input.timeoutSeconds,
+      env: input.env,
+      dynamoDbEndpoint: dynamo.endpoint,
+      lambdaEndpoint,
+    };
+    const startInvokeOnly = async (name: string): Promise<FunctionHost | undefined> => {
+      const source = await findSource(name, { cwd: ctx.cwd }).catch(() => undefined);
+      if (!source) return undefined;
+      const host = new FunctionHost(localFunction(source, records[name], settings), log);
+      host.watchSource(() => announceReload(name));
+      return host;
+    };
+    for (const { source } of found) hosts.set(source.name, new FunctionHost(localFunction(source, records[source.name], settings), log));
+
+    const api = createApiServer({
+      single: names.length === 1,
+      hosts,
+      accountId: settings.accountId,
+      apiTimeoutMs: input.apiTimeoutMs,
+      access: (line) => reportAccess(line, ctx),
+    });
+    const port = await listen(api, input.port, input.host);
+    closers.push(() => stopServer(api));
+
+    for (const host of hosts.values()) {
+      host.warm();
+      host.watchSource(() => announceReload(host.fn.name));
+    }
+    const base = `http://${input.host.includes(':') ? `[${input.host}]` : input.host}:${port}/`;
+    const functions = [...hosts.values()].map(({ fn }) => ({ name: fn.name, url: names.length === 1 ? base : `${base}${encodeURIComponent(fn.name)}/` }));
+    for (const [i, { name, url }] of functions.entries()) {
+      const fn = found[i]?.source;
+      ctx.reporter.result(`${name} (${fn ? relative(ctx.cwd, fn.sourcePath) || '.' : name}) ${hosts.get(name)?.fn.methods.join(',') ?? ''} at ${url}`);
+    }
+    ctx.reporter.info('Press Ctrl-C to stop.');
+    return { url: functions[0]?.url ?? base, functions, dynamoDbEndpoint: dynamo.endpoint, lambdaEndpoint, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function validateInput(names: string[], options: DevOptions): DevInput {
+  for (const name of names) validateFunctionName(name);
+  const port = Number(options.port ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${options.port ?? ''}" must be a port number (0 to 65535; 0 picks a free one).`);
+  const seconds = (flag: string, value: string | undefined, max: number): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`${flag} "${value}" must be a number of seconds up to ${max}.`);
+    return n;
+  };
+  return {
+    port,
+    host: options.host ?? '127.0.0.1',
+    ...(options.methods ? { methods: parseMethods(options.methods) } : {}),
+    tables: (options.table ?? []).map(parseTableFlag),
+    env: parseEnv(options.env ?? []),
+    timeoutSeconds: seconds('--timeout', options.timeout, 900),
+    apiTimeoutMs: (seconds('--apiTimeout', options.apiTimeout, 900) ?? API_GATEWAY_TIMEOUT_S) * 1000,
+  };
+}
+
+/** `--table name:partitionKey[:type]` (type string or number; string when left out). */
+export function parseTableFlag(value: string): LocalTable {
+  const [name = '', key = '', type = 'string', ...rest] = value.split(':');
+  if (key === '' || rest.length > 0) throw new UsageError(`--table "${value}" must look like name:partitionKey:type, e.g. --table notes:id:string`);
+  validateTableName(name);
+  const keyProblem = keyNameProblem(key);
+  if (keyProblem) throw new UsageError(`--table: ${keyProblem}`);
+  const keyType = parseKeyType(type);
+  if (!keyType) throw new UsageError(`--table "${value}": "${type}" is not a key type: use string or number.`);
+  return { name, partitionKey: { name: key, type: keyType } };
+}
+
+async function findServedFunctions(names: string[], ctx: CommandContext): Promise<FoundFunction[]> {
+  if (names.length > 0) return findFunctions(names, ctx.cwd);
+  const found = await discoverFunctions(ctx.cwd, (text) => ctx.reporter.warn(text));
+  if (found.length === 0) {
+    throw new BamError(`No functions in ${ctx.cwd} (a NAME.js exporting handler, or a NAME/ folder with index.js). Create one with: bam create hello`);
+  }
+  return found;
+}
+
+/**
+ * The recorded tables, --table ones, and for a function that uses DynamoDB but whose table is
+ * not among them, a table named as the templates' default (TABLE_NAME, else the function's
+ * name) with partition key `id` (string).
+ */
+function tablesToCreate(found: FoundFunction[], records: Record<string, LambdaRecord>, tableRecords: Record<string, DbTableRecord>, input: DevInput): LocalTable[] {
+  const tables = new Map<string, LocalTable>();
+  for (const [name, { partitionKey, sortKey }] of Object.entries(tableRecords)) tables.set(name, { name, partitionKey, ...(sortKey ? { sortKey } : {}) });
+  for (const table of input.tables) tables.set(table.name, table);
+  for (const { source, usesDynamoDb } of found) {
+    if (!usesDynamoDb) continue;
+    const name = input.env.TABLE_NAME ?? records[source.name]?.env?.TABLE_NAME ?? source.name;
+    if (!tables.has(name) && /^[A-Za-z0-9_.-]{3,255}$/.test(name)) tables.set(name, { name, partitionKey: { name: 'id', type: 'S' } });
+  }
+  return [...tables.values()];
+}
+
+/** Collects names for a moment so one edit that reloads several functions is one line. */
+function batched(report: (names: string[]) => void, ms = 100): (name: string) => void {
+  const pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  return (name) => {
+    pending.add(name);
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      report([...pending].sort());
+      pending.clear();
+    }, ms).unref();
+  };
+}
+
+function formatLog({ functionName, awsRequestId, level, text }: LogLine): string {
+  return `${functionName} ${awsRequestId ?? '-'} ${level} ${text}`;
+}
+
+function reportAccess(line: AccessLine, ctx: CommandContext): void {
+  const text = `${line.method} ${line.url} ${line.statusCode} ${line.ms.toFixed(1)} ms`;
+  if (line.problem) ctx.reporter.warn(`${text}: ${line.problem}`);
+  else ctx.reporter.info(text);
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new BamError(`Port ${port} on ${host} is in use. Pick another with --port ${port + 1} (or --port 0 for any free port).`));
+      else reject(new BamError(`Cannot listen on ${host}:${port}: ${err.message}`));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+async function stopServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}

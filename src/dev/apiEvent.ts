@@ -1,0 +1,161 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** The stage bam deploys to; the local root `/` stands for the deployed `…/bam/`. */
+export const STAGE = 'bam';
+
+/** What the HTTP server knows about one request, already routed to a function. */
+export interface IncomingCall {
+  method: string;
+  /** Path inside the function, always starting with `/` (the part after `/bam` on AWS). */
+  path: string;
+  /** The raw query string, without `?` ('' when none). */
+  query: string;
+  /** Node's rawHeaders: name, value, name, value… with the client's casing and repeats. */
+  rawHeaders: string[];
+  body: Buffer;
+  sourceIp: string;
+  localPort: number;
+  accountId: string;
+  apiId: string;
+}
+
+/** API Gateway's REST (v1) Lambda proxy event, field for field. */
+export interface ProxyEvent {
+  resource: string;
+  path: string;
+  httpMethod: string;
+  headers: Record<string, string> | null;
+  multiValueHeaders: Record<string, string[]> | null;
+  queryStringParameters: Record<string, string> | null;
+  multiValueQueryStringParameters: Record<string, string[]> | null;
+  pathParameters: { proxy: string } | null;
+  stageVariables: null;
+  requestContext: Record<string, unknown>;
+  body: string | null;
+  isBase64Encoded: boolean;
+}
+
+// API Gateway passes a body as text unless its type is binary; with binary media types `*/*`
+// (what a deployed bam API behaves like for these) anything else arrives base64-encoded.
+const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)\b|application\/[\w.+-]+\+(json|xml)\b)/i;
+
+export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEvent {
+  const requestId = randomUUID();
+  const { headers, multiValueHeaders } = headerMaps([
+    ...call.rawHeaders,
+    // Headers API Gateway adds in front of every integration.
+    'X-Forwarded-For', call.sourceIp,
+    'X-Forwarded-Port', String(call.localPort),
+    'X-Forwarded-Proto', 'http',
+    'X-Amzn-Trace-Id', traceId(now),
+  ]);
+  const { single: queryStringParameters, multi: multiValueQueryStringParameters } = queryMaps(call.query);
+  const isRoot = call.path === '/';
+  const resource = isRoot ? '/' : '/{proxy+}';
+  const body = eventBody(call.body, lowerLookup(headers, 'content-type'));
+  const userAgent = lowerLookup(headers, 'user-agent') ?? null;
+  return {
+    resource,
+    path: call.path,
+    httpMethod: call.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters,
+    multiValueQueryStringParameters,
+    pathParameters: isRoot ? null : { proxy: call.path.slice(1) },
+    stageVariables: null,
+    requestContext: {
+      resourceId: randomBytes(3).toString('hex'),
+      resourcePath: resource,
+      httpMethod: call.method,
+      extendedRequestId: randomBytes(8).toString('base64url'),
+      requestTime: clfTime(now),
+      path: `/${STAGE}${call.path}`,
+      accountId: call.accountId,
+      protocol: 'HTTP/1.1',
+      stage: STAGE,
+      domainPrefix: call.apiId,
+      requestTimeEpoch: now.getTime(),
+      requestId,
+      identity: {
+        cognitoIdentityPoolId: null,
+        accountId: null,
+        cognitoIdentityId: null,
+        caller: null,
+        sourceIp: call.sourceIp,
+        principalOrgId: null,
+        accessKey: null,
+        cognitoAuthenticationType: null,
+        cognitoAuthenticationProvider: null,
+        userArn: null,
+        userAgent,
+        user: null,
+      },
+      domainName: lowerLookup(headers, 'host') ?? `127.0.0.1:${call.localPort}`,
+      apiId: call.apiId,
+    },
+    body: body.text,
+    isBase64Encoded: body.isBase64Encoded,
+  };
+}
+
+/** headers keeps the last value of a repeated header, multiValueHeaders all of them (as AWS). */
+function headerMaps(raw: string[]): { headers: Record<string, string> | null; multiValueHeaders: Record<string, string[]> | null } {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  return Object.keys(headers).length === 0 ? { headers: null, multiValueHeaders: null } : { headers, multiValueHeaders };
+}
+
+function queryMaps(query: string): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
+  if (query === '') return { single: null, multi: null };
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [key, value] of new URLSearchParams(query)) {
+    single[key] = value;
+    (multi[key] ??= []).push(value);
+  }
+  return Object.keys(single).length === 0 ? { single: null, multi: null } : { single, multi };
+}
+
+function eventBody(body: Buffer, contentType: string | undefined): { text: string | null; isBase64Encoded: boolean } {
+  if (body.length === 0) return { text: null, isBase64Encoded: false };
+  const textual = contentType ? TEXT_TYPES.test(contentType) : isUtf8(body);
+  if (textual && isUtf8(body)) return { text: body.toString('utf8'), isBase64Encoded: false };
+  return { text: body.toString('base64'), isBase64Encoded: true };
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Header names are case-insensitive; the event keeps the client's casing. */
+function lowerLookup(headers: Record<string, string> | null, lowerName: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === lowerName) return value;
+  }
+  return undefined;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** requestTime as API Gateway writes it: 09/Apr/2015:12:34:56 +0000. */
+function clfTime(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()] ?? ''}/${date.getUTCFullYear()}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+}
+
+function traceId(date: Date): string {
+  return `Root=1-${Math.floor(date.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+}

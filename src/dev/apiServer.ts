@@ -1,0 +1,145 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { FunctionHost } from './functionHost.js';
+import { buildProxyEvent } from './apiEvent.js';
+import { gatewayAnswer, gatewayErrors, mapProxyResponse, type HttpAnswer } from './apiResponse.js';
+import { readBody } from './httpBody.js';
+
+export interface AccessLine {
+  method: string;
+  url: string;
+  statusCode: number;
+  ms: number;
+  /** Why API Gateway would answer an error here (a malformed response), when it is not the function's own log. */
+  problem?: string;
+}
+
+export interface ApiServerOptions {
+  /** One function served at `/` (as the deployed `/bam/` stage), or each at `/NAME/`. */
+  single: boolean;
+  hosts: Map<string, FunctionHost>;
+  accountId: string;
+  /** API Gateway's integration timeout: 29 s unless raised. */
+  apiTimeoutMs: number;
+  access: (line: AccessLine) => void;
+}
+
+// The headers a deployed bam API allows in a CORS preflight.
+const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token';
+
+/** The local stand-in for a REST API with Lambda proxy integrations on `/` and `/{proxy+}`. */
+export function createApiServer(options: ApiServerOptions): Server {
+  const apiId = randomBytes(8).toString('hex').slice(0, 10);
+  return createServer((req, res) => {
+    const started = performance.now();
+    serve(req, options, apiId)
+      .then(({ answer, problem }) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        res.end(answer.body);
+        options.access({ method: req.method ?? '', url: req.url ?? '', statusCode: answer.statusCode, ms: performance.now() - started, ...(problem ? { problem } : {}) });
+      })
+      .catch(() => res.destroy());
+  });
+}
+
+async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: string): Promise<{ answer: HttpAnswer; problem?: string }> {
+  const url = req.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
+  const query = queryAt < 0 ? '' : url.slice(queryAt + 1);
+  const method = req.method ?? 'GET';
+  const gatewayId = randomBytes(16).toString('hex');
+
+  const route = routeOf(rawPath, options);
+  if (route.kind === 'index') return { answer: indexPage(options.hosts) };
+  if (route.kind === 'unknown') return { answer: notServed(route.name, options.hosts) };
+  const { host, path } = route;
+  const { fn } = host;
+
+  const enabled = fn.methods.includes('ANY') || fn.methods.includes(method);
+  if (!enabled && method === 'OPTIONS' && fn.cors) return { answer: preflight(fn.cors, fn.methods) };
+  if (!enabled) return { answer: gatewayAnswer(gatewayErrors.missingAuthenticationToken, gatewayId) };
+
+  const address = req.socket.address();
+  const event = buildProxyEvent({
+    method,
+    path,
+    query,
+    rawHeaders: req.rawHeaders,
+    body: await readBody(req),
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    localPort: 'port' in address ? address.port : 0,
+    accountId: options.accountId,
+    apiId,
+  });
+  const requestId = event.requestContext.requestId as string;
+
+  const invocation = host.invoke(event);
+  const outcome = await Promise.race([invocation.then((i) => i.outcome), delay(options.apiTimeoutMs)]);
+  if (outcome === 'late') return { answer: gatewayAnswer(gatewayErrors.endpointTimeout, requestId), problem: `no answer within API Gateway's ${options.apiTimeoutMs / 1000} s integration timeout` };
+  // A failed or timed-out function is logged by the host; API Gateway only says 502.
+  if (outcome.kind !== 'result') return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId) };
+  const mapped = mapProxyResponse(outcome.payload, requestId);
+  if (!mapped.ok) return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId), problem: `Malformed Lambda proxy response: ${mapped.problem}` };
+  return { answer: mapped.answer };
+}
+
+type Route = { kind: 'function'; host: FunctionHost; path: string } | { kind: 'index' } | { kind: 'unknown'; name: string };
+
+function routeOf(rawPath: string, options: ApiServerOptions): Route {
+  if (options.single) {
+    const host = options.hosts.values().next().value as FunctionHost;
+    return { kind: 'function', host, path: decodePath(rawPath) };
+  }
+  const match = /^\/([^/]+)(\/.*)?$/.exec(rawPath);
+  if (!match?.[1]) return { kind: 'index' };
+  const name = decodePath(match[1]);
+  const host = options.hosts.get(name);
+  if (!host) return { kind: 'unknown', name };
+  return { kind: 'function', host, path: decodePath(match[2] ?? '/') };
+}
+
+/** API Gateway hands the function the decoded path. */
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+function delay(ms: number): Promise<'late'> {
+  return new Promise((resolve) => setTimeout(() => resolve('late'), ms).unref());
+}
+
+function preflight(origin: string, methods: string[]): HttpAnswer {
+  return {
+    statusCode: 200,
+    headers: [
+      'Access-Control-Allow-Origin', origin,
+      'Access-Control-Allow-Methods', [...methods, 'OPTIONS'].join(','),
+      'Access-Control-Allow-Headers', CORS_ALLOW_HEADERS,
+      'Content-Type', 'application/json',
+    ],
+    body: Buffer.from('{}'),
+  };
+}
+
+/** With several functions, `/` lists them (a page of links). */
+function indexPage(hosts: Map<string, FunctionHost>): HttpAnswer {
+  const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const items = [...hosts.values()]
+    .map(({ fn }) => `<li><a href="/${encodeURIComponent(fn.name)}/">/${escape(fn.name)}/</a> ${escape(fn.methods.join(', '))}</li>`)
+    .join('\n');
+  const html = `<!doctype html>\n<meta charset="utf-8">\n<title>bam dev</title>\n<h1>bam dev</h1>\n<ul>\n${items}\n</ul>\n`;
+  return { statusCode: 200, headers: ['Content-Type', 'text/html; charset=utf-8'], body: Buffer.from(html) };
+}
+
+function notServed(name: string, hosts: Map<string, FunctionHost>): HttpAnswer {
+  const served = [...hosts.keys()].map((n) => `/${n}/`).join(', ');
+  return {
+    statusCode: 404,
+    headers: ['Content-Type', 'application/json'],
+    body: Buffer.from(JSON.stringify({ message: `bam dev serves no function "${name}". It serves: ${served || 'nothing'}` })),
+  };
+}

@@ -1,0 +1,152 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, extname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { FunctionSource } from '../package/source.js';
+import { Sandbox, type InvokeOutcome, type LogSink } from './sandbox.js';
+
+/** A function as bam dev runs it: its code and the settings its deployed twin would have. */
+export interface LocalFunction {
+  name: string;
+  source: FunctionSource;
+  /** Upper-case HTTP methods enabled on its API (ANY enables all). */
+  methods: string[];
+  timeoutMs: number;
+  memoryMb: number;
+  /** The sandbox's whole process.env. */
+  env: Record<string, string>;
+  invokedFunctionArn: string;
+  /** Allowed origin when the deployed API answers CORS preflights. */
+  cors?: string;
+}
+
+export interface Invocation {
+  awsRequestId: string;
+  outcome: InvokeOutcome;
+}
+
+// Lambda scales by adding sandboxes; locally a few per function are plenty and bound memory.
+const MAX_SANDBOXES = 4;
+const RELOAD_DEBOUNCE_MS = 40;
+
+/**
+ * Runs one function like Lambda: a pool of sandboxes, each serving one request at a time, new
+ * ones started on demand; when the function's files change, every sandbox is retired (busy
+ * ones once their request ends) so the next request loads the new code.
+ */
+export class FunctionHost {
+  private readonly idle: Sandbox[] = [];
+  private readonly generationOf = new Map<Sandbox, number>();
+  private readonly waiters: ((sandbox: Sandbox) => void)[] = [];
+  private generation = 0;
+  private watcher: FSWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    readonly fn: LocalFunction,
+    private readonly log: LogSink,
+  ) {}
+
+  /** Starts one sandbox ahead of the first request, so it answers at once. */
+  warm(): void {
+    if (this.idle.length > 0 || this.generationOf.size >= MAX_SANDBOXES || this.closed) return;
+    this.idle.push(this.spawn());
+  }
+
+  async invoke(event: unknown, clientContext?: unknown): Promise<Invocation> {
+    const awsRequestId = randomUUID();
+    const sandbox = await this.acquire();
+    const initError = await sandbox.ready;
+    let outcome: InvokeOutcome;
+    if (initError) {
+      outcome = { kind: 'error', error: initError };
+    } else {
+      outcome = await sandbox.invoke({ event, awsRequestId, clientContext }, this.fn.timeoutMs);
+    }
+    this.release(sandbox);
+    this.report(awsRequestId, outcome, Boolean(initError));
+    return { awsRequestId, outcome };
+  }
+
+  /** Reloads the code when the function's files change. */
+  watchSource(onReload: () => void): void {
+    const { source } = this.fn;
+    // A single-file function may require its neighbours, so any script beside it counts.
+    const folder = source.kind === 'file' ? dirname(source.sourcePath) : source.sourcePath;
+    const relevant = (file: string | null): boolean =>
+      source.kind === 'dir' || file === null || file === basename(source.sourcePath) || ['.js', '.mjs', '.cjs', '.json'].includes(extname(file));
+    try {
+      this.watcher = watch(folder, { recursive: source.kind === 'dir', persistent: false }, (_event, file) => {
+        if (!relevant(file)) return;
+        clearTimeout(this.reloadTimer);
+        this.reloadTimer = setTimeout(() => {
+          this.reload();
+          onReload();
+        }, RELOAD_DEBOUNCE_MS);
+      });
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch {
+      this.watcher = undefined; // the folder vanished: nothing to watch
+    }
+  }
+
+  /** Retires every sandbox; the next request (and a fresh warm one) load the current code. */
+  reload(): void {
+    this.generation += 1;
+    for (const sandbox of this.idle.splice(0)) this.retire(sandbox);
+    this.warm();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reloadTimer);
+    this.watcher?.close();
+    await Promise.all([...this.generationOf.keys()].map((sandbox) => sandbox.terminate()));
+    this.generationOf.clear();
+  }
+
+  private spawn(): Sandbox {
+    const sandbox = new Sandbox(
+      {
+        entryFile: this.fn.source.entryFile,
+        functionName: this.fn.name,
+        memoryLimitInMB: this.fn.memoryMb,
+        invokedFunctionArn: this.fn.invokedFunctionArn,
+        env: this.fn.env,
+      },
+      this.log,
+    );
+    this.generationOf.set(sandbox, this.generation);
+    return sandbox;
+  }
+
+  private acquire(): Promise<Sandbox> {
+    const sandbox = this.idle.pop();
+    if (sandbox) return Promise.resolve(sandbox);
+    if (this.generationOf.size < MAX_SANDBOXES) return Promise.resolve(this.spawn());
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(sandbox: Sandbox): void {
+    if (sandbox.dead || this.closed || this.generationOf.get(sandbox) !== this.generation) this.retire(sandbox);
+    else this.idle.push(sandbox);
+    const waiter = this.waiters.shift();
+    if (waiter) void this.acquire().then(waiter);
+  }
+
+  private retire(sandbox: Sandbox): void {
+    this.generationOf.delete(sandbox);
+    void sandbox.terminate();
+  }
+
+  /** Failures are shown as Lambda would log them in CloudWatch. */
+  private report(awsRequestId: string, outcome: InvokeOutcome, atInit: boolean): void {
+    const line = (text: string) => this.log({ functionName: this.fn.name, awsRequestId, level: 'ERROR', text });
+    if (outcome.kind === 'timeout') line(`Task timed out after ${(outcome.afterMs / 1000).toFixed(2)} seconds`);
+    if (outcome.kind === 'error') {
+      const { errorType, errorMessage, trace } = outcome.error;
+      const stack = trace && trace.length > 1 ? `\n${trace.slice(1).join('\n')}` : '';
+      line(`${atInit ? 'Init failed: ' : ''}${errorType}: ${errorMessage}${stack}`);
+    }
+  }
+}

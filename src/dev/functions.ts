@@ -1,0 +1,144 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
+import { findSource, type FunctionSource } from '../package/source.js';
+import { parseJavaScript } from '../package/parse.js';
+import { exportsHandler } from '../package/handler.js';
+import { importedSpecifiers } from '../package/imports.js';
+import type { LambdaRecord } from '../store/records.js';
+import { UsageError } from '../ui/errors.js';
+import type { LocalFunction } from './functionHost.js';
+
+/** What the code says about itself, read from its syntax tree (never by running it). */
+export interface FoundFunction {
+  source: FunctionSource;
+  /** It imports a DynamoDB client, so it needs a table. */
+  usesDynamoDb: boolean;
+}
+
+const SCRIPT_EXTENSIONS = ['.js', '.mjs', '.cjs'];
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Every function in a folder: NAME.js|mjs|cjs exporting handler, and NAME/ folders with index.*. */
+export async function discoverFunctions(cwd: string, warn: (text: string) => void): Promise<FoundFunction[]> {
+  const entries = await readdir(cwd, { withFileTypes: true });
+  const names = new Set<string>();
+  for (const entry of entries) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const name = entry.isDirectory() ? entry.name : SCRIPT_EXTENSIONS.includes(extname(entry.name)) ? entry.name.slice(0, -extname(entry.name).length) : '';
+    if (FUNCTION_NAME.test(name)) names.add(name);
+  }
+  const found: FoundFunction[] = [];
+  for (const name of [...names].sort()) {
+    const source = await findSource(name, { cwd }).catch(() => undefined);
+    if (!source) continue;
+    try {
+      const inspected = await inspectFunction(source);
+      if (inspected.exportsHandler) found.push({ source, usesDynamoDb: inspected.usesDynamoDb });
+    } catch (err) {
+      warn(`Skipped ${name}: ${(err as Error).message}`);
+    }
+  }
+  return found;
+}
+
+/** The named functions; their code must exist (the error lists the paths tried). */
+export async function findFunctions(names: string[], cwd: string): Promise<FoundFunction[]> {
+  return Promise.all(
+    names.map(async (name) => {
+      const source = await findSource(name, { cwd });
+      const inspected = await inspectFunction(source).catch(() => ({ usesDynamoDb: false }));
+      return { source, usesDynamoDb: inspected.usesDynamoDb };
+    }),
+  );
+}
+
+async function inspectFunction(source: FunctionSource): Promise<{ exportsHandler: boolean; usesDynamoDb: boolean }> {
+  const { program } = parseJavaScript(await readFile(source.entryFile, 'utf8'), source.entryFile);
+  const specifiers = importedSpecifiers(program);
+  return {
+    exportsHandler: exportsHandler(program),
+    usesDynamoDb: specifiers.some((s) => s === '@aws-sdk/client-dynamodb' || s === '@aws-sdk/lib-dynamodb'),
+  };
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'ANY'];
+
+/** `--methods post put`, `--methods GET,POST`: case-insensitive, duplicates dropped. */
+export function parseMethods(values: string[]): string[] {
+  const methods = [...new Set(values.flatMap((v) => v.split(/[\s,]+/)).filter(Boolean).map((m) => m.toUpperCase()))];
+  const unknown = methods.filter((m) => !METHODS.includes(m));
+  if (unknown.length > 0) throw new UsageError(`Unknown HTTP method ${unknown.join(', ')}. Use any of ${METHODS.join(', ')}.`);
+  return methods;
+}
+
+/** `--env KEY=VALUE`, repeatable. */
+export function parseEnv(values: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at <= 0) throw new UsageError(`--env "${value}" must look like KEY=VALUE.`);
+    env[value.slice(0, at)] = value.slice(at + 1);
+  }
+  return env;
+}
+
+export interface LocalSettings {
+  region: string;
+  accountId: string;
+  /** --methods, for every function served. */
+  methods?: string[];
+  /** --timeout in seconds. */
+  timeoutSeconds?: number;
+  /** --env, added to each function's recorded env. */
+  env: Record<string, string>;
+  dynamoDbEndpoint: string;
+  lambdaEndpoint: string;
+}
+
+// Lambda's defaults, as bam deploy uses them.
+const DEFAULT_TIMEOUT_S = 3;
+const DEFAULT_MEMORY_MB = 128;
+const DEFAULT_RUNTIME = 'nodejs22.x';
+// Local code gets these instead of the user's keys: nothing it does can reach a real account.
+const LOCAL_CREDENTIAL = 'bam-dev-local';
+
+/** A function with its deployed twin's settings: the record's methods, timeout, memory and env. */
+export function localFunction(source: FunctionSource, record: LambdaRecord | undefined, settings: LocalSettings): LocalFunction {
+  const name = source.name;
+  const memoryMb = record?.memory ?? DEFAULT_MEMORY_MB;
+  const taskRoot = source.kind === 'dir' ? source.sourcePath : dirname(source.sourcePath);
+  const invokedFunctionArn = `arn:aws:lambda:${settings.region}:${settings.accountId}:function:${name}`;
+  const lambdaEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    _HANDLER: 'index.handler',
+    LAMBDA_TASK_ROOT: taskRoot,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${record?.runtime ?? DEFAULT_RUNTIME}`,
+    AWS_LAMBDA_FUNCTION_NAME: name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+    AWS_REGION: settings.region,
+    AWS_DEFAULT_REGION: settings.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIAL,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIAL,
+    AWS_SESSION_TOKEN: LOCAL_CREDENTIAL,
+    AWS_ENDPOINT_URL_DYNAMODB: settings.dynamoDbEndpoint,
+    AWS_ENDPOINT_URL_LAMBDA: settings.lambdaEndpoint,
+    // The SDK's warning about the local Node version says nothing about the deployed function.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  return {
+    name,
+    source,
+    methods: settings.methods ?? (record?.api?.methods.map((m) => m.toUpperCase()) ?? ['GET']),
+    timeoutMs: (settings.timeoutSeconds ?? record?.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+    memoryMb,
+    // Like Lambda, the user's variables come first and the runtime's reserved ones win.
+    env: { ...record?.env, ...settings.env, ...lambdaEnv },
+    invokedFunctionArn,
+    ...(record?.api?.cors ? { cors: record.api.cors } : {}),
+  };
+}

@@ -1,0 +1,8 @@
+import type { IncomingMessage } from 'node:http';
+
+/** The whole request body (API Gateway buffers it too; its payload limit is 10 MB). */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}

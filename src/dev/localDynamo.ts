@@ -1,0 +1,104 @@
+import { mkdir, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { withLock } from '../store/lock.js';
+import { storePaths } from '../store/paths.js';
+import type { TableKeys } from '../aws/dynamodb.js';
+import type { AwsSession } from '../aws/clients.js';
+import { BamError } from '../ui/errors.js';
+
+export interface LocalTable extends TableKeys {
+  name: string;
+}
+
+export interface LocalDynamo {
+  endpoint: string;
+  /** Creates the tables that do not exist yet; returns the names it created. */
+  ensureTables(tables: LocalTable[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * dynalite, in this process, on a random loopback port, keeping its data under BAM_HOME/dev-db.
+ * LevelDB allows one process per folder, so a lock file says which bam dev owns it.
+ */
+export async function startLocalDynamo(options: { fresh: boolean }): Promise<LocalDynamo> {
+  const folder = storePaths.devDb();
+  const releaseLock = await holdFolderLock(`${folder}.lock`, folder);
+  try {
+    if (options.fresh) await rm(folder, { recursive: true, force: true });
+    await mkdir(folder, { recursive: true });
+    const { default: dynalite } = await import('dynalite');
+    const server = dynalite({ path: folder, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await listen(server);
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return {
+      endpoint,
+      ensureTables: (tables) => ensureTables(endpoint, tables),
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await releaseLock();
+      },
+    };
+  } catch (err) {
+    await releaseLock();
+    throw err;
+  }
+}
+
+function listen(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+}
+
+/** Holds the store's lock file until the returned function is called. */
+async function holdFolderLock(lockFile: string, folder: string): Promise<() => Promise<void>> {
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let acquired: () => void = () => {};
+  const holding = new Promise<void>((resolve) => {
+    acquired = resolve;
+  });
+  const lock = withLock(
+    lockFile,
+    async () => {
+      acquired();
+      await released;
+    },
+    { timeoutMs: 0 },
+  );
+  try {
+    await Promise.race([holding, lock]);
+  } catch (err) {
+    throw new BamError(`Another bam dev is already using ${folder}. Stop it first (Ctrl-C), or run this one with another BAM_HOME.`, { cause: err });
+  }
+  return async () => {
+    release();
+    await lock;
+  };
+}
+
+async function ensureTables(endpoint: string, tables: LocalTable[]): Promise<string[]> {
+  if (tables.length === 0) return [];
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { createTable, describeTable } = await import('../aws/dynamodb.js');
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bam-dev-local', secretAccessKey: 'bam-dev-local' } });
+  // The table steps only use the session's DynamoDB client: hand them one aimed at dynalite.
+  const local = { region: 'us-east-1', dynamodb: client } as Pick<AwsSession, 'region' | 'dynamodb'> as AwsSession;
+  try {
+    const created: string[] = [];
+    for (const table of tables) {
+      if (await describeTable(local, table.name)) continue;
+      await createTable(local, table.name, table);
+      created.push(table.name);
+    }
+    return created;
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,34 @@
+// Messages between bam dev and a function's worker (one sandbox, one request at a time).
+
+export interface WorkerSetup {
+  entryFile: string;
+  functionName: string;
+  memoryLimitInMB: number;
+  invokedFunctionArn: string;
+  /** URL of the ES module resolve hook that lends bam's @aws-sdk/* to handlers. */
+  hookUrl: string;
+}
+
+/** An error as Lambda reports it (the Invoke payload of a failed function). */
+export interface FunctionError {
+  errorType: string;
+  errorMessage: string;
+  trace?: string[];
+}
+
+export interface InvokeMessage {
+  type: 'invoke';
+  id: number;
+  event: unknown;
+  awsRequestId: string;
+  /** Epoch ms when the function's timeout runs out. */
+  deadline: number;
+  clientContext?: unknown;
+}
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'initError'; error: FunctionError }
+  | { type: 'result'; id: number; payload: string }
+  | { type: 'error'; id: number; error: FunctionError; /** the sandbox must be reset */ fatal?: boolean }
+  | { type: 'log'; awsRequestId: string | undefined; level: string; text: string };

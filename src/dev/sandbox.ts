@@ -1,0 +1,119 @@
+import { Worker } from 'node:worker_threads';
+import type { FunctionError, InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
+
+export type InvokeOutcome =
+  | { kind: 'result'; payload: string }
+  | { kind: 'error'; error: FunctionError }
+  | { kind: 'timeout'; afterMs: number };
+
+export interface LogLine {
+  functionName: string;
+  awsRequestId: string | undefined;
+  level: string;
+  text: string;
+}
+export type LogSink = (line: LogLine) => void;
+
+export interface SandboxSpec extends Omit<WorkerSetup, 'hookUrl'> {
+  /** The worker's whole process.env (a worker's env is its own copy). */
+  env: Record<string, string>;
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+const HOOK_URL = new URL('./awsSdkHook.js', import.meta.url).href;
+
+/**
+ * One local Lambda sandbox: a worker thread with its own module cache and process.env, loading
+ * the handler once and serving one request at a time. A timeout or a crash ends it, as Lambda
+ * resets a sandbox; the pool then starts a fresh one.
+ */
+export class Sandbox {
+  /** Resolves when the handler is loaded, or with the error that stopped it (the sandbox is then dead). */
+  readonly ready: Promise<FunctionError | undefined>;
+  dead = false;
+  private readonly worker: Worker;
+  private settleReady: (error: FunctionError | undefined) => void = () => {};
+  private pending: { id: number; resolve: (outcome: InvokeOutcome) => void; timer: NodeJS.Timeout } | undefined;
+  private nextId = 1;
+
+  constructor(
+    private readonly spec: SandboxSpec,
+    private readonly log: LogSink,
+  ) {
+    const setup: WorkerSetup = {
+      entryFile: spec.entryFile,
+      functionName: spec.functionName,
+      memoryLimitInMB: spec.memoryLimitInMB,
+      invokedFunctionArn: spec.invokedFunctionArn,
+      hookUrl: HOOK_URL,
+    };
+    this.ready = new Promise((resolve) => {
+      this.settleReady = resolve;
+    });
+    this.worker = new Worker(WORKER_URL, { workerData: setup, env: spec.env });
+    this.worker.on('message', (message: WorkerMessage) => this.onMessage(message));
+    this.worker.on('error', (err) => this.onEnd({ errorType: err.name || 'Error', errorMessage: err.message, trace: (err.stack ?? '').split('\n') }));
+    this.worker.on('exit', (code) => this.onEnd({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${code}` }));
+  }
+
+  /** Runs one request; the sandbox must be ready and idle. */
+  invoke(request: Omit<InvokeMessage, 'type' | 'id' | 'deadline'>, timeoutMs: number): Promise<InvokeOutcome> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending = undefined;
+        resolve({ kind: 'timeout', afterMs: timeoutMs });
+        void this.terminate();
+      }, timeoutMs);
+      this.pending = { id, resolve, timer };
+      const message: InvokeMessage = { type: 'invoke', id, deadline: Date.now() + timeoutMs, ...request };
+      this.worker.postMessage(message);
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.dead = true;
+    await this.worker.terminate();
+  }
+
+  private onMessage(message: WorkerMessage): void {
+    switch (message.type) {
+      case 'ready':
+        this.settleReady(undefined);
+        return;
+      case 'initError':
+        this.dead = true;
+        this.settleReady(message.error);
+        void this.worker.terminate();
+        return;
+      case 'log':
+        this.log({ functionName: this.spec.functionName, awsRequestId: message.awsRequestId, level: message.level, text: message.text });
+        return;
+      case 'result':
+        this.settle(message.id, { kind: 'result', payload: message.payload });
+        return;
+      case 'error':
+        if (message.fatal) {
+          this.dead = true;
+          void this.worker.terminate();
+        }
+        this.settle(message.id, { kind: 'error', error: message.error });
+        return;
+    }
+  }
+
+  private settle(id: number, outcome: InvokeOutcome): void {
+    if (this.pending?.id !== id) return; // a late answer after a timeout
+    clearTimeout(this.pending.timer);
+    const { resolve } = this.pending;
+    this.pending = undefined;
+    resolve(outcome);
+  }
+
+  /** The worker stopped: fail whatever it was doing. */
+  private onEnd(error: FunctionError): void {
+    this.dead = true;
+    this.settleReady(error);
+    if (this.pending) this.settle(this.pending.id, { kind: 'error', error });
+  }
+}

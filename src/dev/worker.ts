@@ -1,0 +1,167 @@
+// The inside of one local Lambda sandbox: a worker thread that loads the handler once and runs
+// one request at a time, as Lambda's Node.js runtime does.
+import Module, { createRequire, register } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+import type { FunctionError, InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
+
+type Handler = (event: unknown, context: LambdaContext, callback: Callback) => unknown;
+type Callback = (error?: unknown, result?: unknown) => void;
+
+interface LambdaContext {
+  functionName: string;
+  functionVersion: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+  awsRequestId: string;
+  logGroupName: string;
+  logStreamName: string;
+  clientContext?: unknown;
+  callbackWaitsForEmptyEventLoop: boolean;
+  getRemainingTimeInMillis: () => number;
+  done: Callback;
+  succeed: (result?: unknown) => void;
+  fail: (error?: unknown) => void;
+}
+
+const setup = workerData as WorkerSetup;
+const port = parentPort;
+if (!port) throw new Error('bam dev: worker.js runs only inside a worker thread');
+const post = (message: WorkerMessage): void => port.postMessage(message);
+let currentRequestId: string | undefined;
+let currentInvoke: number | undefined;
+
+lendAwsSdkToCommonJs();
+register(setup.hookUrl);
+routeConsole();
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
+const handler = await loadHandler();
+if (handler) {
+  port.on('message', (message: InvokeMessage) => invoke(handler, message));
+  post({ type: 'ready' });
+}
+
+/** Lambda provides @aws-sdk/*; require() falls back to bam's copy when the user has none. */
+function lendAwsSdkToCommonJs(): void {
+  const bamRequire = createRequire(import.meta.url);
+  type ResolveFilename = (request: string, ...rest: unknown[]) => string;
+  const internals = Module as unknown as { _resolveFilename: ResolveFilename };
+  const original = internals._resolveFilename;
+  internals._resolveFilename = function resolveWithAwsSdk(this: unknown, request: string, ...rest: unknown[]): string {
+    try {
+      return original.call(this, request, ...rest);
+    } catch (err) {
+      if (request.startsWith('@aws-sdk/') && (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return bamRequire.resolve(request);
+      throw err;
+    }
+  };
+}
+
+/** console.* goes to bam dev with the request id, like CloudWatch's lines. */
+function routeConsole(): void {
+  const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' } as const;
+  for (const [method, level] of Object.entries(levels)) {
+    (console as unknown as Record<string, (...args: unknown[]) => void>)[method] = (...args: unknown[]) => {
+      post({ type: 'log', awsRequestId: currentRequestId, level, text: format(...args) });
+    };
+  }
+}
+
+async function loadHandler(): Promise<Handler | undefined> {
+  let exported: Record<string, unknown>;
+  try {
+    exported = (await import(pathToFileURL(setup.entryFile).href)) as Record<string, unknown>;
+  } catch (err) {
+    const type = err instanceof SyntaxError ? 'Runtime.UserCodeSyntaxError' : 'Runtime.ImportModuleError';
+    post({ type: 'initError', error: { ...toFunctionError(err), errorType: type } });
+    return undefined;
+  }
+  const fromDefault = (exported.default as Record<string, unknown> | undefined)?.handler;
+  const found = exported.handler ?? fromDefault;
+  if (typeof found !== 'function') {
+    post({ type: 'initError', error: { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.handler is undefined or not exported' } });
+    return undefined;
+  }
+  return found as Handler;
+}
+
+function invoke(run: Handler, message: InvokeMessage): void {
+  currentRequestId = message.awsRequestId;
+  currentInvoke = message.id;
+  let settled = false;
+  const finish = (error: unknown, result?: unknown, warning?: string): void => {
+    if (settled) return;
+    settled = true;
+    currentInvoke = undefined;
+    if (error !== null && error !== undefined) return post({ type: 'error', id: message.id, error: toFunctionError(error) });
+    let payload: string;
+    try {
+      payload = JSON.stringify(result) ?? 'null';
+    } catch (err) {
+      return post({ type: 'error', id: message.id, error: { errorType: 'Runtime.MalformedResponse', errorMessage: `The result cannot be turned into JSON: ${String(err)}` } });
+    }
+    if (warning) post({ type: 'log', awsRequestId: message.awsRequestId, level: 'WARN', text: warning });
+    post({ type: 'result', id: message.id, payload });
+  };
+  const callback: Callback = (error, result) => finish(error ?? null, result);
+  const context: LambdaContext = {
+    functionName: setup.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: setup.invokedFunctionArn,
+    memoryLimitInMB: String(setup.memoryLimitInMB),
+    awsRequestId: message.awsRequestId,
+    logGroupName: `/aws/lambda/${setup.functionName}`,
+    logStreamName: `bam-dev/[$LATEST]${process.pid}`,
+    clientContext: message.clientContext,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+    done: callback,
+    succeed: (result) => finish(null, result),
+    fail: (error) => finish(error ?? new Error('context.fail was called')),
+  };
+  try {
+    const returned = run(message.event, context, callback);
+    if (isThenable(returned)) {
+      returned.then(
+        (result) => finish(null, result),
+        (error: unknown) => finish(error ?? new Error('The handler rejected without a reason')),
+      );
+    } else if (returned !== undefined && run.length < 3) {
+      // Lambda ignores what a non-async handler returns and answers null once the event loop is empty.
+      finish(null, null, 'the handler returned a value without a Promise or callback; Lambda ignores it and answers null. Make the handler async.');
+    }
+  } catch (err) {
+    finish(err);
+  }
+}
+
+/** Lambda fails the running request when the handler's code throws outside it (and resets the sandbox). */
+function crash(err: unknown): void {
+  const id = currentInvoke;
+  if (id === undefined) {
+    post({ type: 'log', awsRequestId: currentRequestId, level: 'ERROR', text: `Uncaught ${format(err)}` });
+    return;
+  }
+  currentInvoke = undefined;
+  const type = err instanceof Error ? err.name : 'Runtime.UnhandledPromiseRejection';
+  post({ type: 'error', id, error: { ...toFunctionError(err), errorType: type }, fatal: true });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function toFunctionError(err: unknown): FunctionError {
+  if (err instanceof Error) return { errorType: err.name || 'Error', errorMessage: err.message, trace: userFrames(err.stack ?? '') };
+  return { errorType: typeof err === 'string' ? 'string' : typeof err, errorMessage: typeof err === 'string' ? err : format(err) };
+}
+
+/** The stack down to the handler: bam dev's own frames below it say nothing to the user. */
+function userFrames(stack: string): string[] {
+  const lines = stack.split('\n');
+  const ours = lines.findIndex((line) => line.includes(import.meta.url));
+  return ours > 0 ? lines.slice(0, ours) : lines;
+}
