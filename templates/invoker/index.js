@@ -15,6 +15,7 @@ exports.handler = async (event) => {
 
   switch (event.httpMethod) {
     case 'GET': {
+      // Anyone with the URL may pick ?function=NAME: set FUNCTION_NAME before you share it.
       const functionName = process.env.FUNCTION_NAME || query.function;
       if (!functionName) {
         return reply(400, { message: 'Name the function to invoke: ?function=NAME (or set FUNCTION_NAME)' });

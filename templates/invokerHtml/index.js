@@ -19,6 +19,7 @@ exports.handler = async (event) => {
 
   switch (event.httpMethod) {
     case 'GET': {
+      // Anyone with the URL may pick ?function=NAME: set FUNCTION_NAME before you share it.
       const functionName = process.env.FUNCTION_NAME || query.function;
       if (!functionName) return page('<p>Name a function to invoke.</p>');
       const result = await invoke(functionName, { path, query });
