@@ -14,7 +14,7 @@ import {
   type Runtime,
 } from '@aws-sdk/client-lambda';
 import type { AwsSession } from './clients.js';
-import { bamBam } from './bamBam.js';
+import { bamBam, type BamBamOptions } from './bamBam.js';
 import { StepError, errorMessage, isAwsError } from '../ui/errors.js';
 
 /** The Node.js runtime new functions get (BAM! followed AWS's current Node LTS the same way). */
@@ -69,7 +69,12 @@ export interface NewFunction {
   runtime?: string;
 }
 
-export async function createFunction(aws: AwsSession, fn: NewFunction, recheckRole?: () => Promise<void>): Promise<FunctionConfiguration> {
+/** What a step that names a role may do while Lambda rejects it: re-check it once, and show the wait. */
+export interface RoleRetry extends BamBamOptions {
+  recheckRole?: () => Promise<void>;
+}
+
+export async function createFunction(aws: AwsSession, fn: NewFunction, retry: RoleRetry = {}): Promise<FunctionConfiguration> {
   const input: CreateFunctionCommandInput = {
     FunctionName: fn.name,
     Runtime: (fn.runtime ?? DEFAULT_RUNTIME) as Runtime,
@@ -80,7 +85,7 @@ export async function createFunction(aws: AwsSession, fn: NewFunction, recheckRo
     Tags: MANAGED_TAG,
     Publish: false,
   };
-  return bamBam('CreateFunction', withRoleRecheck(() => aws.lambda.send(new CreateFunctionCommand(input)), recheckRole));
+  return bamBam('CreateFunction', withRoleRecheck(() => aws.lambda.send(new CreateFunctionCommand(input)), retry.recheckRole), retry);
 }
 
 /** Lets API Gateway invoke the function, from this API only (any stage, method and path). */
@@ -103,22 +108,26 @@ export async function addApiPermission(aws: AwsSession, target: { name: string; 
   });
 }
 
-export async function updateFunctionCode(aws: AwsSession, name: string, zip: Uint8Array): Promise<FunctionConfiguration> {
-  return bamBam('UpdateFunctionCode', () => aws.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })));
+export async function updateFunctionCode(aws: AwsSession, name: string, zip: Uint8Array, wait: BamBamOptions = {}): Promise<FunctionConfiguration> {
+  return bamBam('UpdateFunctionCode', () => aws.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })), wait);
 }
 
 export async function updateFunctionConfiguration(
   aws: AwsSession,
   name: string,
   changes: { roleArn?: string; description?: string },
-  recheckRole?: () => Promise<void>,
+  retry: RoleRetry = {},
 ): Promise<FunctionConfiguration> {
   const input = {
     FunctionName: name,
     ...(changes.roleArn !== undefined ? { Role: changes.roleArn } : {}),
     ...(changes.description !== undefined ? { Description: changes.description } : {}),
   };
-  return bamBam('UpdateFunctionConfiguration', withRoleRecheck(() => aws.lambda.send(new UpdateFunctionConfigurationCommand(input)), recheckRole));
+  return bamBam(
+    'UpdateFunctionConfiguration',
+    withRoleRecheck(() => aws.lambda.send(new UpdateFunctionConfigurationCommand(input)), retry.recheckRole),
+    retry,
+  );
 }
 
 /** Deletes the function (and with it its permissions); 'gone' when it was already deleted. */

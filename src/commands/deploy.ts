@@ -5,7 +5,7 @@ import { parseEndpointType } from './config.js';
 import { DEFAULT_METHODS, parseMethods } from './shared/methods.js';
 import { concurrently } from './shared/concurrently.js';
 import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './shared/roles.js';
-import { apiRecord, importApi, publishApi, recordApi, removeOrphanApi } from './shared/endpoint.js';
+import { apiRecord, importApi, publishApi, recordApi, removeOrphanApi, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
 import { functionArn, type ApiSpec } from '../aws/apiDocument.js';
 import { roleArn } from '../aws/iam.js';
@@ -55,8 +55,9 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
 
   // Round trip 2: the API only needs the function's ARN, which is known already.
   reporter.start(options.lambdaOnly ? `Creating Lambda "${name}"` : `Creating Lambda "${name}" and its API`);
+  const zip = await readFile(pkg.zipPath);
   const [created, imported] = await Promise.allSettled([
-    createAndRecordFunction(aws, pkg, roleTarget),
+    createAndRecordFunction(aws, pkg, zip, roleTarget),
     options.lambdaOnly ? Promise.resolve(undefined) : importApi(aws, spec, reporter),
   ]);
   if (created.status === 'rejected') {
@@ -94,11 +95,11 @@ async function refuseExistingFunction(aws: AwsSession, name: string): Promise<vo
 }
 
 /** CreateFunction (retried while a new role propagates), then its record at once. */
-async function createAndRecordFunction(aws: AwsSession, pkg: PackageResult, target: RoleTarget) {
+async function createAndRecordFunction(aws: AwsSession, pkg: PackageResult, zip: Uint8Array, target: RoleTarget) {
   const fn = await createFunction(
     aws,
-    { name: pkg.name, zip: await readFile(pkg.zipPath), description: pkg.description, roleArn: roleArn(target.account, target.role) },
-    () => recheckRole(aws, target),
+    { name: pkg.name, zip, description: pkg.description, roleArn: roleArn(target.account, target.role) },
+    { recheckRole: () => recheckRole(aws, target), ...waitMessages(target.reporter) },
   );
   await lambdaRecords.put(target.region, pkg.name, {
     arn: fn.FunctionArn ?? functionArn(target.region, target.account, pkg.name),

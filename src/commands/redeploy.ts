@@ -102,7 +102,7 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
   // Round trips 2 and 3: the function's updates and the endpoint's, side by side.
   reporter.start(`Updating Lambda "${name}"`);
   const [, api] = await concurrently([
-    updateTheFunction(aws, name, pkg, changes, roleTarget),
+    updateTheFunction(aws, name, pkg, changes, roleTarget, reporter),
     changeTheEndpoint(aws, plan, spec, reporter),
   ]);
   reporter.succeed(`Lambda: "${name}" has been updated`);
@@ -166,12 +166,22 @@ function functionChanges(current: FunctionConfiguration, pkg: PackageResult, rol
  * New code, then (once Lambda has finished applying it: it rejects overlapping updates) the
  * configuration; the command ends when the last update is done.
  */
-async function updateTheFunction(aws: AwsSession, name: string, pkg: PackageResult, changes: FunctionChanges, role: RoleTarget | undefined): Promise<void> {
+async function updateTheFunction(
+  aws: AwsSession,
+  name: string,
+  pkg: PackageResult,
+  changes: FunctionChanges,
+  role: RoleTarget | undefined,
+  reporter: Reporter,
+): Promise<void> {
   let last: FunctionConfiguration | undefined;
-  if (changes.code) last = await updateFunctionCode(aws, name, await readFile(pkg.zipPath));
+  if (changes.code) last = await updateFunctionCode(aws, name, await readFile(pkg.zipPath), waitMessages(reporter));
   if (changes.config) {
     if (last && last.LastUpdateStatus !== 'Successful') await waitUntilUpdated(aws, name);
-    last = await updateFunctionConfiguration(aws, name, changes.config, role ? () => recheckRole(aws, role) : undefined);
+    last = await updateFunctionConfiguration(aws, name, changes.config, {
+      ...(role ? { recheckRole: () => recheckRole(aws, role) } : {}),
+      ...waitMessages(reporter),
+    });
   }
   if (last && last.LastUpdateStatus !== 'Successful') await waitUntilUpdated(aws, name);
   if (!last) return;

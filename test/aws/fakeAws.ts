@@ -1,0 +1,362 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  LambdaClient,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  type AddPermissionCommandInput,
+  type CreateFunctionCommandInput,
+  type DeleteFunctionCommandInput,
+  type GetFunctionCommandInput,
+  type UpdateFunctionCodeCommandInput,
+  type UpdateFunctionConfigurationCommandInput,
+} from '@aws-sdk/client-lambda';
+import {
+  APIGatewayClient,
+  CreateDeploymentCommand,
+  DeleteRestApiCommand,
+  GetRestApiCommand,
+  ImportRestApiCommand,
+  PutRestApiCommand,
+  type CreateDeploymentCommandInput,
+  type ImportRestApiCommandInput,
+  type PutRestApiCommandInput,
+} from '@aws-sdk/client-api-gateway';
+import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+
+/** An SDK-shaped service error: bam classifies errors by name, as the SDK's classes set it. */
+export function awsError(name: string, message = name): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
+export const ROLE_NOT_ASSUMABLE = () => awsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
+
+export interface OpenApiOperation {
+  parameters?: unknown[];
+  security?: unknown[];
+  'x-amazon-apigateway-integration'?: Record<string, unknown>;
+}
+
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; description: string; version: string };
+  paths: Record<string, Record<string, OpenApiOperation>>;
+}
+
+export interface FakeFunction {
+  name: string;
+  role: string;
+  description: string;
+  runtime: string;
+  handler: string;
+  codeSha256: string;
+  tags: Record<string, string>;
+  state: 'Pending' | 'Active' | 'Failed';
+  lastUpdateStatus: 'Successful' | 'InProgress';
+  permissions: Record<string, { Principal?: string; Action?: string; SourceArn?: string }>;
+}
+
+export interface FakeApi {
+  id: string;
+  document: OpenApiDocument;
+  endpointType: string;
+  deployments: string[];
+}
+
+export interface Call {
+  name: string;
+  input: object;
+  /** Sequential round trips before this call could start, plus one. */
+  level: number;
+  started: number;
+  ended?: number;
+}
+
+interface Fault {
+  error: () => Error;
+  times: number;
+  when?: (input: object) => boolean;
+}
+
+/** The Lambda, API Gateway, IAM and STS bam talks to: mocked clients over a small model of AWS. */
+export class FakeAws {
+  readonly functions = new Map<string, FakeFunction>();
+  readonly apis = new Map<string, FakeApi>();
+  readonly roles = new Map<string, { policies: string[]; inline: Record<string, string> }>();
+  readonly calls: Call[] = [];
+  /** CreateFunction answers State Active at once instead of Pending. */
+  createsActive = false;
+  /** New functions never become Active (State Failed), as with a broken layer or subnet. */
+  failsActivation = false;
+  /** Milliseconds every call takes (round-trip counting needs a few). */
+  latencyMs = 2;
+  private readonly faults = new Map<string, Fault[]>();
+  private clock = 0;
+  private apiCount = 0;
+  private readonly mocks = {
+    lambda: mockClient(LambdaClient),
+    apiGateway: mockClient(APIGatewayClient),
+    iam: mockClient(IAMClient),
+    sts: mockClient(STSClient),
+  };
+
+  constructor() {
+    const { lambda, apiGateway, iam, sts } = this.mocks;
+    lambda.on(GetFunctionCommand).callsFake((input) => this.call('GetFunction', input, () => this.getFunction(input)));
+    lambda.on(CreateFunctionCommand).callsFake((input) => this.call('CreateFunction', input, () => this.createFunction(input)));
+    lambda.on(AddPermissionCommand).callsFake((input) => this.call('AddPermission', input, () => this.addPermission(input)));
+    lambda.on(UpdateFunctionCodeCommand).callsFake((input) => this.call('UpdateFunctionCode', input, () => this.updateCode(input)));
+    lambda
+      .on(UpdateFunctionConfigurationCommand)
+      .callsFake((input) => this.call('UpdateFunctionConfiguration', input, () => this.updateConfiguration(input)));
+    lambda.on(DeleteFunctionCommand).callsFake((input) => this.call('DeleteFunction', input, () => this.deleteFunction(input)));
+    apiGateway.on(ImportRestApiCommand).callsFake((input) => this.call('ImportRestApi', input, () => this.importApi(input)));
+    apiGateway.on(PutRestApiCommand).callsFake((input) => this.call('PutRestApi', input, () => this.putApi(input)));
+    apiGateway.on(CreateDeploymentCommand).callsFake((input) => this.call('CreateDeployment', input, () => this.deploy(input)));
+    apiGateway.on(GetRestApiCommand).callsFake((input) => this.call('GetRestApi', input, () => ({ id: this.api(input.restApiId).id })));
+    apiGateway.on(DeleteRestApiCommand).callsFake((input) =>
+      this.call('DeleteRestApi', input, () => {
+        this.api(input.restApiId);
+        this.apis.delete(input.restApiId);
+        return {};
+      }),
+    );
+    iam.on(GetRoleCommand).callsFake((input) =>
+      this.call('GetRole', input, () => {
+        if (!this.roles.has(input.RoleName)) throw awsError('NoSuchEntityException', `The role with name ${input.RoleName!} cannot be found.`);
+        return { Role: { RoleName: input.RoleName!, Arn: `arn:aws:iam::${ACCOUNT}:role/${input.RoleName!}` } };
+      }),
+    );
+    iam.on(CreateRoleCommand).callsFake((input) =>
+      this.call('CreateRole', input, () => {
+        if (this.roles.has(input.RoleName)) throw awsError('EntityAlreadyExistsException');
+        this.roles.set(input.RoleName, { policies: [], inline: {} });
+        return { Role: { RoleName: input.RoleName! } };
+      }),
+    );
+    iam.on(AttachRolePolicyCommand).callsFake((input) =>
+      this.call('AttachRolePolicy', input, () => {
+        const role = this.role(input.RoleName);
+        if (!role.policies.includes(input.PolicyArn)) role.policies.push(input.PolicyArn);
+        return {};
+      }),
+    );
+    iam.on(PutRolePolicyCommand).callsFake((input) =>
+      this.call('PutRolePolicy', input, () => {
+        this.role(input.RoleName).inline[input.PolicyName!] = input.PolicyDocument!;
+        return {};
+      }),
+    );
+    sts.on(GetCallerIdentityCommand).callsFake((input) => this.call('GetCallerIdentity', input, () => ({ Account: ACCOUNT })));
+  }
+
+  restore(): void {
+    for (const mock of Object.values(this.mocks)) mock.restore();
+  }
+
+  /** The next `times` calls of `name` (matching `when`) fail with this error. */
+  fail(name: string, error: () => Error, times = 1, when?: (input: object) => boolean): void {
+    this.faults.set(name, [...(this.faults.get(name) ?? []), { error, times, when }]);
+  }
+
+  /** Forgets the calls so far (after setting a scene). */
+  resetCalls(): void {
+    this.calls.length = 0;
+  }
+
+  names(): string[] {
+    return this.calls.map((call) => call.name);
+  }
+
+  /** The inputs bam sent with this command, typed by the command class: inputs(CreateFunctionCommand). */
+  inputs<I extends object>(command: new (input: I) => object): I[] {
+    const name = command.name.replace(/Command$/, '');
+    return this.calls.filter((call) => call.name === name).map((call) => call.input as I);
+  }
+
+  /** Calls that change something in AWS. */
+  writes(): string[] {
+    return this.names().filter((name) => !/^(Get|List)/.test(name));
+  }
+
+  /** Sequential round trips on the critical path: the longest chain of call-after-completed-call. */
+  roundTrips(): number {
+    return Math.max(0, ...this.calls.map((call) => call.level));
+  }
+
+  /** The call of `a` started after a call of `b` had finished. */
+  startedAfter(a: string, b: string): boolean {
+    const first = this.calls.find((call) => call.name === a);
+    const ends = this.calls.filter((call) => call.name === b && call.ended !== undefined).map((call) => call.ended!);
+    return first !== undefined && ends.some((end) => end <= first.started);
+  }
+
+  /** Two calls were in flight at the same time. */
+  overlapped(a: string, b: string): boolean {
+    const x = this.calls.find((call) => call.name === a);
+    const y = this.calls.find((call) => call.name === b);
+    if (!x || !y) return false;
+    return x.started < (y.ended ?? Infinity) && y.started < (x.ended ?? Infinity);
+  }
+
+  private async call<T>(name: string, input: object, answer: () => T): Promise<T> {
+    const started = ++this.clock;
+    const level = 1 + Math.max(0, ...this.calls.filter((c) => c.ended !== undefined && c.ended < started).map((c) => c.level));
+    const call: Call = { name, input, level, started };
+    this.calls.push(call);
+    await sleep(this.latencyMs);
+    try {
+      const faults = this.faults.get(name) ?? [];
+      const fault = faults.find((f) => f.times > 0 && (!f.when || f.when(input)));
+      if (fault) {
+        fault.times -= 1;
+        throw fault.error();
+      }
+      return answer();
+    } finally {
+      call.ended = ++this.clock;
+    }
+  }
+
+  private fn(name: string): FakeFunction {
+    const fn = this.functions.get(name);
+    if (!fn) throw awsError('ResourceNotFoundException', `Function not found: arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`);
+    return fn;
+  }
+
+  private api(id: string): FakeApi {
+    const api = this.apis.get(id);
+    if (!api) throw awsError('NotFoundException', 'Invalid API identifier specified');
+    return api;
+  }
+
+  private role(name: string) {
+    const role = this.roles.get(name);
+    if (!role) throw awsError('NoSuchEntityException', `The role with name ${name} cannot be found.`);
+    return role;
+  }
+
+  private configuration(fn: FakeFunction) {
+    return {
+      FunctionName: fn.name,
+      FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn.name}`,
+      Role: fn.role,
+      Runtime: fn.runtime,
+      Handler: fn.handler,
+      Description: fn.description,
+      CodeSha256: fn.codeSha256,
+      State: fn.state,
+      ...(fn.state === 'Failed' ? { StateReason: 'The function could not be initialised.' } : {}),
+      LastUpdateStatus: fn.lastUpdateStatus,
+    };
+  }
+
+  private getFunction(input: GetFunctionCommandInput) {
+    const fn = this.fn(input.FunctionName!);
+    // By the time anyone looks, the function is ready (AWS takes a second or so).
+    if (fn.state === 'Pending') fn.state = 'Active';
+    fn.lastUpdateStatus = 'Successful';
+    return { Configuration: this.configuration(fn), Tags: fn.tags };
+  }
+
+  private assumable(roleArn: string): void {
+    const name = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+    if (!this.roles.has(name)) throw ROLE_NOT_ASSUMABLE();
+  }
+
+  private createFunction(input: CreateFunctionCommandInput) {
+    if (this.functions.has(input.FunctionName!)) throw awsError('ResourceConflictException', `Function already exist: ${input.FunctionName!}`);
+    this.assumable(input.Role!);
+    const fn: FakeFunction = {
+      name: input.FunctionName!,
+      role: input.Role!,
+      description: input.Description ?? '',
+      runtime: input.Runtime!,
+      handler: input.Handler!,
+      codeSha256: sha256(input.Code!.ZipFile!),
+      tags: input.Tags ?? {},
+      state: this.failsActivation ? 'Failed' : this.createsActive ? 'Active' : 'Pending',
+      lastUpdateStatus: 'Successful',
+      permissions: {},
+    };
+    this.functions.set(fn.name, fn);
+    return this.configuration(fn);
+  }
+
+  private addPermission(input: AddPermissionCommandInput) {
+    const fn = this.fn(input.FunctionName!);
+    if (fn.permissions[input.StatementId!]) {
+      throw awsError('ResourceConflictException', `The statement id (${input.StatementId!}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
+    }
+    fn.permissions[input.StatementId!] = { Principal: input.Principal, Action: input.Action, SourceArn: input.SourceArn };
+    return { Statement: '{}' };
+  }
+
+  private updateCode(input: UpdateFunctionCodeCommandInput) {
+    const fn = this.fn(input.FunctionName!);
+    fn.codeSha256 = sha256(input.ZipFile!);
+    fn.lastUpdateStatus = 'InProgress';
+    return this.configuration(fn);
+  }
+
+  private updateConfiguration(input: UpdateFunctionConfigurationCommandInput) {
+    const fn = this.fn(input.FunctionName!);
+    if (fn.lastUpdateStatus === 'InProgress') {
+      throw awsError('ResourceConflictException', `The operation cannot be performed at this time. An update is in progress for resource: ${fn.name}`);
+    }
+    if (input.Role) {
+      this.assumable(input.Role);
+      fn.role = input.Role!;
+    }
+    if (input.Description !== undefined) fn.description = input.Description;
+    fn.lastUpdateStatus = 'InProgress';
+    return this.configuration(fn);
+  }
+
+  private deleteFunction(input: DeleteFunctionCommandInput) {
+    this.fn(input.FunctionName!);
+    this.functions.delete(input.FunctionName!);
+    return {};
+  }
+
+  private importApi(input: ImportRestApiCommandInput) {
+    const id = `api${++this.apiCount}`;
+    this.apis.set(id, {
+      id,
+      document: parseDocument(input.body as Uint8Array),
+      endpointType: input.parameters?.endpointConfigurationTypes ?? 'EDGE',
+      deployments: [],
+    });
+    return { id };
+  }
+
+  private putApi(input: PutRestApiCommandInput) {
+    const api = this.api(input.restApiId!);
+    if (input.mode !== 'overwrite') throw new Error(`the fake only models PutRestApi mode overwrite, not ${input.mode}`);
+    api.document = parseDocument(input.body as Uint8Array);
+    return { id: api.id };
+  }
+
+  private deploy(input: CreateDeploymentCommandInput) {
+    this.api(input.restApiId!).deployments.push(input.stageName!);
+    return { id: `deployment${this.clock}` };
+  }
+}
+
+/** bam sends the document as the bytes of its JSON. */
+function parseDocument(body: Uint8Array): OpenApiDocument {
+  return JSON.parse(Buffer.from(body).toString('utf8')) as OpenApiDocument;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64');
+}
