@@ -179,8 +179,8 @@ async function findServedFunctions(names: string[], ctx: CommandContext): Promis
 
 /**
  * The recorded tables, --table ones, and for a function that uses DynamoDB but whose table is
- * not among them, a table named as the templates' default (TABLE_NAME, else the function's
- * name) with partition key `id` (string).
+ * not among them, a table named as the db templates read it: TABLE_NAME, else the function's
+ * name; partition key PARTITION_KEY (default `id`), a number when PARTITION_KEY_TYPE=number.
  */
 function tablesToCreate(found: FoundFunction[], records: Record<string, LambdaRecord>, tableRecords: Record<string, DbTableRecord>, input: DevInput): LocalTable[] {
   const tables = new Map<string, LocalTable>();
@@ -188,8 +188,10 @@ function tablesToCreate(found: FoundFunction[], records: Record<string, LambdaRe
   for (const table of input.tables) tables.set(table.name, table);
   for (const { source, usesDynamoDb } of found) {
     if (!usesDynamoDb) continue;
-    const name = input.env.TABLE_NAME ?? records[source.name]?.env?.TABLE_NAME ?? source.name;
-    if (!tables.has(name) && /^[A-Za-z0-9_.-]{3,255}$/.test(name)) tables.set(name, { name, partitionKey: { name: 'id', type: 'S' } });
+    const env = { ...records[source.name]?.env, ...input.env };
+    const name = env.TABLE_NAME ?? source.name;
+    const partitionKey = { name: env.PARTITION_KEY ?? 'id', type: env.PARTITION_KEY_TYPE === 'number' ? ('N' as const) : ('S' as const) };
+    if (!tables.has(name) && /^[A-Za-z0-9_.-]{3,255}$/.test(name)) tables.set(name, { name, partitionKey });
   }
   return [...tables.values()];
 }
