@@ -29,7 +29,8 @@ const exists = (path: string): Promise<boolean> =>
 export async function get(name: string, options: GetOptions, ctx: CommandContext): Promise<void> {
   validateFunctionName(name);
   const target = join(ctx.cwd, name);
-  if (!options.force && (await exists(target))) {
+  const replacing = await exists(target);
+  if (replacing && !options.force) {
     throw new BamError(`./${name} already exists here. Use bam get ${name} --force to replace it with the code from AWS.`);
   }
 
@@ -47,7 +48,7 @@ export async function get(name: string, options: GetOptions, ctx: CommandContext
     ctx.reporter.stop();
     throw err;
   }
-  ctx.reporter.succeed(`Folder: "${name}" has been created (${files.length} files)`);
+  ctx.reporter.succeed(`Folder: "${name}" has been ${replacing ? 'replaced' : 'created'} (${files.length} files)`);
   await warnIfNotRedeployable(name, target, handler, ctx);
 }
 

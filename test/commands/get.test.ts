@@ -153,6 +153,7 @@ describe('bam get', () => {
     expect(await readFile(join(world.cwd, 'hello', 'index.js'), 'utf8')).toBe('from aws');
     expect((await readdir(join(world.cwd, 'hello'))).sort()).toEqual(['index.js', 'lib']);
     expect(await listCwd()).toEqual(['hello']);
+    expect(world.reporter.text('succeed')).toContain('Folder: "hello" has been replaced (2 files)');
   });
 
   it('--force with an unsafe zip leaves the existing ./NAME/ as it was', async () => {
