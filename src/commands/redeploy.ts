@@ -39,7 +39,7 @@ type EndpointPlan =
   | { kind: 'dropStale'; restApiId: string }
   | { kind: 'put'; api: ApiRecord; methods: string[] }
   | { kind: 'publish'; api: ApiRecord }
-  | { kind: 'import'; methods: string[] };
+  | { kind: 'import'; methods: string[]; replaces?: ApiRecord };
 
 /**
  * bam redeploy: new code, role or methods for an existing function. Unchanged code costs one
@@ -144,8 +144,8 @@ function planEndpoint(api: ApiRecord | undefined, apiExists: boolean, request: E
     return api.deployed ? { kind: 'none' } : { kind: 'publish', api };
   }
   if (!asksForEndpoint(request)) return api ? { kind: 'dropStale', restApiId: api.restApiId } : { kind: 'none' };
-  // A lambda-only function, or an API deleted behind bam's back: a new API replaces the record.
-  return { kind: 'import', methods };
+  // A lambda-only function, or an API deleted behind bam's back: a new API (of the same type) replaces the record.
+  return { kind: 'import', methods, ...(api ? { replaces: api } : {}) };
 }
 
 interface FunctionChanges {
@@ -209,7 +209,7 @@ async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: (met
     case 'publish':
       return publishApi(aws, spec(plan.api.methods, plan.api), plan.api.restApiId, reporter);
     case 'import': {
-      const target = spec(plan.methods);
+      const target = spec(plan.methods, plan.replaces);
       const restApiId = await importApi(aws, target, reporter);
       await recordApi(target.region, target.name, apiRecord(target, restApiId, false));
       return publishApi(aws, target, restApiId, reporter);
