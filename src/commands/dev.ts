@@ -14,6 +14,7 @@ import type { LogLine } from '../dev/sandbox.js';
 import { startLocalDynamo, type LocalTable } from '../dev/localDynamo.js';
 import { createLambdaApi } from '../dev/lambdaApi.js';
 import { createApiServer, type AccessLine } from '../dev/apiServer.js';
+import { LineBuffer } from '../dev/lineBuffer.js';
 
 export interface DevOptions {
   port?: string;
@@ -76,8 +77,10 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
       await Promise.all([...hosts.values()].map((h) => h.close()));
       await Promise.all([...invokeOnly.values()].map(async (h) => (await h)?.close()));
     });
-    const log = (line: LogLine) => ctx.reporter.info(formatLog(line));
-    const announceReload = batched((reloaded) => ctx.reporter.info(`Reloaded ${reloaded.join(', ')}: files changed.`));
+    const output = new LineBuffer((text) => ctx.reporter.info(text));
+    closers.push(() => Promise.resolve(output.flush()));
+    const log = (line: LogLine) => output.add(formatLog(line));
+    const announceReload = batched((reloaded) => output.add(`Reloaded ${reloaded.join(', ')}: files changed.`));
 
     const lambdaApi = createLambdaApi((name) => {
       const served = hosts.get(name);
@@ -112,7 +115,7 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
       hosts,
       accountId: settings.accountId,
       apiTimeoutMs: input.apiTimeoutMs,
-      access: (line) => reportAccess(line, ctx),
+      access: (line) => reportAccess(line, output, ctx),
     });
     const port = await listen(api, input.port, input.host);
     closers.push(() => stopServer(api));
@@ -214,10 +217,11 @@ function formatLog({ functionName, awsRequestId, level, text }: LogLine): string
   return `${functionName} ${awsRequestId ?? '-'} ${level} ${text}`;
 }
 
-function reportAccess(line: AccessLine, ctx: CommandContext): void {
+function reportAccess(line: AccessLine, output: LineBuffer, ctx: CommandContext): void {
   const text = `${line.method} ${line.url} ${line.statusCode} ${line.ms.toFixed(1)} ms`;
-  if (line.problem) ctx.reporter.warn(`${text}: ${line.problem}`);
-  else ctx.reporter.info(text);
+  if (!line.problem) return output.add(text);
+  output.flush();
+  ctx.reporter.warn(`${text}: ${line.problem}`);
 }
 
 async function listen(server: Server, port: number, host: string): Promise<number> {

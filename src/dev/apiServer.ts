@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FunctionHost } from './functionHost.js';
 import { buildProxyEvent } from './apiEvent.js';
 import { gatewayAnswer, gatewayErrors, mapProxyResponse, type HttpAnswer } from './apiResponse.js';
@@ -48,7 +48,6 @@ async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: str
   const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
   const query = queryAt < 0 ? '' : url.slice(queryAt + 1);
   const method = req.method ?? 'GET';
-  const gatewayId = randomBytes(16).toString('hex');
 
   const route = routeOf(rawPath, options);
   if (route.kind === 'index') return { answer: indexPage(options.hosts) };
@@ -58,7 +57,7 @@ async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: str
 
   const enabled = fn.methods.includes('ANY') || fn.methods.includes(method);
   if (!enabled && method === 'OPTIONS' && fn.cors) return { answer: preflight(fn.cors, fn.methods) };
-  if (!enabled) return { answer: gatewayAnswer(gatewayErrors.missingAuthenticationToken, gatewayId) };
+  if (!enabled) return { answer: gatewayAnswer(gatewayErrors.missingAuthenticationToken, randomUUID()) };
 
   const address = req.socket.address();
   const event = buildProxyEvent({

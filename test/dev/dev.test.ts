@@ -258,7 +258,7 @@ describe('bam dev with one function', () => {
     expect(await (await fetch(dev.url)).text()).toBe('v2');
     await writeFile(file, 'exports.handler = async () => { syntax error');
     expect(await pollUntil(dev.url, (status) => status === 502)).toBe(502);
-    expect(dev.output()).toMatch(/^hot \S+ ERROR Init failed: Runtime\.UserCodeSyntaxError/m);
+    await dev.waitForOutput(/^hot \S+ ERROR Init failed: Runtime\.UserCodeSyntaxError/m);
     await writeFile(file, version('v3'));
     expect(await pollUntil(dev.url, (_status, body) => body === 'v3')).toBe(200);
     await dev.stop();
