@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { CommandContext } from './context.js';
 import { validateFunctionName } from './names.js';
 import { parseEndpointType } from './config.js';
@@ -9,7 +10,7 @@ import { apiRecord, importApi, publishApi, recordApi, removeOrphanApi, waitMessa
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
 import { functionArn, type ApiSpec } from '../aws/apiDocument.js';
 import { roleArn } from '../aws/iam.js';
-import { DEFAULT_RUNTIME, createFunction, findFunction, waitUntilActive } from '../aws/lambda.js';
+import { DEFAULT_RUNTIME, createFunction, findFunction, waitUntilActive, type RoleRetry } from '../aws/lambda.js';
 import { packageFunction, type PackageResult } from '../package/index.js';
 import { lambdaRecords, readConfig, type LambdaRecord } from '../store/records.js';
 import { BamError, UsageError, errorMessage } from '../ui/errors.js';
@@ -57,7 +58,7 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   reporter.start(options.lambdaOnly ? `Creating Lambda "${name}"` : `Creating Lambda "${name}" and its API`);
   const zip = await readFile(pkg.zipPath);
   const [created, imported] = await Promise.allSettled([
-    createAndRecordFunction(aws, pkg, zip, roleTarget),
+    createFunction(aws, { name, zip, description: pkg.description, roleArn: roleArn(account, role) }, roleRetry(aws, roleTarget)),
     options.lambdaOnly ? Promise.resolve(undefined) : importApi(aws, spec, reporter),
   ]);
   if (created.status === 'rejected') {
@@ -66,25 +67,32 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
     throw created.reason;
   }
   const fn = created.value;
+  const functionRecorded = lambdaRecords.put(region, name, newRecord(fn, pkg, roleTarget));
   reporter.succeed(`💥  Lambda: "${name}" has been created`);
   if (imported.status === 'rejected') {
+    await functionRecorded;
     throw new BamError(`${errorMessage(imported.reason)}. Lambda "${name}" exists; add its endpoint with: bam redeploy ${name} --addEndpoint`, {
       cause: imported.reason,
     });
   }
   const restApiId = imported.value;
-  if (restApiId) await recordApi(region, name, apiRecord(spec, restApiId, false));
 
   // Round trip 3: the API answers once it may invoke the function and is deployed to its stage.
-  const active = fn.State === 'Active' ? undefined : waitUntilActive(aws, name);
+  // What exists now is recorded meanwhile (function first: the API's record belongs to it).
   if (restApiId) reporter.start('Deploying the endpoint');
-  const [api] = await concurrently([restApiId ? publishApi(aws, spec, restApiId, reporter) : undefined, active]);
-  const record = await lambdaRecords.get(region, name);
-  if (!record) throw new BamError(`The record of "${name}" disappeared while deploying; run: bam list`);
-  if (api) {
+  await concurrently([
+    functionRecorded.then(() => (restApiId ? recordApi(region, name, apiRecord(spec, restApiId, false)) : undefined)),
+    restApiId ? publishApi(aws, spec, restApiId, reporter) : undefined,
+    fn.State === 'Active' ? undefined : waitUntilActive(aws, name),
+  ]);
+  if (restApiId) {
+    const api = apiRecord(spec, restApiId, true);
+    await recordApi(region, name, api);
     reporter.succeed('💥  Endpoint has been created');
     reporter.result(api.url);
   }
+  const record = await lambdaRecords.get(region, name);
+  if (!record) throw new BamError(`The record of "${name}" disappeared while deploying; run: bam list`);
   return record;
 }
 
@@ -94,14 +102,13 @@ async function refuseExistingFunction(aws: AwsSession, name: string): Promise<vo
   }
 }
 
-/** CreateFunction (retried while a new role propagates), then its record at once. */
-async function createAndRecordFunction(aws: AwsSession, pkg: PackageResult, zip: Uint8Array, target: RoleTarget) {
-  const fn = await createFunction(
-    aws,
-    { name: pkg.name, zip, description: pkg.description, roleArn: roleArn(target.account, target.role) },
-    { recheckRole: () => recheckRole(aws, target), ...waitMessages(target.reporter) },
-  );
-  await lambdaRecords.put(target.region, pkg.name, {
+/** While Lambda rejects the role: re-check it once (recreating a deleted bam role), and show the wait. */
+function roleRetry(aws: AwsSession, target: RoleTarget): RoleRetry {
+  return { recheckRole: () => recheckRole(aws, target), ...waitMessages(target.reporter) };
+}
+
+function newRecord(fn: FunctionConfiguration, pkg: PackageResult, target: RoleTarget): LambdaRecord {
+  return {
     arn: fn.FunctionArn ?? functionArn(target.region, target.account, pkg.name),
     role: target.role,
     runtime: fn.Runtime ?? DEFAULT_RUNTIME,
@@ -109,6 +116,5 @@ async function createAndRecordFunction(aws: AwsSession, pkg: PackageResult, zip:
     codeSha256: fn.CodeSha256 ?? pkg.codeSha256,
     sourcePath: pkg.source.sourcePath,
     deployedAt: new Date().toISOString(),
-  });
-  return fn;
+  };
 }

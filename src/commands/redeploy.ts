@@ -202,21 +202,29 @@ async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: (met
       await putRestApi(aws, plan.api.restApiId, target, waitMessages(reporter));
       await recordApi(target.region, target.name, apiRecord(target, plan.api.restApiId, false));
       await createDeployment(aws, plan.api.restApiId, waitMessages(reporter));
-      const api = apiRecord(target, plan.api.restApiId, true);
-      await recordApi(target.region, target.name, api);
-      return api;
+      return recordPublished(target, plan.api.restApiId);
     }
-    case 'publish':
-      return publishApi(aws, spec(plan.api.methods, plan.api), plan.api.restApiId, reporter);
+    case 'publish': {
+      const target = spec(plan.api.methods, plan.api);
+      await publishApi(aws, target, plan.api.restApiId, reporter);
+      return recordPublished(target, plan.api.restApiId);
+    }
     case 'import': {
       const target = spec(plan.methods, plan.replaces);
       const restApiId = await importApi(aws, target, reporter);
-      await recordApi(target.region, target.name, apiRecord(target, restApiId, false));
-      return publishApi(aws, target, restApiId, reporter);
+      // The new API is recorded while it is being published.
+      await concurrently([recordApi(target.region, target.name, apiRecord(target, restApiId, false)), publishApi(aws, target, restApiId, reporter)]);
+      return recordPublished(target, restApiId);
     }
     default:
       return undefined;
   }
+}
+
+async function recordPublished(spec: ApiSpec, restApiId: string): Promise<ApiRecord> {
+  const api = apiRecord(spec, restApiId, true);
+  await recordApi(spec.region, spec.name, api);
+  return api;
 }
 
 /** A function deployed from elsewhere (or before a crash) gets a record, so later steps can add to it. */

@@ -46,16 +46,13 @@ export async function importApi(aws: AwsSession, spec: ApiSpec, reporter: Report
 
 /**
  * Makes an imported API answer: the function's permission for this API and the deployment to
- * the stage, concurrently (neither needs the other), then records it as deployed.
+ * the stage, concurrently (neither needs the other). Callers record it as deployed afterwards.
  */
-export async function publishApi(aws: AwsSession, spec: ApiSpec, restApiId: string, reporter: Reporter): Promise<ApiRecord> {
+export async function publishApi(aws: AwsSession, spec: ApiSpec, restApiId: string, reporter: Reporter): Promise<void> {
   await concurrently([
     addApiPermission(aws, { name: spec.name, region: spec.region, account: spec.account, restApiId }),
     createDeployment(aws, restApiId, waitMessages(reporter)),
   ]);
-  const api = apiRecord(spec, restApiId, true);
-  await recordApi(spec.region, spec.name, api);
-  return api;
 }
 
 /**
