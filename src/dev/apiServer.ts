@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { FunctionHost } from './functionHost.js';
+import type { FunctionHost, Invocation } from './functionHost.js';
+import type { InvokeOutcome } from './sandbox.js';
 import { buildProxyEvent } from './apiEvent.js';
 import { gatewayAnswer, gatewayErrors, mapProxyResponse, type HttpAnswer } from './apiResponse.js';
 import { readBody } from './httpBody.js';
@@ -73,8 +74,7 @@ async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: str
   });
   const requestId = event.requestContext.requestId as string;
 
-  const invocation = host.invoke(event);
-  const outcome = await Promise.race([invocation.then((i) => i.outcome), delay(options.apiTimeoutMs)]);
+  const outcome = await withinTimeout(host.invoke(event), options.apiTimeoutMs);
   if (outcome === 'late') return { answer: gatewayAnswer(gatewayErrors.endpointTimeout, requestId), problem: `no answer within API Gateway's ${options.apiTimeoutMs / 1000} s integration timeout` };
   // A failed or timed-out function is logged by the host; API Gateway only says 502.
   if (outcome.kind !== 'result') return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId) };
@@ -107,8 +107,21 @@ function decodePath(path: string): string {
   }
 }
 
-function delay(ms: number): Promise<'late'> {
-  return new Promise((resolve) => setTimeout(() => resolve('late'), ms).unref());
+/** The invocation's outcome, or 'late' once API Gateway would stop waiting (the function runs on). */
+function withinTimeout(invocation: Promise<Invocation>, ms: number): Promise<InvokeOutcome | 'late'> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve('late'), ms);
+    invocation.then(
+      ({ outcome }) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }
 
 function preflight(origin: string, methods: string[]): HttpAnswer {
