@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { buildProxyEvent, type IncomingCall } from '../../src/dev/apiEvent.js';
+import { mapProxyResponse } from '../../src/dev/apiResponse.js';
+
+const call = (over: Partial<IncomingCall> = {}): IncomingCall => ({
+  method: 'GET', path: '/', query: '', rawHeaders: ['Host', 'localhost'], body: Buffer.alloc(0),
+  sourceIp: '127.0.0.1', localPort: 3000, accountId: '000000000000', apiId: 'abcdefghij', ...over,
+});
+
+describe('buildProxyEvent', () => {
+  it('keeps a text body as text and sends binary or non-UTF-8 bodies base64-encoded', () => {
+    const text = buildProxyEvent(call({ method: 'POST', rawHeaders: ['content-type', 'application/json'], body: Buffer.from('{"a":"é"}') }));
+    expect([text.body, text.isBase64Encoded]).toEqual(['{"a":"é"}', false]);
+    const png = buildProxyEvent(call({ method: 'POST', rawHeaders: ['Content-Type', 'image/png'], body: Buffer.from('abc') }));
+    expect([png.body, png.isBase64Encoded]).toEqual([Buffer.from('abc').toString('base64'), true]);
+    const broken = buildProxyEvent(call({ method: 'POST', rawHeaders: ['Content-Type', 'text/plain'], body: Buffer.from([0xff, 0xfe]) }));
+    expect(broken.isBase64Encoded).toBe(true);
+  });
+
+  it('writes requestTime as API Gateway does and adds its forwarding headers', () => {
+    const event = buildProxyEvent(call(), new Date(Date.UTC(2015, 3, 9, 12, 34, 56)));
+    expect(event.requestContext.requestTime).toBe('09/Apr/2015:12:34:56 +0000');
+    expect(event.requestContext.requestTimeEpoch).toBe(Date.UTC(2015, 3, 9, 12, 34, 56));
+    expect(event.headers).toMatchObject({ Host: 'localhost', 'X-Forwarded-For': '127.0.0.1', 'X-Forwarded-Port': '3000', 'X-Forwarded-Proto': 'http' });
+  });
+});
+
+describe('mapProxyResponse', () => {
+  it('merges headers and multiValueHeaders, defaults Content-Type to application/json, decodes base64', () => {
+    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 201, headers: { 'X-A': 1 }, multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] }, body: Buffer.from([1, 2, 255]).toString('base64'), isBase64Encoded: true }), 'rid');
+    expect(mapped).toEqual({
+      ok: true,
+      answer: { statusCode: 201, headers: ['X-A', '1', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Type', 'application/json', 'x-amzn-RequestId', 'rid'], body: Buffer.from([1, 2, 255]) },
+    });
+  });
+
+  it.each([
+    ['null', 'the result is null'],
+    ['"text"', 'the result is string'],
+    ['{"body":"x"}', 'statusCode must be an integer'],
+    ['{"statusCode":200,"body":{"a":1}}', 'body must be a string'],
+    ['{"statusCode":200,"headers":{"X":{"nested":true}}}', 'header "X" must be a string'],
+    ['{"statusCode":200,"multiValueHeaders":{"X":"one"}}', 'multiValueHeaders "X" must be a list'],
+    ['{"statusCode":200,"isBase64Encoded":"yes"}', 'isBase64Encoded must be true or false'],
+  ])('calls %s malformed (API Gateway answers 502)', (payload, problem) => {
+    const mapped = mapProxyResponse(payload, 'rid');
+    expect(mapped.ok).toBe(false);
+    expect(mapped.ok ? '' : mapped.problem).toContain(problem);
+  });
+});
