@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readlinkSync, readSync, writeSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import archiver from 'archiver';
 import { BamError } from '../ui/errors.js';
@@ -11,8 +11,15 @@ export const MAX_UNZIPPED_BYTES = 250 * 1024 * 1024;
 
 /** Every entry gets this date, so the bytes depend on content only (the DOS epoch). */
 const FIXED_DATE = new Date('1980-01-01T00:00:00Z');
-/** How many files are read ahead of the (sequential) archiver queue. */
-const READ_AHEAD = 64;
+/**
+ * zlib level 3, not Info-ZIP's 6: archiver compresses each entry in its own zlib stream, which
+ * costs ~0.1 ms per file, so level 6 took ~1.8x `zip -r`'s time on 3000 files of node_modules;
+ * level 3 takes ~1.4x for a zip ~5% larger (bench/package prints both).
+ */
+export const DEFLATE_LEVEL = 3;
+/** How many entries may wait in archiver's queue (bounds memory, keeps zlib busy). */
+const QUEUED_ENTRIES = 64;
+const WRITE_BATCH_BYTES = 1024 * 1024;
 
 export interface ZipEntry {
   /** Path in the zip, with `/`. */
@@ -51,46 +58,71 @@ export async function listZipEntries(root: string, excluded: Set<string> = new S
  * Writes a deterministic zip: entries in the given order, one fixed date, modes 0644 (0755 when
  * the owner may execute), symlinks kept as links. Same files → same bytes → same CodeSha256.
  */
-export async function writeDeterministicZip(entries: ZipEntry[], zipPath: string): Promise<ZipResult> {
-  const archive = archiver('zip', { zlib: { level: 6 } });
-  const output = createWriteStream(zipPath);
-  const hash = createHash('sha256');
-  let zipSize = 0;
-  archive.on('data', (chunk: Buffer) => {
-    hash.update(chunk);
-    zipSize += chunk.length;
-  });
-  const written = new Promise<void>((resolve, reject) => {
-    output.on('close', resolve);
-    output.on('error', reject);
-    archive.on('error', reject);
-  });
-  written.catch(() => undefined); // awaited at the end; a failure also stops the loop via queue.room()
-  archive.pipe(output);
-  const queue = new Backpressure(archive, READ_AHEAD);
+export async function writeDeterministicZip(entries: ZipEntry[], zipPath: string, options: { level?: number } = {}): Promise<ZipResult> {
+  const archive = archiver('zip', { zlib: { level: options.level ?? DEFLATE_LEVEL } });
+  const output = new BatchedFile(zipPath);
+  try {
+    const hash = createHash('sha256');
+    archive.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      output.write(chunk);
+    });
+    const ended = new Promise<void>((resolve, reject) => {
+      archive.on('end', resolve);
+      archive.on('error', reject);
+    });
+    ended.catch(() => undefined); // awaited below; an error also stops the loop through queue.room()
+    const queue = new Backpressure(archive, QUEUED_ENTRIES);
 
-  let unzippedSize = 0;
-  // Reads run ahead in parallel while archiver consumes them in order.
-  const loads = new Map<number, Promise<LoadedEntry>>();
-  const load = (i: number): void => {
-    const entry = entries[i];
-    if (!entry) return;
-    const loading = loadEntry(entry);
-    // Awaited in order below; until then a failure must not count as unhandled.
-    loading.catch(() => undefined);
-    loads.set(i, loading);
-  };
-  for (let i = 0; i < Math.min(READ_AHEAD, entries.length); i += 1) load(i);
-  for (let i = 0; i < entries.length; i += 1) {
-    const loaded = await loads.get(i)!;
-    loads.delete(i);
-    load(i + READ_AHEAD);
-    unzippedSize += loaded.data.length;
-    await queue.room();
-    archive.append(loaded.data, loaded.options);
+    let unzippedSize = 0;
+    for (const entry of entries) {
+      await queue.room();
+      const loaded = loadEntry(entry);
+      unzippedSize += loaded.data.length;
+      archive.append(loaded.data, loaded.options);
+    }
+    await Promise.all([archive.finalize(), ended]);
+    output.flush();
+    return { zipPath, zipSize: output.size, unzippedSize, codeSha256: hash.digest('base64') };
+  } finally {
+    output.close();
   }
-  await Promise.all([archive.finalize(), written]);
-  return { zipPath, zipSize, unzippedSize, codeSha256: hash.digest('base64') };
+}
+
+/**
+ * archiver emits many small chunks (headers, bits of deflate output); a write stream turns each
+ * into a thread-pool write. Batching them into large synchronous writes took ~25% off the zip
+ * step on a tree of 3000 files (bench/package).
+ */
+class BatchedFile {
+  private readonly fd: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  size = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  write(chunk: Buffer): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    this.size += chunk.length;
+    if (this.pendingBytes >= WRITE_BATCH_BYTES) this.flush();
+  }
+
+  flush(): void {
+    if (this.pendingBytes === 0) return;
+    const data = Buffer.concat(this.pending, this.pendingBytes);
+    let written = 0;
+    while (written < data.length) written += writeSync(this.fd, data, written);
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
 }
 
 /** Keeps at most `limit` entries waiting in archiver's queue, so memory stays bounded. */
@@ -127,13 +159,29 @@ interface LoadedEntry {
   options: archiver.EntryData & { type?: 'file' | 'symlink'; linkname?: string };
 }
 
-async function loadEntry(entry: ZipEntry): Promise<LoadedEntry> {
+/**
+ * Synchronous on purpose: thousands of small files read ~10x faster this way than through the
+ * libuv thread pool (measured: 3000 files, 25 ms vs 250 ms), and nothing else runs meanwhile.
+ */
+function loadEntry(entry: ZipEntry): LoadedEntry {
   if (entry.kind === 'symlink') {
-    const linkname = await readlink(entry.path);
+    const linkname = readlinkSync(entry.path);
     return { data: Buffer.alloc(0), options: { name: entry.name, date: FIXED_DATE, mode: 0o777, type: 'symlink', linkname } };
   }
-  const [data, info] = await Promise.all([readFile(entry.path), stat(entry.path)]);
-  return { data, options: { name: entry.name, date: FIXED_DATE, mode: info.mode & 0o100 ? 0o755 : 0o644 } };
+  const fd = openSync(entry.path, 'r');
+  try {
+    const { mode, size } = fstatSync(fd);
+    const data = Buffer.allocUnsafe(size);
+    let read = 0;
+    while (read < size) {
+      const n = readSync(fd, data, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return { data: data.subarray(0, read), options: { name: entry.name, date: FIXED_DATE, mode: mode & 0o100 ? 0o755 : 0o644 } };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Refuses a package Lambda would refuse, naming both sizes. */
