@@ -52,13 +52,7 @@ function withRoleRecheck<T>(call: () => Promise<T>, recheckRole?: () => Promise<
 
 /** The function's configuration, or undefined when there is no function of that name. */
 export async function findFunction(aws: AwsSession, name: string): Promise<FunctionConfiguration | undefined> {
-  try {
-    const found = await bamBam('GetFunction', () => aws.lambda.send(new GetFunctionCommand({ FunctionName: name })));
-    return found.Configuration;
-  } catch (err) {
-    if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
-    throw err;
-  }
+  return (await findFunctionCode(aws, name))?.Configuration;
 }
 
 export interface NewFunction {
