@@ -58,4 +58,23 @@ describe('bam CLI (built)', () => {
     });
     expect(control.status).toBe(3);
   });
+
+  it('does not print the AWS SDK Node version warning on a command that calls AWS', () => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      BAM_HOME: home,
+      NO_COLOR: '1',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9', // nothing listens: the call fails fast, locally
+      AWS_MAX_ATTEMPTS: '1',
+    };
+    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const run = spawnSync(process.execPath, [join(root, 'bin/bam.js'), 'logs', 'hello'], { encoding: 'utf8', env, input: '' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('Error:');
+    expect(run.stderr).not.toContain('NodeVersionSupportWarning');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
 });
