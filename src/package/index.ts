@@ -6,6 +6,7 @@ import { detectDependencies, isJavaScriptFile, type ParsedStagedFile } from './d
 import { readDescription } from './description.js';
 import { assertExportsHandler } from './handler.js';
 import { installDependencies, stagingPackageJson } from './install.js';
+import { moduleTypeFor } from './moduleType.js';
 import { parseJavaScript } from './parse.js';
 import { findSource, type FunctionSource } from './source.js';
 import { INSTALL_STAMP, stageFiles, zipFileName, type StagedFile } from './stage.js';
@@ -53,7 +54,7 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   const dependencies = detectDependencies(parsed, stagedPaths, userPackage);
   const count = Object.keys(dependencies).length;
   if (count > 0) reporter?.start(`Installing ${count} ${count === 1 ? 'dependency' : 'dependencies'}: ${Object.keys(dependencies).join(', ')}`);
-  const ran = await installDependencies(stagingDir, stagingPackageJson(name, dependencies, userPackage.type), reporter).catch((err: unknown) => {
+  const ran = await installDependencies(stagingDir, stagingPackageJson(name, dependencies, moduleTypeFor(userPackage.type, source.entryName, parsed)), reporter).catch((err: unknown) => {
     if (count > 0) reporter?.fail('npm install failed.');
     throw err;
   });

@@ -98,6 +98,12 @@ describe('packageFunction', () => {
     expect(await readFile(join(result.stagingDir, 'node_modules', 'left-pad-local', 'index.js'), 'utf8')).toContain('padStart');
   });
 
+  it('marks an ES module NAME.js as "type": "module" in staging when there is no package.json', async () => {
+    await write('modern.js', 'export const handler = async () => 1;\n');
+    const result = await packageFunction('modern', { cwd: world.cwd });
+    expect(JSON.parse(await readFile(join(result.stagingDir, 'package.json'), 'utf8'))).toEqual({ name: 'modern', version: '1.0.0', private: true, type: 'module', dependencies: {} });
+  });
+
   it('skips @aws-sdk/* packages unless package.json pins them', async () => {
     await write('unpinned.mjs', "import { S3Client } from '@aws-sdk/client-s3';\nexport const handler = async () => S3Client.name;\n");
     expect((await packageFunction('unpinned', { cwd: world.cwd })).dependencies).toEqual({});
