@@ -268,8 +268,8 @@ async function reportError(err: unknown, stderr: NodeJS.WritableStream): Promise
   const { style } = await import('./ui/style.js');
   let shown: unknown = err;
   if (!(err instanceof BamError) || err.name === 'StepError') {
-    const { explainCredentialError } = await import('./aws/clients.js');
-    shown = explainCredentialError(err) ?? err;
+    const { explainCredentialError, explainNetworkError } = await import('./aws/clients.js');
+    shown = explainCredentialError(err) ?? explainNetworkError(err) ?? err;
   }
   const message = errorMessage(shown).split('\n')[0] ?? 'unknown error';
   stderr.write(`${style.error(`Error: ${message}`)}\n`);

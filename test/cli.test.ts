@@ -74,6 +74,7 @@ describe('bam CLI (built)', () => {
     const run = spawnSync(process.execPath, [join(root, 'bin/bam.js'), 'logs', 'hello'], { encoding: 'utf8', env, input: '' });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('Error:');
+    expect(run.stderr).toContain('AWS could not be reached (AWS_ENDPOINT_URL is http://127.0.0.1:9)');
     expect(run.stderr).not.toContain('NodeVersionSupportWarning');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });

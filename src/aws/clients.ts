@@ -102,3 +102,17 @@ export function explainCredentialError(err: unknown): BamError | undefined {
   }
   return undefined;
 }
+
+const NETWORK_ERRORS = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'];
+
+/** Connection failures: say where bam tried to go and what to check. */
+export function explainNetworkError(err: unknown): BamError | undefined {
+  const inner = err instanceof Error && err.name === 'StepError' ? err.cause : err;
+  const code = inner && typeof inner === 'object' && 'code' in inner ? String(inner.code) : undefined;
+  if (!code || !NETWORK_ERRORS.includes(code)) return undefined;
+  const endpoint = process.env.AWS_ENDPOINT_URL ? ` (AWS_ENDPOINT_URL is ${process.env.AWS_ENDPOINT_URL})` : '';
+  return new BamError(`${errorMessage(err)}: AWS could not be reached${endpoint}. Check your network connection, proxy and endpoint settings, then try again.`, {
+    cause: err,
+  });
+}
+
