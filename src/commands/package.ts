@@ -14,8 +14,14 @@ export interface PackageOptions {
  */
 export async function packageCommand(name: string, options: PackageOptions, ctx: CommandContext): Promise<PackageResult> {
   validateFunctionName(name);
-  const result = await packageFunction(name, { cwd: ctx.cwd, src: options.src, reporter: ctx.reporter });
-  ctx.reporter.result(options.json ? JSON.stringify(summary(result), null, 2) : describe(result));
+  const { reporter } = ctx;
+  reporter.start(`Packaging ${name}`);
+  const result = await packageFunction(name, { cwd: ctx.cwd, src: options.src, reporter }).catch((err: unknown) => {
+    reporter.fail(`Could not package ${name}.`);
+    throw err;
+  });
+  reporter.succeed(`Packaged ${name}: ${megabytes(result.zipSize)} zipped.`);
+  reporter.result(options.json ? JSON.stringify(summary(result), null, 2) : describe(result));
   return result;
 }
 

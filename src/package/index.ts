@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import type { Comment } from 'acorn';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { storePaths } from '../store/paths.js';
+import { BamError } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { detectDependencies, isJavaScriptFile, type ParsedStagedFile } from './dependencies.js';
 import { readDescription } from './description.js';
@@ -11,7 +13,7 @@ import { parseJavaScript } from './parse.js';
 import { findSource, type FunctionSource } from './source.js';
 import { INSTALL_STAMP, stageFiles, zipFileName, type StagedFile } from './stage.js';
 import { readUserPackage } from './userPackage.js';
-import { checkSizeLimits, listZipEntries, megabytes, writeDeterministicZip } from './zip.js';
+import { checkSizeLimits, listZipEntries, writeDeterministicZip } from './zip.js';
 
 export interface PackageResult {
   name: string;
@@ -45,36 +47,28 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   const staged = await stageFiles(source, stagingDir);
   const parsed = await parseStagedFiles(staged, stagingDir, options.cwd);
 
-  const entry = parsed.find((file) => file.relativePath === source.entryName)!;
+  const entry = parsed.find((file) => file.relativePath === source.entryName);
+  if (!entry) throw new BamError(`${source.entryFile} is the function's entry but .bamignore leaves it out. Remove that line from .bamignore.`);
   assertExportsHandler(entry.program, entry.displayPath);
   const description = readDescription(entry.comments, entry.program.body[0]?.start ?? entry.program.end);
 
   const userPackage = await readUserPackage(dirname(source.entryFile));
   const stagedPaths = new Set(staged.map((file) => file.relativePath));
   const dependencies = detectDependencies(parsed, stagedPaths, userPackage);
-  const count = Object.keys(dependencies).length;
-  if (count > 0) reporter?.start(`Installing ${count} ${count === 1 ? 'dependency' : 'dependencies'}: ${Object.keys(dependencies).join(', ')}`);
-  const ran = await installDependencies(stagingDir, stagingPackageJson(name, dependencies, moduleTypeFor(userPackage.type, source.entryName, parsed)), reporter).catch((err: unknown) => {
-    if (count > 0) reporter?.fail('npm install failed.');
-    throw err;
-  });
-  if (count > 0) reporter?.succeed(ran ? 'Dependencies installed.' : 'Dependencies already installed.');
+  const names = Object.keys(dependencies);
+  // Info lines only: deploy packages while other steps run, so spinners belong to the use case.
+  if (names.length > 0) reporter?.info(`Dependencies: ${names.map((n) => `${n}@${dependencies[n]}`).join(', ')}`);
+  const packageJson = stagingPackageJson(name, dependencies, moduleTypeFor(userPackage.type, source.entryName, parsed));
+  await installDependencies(stagingDir, packageJson, reporter);
 
-  reporter?.start(`Zipping ${name}`);
   const zipPath = join(stagingDir, zipFileName(name));
   const entries = await listZipEntries(stagingDir, new Set([zipFileName(name), INSTALL_STAMP]));
   const zip = await writeDeterministicZip(entries, zipPath);
-  try {
-    checkSizeLimits(zip.zipSize, zip.unzippedSize);
-  } catch (err) {
-    reporter?.fail(`Package too big: ${megabytes(zip.zipSize)} zipped.`);
-    throw err;
-  }
-  reporter?.succeed(`Packaged ${name}: ${entries.length} files, ${megabytes(zip.zipSize)} zipped.`);
+  checkSizeLimits(zip.zipSize, zip.unzippedSize);
   return { name, source, stagingDir, ...zip, description, dependencies };
 }
 
-type ParsedWithComments = ParsedStagedFile & { comments: ReturnType<typeof parseJavaScript>['comments'] };
+type ParsedWithComments = ParsedStagedFile & { comments: Comment[] };
 
 /** Parses every staged JavaScript file (a syntax error stops here, naming the user's file). */
 async function parseStagedFiles(staged: StagedFile[], stagingDir: string, cwd: string): Promise<ParsedWithComments[]> {

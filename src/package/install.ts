@@ -43,6 +43,7 @@ export async function installDependencies(stagingDir: string, packageJson: Stagi
   }
   await rm(stampPath, { force: true });
   await rm(modulesDir, { recursive: true, force: true });
+  reporter?.info(`Running npm install in ${stagingDir}`);
   await runNpmInstall(stagingDir, reporter);
   await writeFile(stampPath, stamp);
   return true;

@@ -164,6 +164,12 @@ describe('packageFunction', () => {
     expect(await listTree(second.stagingDir)).not.toContain('public');
   });
 
+  it('refuses a folder whose .bamignore leaves out the entry file', async () => {
+    await write('hidden/index.js', 'exports.handler = 1;');
+    await write('hidden/.bamignore', 'index.js\n');
+    await expect(packageFunction('hidden', { cwd: world.cwd })).rejects.toThrow(/index\.js is the function's entry but \.bamignore leaves it out/);
+  });
+
   it('refuses a relative import that is not among the staged files, naming the file and the specifier', async () => {
     await write('lonely.js', "const helper = require('./helper');\nexports.handler = helper;\n");
     await write('helper.js', 'module.exports = 1;');
