@@ -1,7 +1,7 @@
 import type { CommandContext } from './context.js';
 import { validateFunctionName } from './names.js';
 import { packageFunction, type PackageResult } from '../package/index.js';
-import { megabytes } from '../package/zip.js';
+import { formatSize } from '../package/zip.js';
 
 export interface PackageOptions {
   src?: string;
@@ -20,7 +20,7 @@ export async function packageCommand(name: string, options: PackageOptions, ctx:
     reporter.fail(`Could not package ${name}.`);
     throw err;
   });
-  reporter.succeed(`Packaged ${name}: ${megabytes(result.zipSize)} zipped.`);
+  reporter.succeed(`Packaged ${name}: ${formatSize(result.zipSize)} zipped.`);
   reporter.result(options.json ? JSON.stringify(summary(result), null, 2) : describe(result));
   return result;
 }
@@ -42,7 +42,7 @@ function describe(result: PackageResult): string {
   const dependencies = Object.entries(result.dependencies).map(([name, version]) => `${name}@${version}`);
   return [
     `Zip:          ${result.zipPath}`,
-    `Size:         ${megabytes(result.zipSize)} zipped, ${megabytes(result.unzippedSize)} unzipped (${result.zipSize} bytes)`,
+    `Size:         ${formatSize(result.zipSize)} zipped, ${formatSize(result.unzippedSize)} unzipped (${result.zipSize} bytes)`,
     `CodeSha256:   ${result.codeSha256}`,
     `Description:  ${result.description || '(none: add a "// description: ..." comment at the top)'}`,
     `Dependencies: ${dependencies.length > 0 ? dependencies.join(', ') : '(none)'}`,

@@ -62,7 +62,8 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   await installDependencies(stagingDir, packageJson, reporter);
 
   const zipPath = join(stagingDir, zipFileName(name));
-  const entries = await listZipEntries(stagingDir, new Set([zipFileName(name), INSTALL_STAMP]));
+  // npm's hidden lockfile only speeds up the next install here; it names paths on this machine.
+  const entries = await listZipEntries(stagingDir, new Set([zipFileName(name), INSTALL_STAMP, 'node_modules/.package-lock.json']));
   const zip = await writeDeterministicZip(entries, zipPath);
   checkSizeLimits(zip.zipSize, zip.unzippedSize);
   return { name, source, stagingDir, ...zip, description, dependencies };

@@ -36,14 +36,14 @@ export interface ZipResult {
   codeSha256: string;
 }
 
-/** Files and symlinks under a folder, sorted by zip name; `excluded` names at its root are left out. */
+/** Files and symlinks under a folder, sorted by zip name; `excluded` relative paths are left out. */
 export async function listZipEntries(root: string, excluded: Set<string> = new Set()): Promise<ZipEntry[]> {
   const entries: ZipEntry[] = [];
   const visit = async (relativeDir: string): Promise<void> => {
     const dirents = await readdir(join(root, relativeDir), { withFileTypes: true });
     await Promise.all(dirents.map(async (dirent) => {
-      if (relativeDir === '' && excluded.has(dirent.name)) return;
       const name = relativeDir === '' ? dirent.name : `${relativeDir}/${dirent.name}`;
+      if (excluded.has(name)) return;
       if (dirent.isDirectory()) await visit(name);
       else if (dirent.isFile()) entries.push({ name, path: join(root, name), kind: 'file' });
       else if (dirent.isSymbolicLink()) entries.push({ name, path: join(root, name), kind: 'symlink' });
@@ -195,6 +195,13 @@ export function checkSizeLimits(zipSize: number, unzippedSize: number): void {
 
 export function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** A size for people: 812 B, 14.2 KB, 3.4 MB. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return megabytes(bytes);
 }
 
 /** The CodeSha256 of bytes already in memory (for comparing with what Lambda reports). */

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,11 +73,22 @@ describe('packageFunction', () => {
     expect(names).toContain('node_modules/@bam-fixture/greet/loud.js');
     expect(names).not.toContain('hello.zip');
     expect(names).not.toContain('.bam-install.json');
+    expect(names).not.toContain('node_modules/.package-lock.json');
     // Installed as copies, not symlinks to the user's disk.
     expect((await stat(join(result.stagingDir, 'node_modules', 'left-pad-local'))).isDirectory()).toBe(true);
     expect(result.zipSize).toBe((await stat(result.zipPath)).size);
     // The user's folder is only read.
     expect(await listTree(world.cwd)).toEqual(before);
+
+    // What Lambda would do: unzip somewhere else and call index.handler.
+    const unpacked = join(world.home, 'unpacked');
+    for (const entry of await readZipEntries(result.zipPath)) {
+      await mkdir(join(unpacked, entry.name, '..'), { recursive: true });
+      await writeFile(join(unpacked, entry.name), entry.content);
+    }
+    const run = spawnSync(process.execPath, ['-e', "require('./index.js').handler().then((r) => process.stdout.write(r.body))"], { cwd: unpacked, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('   HELLO X');
   });
 
   it('writes a staging package.json with only the imported packages, absolute file: paths and the user\'s "type"', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkSizeLimits, codeSha256, listZipEntries, MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES, writeDeterministicZip } from '../../src/package/zip.js';
+import { checkSizeLimits, codeSha256, formatSize, listZipEntries, MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES, writeDeterministicZip } from '../../src/package/zip.js';
 import { packageFunction } from '../../src/package/index.js';
 import { BamError } from '../../src/ui/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
@@ -25,13 +25,14 @@ async function makeTree(root: string): Promise<void> {
   await writeFile(join(root, 'B.txt'), 'upper case sorts before lower case');
   await writeFile(join(root, 'skip.zip'), 'not me');
   await symlink('../index.js', join(root, 'b', 'link.js'));
+  await writeFile(join(root, 'b', 'deep', 'never.txt'), 'excluded by its path');
 }
 
 describe('deterministic zip', () => {
   it('stores entries in code-unit order with one fixed date, 0644/0755 modes and symlinks as links', async () => {
     const root = join(world.cwd, 'tree');
     await makeTree(root);
-    const entries = await listZipEntries(root, new Set(['skip.zip']));
+    const entries = await listZipEntries(root, new Set(['skip.zip', 'b/deep/never.txt']));
     expect(entries.map((e) => e.name)).toEqual(['B.txt', 'a/tool.sh', 'b/deep/z.txt', 'b/link.js', 'index.js']);
 
     const result = await writeDeterministicZip(entries, join(world.cwd, 'out.zip'));
@@ -78,6 +79,12 @@ describe('deterministic zip', () => {
     await writeFile(join(world.cwd, 'fn', 'reply.js'), 'module.exports = async () => "two";\n');
     const changed = await packageFunction('fn', { cwd: world.cwd });
     expect(changed.codeSha256).not.toBe(first.codeSha256);
+  });
+});
+
+describe('formatSize', () => {
+  it('uses B, KB or MB', () => {
+    expect([formatSize(812), formatSize(14540), formatSize(3565158)]).toEqual(['812 B', '14.2 KB', '3.4 MB']);
   });
 });
 
