@@ -137,6 +137,7 @@ export function buildProgram(io: CliIO = {}): Command {
     });
 
   const methodsHelp = 'HTTP methods: --methods get post, or GET,POST (GET POST PUT PATCH DELETE HEAD OPTIONS ANY)';
+  const corsHelp = 'answer CORS preflights (OPTIONS) for this origin, e.g. https://example.com (default *)';
   program
     .command('deploy')
     .argument('<name>', 'the function: NAME.js, NAME.mjs, NAME.cjs or NAME/ in this folder')
@@ -148,6 +149,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--role <name>', 'an existing IAM role for this function (default: from bam config)')
     .addOption(new Option('--roles <name>').hideHelp())
     .option('--endpointType <type>', 'edge or regional (default: from bam config, else edge)')
+    .option('--cors [origin]', corsHelp)
     .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder')
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { deploy } = await import('./commands/deploy.js');
@@ -169,6 +171,8 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--revokeDb', 'switch back to the default role')
     .option('--role <name>', 'switch to this existing IAM role')
     .addOption(new Option('--roles <name>').hideHelp())
+    .option('--cors [origin]', corsHelp)
+    .option('--noCors', 'stop answering CORS preflights (OPTIONS)')
     .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder')
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { redeploy } = await import('./commands/redeploy.js');

@@ -1,4 +1,5 @@
 import type { EndpointType } from '../store/records.js';
+import { preflightHeaders } from './cors.js';
 
 /** Everything that decides what a function's REST API looks like. */
 export interface ApiSpec {
@@ -11,7 +12,7 @@ export interface ApiSpec {
   methods: string[];
   /** Sent beside the document (ImportRestApi parameters), not inside it. */
   endpointType: EndpointType;
-  /** Allowed origin when CORS is on (a later issue adds the OPTIONS responses). */
+  /** Allowed origin when CORS is on: API Gateway then answers preflights (OPTIONS) itself. */
   cors?: string;
 }
 
@@ -39,8 +40,8 @@ export function apiDocument(spec: ApiSpec): Record<string, unknown> {
     uri: invocationUri(spec.region, spec.account, spec.name),
     passthroughBehavior: 'when_no_match',
   };
-  const operations = (parameters?: unknown[]): Record<string, Operation> =>
-    Object.fromEntries(
+  const operations = (parameters?: unknown[]): Record<string, Operation> => ({
+    ...Object.fromEntries(
       spec.methods.map((method) => [
         operationKey(method),
         {
@@ -49,7 +50,9 @@ export function apiDocument(spec: ApiSpec): Record<string, unknown> {
           'x-amazon-apigateway-integration': integration,
         },
       ]),
-    );
+    ),
+    ...(spec.cors !== undefined ? { options: preflightOperation(spec.cors, spec.methods, parameters) } : {}),
+  });
   const proxyParameter = { name: 'proxy', in: 'path', required: true, schema: { type: 'string' } };
   return {
     openapi: '3.0.1',
@@ -67,4 +70,36 @@ export function apiDocument(spec: ApiSpec): Record<string, unknown> {
 
 function operationKey(method: string): string {
   return method === 'ANY' ? 'x-amazon-apigateway-any-method' : method.toLowerCase();
+}
+
+/**
+ * The CORS preflight: a MOCK integration, so API Gateway answers OPTIONS itself without
+ * invoking the function. An explicit OPTIONS operation takes precedence over ANY for OPTIONS
+ * requests, so with ANY the function still gets every other method.
+ */
+function preflightOperation(origin: string, methods: string[], parameters?: unknown[]): Operation {
+  const headers = preflightHeaders(origin, methods);
+  const names = Object.keys(headers);
+  return {
+    ...(parameters ? { parameters } : {}),
+    security: [],
+    responses: {
+      '200': {
+        description: 'CORS preflight',
+        headers: Object.fromEntries(names.map((name) => [name, { schema: { type: 'string' } }])),
+      },
+    },
+    'x-amazon-apigateway-integration': {
+      type: 'mock',
+      requestTemplates: { 'application/json': '{"statusCode": 200}' },
+      passthroughBehavior: 'when_no_match',
+      responses: {
+        default: {
+          statusCode: '200',
+          // Static values are single-quoted string literals in API Gateway's mapping syntax.
+          responseParameters: Object.fromEntries(names.map((name) => [`method.response.header.${name}`, `'${headers[name]}'`])),
+        },
+      },
+    },
+  };
 }

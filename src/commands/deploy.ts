@@ -5,6 +5,7 @@ import { validateFunctionName } from './names.js';
 import { parseEndpointType } from './config.js';
 import { DEFAULT_METHODS, parseMethods } from './shared/methods.js';
 import { concurrently } from './shared/concurrently.js';
+import { checkCorsMethods, parseCorsOrigin } from './shared/settings.js';
 import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './shared/roles.js';
 import { apiRecord, importApi, publishApi, recordApi, removeOrphanApi, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
@@ -22,6 +23,8 @@ export interface DeployOptions {
   role?: string;
   endpointType?: string;
   src?: string;
+  /** --cors (true: any origin) or --cors ORIGIN. */
+  cors?: string | boolean;
 }
 
 /**
@@ -31,10 +34,12 @@ export interface DeployOptions {
  */
 export async function deploy(name: string, options: DeployOptions, ctx: CommandContext): Promise<LambdaRecord> {
   validateFunctionName(name);
-  if (options.lambdaOnly && (options.methods || options.endpointType)) {
-    throw new UsageError('--lambdaOnly deploys no endpoint: drop --methods and --endpointType, or drop --lambdaOnly.');
+  if (options.lambdaOnly && (options.methods || options.endpointType || options.cors !== undefined)) {
+    throw new UsageError('--lambdaOnly deploys no endpoint: drop --methods, --endpointType and --cors, or drop --lambdaOnly.');
   }
   const methods = options.methods ? parseMethods(options.methods) : DEFAULT_METHODS;
+  const cors = options.cors !== undefined ? parseCorsOrigin(options.cors) : undefined;
+  checkCorsMethods(methods, cors);
   const config = await readConfig();
   const endpointType = options.endpointType ? parseEndpointType(options.endpointType) : (config.endpointType ?? 'EDGE');
   const role = requestedRole(options, config.defaultRole) ?? config.defaultRole;
@@ -52,7 +57,7 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
     refuseExistingFunction(aws, name),
   ]);
   const roleTarget: RoleTarget = { role, account, region, reporter };
-  const spec: ApiSpec = { name, description: pkg.description, region, account, methods, endpointType };
+  const spec: ApiSpec = { name, description: pkg.description, region, account, methods, endpointType, ...(cors !== undefined ? { cors } : {}) };
 
   // Round trip 2: the API only needs the function's ARN, which is known already.
   reporter.start(options.lambdaOnly ? `Creating Lambda "${name}"` : `Creating Lambda "${name}" and its API`);

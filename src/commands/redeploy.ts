@@ -4,6 +4,7 @@ import type { CommandContext } from './context.js';
 import { validateFunctionName } from './names.js';
 import { DEFAULT_METHODS, combineMethods, parseMethods, sameMethods } from './shared/methods.js';
 import { concurrently } from './shared/concurrently.js';
+import { checkCorsMethods, parseCorsOrigin } from './shared/settings.js';
 import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './shared/roles.js';
 import { apiRecord, importApi, publishApi, recordApi, recordFunction, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
@@ -24,6 +25,9 @@ export interface RedeployOptions {
   revokeDb?: boolean;
   role?: string;
   src?: string;
+  /** --cors (true: any origin) or --cors ORIGIN. */
+  cors?: string | boolean;
+  noCors?: boolean;
 }
 
 /** What the endpoint flags ask for, before AWS is asked anything. */
@@ -31,15 +35,17 @@ interface EndpointRequest {
   add: string[];
   remove: string[];
   addEndpoint: boolean;
+  /** The allowed origin to set, null to turn CORS off, undefined to keep what is there. */
+  cors?: string | null;
 }
 
 /** What happens to the endpoint, once AWS has said whether the recorded API still exists. */
 type EndpointPlan =
   | { kind: 'none' }
   | { kind: 'dropStale'; restApiId: string }
-  | { kind: 'put'; api: ApiRecord; methods: string[] }
+  | { kind: 'put'; api: ApiRecord; methods: string[]; cors?: string }
   | { kind: 'publish'; api: ApiRecord }
-  | { kind: 'import'; methods: string[]; replaces?: ApiRecord };
+  | { kind: 'import'; methods: string[]; cors?: string; replaces?: ApiRecord };
 
 /**
  * bam redeploy: new code, role or methods for an existing function. Unchanged code costs one
@@ -48,10 +54,12 @@ type EndpointPlan =
  */
 export async function redeploy(name: string, options: RedeployOptions, ctx: CommandContext): Promise<LambdaRecord> {
   validateFunctionName(name);
+  if (options.cors !== undefined && options.noCors) throw new UsageError('--cors and --noCors contradict each other: pass one of them.');
   const request: EndpointRequest = {
     add: options.methods ? parseMethods(options.methods) : [],
     remove: options.rmMethods ? parseMethods(options.rmMethods, '--rmMethods') : [],
     addEndpoint: Boolean(options.addEndpoint),
+    ...(options.cors !== undefined ? { cors: parseCorsOrigin(options.cors) } : options.noCors ? { cors: null } : {}),
   };
   const config = await readConfig();
   const role = requestedRole(options, config.defaultRole);
@@ -77,14 +85,14 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
   const roleTarget: RoleTarget | undefined = role ? { role, account, region, reporter } : undefined;
   const changes = functionChanges(current, pkg, roleTarget);
   const plan = planEndpoint(record?.api, recordedApiExists ?? false, request);
-  const spec = (methods: string[], api?: ApiRecord): ApiSpec => ({
+  const spec = (methods: string[], cors: string | undefined, api?: ApiRecord): ApiSpec => ({
     name,
     description: pkg.description,
     region,
     account,
     methods,
     endpointType: api?.endpointType ?? config.endpointType ?? 'EDGE',
-    ...(api?.cors !== undefined ? { cors: api.cors } : {}),
+    ...(cors !== undefined ? { cors } : {}),
   });
 
   if (plan.kind === 'dropStale') {
@@ -118,6 +126,9 @@ function checkMethodRequest(name: string, api: ApiRecord | undefined, request: E
   if (request.remove.length > 0 && !api && request.add.length === 0 && !request.addEndpoint) {
     throw new UsageError(`"${name}" has no endpoint recorded, so there is no method to remove. Add one with: bam redeploy ${name} --addEndpoint`);
   }
+  if (request.cors !== undefined && !api && request.add.length === 0 && !request.addEndpoint) {
+    throw new UsageError(`"${name}" has no endpoint recorded, so CORS has nothing to apply to. Add one with: bam redeploy ${name} --addEndpoint --cors`);
+  }
   const unknown = request.remove.filter((method) => !existing.includes(method) && !request.add.includes(method));
   if (api && unknown.length > 0) {
     throw new UsageError(`The endpoint of "${name}" has no ${unknown.join(', ')} method (it has ${existing.join(', ')}). See: bam list`);
@@ -125,10 +136,16 @@ function checkMethodRequest(name: string, api: ApiRecord | undefined, request: E
   if (asksForEndpoint(request) && targetMethods(api, request).length === 0) {
     throw new UsageError(`An endpoint needs at least one method. To remove the endpoint: bam delete ${name} --endpointOnly`);
   }
+  if (api || asksForEndpoint(request)) checkCorsMethods(targetMethods(api, request), targetCors(api, request));
 }
 
 function asksForEndpoint(request: EndpointRequest): boolean {
-  return request.add.length > 0 || request.remove.length > 0 || request.addEndpoint;
+  return request.add.length > 0 || request.remove.length > 0 || request.addEndpoint || typeof request.cors === 'string';
+}
+
+/** The allowed origin after the flags: the recorded one unless --cors or --noCors says otherwise. */
+function targetCors(api: ApiRecord | undefined, request: EndpointRequest): string | undefined {
+  return request.cors === undefined ? api?.cors : (request.cors ?? undefined);
 }
 
 /** The methods after the flags: the recorded ones (GET for a new API when none are given), plus and minus. */
@@ -139,13 +156,15 @@ function targetMethods(api: ApiRecord | undefined, request: EndpointRequest): st
 
 function planEndpoint(api: ApiRecord | undefined, apiExists: boolean, request: EndpointRequest): EndpointPlan {
   const methods = targetMethods(api, request);
+  const cors = targetCors(api, request);
   if (api && apiExists) {
-    if (!sameMethods(methods, api.methods)) return { kind: 'put', api, methods };
+    // A CORS change is an endpoint change like a method change: the document is regenerated.
+    if (!sameMethods(methods, api.methods) || cors !== api.cors) return { kind: 'put', api, methods, ...(cors !== undefined ? { cors } : {}) };
     return api.deployed ? { kind: 'none' } : { kind: 'publish', api };
   }
   if (!asksForEndpoint(request)) return api ? { kind: 'dropStale', restApiId: api.restApiId } : { kind: 'none' };
   // A lambda-only function, or an API deleted behind bam's back: a new API (of the same type) replaces the record.
-  return { kind: 'import', methods, ...(api ? { replaces: api } : {}) };
+  return { kind: 'import', methods, ...(cors !== undefined ? { cors } : {}), ...(api ? { replaces: api } : {}) };
 }
 
 interface FunctionChanges {
@@ -195,22 +214,24 @@ async function updateTheFunction(
   });
 }
 
-async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: (methods: string[], api?: ApiRecord) => ApiSpec, reporter: Reporter): Promise<ApiRecord | undefined> {
+type SpecOf = (methods: string[], cors: string | undefined, api?: ApiRecord) => ApiSpec;
+
+async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: SpecOf, reporter: Reporter): Promise<ApiRecord | undefined> {
   switch (plan.kind) {
     case 'put': {
-      const target = spec(plan.methods, plan.api);
+      const target = spec(plan.methods, plan.cors, plan.api);
       await putRestApi(aws, plan.api.restApiId, target, waitMessages(reporter));
       await recordApi(target.region, target.name, apiRecord(target, plan.api.restApiId, false));
       await createDeployment(aws, plan.api.restApiId, waitMessages(reporter));
       return recordPublished(target, plan.api.restApiId);
     }
     case 'publish': {
-      const target = spec(plan.api.methods, plan.api);
+      const target = spec(plan.api.methods, plan.api.cors, plan.api);
       await publishApi(aws, target, plan.api.restApiId, reporter);
       return recordPublished(target, plan.api.restApiId);
     }
     case 'import': {
-      const target = spec(plan.methods, plan.replaces);
+      const target = spec(plan.methods, plan.cors, plan.replaces);
       const restApiId = await importApi(aws, target, reporter);
       // The new API is recorded while it is being published.
       await concurrently([recordApi(target.region, target.name, apiRecord(target, restApiId, false)), publishApi(aws, target, restApiId, reporter)]);

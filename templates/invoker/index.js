@@ -5,7 +5,8 @@ const lambda = new LambdaClient({});
 
 const headers = {
   'Content-Type': 'application/json',
-  // A web page on another site may call this function only if the answer allows its origin (CORS):
+  // CORS: `bam deploy NAME --cors ORIGIN` makes API Gateway answer the browser's preflight (OPTIONS);
+  // the function's own answers must allow the origin too (API Gateway adds nothing to them), e.g.:
   // 'Access-Control-Allow-Origin': 'https://example.com',
 };
 

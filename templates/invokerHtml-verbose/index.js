@@ -28,7 +28,8 @@ const lambda = new LambdaClient({});
 // Headers sent with every answer. Content-Type tells the browser what the body is.
 const headers = {
   'Content-Type': 'application/json',
-  // A web page on another site may call this function only if the answer allows its origin (CORS):
+  // CORS: `bam deploy NAME --cors ORIGIN` makes API Gateway answer the browser's preflight (OPTIONS);
+  // the function's own answers must allow the origin too (API Gateway adds nothing to them), e.g.:
   // 'Access-Control-Allow-Origin': 'https://example.com',
 };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { apiDocument, functionArn, invocationUri, type ApiSpec } from '../../src/aws/apiDocument.js';
+import { corsAllowMethods, preflightHeaders } from '../../src/aws/cors.js';
 
 const spec: ApiSpec = {
   name: 'hello',
@@ -59,5 +60,80 @@ describe('apiDocument', () => {
 
   it('is a pure function: same input, same JSON', () => {
     expect(JSON.stringify(apiDocument(spec))).toBe(JSON.stringify(apiDocument({ ...spec })));
+  });
+});
+
+type Paths = Record<string, Record<string, Record<string, unknown>>>;
+const pathsOf = (doc: Record<string, unknown>) => doc.paths as Paths;
+const ALLOW_HEADERS = "'Content-Type,Authorization,X-Amz-Date,X-Api-Key,X-Amz-Security-Token'";
+
+describe('apiDocument with CORS', () => {
+  it('adds no OPTIONS operation without cors', () => {
+    for (const path of ['/', '/{proxy+}']) expect(Object.keys(pathsOf(apiDocument(spec))[path]!)).toEqual(['get']);
+  });
+
+  it('answers OPTIONS on / and /{proxy+} with a mock integration that sends the three CORS headers', () => {
+    const paths = pathsOf(apiDocument({ ...spec, methods: ['GET', 'POST'], cors: 'https://example.com' }));
+    for (const path of ['/', '/{proxy+}']) {
+      expect(Object.keys(paths[path]!)).toEqual(['get', 'post', 'options']);
+      const options = paths[path]!.options!;
+      expect(options['x-amazon-apigateway-integration']).toEqual({
+        type: 'mock',
+        requestTemplates: { 'application/json': '{"statusCode": 200}' },
+        passthroughBehavior: 'when_no_match',
+        responses: {
+          default: {
+            statusCode: '200',
+            responseParameters: {
+              'method.response.header.Access-Control-Allow-Origin': "'https://example.com'",
+              'method.response.header.Access-Control-Allow-Methods': "'GET,POST,OPTIONS'",
+              'method.response.header.Access-Control-Allow-Headers': ALLOW_HEADERS,
+            },
+          },
+        },
+      });
+      // API Gateway only maps headers the method response declares.
+      expect(options.responses).toEqual({
+        '200': {
+          description: expect.any(String) as string,
+          headers: {
+            'Access-Control-Allow-Origin': { schema: { type: 'string' } },
+            'Access-Control-Allow-Methods': { schema: { type: 'string' } },
+            'Access-Control-Allow-Headers': { schema: { type: 'string' } },
+          },
+        },
+      });
+      expect(options.security).toEqual([]);
+    }
+    expect(paths['/{proxy+}']!.options!.parameters).toEqual([{ name: 'proxy', in: 'path', required: true, schema: { type: 'string' } }]);
+    expect(paths['/']!.options!.parameters).toBeUndefined();
+  });
+
+  it('allows exactly the function\'s methods plus OPTIONS, in step with the method list', () => {
+    const allowed = (methods: string[]) => {
+      const options = pathsOf(apiDocument({ ...spec, methods, cors: '*' }))['/']!.options!;
+      const integration = options['x-amazon-apigateway-integration'] as { responses: { default: { responseParameters: Record<string, string> } } };
+      return integration.responses.default.responseParameters;
+    };
+    expect(allowed(['GET'])['method.response.header.Access-Control-Allow-Methods']).toBe("'GET,OPTIONS'");
+    expect(allowed(['PUT', 'DELETE'])['method.response.header.Access-Control-Allow-Methods']).toBe("'PUT,DELETE,OPTIONS'");
+    expect(allowed(['GET'])['method.response.header.Access-Control-Allow-Origin']).toBe("'*'");
+  });
+
+  it('with ANY keeps the any-method proxy operation beside the mock OPTIONS, and allows every method', () => {
+    const paths = pathsOf(apiDocument({ ...spec, methods: ['ANY'], cors: '*' }));
+    for (const path of ['/', '/{proxy+}']) {
+      expect(Object.keys(paths[path]!)).toEqual(['x-amazon-apigateway-any-method', 'options']);
+      expect((paths[path]!['x-amazon-apigateway-any-method']!['x-amazon-apigateway-integration'] as { type: string }).type).toBe('aws_proxy');
+    }
+    expect(corsAllowMethods(['ANY'])).toBe('GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS');
+  });
+
+  it('shares its headers with bam dev\'s preflight answer', () => {
+    expect(preflightHeaders('*', ['GET'])).toEqual({
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Methods': 'GET,OPTIONS',
+      'Access-Control-Allow-Headers': ALLOW_HEADERS.slice(1, -1),
+    });
   });
 });

@@ -1,0 +1,158 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { UsageError } from '../../ui/errors.js';
+import { parseDotenv } from './dotenv.js';
+
+/** The Node.js runtimes Lambda offers that bam deploys to (the first is the default). */
+export const RUNTIMES = ['nodejs22.x', 'nodejs20.x', 'nodejs24.x'];
+export const MEMORY_MB = { min: 128, max: 10240 };
+export const TIMEOUT_S = { min: 1, max: 900 };
+/** Lambda refuses a function whose variables, as JSON, exceed 4 KB. */
+export const ENV_LIMIT_BYTES = 4096;
+
+const ENV_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
+// Set by the Lambda runtime itself; CreateFunction refuses them.
+const RESERVED_ENV_KEYS = new Set([
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_LAMBDA_RUNTIME_API',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+]);
+
+/** The function-settings flags, as commander hands them over. */
+export interface SettingsFlags {
+  runtime?: string;
+  memory?: string;
+  timeout?: string;
+  env?: string[];
+  envFile?: string;
+}
+
+/** Validated settings; only what the flags asked for is set. */
+export interface FunctionSettings {
+  runtime?: string;
+  memory?: number;
+  timeout?: number;
+  /** Variables to set (--envFile, then --env over it). */
+  env?: Record<string, string>;
+  /** Variables to remove: `--env KEY=` with nothing after the =. */
+  unsetEnv?: string[];
+}
+
+/** Reads and checks every settings flag (and the --envFile) before anything is sent to AWS. */
+export async function readSettings(flags: SettingsFlags, cwd: string): Promise<FunctionSettings> {
+  const fromFile = flags.envFile !== undefined ? await readEnvFile(flags.envFile, cwd) : {};
+  const { set, unset } = parseEnvFlags(flags.env ?? []);
+  const env = { ...fromFile, ...set };
+  for (const key of unset) delete env[key];
+  checkEnvSize(env);
+  return {
+    ...(flags.runtime !== undefined ? { runtime: parseRuntime(flags.runtime) } : {}),
+    ...(flags.memory !== undefined ? { memory: parseInteger('--memory', flags.memory, MEMORY_MB, 'MB') } : {}),
+    ...(flags.timeout !== undefined ? { timeout: parseInteger('--timeout', flags.timeout, TIMEOUT_S, 'seconds') } : {}),
+    ...(flags.env !== undefined || flags.envFile !== undefined ? { env } : {}),
+    ...(unset.length > 0 ? { unsetEnv: unset } : {}),
+  };
+}
+
+/** The variables after applying settings to the current ones: set, then unset (a merge, not a replacement). */
+export function applyEnv(current: Record<string, string>, settings: FunctionSettings): Record<string, string> {
+  const env = { ...current, ...settings.env };
+  for (const key of settings.unsetEnv ?? []) delete env[key];
+  return env;
+}
+
+export function parseRuntime(value: string): string {
+  if (!RUNTIMES.includes(value)) throw new UsageError(`--runtime "${value}" is not supported. Use one of ${RUNTIMES.join(', ')} (default ${RUNTIMES[0]}).`);
+  return value;
+}
+
+function parseInteger(flag: string, value: string, range: { min: number; max: number }, unit: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < range.min || n > range.max) {
+    throw new UsageError(`${flag} "${value}" must be a whole number of ${unit} from ${range.min} to ${range.max}.`);
+  }
+  return n;
+}
+
+/** `--env KEY=VALUE`, repeatable; `--env KEY=` (empty) asks to remove KEY. */
+export function parseEnvFlags(values: string[]): { set: Record<string, string>; unset: string[] } {
+  const set: Record<string, string> = {};
+  const unset = new Set<string>();
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at <= 0) throw new UsageError(`--env "${value}" must look like KEY=VALUE (KEY= removes KEY).`);
+    const key = value.slice(0, at);
+    checkEnvKey(key, '--env');
+    const text = value.slice(at + 1);
+    if (text === '') {
+      unset.add(key);
+      delete set[key];
+    } else {
+      set[key] = text;
+      unset.delete(key);
+    }
+  }
+  return { set, unset: [...unset] };
+}
+
+async function readEnvFile(path: string, cwd: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, path), 'utf8');
+  } catch (err) {
+    throw new UsageError(`--envFile: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Give the path of a .env file.`);
+  }
+  const env = parseDotenv(text, path);
+  for (const key of Object.keys(env)) checkEnvKey(key, path);
+  return env;
+}
+
+function checkEnvKey(key: string, where: string): void {
+  if (!ENV_KEY.test(key)) throw new UsageError(`${where}: "${key}" is not a valid variable name (a letter, then letters, digits and _).`);
+  if (RESERVED_ENV_KEYS.has(key)) throw new UsageError(`${where}: ${key} is reserved: Lambda sets it itself. Pick another name.`);
+}
+
+/** Refuses variables over Lambda's 4 KB limit (counted as Lambda does: the JSON of the map). */
+export function checkEnvSize(env: Record<string, string>): void {
+  const size = Buffer.byteLength(JSON.stringify(env));
+  if (size > ENV_LIMIT_BYTES) {
+    throw new UsageError(`The environment variables take ${size} bytes; Lambda allows ${ENV_LIMIT_BYTES}. Keep large values in a file or a table instead.`);
+  }
+}
+
+/** `--cors` alone means any origin; an ORIGIN must be * or scheme://host[:port], without a path. */
+export function parseCorsOrigin(value: string | boolean): string {
+  if (value === true || value === '*') return '*';
+  const origin = typeof value === 'string' ? value.trim() : '';
+  let url: URL | undefined;
+  try {
+    url = new URL(origin);
+  } catch {
+    url = undefined;
+  }
+  const bare = url !== undefined && url.pathname === '/' && !url.search && !url.hash && !url.username && !origin.endsWith('#') && !origin.endsWith('?');
+  if (!url || !bare || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new UsageError(`--cors "${String(value)}" is not an origin. Use * or one like https://example.com (scheme, host and optional port, no path).`);
+  }
+  return url.origin;
+}
+
+/** API Gateway answers OPTIONS itself when CORS is on, so the function cannot also have it. */
+export function checkCorsMethods(methods: string[], cors: string | undefined): void {
+  if (cors !== undefined && methods.includes('OPTIONS')) {
+    throw new UsageError('With CORS on, API Gateway answers OPTIONS itself: drop OPTIONS from the methods, or CORS (--noCors).');
+  }
+}
