@@ -12,9 +12,9 @@ export const MAX_UNZIPPED_BYTES = 250 * 1024 * 1024;
 /** Every entry gets this date, so the bytes depend on content only (the DOS epoch). */
 const FIXED_DATE = new Date('1980-01-01T00:00:00Z');
 /**
- * zlib level 3, not Info-ZIP's 6: archiver compresses each entry in its own zlib stream, which
- * costs ~0.1 ms per file, so level 6 took ~1.8x `zip -r`'s time on 3000 files of node_modules;
- * level 3 takes ~1.4x for a zip ~5% larger (bench/package prints both).
+ * zlib level 3, not Info-ZIP's 6: archiver deflates each entry in its own zlib stream (a fixed
+ * cost per file), so on 3000 files of node_modules level 6 took 1.7-1.8x `zip -r`'s best time
+ * and level 3 1.4-1.6x, for a zip ~4% larger. bench/package prints both levels.
  */
 export const DEFLATE_LEVEL = 3;
 /** How many entries may wait in archiver's queue (bounds memory, keeps zlib busy). */
@@ -91,8 +91,7 @@ export async function writeDeterministicZip(entries: ZipEntry[], zipPath: string
 
 /**
  * archiver emits many small chunks (headers, bits of deflate output); a write stream turns each
- * into a thread-pool write. Batching them into large synchronous writes took ~25% off the zip
- * step on a tree of 3000 files (bench/package).
+ * into a thread-pool write. Large synchronous writes keep that cost out of the zip step.
  */
 class BatchedFile {
   private readonly fd: number;
