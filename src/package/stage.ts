@@ -50,7 +50,8 @@ async function removeStaleFiles(stagingDir: string): Promise<void> {
 async function listFunctionFiles(folder: string, reserved: Set<string>): Promise<StagedFile[]> {
   const ignored = await readIgnoreRule(folder);
   const files: StagedFile[] = [];
-  const visit = async (relativeDir: string): Promise<void> => {
+  // Directory identities on the current path: a symlink back to an ancestor would loop forever.
+  const visit = async (relativeDir: string, ancestors: Set<string>): Promise<void> => {
     const entries = await readdir(join(folder, relativeDir));
     await Promise.all(entries.map(async (entry) => {
       const relativePath = relativeDir === '' ? entry : `${relativeDir}/${entry}`;
@@ -59,10 +60,15 @@ async function listFunctionFiles(folder: string, reserved: Set<string>): Promise
       // stat (not lstat): a symlink in the user's folder ships what it points to.
       const info = await stat(sourcePath).catch(() => undefined);
       if (!info || ignored(relativePath, info.isDirectory())) return;
-      if (info.isDirectory()) await visit(relativePath);
-      else if (info.isFile()) files.push({ relativePath, sourcePath });
+      if (info.isDirectory()) {
+        const id = `${info.dev}:${info.ino}`;
+        if (!ancestors.has(id)) await visit(relativePath, new Set(ancestors).add(id));
+      } else if (info.isFile()) {
+        files.push({ relativePath, sourcePath });
+      }
     }));
   };
-  await visit('');
+  const root = await stat(folder);
+  await visit('', new Set([`${root.dev}:${root.ino}`]));
   return files.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
 }

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageFunction } from '../../src/package/index.js';
@@ -165,6 +165,8 @@ describe('packageFunction', () => {
     await write('site/.git/HEAD', 'ref');
     await write('site/node_modules/x/index.js', '');
     await write('site/.bamignore', '# not shipped\nnotes/\n*.log\n');
+
+    await symlink('..', join(world.cwd, 'site', 'lib', 'loop')); // a cycle is not followed forever
 
     const first = await packageFunction('site', { cwd: world.cwd });
     const names = (await readZipEntries(first.zipPath)).map((e) => e.name);
