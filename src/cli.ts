@@ -138,7 +138,15 @@ export function buildProgram(io: CliIO = {}): Command {
 
   const methodsHelp = 'HTTP methods: --methods get post, or GET,POST (GET POST PUT PATCH DELETE HEAD OPTIONS ANY)';
   const corsHelp = 'answer CORS preflights (OPTIONS) for this origin, e.g. https://example.com (default *)';
-  program
+  /** The function-settings flags deploy and redeploy share (--env repeats: each adds one). */
+  const settingsOptions = (cmd: Command, runtimeHelp: string): Command =>
+    cmd
+      .option('--runtime <runtime>', runtimeHelp)
+      .option('--memory <MB>', 'memory in MB, 128 to 10240 (Lambda default 128)')
+      .option('--timeout <seconds>', 'timeout in seconds, 1 to 900 (Lambda default 3)')
+      .option('--env <KEY=VALUE>', 'set an environment variable; repeat for more; KEY= (no value) removes KEY', collect)
+      .option('--envFile <path>', 'set the variables of a .env file (KEY=VALUE lines); --env wins over it');
+  const deployCommand = program
     .command('deploy')
     .argument('<name>', 'the function: NAME.js, NAME.mjs, NAME.cjs or NAME/ in this folder')
     .description('create the Lambda function NAME and its public endpoint (a REST API with stage bam)')
@@ -150,7 +158,8 @@ export function buildProgram(io: CliIO = {}): Command {
     .addOption(new Option('--roles <name>').hideHelp())
     .option('--endpointType <type>', 'edge or regional (default: from bam config, else edge)')
     .option('--cors [origin]', corsHelp)
-    .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder')
+    .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder');
+  settingsOptions(deployCommand, 'nodejs22.x (default), nodejs20.x or nodejs24.x')
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { deploy } = await import('./commands/deploy.js');
       const opts = cmd.opts<DeployOptions & { method?: string[]; roles?: string }>();
@@ -158,10 +167,10 @@ export function buildProgram(io: CliIO = {}): Command {
       await deploy(name, options, await context(cmd));
     });
 
-  program
+  const redeployCommand = program
     .command('redeploy')
     .argument('<name>', 'a function deployed before')
-    .description('update the function NAME: code, role, and its endpoint\'s methods')
+    .description('update the function NAME: code, role, settings, and its endpoint\'s methods and CORS')
     .option('--methods <methods...>', `add ${methodsHelp}`)
     .addOption(new Option('--method <methods...>').hideHelp())
     .option('--rmMethods <methods...>', 'remove HTTP methods from the endpoint')
@@ -173,7 +182,8 @@ export function buildProgram(io: CliIO = {}): Command {
     .addOption(new Option('--roles <name>').hideHelp())
     .option('--cors [origin]', corsHelp)
     .option('--noCors', 'stop answering CORS preflights (OPTIONS)')
-    .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder')
+    .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder');
+  settingsOptions(redeployCommand, 'switch to nodejs20.x, nodejs22.x or nodejs24.x')
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { redeploy } = await import('./commands/redeploy.js');
       const opts = cmd.opts<RedeployOptions & { method?: string[]; rmMethod?: string[]; roles?: string }>();
@@ -237,6 +247,11 @@ export function buildProgram(io: CliIO = {}): Command {
     });
 
   return program;
+}
+
+/** Commander's way to repeat a flag: each --env adds one value. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** A list flag and its hidden alias (--methods and --method) given together count as one list. */

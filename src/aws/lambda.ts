@@ -61,6 +61,27 @@ export interface NewFunction {
   description: string;
   roleArn: string;
   runtime?: string;
+  memory?: number;
+  timeout?: number;
+  env?: Record<string, string>;
+}
+
+/** Runtime, memory, timeout and variables, in the shape Lambda's create and update calls share. */
+export interface FunctionSettingsInput {
+  runtime?: string;
+  memory?: number;
+  timeout?: number;
+  /** The complete set of variables (Lambda replaces them as a whole). */
+  env?: Record<string, string>;
+}
+
+function settingsInput(settings: FunctionSettingsInput): Pick<CreateFunctionCommandInput, 'Runtime' | 'MemorySize' | 'Timeout' | 'Environment'> {
+  return {
+    ...(settings.runtime !== undefined ? { Runtime: settings.runtime as Runtime } : {}),
+    ...(settings.memory !== undefined ? { MemorySize: settings.memory } : {}),
+    ...(settings.timeout !== undefined ? { Timeout: settings.timeout } : {}),
+    ...(settings.env !== undefined ? { Environment: { Variables: settings.env } } : {}),
+  };
 }
 
 /** What a step that names a role may do while Lambda rejects it: re-check it once, and show the wait. */
@@ -78,6 +99,7 @@ export async function createFunction(aws: AwsSession, fn: NewFunction, retry: Ro
     Description: fn.description,
     Tags: MANAGED_TAG,
     Publish: false,
+    ...settingsInput({ memory: fn.memory, timeout: fn.timeout, ...(fn.env && Object.keys(fn.env).length > 0 ? { env: fn.env } : {}) }),
   };
   return bamBam('CreateFunction', withRoleRecheck(() => aws.lambda.send(new CreateFunctionCommand(input)), retry.recheckRole), retry);
 }
@@ -109,13 +131,14 @@ export async function updateFunctionCode(aws: AwsSession, name: string, zip: Uin
 export async function updateFunctionConfiguration(
   aws: AwsSession,
   name: string,
-  changes: { roleArn?: string; description?: string },
+  changes: FunctionSettingsInput & { roleArn?: string; description?: string },
   retry: RoleRetry = {},
 ): Promise<FunctionConfiguration> {
   const input = {
     FunctionName: name,
     ...(changes.roleArn !== undefined ? { Role: changes.roleArn } : {}),
     ...(changes.description !== undefined ? { Description: changes.description } : {}),
+    ...settingsInput(changes),
   };
   return bamBam(
     'UpdateFunctionConfiguration',

@@ -5,7 +5,7 @@ import { validateFunctionName } from './names.js';
 import { parseEndpointType } from './config.js';
 import { DEFAULT_METHODS, parseMethods } from './shared/methods.js';
 import { concurrently } from './shared/concurrently.js';
-import { checkCorsMethods, parseCorsOrigin } from './shared/settings.js';
+import { checkCorsMethods, parseCorsOrigin, readSettings, recordedSettings, type SettingsFlags } from './shared/settings.js';
 import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './shared/roles.js';
 import { apiRecord, importApi, publishApi, recordApi, removeOrphanApi, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
@@ -15,8 +15,9 @@ import { DEFAULT_RUNTIME, createFunction, findFunction, waitUntilActive, type Ro
 import { packageFunction, type PackageResult } from '../package/index.js';
 import { lambdaRecords, readConfig, type LambdaRecord } from '../store/records.js';
 import { BamError, UsageError, errorMessage } from '../ui/errors.js';
+import type { Reporter } from '../ui/reporter.js';
 
-export interface DeployOptions {
+export interface DeployOptions extends SettingsFlags {
   methods?: string[];
   lambdaOnly?: boolean;
   permitDb?: boolean;
@@ -40,12 +41,14 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   const methods = options.methods ? parseMethods(options.methods) : DEFAULT_METHODS;
   const cors = options.cors !== undefined ? parseCorsOrigin(options.cors) : undefined;
   checkCorsMethods(methods, cors);
+  const settings = await readSettings(options, ctx.cwd);
   const config = await readConfig();
   const endpointType = options.endpointType ? parseEndpointType(options.endpointType) : (config.endpointType ?? 'EDGE');
   const role = requestedRole(options, config.defaultRole) ?? config.defaultRole;
   const aws = await openAws(ctx.aws);
   const { region } = aws;
   const { reporter } = ctx;
+  const earlier = await lambdaRecords.get(region, name);
 
   // Round trip 1: nothing is created before the name is known to be free and the code packs.
   const [pkg, account] = await concurrently([
@@ -57,13 +60,16 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
     refuseExistingFunction(aws, name),
   ]);
   const roleTarget: RoleTarget = { role, account, region, reporter };
+  if (earlier?.api) warnStaleApi(name, earlier.api.restApiId, region, reporter);
   const spec: ApiSpec = { name, description: pkg.description, region, account, methods, endpointType, ...(cors !== undefined ? { cors } : {}) };
 
   // Round trip 2: the API only needs the function's ARN, which is known already.
   reporter.start(options.lambdaOnly ? `Creating Lambda "${name}"` : `Creating Lambda "${name}" and its API`);
   const zip = await readFile(pkg.zipPath);
+  // Deploy has no variables to keep, so `--env KEY=` only leaves KEY out (settings.env lacks it).
+  const newFunction = { name, zip, description: pkg.description, roleArn: roleArn(account, role), ...settings };
   const [created, imported] = await Promise.allSettled([
-    createFunction(aws, { name, zip, description: pkg.description, roleArn: roleArn(account, role) }, roleRetry(aws, roleTarget)),
+    createFunction(aws, newFunction, roleRetry(aws, roleTarget)),
     options.lambdaOnly ? Promise.resolve(undefined) : importApi(aws, spec, reporter),
   ]);
   if (created.status === 'rejected') {
@@ -101,6 +107,17 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   return record;
 }
 
+/**
+ * The function is gone from AWS but this machine's record of it listed an API, which may well
+ * still exist (deleted in the console, the API is left behind): the record is about to be replaced.
+ */
+function warnStaleApi(name: string, restApiId: string, region: string, reporter: Reporter): void {
+  reporter.warn(
+    `An earlier "${name}" (no longer in AWS) had the API ${restApiId}, which may still exist; ` +
+      `remove it in the API Gateway console or with: aws apigateway delete-rest-api --region ${region} --rest-api-id ${restApiId}`,
+  );
+}
+
 async function refuseExistingFunction(aws: AwsSession, name: string): Promise<void> {
   if (await findFunction(aws, name)) {
     throw new BamError(`Function "${name}" already exists in ${aws.region}. Use: bam redeploy ${name}`);
@@ -116,10 +133,10 @@ function newRecord(fn: FunctionConfiguration, pkg: PackageResult, target: RoleTa
   return {
     arn: fn.FunctionArn ?? functionArn(target.region, target.account, pkg.name),
     role: target.role,
-    runtime: fn.Runtime ?? DEFAULT_RUNTIME,
     description: pkg.description,
     codeSha256: fn.CodeSha256 ?? pkg.codeSha256,
     sourcePath: pkg.source.sourcePath,
     deployedAt: new Date().toISOString(),
+    ...recordedSettings(fn, DEFAULT_RUNTIME),
   };
 }

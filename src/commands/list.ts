@@ -4,7 +4,7 @@ import { openAws, type AwsSession } from '../aws/clients.js';
 import { findRestApi } from '../aws/apiGateway.js';
 import { describeTable } from '../aws/dynamodb.js';
 import { listAllFunctions } from '../aws/lambda.js';
-import { dbTableRecords, lambdaRecords, type DbTableRecord, type KeyRecord, type LambdaRecord } from '../store/records.js';
+import { dbTableRecords, lambdaRecords, type ApiRecord, type DbTableRecord, type KeyRecord, type LambdaRecord } from '../store/records.js';
 import { style } from '../ui/style.js';
 
 export interface ListOptions {
@@ -27,9 +27,12 @@ export interface LambdaEntry {
   runtime: string;
   memory?: number;
   timeout?: number;
+  /** The names of its environment variables; never the values, which may be secrets. */
+  env?: string[];
   /** False when the function was deleted outside bam (the record is stale). */
   inAws: boolean;
-  endpoint?: { url: string; methods: string[]; inAws: boolean };
+  /** cors: the origin allowed when API Gateway answers CORS preflights. */
+  endpoint?: { url: string; methods: string[]; cors?: string; inAws: boolean };
 }
 
 export interface OtherLambdaEntry {
@@ -96,9 +99,14 @@ function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAw
     runtime: record.runtime,
     ...(record.memory !== undefined ? { memory: record.memory } : {}),
     ...(record.timeout !== undefined ? { timeout: record.timeout } : {}),
+    ...(record.env && Object.keys(record.env).length > 0 ? { env: Object.keys(record.env).sort() } : {}),
     inAws,
-    ...(record.api ? { endpoint: { url: record.api.url, methods: record.api.methods, inAws: apiInAws } } : {}),
+    ...(record.api ? { endpoint: endpointEntry(record.api, apiInAws) } : {}),
   };
+}
+
+function endpointEntry(api: ApiRecord, inAws: boolean): NonNullable<LambdaEntry['endpoint']> {
+  return { url: api.url, methods: api.methods, ...(api.cors !== undefined ? { cors: api.cors } : {}), inAws };
 }
 
 /** Table records against DescribeTable, concurrently. */
@@ -152,9 +160,11 @@ function formatLambda(entry: LambdaEntry): string {
   if (entry.memory !== undefined) settings.push(`memory: ${entry.memory} MB`);
   if (entry.timeout !== undefined) settings.push(`timeout: ${entry.timeout} s`);
   lines.push(`      ${settings.join(', ')}`);
+  if (entry.env) lines.push(`      environment: ${entry.env.join(', ')}`);
   if (entry.endpoint) {
     lines.push(`      endpoint: ${entry.endpoint.url}${entry.endpoint.inAws ? '' : style.warn(GONE)}`);
     lines.push(`      http methods: ${entry.endpoint.methods.join(', ')}`);
+    if (entry.endpoint.cors !== undefined) lines.push(`      cors: ${entry.endpoint.cors}`);
   }
   return lines.join('\n');
 }

@@ -4,20 +4,35 @@ import type { CommandContext } from './context.js';
 import { validateFunctionName } from './names.js';
 import { DEFAULT_METHODS, combineMethods, parseMethods, sameMethods } from './shared/methods.js';
 import { concurrently } from './shared/concurrently.js';
-import { checkCorsMethods, parseCorsOrigin } from './shared/settings.js';
+import {
+  checkCorsMethods,
+  parseCorsOrigin,
+  readSettings,
+  recordedSettings,
+  settingsChanges,
+  type FunctionSettings,
+  type SettingsFlags,
+} from './shared/settings.js';
 import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './shared/roles.js';
 import { apiRecord, importApi, publishApi, recordApi, recordFunction, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
 import { functionArn, type ApiSpec } from '../aws/apiDocument.js';
 import { createDeployment, findRestApi, putRestApi } from '../aws/apiGateway.js';
 import { roleArn, roleNameFromArn } from '../aws/iam.js';
-import { DEFAULT_RUNTIME, findFunction, updateFunctionCode, updateFunctionConfiguration, waitUntilUpdated } from '../aws/lambda.js';
+import {
+  DEFAULT_RUNTIME,
+  findFunction,
+  updateFunctionCode,
+  updateFunctionConfiguration,
+  waitUntilUpdated,
+  type FunctionSettingsInput,
+} from '../aws/lambda.js';
 import { packageFunction, type PackageResult } from '../package/index.js';
 import { lambdaRecords, readConfig, type ApiRecord, type LambdaRecord } from '../store/records.js';
 import { BamError, UsageError } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 
-export interface RedeployOptions {
+export interface RedeployOptions extends SettingsFlags {
   methods?: string[];
   rmMethods?: string[];
   addEndpoint?: boolean;
@@ -48,9 +63,10 @@ type EndpointPlan =
   | { kind: 'import'; methods: string[]; cors?: string; replaces?: ApiRecord };
 
 /**
- * bam redeploy: new code, role or methods for an existing function. Unchanged code costs one
- * round trip (GetFunction ∥ GetRestApi) and no write call; changed code three
- * (GetFunction → UpdateFunctionCode → update finished).
+ * bam redeploy: new code, role, settings, methods or CORS for an existing function. Unchanged
+ * code costs one round trip (GetFunction ∥ GetRestApi) and no write call; changed code three
+ * (GetFunction → UpdateFunctionCode → update finished), and changed settings one
+ * UpdateFunctionConfiguration after that. Variables are merged into the function's current ones.
  */
 export async function redeploy(name: string, options: RedeployOptions, ctx: CommandContext): Promise<LambdaRecord> {
   validateFunctionName(name);
@@ -61,6 +77,7 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
     addEndpoint: Boolean(options.addEndpoint),
     ...(options.cors !== undefined ? { cors: parseCorsOrigin(options.cors) } : options.noCors ? { cors: null } : {}),
   };
+  const settings = await readSettings(options, ctx.cwd);
   const config = await readConfig();
   const role = requestedRole(options, config.defaultRole);
   const aws = await openAws(ctx.aws);
@@ -83,7 +100,7 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
   if (!record) await lambdaRecords.put(region, name, adoptedRecord(current, pkg, region, account, name));
 
   const roleTarget: RoleTarget | undefined = role ? { role, account, region, reporter } : undefined;
-  const changes = functionChanges(current, pkg, roleTarget);
+  const changes = functionChanges(current, pkg, roleTarget, settings);
   const plan = planEndpoint(record?.api, recordedApiExists ?? false, request);
   const spec = (methods: string[], cors: string | undefined, api?: ApiRecord): ApiSpec => ({
     name,
@@ -169,14 +186,16 @@ function planEndpoint(api: ApiRecord | undefined, apiExists: boolean, request: E
 
 interface FunctionChanges {
   code: boolean;
-  config?: { roleArn?: string; description?: string };
+  /** Everything for the one UpdateFunctionConfiguration: role, description and settings. */
+  config?: FunctionSettingsInput & { roleArn?: string; description?: string };
 }
 
-function functionChanges(current: FunctionConfiguration, pkg: PackageResult, role: RoleTarget | undefined): FunctionChanges {
+function functionChanges(current: FunctionConfiguration, pkg: PackageResult, role: RoleTarget | undefined, settings: FunctionSettings): FunctionChanges {
   const wantedRole = role ? roleArn(role.account, role.role) : undefined;
   const config = {
     ...(wantedRole && wantedRole !== current.Role ? { roleArn: wantedRole } : {}),
     ...(pkg.description !== (current.Description ?? '') ? { description: pkg.description } : {}),
+    ...settingsChanges(current, settings),
   };
   return { code: pkg.codeSha256 !== current.CodeSha256, ...(Object.keys(config).length > 0 ? { config } : {}) };
 }
@@ -208,7 +227,7 @@ async function updateTheFunction(
     codeSha256: last.CodeSha256 ?? pkg.codeSha256,
     description: last.Description ?? pkg.description,
     role: last.Role ? roleNameFromArn(last.Role) : (role?.role ?? ''),
-    runtime: last.Runtime ?? DEFAULT_RUNTIME,
+    ...recordedSettings(last, DEFAULT_RUNTIME),
     sourcePath: pkg.source.sourcePath,
     deployedAt: new Date().toISOString(),
   });
@@ -253,7 +272,7 @@ function adoptedRecord(current: FunctionConfiguration, pkg: PackageResult, regio
   return {
     arn: current.FunctionArn ?? functionArn(region, account, name),
     role: current.Role ? roleNameFromArn(current.Role) : '',
-    runtime: current.Runtime ?? DEFAULT_RUNTIME,
+    ...recordedSettings(current, DEFAULT_RUNTIME),
     description: current.Description ?? '',
     codeSha256: current.CodeSha256 ?? '',
     sourcePath: pkg.source.sourcePath,

@@ -58,6 +58,9 @@ export interface FakeFunction {
   description: string;
   runtime: string;
   handler: string;
+  memory: number;
+  timeout: number;
+  env: Record<string, string>;
   codeSha256: string;
   tags: Record<string, string>;
   state: 'Pending' | 'Active' | 'Failed';
@@ -252,6 +255,9 @@ export class FakeAws {
       Role: fn.role,
       Runtime: fn.runtime,
       Handler: fn.handler,
+      MemorySize: fn.memory,
+      Timeout: fn.timeout,
+      ...(Object.keys(fn.env).length > 0 ? { Environment: { Variables: { ...fn.env } } } : {}),
       Description: fn.description,
       CodeSha256: fn.codeSha256,
       State: fn.state,
@@ -282,6 +288,10 @@ export class FakeAws {
       description: input.Description ?? '',
       runtime: input.Runtime!,
       handler: input.Handler!,
+      // Lambda's defaults when CreateFunction leaves them out.
+      memory: input.MemorySize ?? 128,
+      timeout: input.Timeout ?? 3,
+      env: input.Environment?.Variables ?? {},
       codeSha256: sha256(input.Code!.ZipFile!),
       tags: input.Tags ?? {},
       state: this.failsActivation ? 'Failed' : this.createsActive ? 'Active' : 'Pending',
@@ -318,6 +328,10 @@ export class FakeAws {
       fn.role = input.Role!;
     }
     if (input.Description !== undefined) fn.description = input.Description;
+    if (input.Runtime !== undefined) fn.runtime = input.Runtime;
+    if (input.MemorySize !== undefined) fn.memory = input.MemorySize;
+    if (input.Timeout !== undefined) fn.timeout = input.Timeout;
+    if (input.Environment !== undefined) fn.env = input.Environment.Variables ?? {};
     fn.lastUpdateStatus = 'InProgress';
     return this.configuration(fn);
   }

@@ -55,7 +55,13 @@ const api = (restApiId: string, methods: string[]) => ({
 
 /** Three pages of functions: `hello` is on the second page, `stale` on none. */
 async function seedAccount(): Promise<void> {
-  await lambdaRecords.put('us-east-1', 'hello', lambdaRecord('hello', { description: 'says hello', memory: 256, timeout: 10, api: api('abc123', ['GET', 'POST']) }));
+  await lambdaRecords.put('us-east-1', 'hello', lambdaRecord('hello', {
+      description: 'says hello',
+      memory: 256,
+      timeout: 10,
+      env: { TOKEN: 'not-for-eyes', GREETING: 'hi' },
+      api: { ...api('abc123', ['GET', 'POST']), cors: 'https://example.com' },
+    }));
   await lambdaRecords.put('us-east-1', 'stale', lambdaRecord('stale', { api: api('gone99', ['GET']) }));
   await dbTableRecords.put('us-east-1', 'notes', { partitionKey: { name: 'id', type: 'S' }, sortKey: { name: 'at', type: 'N' }, arn: 'arn:notes', createdAt: '2025-01-01T00:00:00.000Z' });
   await dbTableRecords.put('us-east-1', 'dropped', { partitionKey: { name: 'id', type: 'N' }, arn: 'arn:dropped', createdAt: '2025-01-01T00:00:00.000Z' });
@@ -101,8 +107,10 @@ describe('bam list', () => {
         '    hello',
         '      description: says hello',
         '      runtime: nodejs22.x, memory: 256 MB, timeout: 10 s',
+        '      environment: GREETING, TOKEN',
         '      endpoint: https://abc123.execute-api.us-east-1.amazonaws.com/bam',
         '      http methods: GET, POST',
+        '      cors: https://example.com',
         '',
         '    stale  (no longer in AWS)',
         '      runtime: nodejs22.x',
@@ -125,6 +133,7 @@ describe('bam list', () => {
         '',
       ].join('\n'),
     );
+    expect(output()).not.toContain('not-for-eyes');
     // The records are checked, never changed, by list.
     expect(Object.keys(await lambdaRecords.inRegion('us-east-1'))).toEqual(['hello', 'stale']);
     expect(Object.keys(await dbTableRecords.inRegion('us-east-1'))).toEqual(['notes', 'dropped']);
@@ -134,6 +143,8 @@ describe('bam list', () => {
     await seedAccount();
     await list({ json: true }, world.ctx);
     expect(world.reporter.events.filter((e) => e.type === 'result')).toHaveLength(1);
+    // Variable values may be secrets: only their names are shown.
+    expect(world.reporter.text('result')).not.toContain('not-for-eyes');
     const doc = JSON.parse(world.reporter.text('result')) as Inventory;
     expect(doc).toEqual({
       region: 'us-east-1',
@@ -144,8 +155,9 @@ describe('bam list', () => {
           runtime: 'nodejs22.x',
           memory: 256,
           timeout: 10,
+          env: ['GREETING', 'TOKEN'],
           inAws: true,
-          endpoint: { url: 'https://abc123.execute-api.us-east-1.amazonaws.com/bam', methods: ['GET', 'POST'], inAws: true },
+          endpoint: { url: 'https://abc123.execute-api.us-east-1.amazonaws.com/bam', methods: ['GET', 'POST'], cors: 'https://example.com', inAws: true },
         },
         {
           name: 'stale',

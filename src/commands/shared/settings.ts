@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
+import type { FunctionSettingsInput } from '../../aws/lambda.js';
+import type { LambdaRecord } from '../../store/records.js';
 import { UsageError } from '../../ui/errors.js';
 import { parseDotenv } from './dotenv.js';
 
@@ -155,4 +158,38 @@ export function checkCorsMethods(methods: string[], cors: string | undefined): v
   if (cors !== undefined && methods.includes('OPTIONS')) {
     throw new UsageError('With CORS on, API Gateway answers OPTIONS itself: drop OPTIONS from the methods, or CORS (--noCors).');
   }
+}
+
+/** The settings a function's record keeps, as Lambda reports them (env values too: bam dev runs with them). */
+export function recordedSettings(config: FunctionConfiguration, fallbackRuntime: string): Pick<LambdaRecord, 'runtime' | 'memory' | 'timeout' | 'env'> {
+  const env = config.Environment?.Variables;
+  return {
+    runtime: config.Runtime ?? fallbackRuntime,
+    memory: config.MemorySize,
+    timeout: config.Timeout,
+    // Undefined (not {}) when there are none, so the record drops the field.
+    env: env && Object.keys(env).length > 0 ? env : undefined,
+  };
+}
+
+/**
+ * What redeploy must send to make the function match the flags, compared with the function's
+ * current configuration (not the record: the console may have changed it). Variables are
+ * merged into the current ones; empty when nothing differs.
+ */
+export function settingsChanges(current: FunctionConfiguration, settings: FunctionSettings): FunctionSettingsInput {
+  const currentEnv = current.Environment?.Variables ?? {};
+  const env = settings.env !== undefined || settings.unsetEnv !== undefined ? applyEnv(currentEnv, settings) : currentEnv;
+  checkEnvSize(env);
+  return {
+    ...(settings.runtime !== undefined && settings.runtime !== current.Runtime ? { runtime: settings.runtime } : {}),
+    ...(settings.memory !== undefined && settings.memory !== current.MemorySize ? { memory: settings.memory } : {}),
+    ...(settings.timeout !== undefined && settings.timeout !== current.Timeout ? { timeout: settings.timeout } : {}),
+    ...(sameEnv(env, currentEnv) ? {} : { env }),
+  };
+}
+
+function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => b[key] === a[key]);
 }
