@@ -220,8 +220,10 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--methods <methods...>', 'HTTP methods to enable (default: the deployed ones, else GET)')
     .option('--table <name:key:type...>', 'also create this local DynamoDB table, e.g. notes:id:string')
-    .option('--env <KEY=VALUE...>', 'environment variables for the functions')
-    .option('--timeout <seconds>', 'function timeout (default: the deployed one, else 3)')
+    .option('--env <KEY=VALUE>', 'set an environment variable over the deployed ones; repeat for more; KEY= removes KEY', collect)
+    .option('--envFile <path>', 'set the variables of a .env file (KEY=VALUE lines); --env wins over it')
+    .option('--timeout <seconds>', 'function timeout, 1 to 900 (default: the deployed one, else 3)')
+    .option('--cors [origin]', 'answer CORS preflights as the deployed API does (default: the deployed setting; no origin: *)')
     .option('--apiTimeout <seconds>', 'API Gateway integration timeout', '29')
     .option('--fresh', 'start with an empty local DynamoDB')
     .action(async (names: string[], _options: unknown, cmd: Command) => {

@@ -8,7 +8,9 @@ import { dbTableRecords, lambdaRecords, readConfig, type DbTableRecord, type Lam
 import { storePaths } from '../store/paths.js';
 import { findSource } from '../package/source.js';
 import { BamError, UsageError } from '../ui/errors.js';
-import { discoverFunctions, findFunctions, localFunction, parseEnv, parseMethods, type FoundFunction, type LocalSettings } from '../dev/functions.js';
+import { discoverFunctions, findFunctions, localFunction, type FoundFunction, type LocalSettings } from '../dev/functions.js';
+import { parseMethods } from './shared/methods.js';
+import { applyEnv, checkCorsMethods, parseCorsOrigin, readSettings } from './shared/settings.js';
 import { FunctionHost } from '../dev/functionHost.js';
 import type { LogLine } from '../dev/sandbox.js';
 import { startLocalDynamo, type LocalTable } from '../dev/localDynamo.js';
@@ -22,7 +24,10 @@ export interface DevOptions {
   methods?: string[];
   table?: string[];
   env?: string[];
+  envFile?: string;
   timeout?: string;
+  /** --cors (true: any origin) or --cors ORIGIN. */
+  cors?: string | boolean;
   apiTimeout?: string;
   fresh?: boolean;
 }
@@ -43,8 +48,10 @@ interface DevInput {
   methods?: string[];
   tables: LocalTable[];
   env: Record<string, string>;
+  unsetEnv?: string[];
   timeoutSeconds?: number;
   apiTimeoutMs: number;
+  cors?: string;
 }
 
 // The account id functions see when bam does not know the user's (never a real one).
@@ -56,7 +63,7 @@ const API_GATEWAY_TIMEOUT_S = 29;
  * with a local DynamoDB (dynalite) and a local Lambda Invoke endpoint, until close() is called.
  */
 export async function dev(names: string[], options: DevOptions, ctx: CommandContext): Promise<DevHandle> {
-  const input = validateInput(names, options);
+  const input = await validateInput(names, options, ctx.cwd);
   const region = ctx.aws.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const found = await findServedFunctions(names, ctx);
   const [records, tableRecords, config] = await Promise.all([lambdaRecords.inRegion(region), dbTableRecords.inRegion(region), readConfig()]);
@@ -98,6 +105,8 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
       methods: input.methods,
       timeoutSeconds: input.timeoutSeconds,
       env: input.env,
+      ...(input.unsetEnv ? { unsetEnv: input.unsetEnv } : {}),
+      ...(input.cors !== undefined ? { cors: input.cors } : {}),
       dynamoDbEndpoint: dynamo.endpoint,
       lambdaEndpoint,
     };
@@ -138,24 +147,29 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
   }
 }
 
-function validateInput(names: string[], options: DevOptions): DevInput {
+/** The same parsers as deploy's, so a flag means the same locally and in the cloud. */
+async function validateInput(names: string[], options: DevOptions, cwd: string): Promise<DevInput> {
   for (const name of names) validateFunctionName(name);
   const port = Number(options.port ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${options.port ?? ''}" must be a port number (0 to 65535; 0 picks a free one).`);
-  const seconds = (flag: string, value: string | undefined, max: number): number | undefined => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`${flag} "${value}" must be a number of seconds up to ${max}.`);
-    return n;
-  };
+  const apiTimeout = options.apiTimeout === undefined ? API_GATEWAY_TIMEOUT_S : Number(options.apiTimeout);
+  if (!Number.isFinite(apiTimeout) || apiTimeout <= 0 || apiTimeout > 900) {
+    throw new UsageError(`--apiTimeout "${options.apiTimeout ?? ''}" must be a number of seconds up to 900.`);
+  }
+  const methods = options.methods ? parseMethods(options.methods) : undefined;
+  const cors = options.cors !== undefined ? parseCorsOrigin(options.cors) : undefined;
+  if (methods) checkCorsMethods(methods, cors);
+  const settings = await readSettings({ env: options.env, envFile: options.envFile, timeout: options.timeout }, cwd);
   return {
     port,
     host: options.host ?? '127.0.0.1',
-    ...(options.methods ? { methods: parseMethods(options.methods) } : {}),
+    ...(methods ? { methods } : {}),
     tables: (options.table ?? []).map(parseTableFlag),
-    env: parseEnv(options.env ?? []),
-    timeoutSeconds: seconds('--timeout', options.timeout, 900),
-    apiTimeoutMs: (seconds('--apiTimeout', options.apiTimeout, 900) ?? API_GATEWAY_TIMEOUT_S) * 1000,
+    env: settings.env ?? {},
+    ...(settings.unsetEnv ? { unsetEnv: settings.unsetEnv } : {}),
+    timeoutSeconds: settings.timeout,
+    apiTimeoutMs: apiTimeout * 1000,
+    ...(cors !== undefined ? { cors } : {}),
   };
 }
 
@@ -191,7 +205,7 @@ function tablesToCreate(found: FoundFunction[], records: Record<string, LambdaRe
   for (const table of input.tables) tables.set(table.name, table);
   for (const { source, usesDynamoDb } of found) {
     if (!usesDynamoDb) continue;
-    const env = { ...records[source.name]?.env, ...input.env };
+    const env = applyEnv(records[source.name]?.env ?? {}, input);
     const name = env.TABLE_NAME ?? source.name;
     const partitionKey = { name: env.PARTITION_KEY ?? 'id', type: env.PARTITION_KEY_TYPE === 'number' ? ('N' as const) : ('S' as const) };
     if (!tables.has(name) && /^[A-Za-z0-9_.-]{3,255}$/.test(name)) tables.set(name, { name, partitionKey });

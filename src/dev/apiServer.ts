@@ -5,6 +5,7 @@ import type { InvokeOutcome } from './sandbox.js';
 import { buildProxyEvent } from './apiEvent.js';
 import { gatewayAnswer, gatewayErrors, mapProxyResponse, type HttpAnswer } from './apiResponse.js';
 import { readBody } from './httpBody.js';
+import { preflightHeaders } from '../aws/cors.js';
 
 export interface AccessLine {
   method: string;
@@ -24,9 +25,6 @@ export interface ApiServerOptions {
   apiTimeoutMs: number;
   access: (line: AccessLine) => void;
 }
-
-// The headers a deployed bam API allows in a CORS preflight.
-const CORS_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token';
 
 /** The local stand-in for a REST API with Lambda proxy integrations on `/` and `/{proxy+}`. */
 export function createApiServer(options: ApiServerOptions): Server {
@@ -56,8 +54,9 @@ async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: str
   const { host, path } = route;
   const { fn } = host;
 
+  // The deployed API's mock OPTIONS operation takes precedence over ANY, so it does here too.
+  if (method === 'OPTIONS' && fn.cors !== undefined) return { answer: preflight(fn.cors, fn.methods) };
   const enabled = fn.methods.includes('ANY') || fn.methods.includes(method);
-  if (!enabled && method === 'OPTIONS' && fn.cors) return { answer: preflight(fn.cors, fn.methods) };
   if (!enabled) return { answer: gatewayAnswer(gatewayErrors.missingAuthenticationToken, randomUUID()) };
 
   const address = req.socket.address();
@@ -124,17 +123,10 @@ function withinTimeout(invocation: Promise<Invocation>, ms: number): Promise<Inv
   });
 }
 
+/** What the deployed API's mock integration answers: the same three headers and no body. */
 function preflight(origin: string, methods: string[]): HttpAnswer {
-  return {
-    statusCode: 200,
-    headers: [
-      'Access-Control-Allow-Origin', origin,
-      'Access-Control-Allow-Methods', [...methods, 'OPTIONS'].join(','),
-      'Access-Control-Allow-Headers', CORS_ALLOW_HEADERS,
-      'Content-Type', 'application/json',
-    ],
-    body: Buffer.from('{}'),
-  };
+  const headers = Object.entries(preflightHeaders(origin, methods)).flat();
+  return { statusCode: 200, headers: [...headers, 'Content-Type', 'application/json'], body: Buffer.alloc(0) };
 }
 
 /** With several functions, `/` lists them (a page of links). */

@@ -5,7 +5,7 @@ import { parseJavaScript } from '../package/parse.js';
 import { exportsHandler } from '../package/handler.js';
 import { importedSpecifiers } from '../package/imports.js';
 import type { LambdaRecord } from '../store/records.js';
-import { UsageError } from '../ui/errors.js';
+import { applyEnv } from '../commands/shared/settings.js';
 import type { LocalFunction } from './functionHost.js';
 
 /** What the code says about itself, read from its syntax tree (never by running it). */
@@ -61,27 +61,6 @@ async function inspectFunction(source: FunctionSource): Promise<{ exportsHandler
   };
 }
 
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'ANY'];
-
-/** `--methods post put`, `--methods GET,POST`: case-insensitive, duplicates dropped. */
-export function parseMethods(values: string[]): string[] {
-  const methods = [...new Set(values.flatMap((v) => v.split(/[\s,]+/)).filter(Boolean).map((m) => m.toUpperCase()))];
-  const unknown = methods.filter((m) => !METHODS.includes(m));
-  if (unknown.length > 0) throw new UsageError(`Unknown HTTP method ${unknown.join(', ')}. Use any of ${METHODS.join(', ')}.`);
-  return methods;
-}
-
-/** `--env KEY=VALUE`, repeatable. */
-export function parseEnv(values: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const value of values) {
-    const at = value.indexOf('=');
-    if (at <= 0) throw new UsageError(`--env "${value}" must look like KEY=VALUE.`);
-    env[value.slice(0, at)] = value.slice(at + 1);
-  }
-  return env;
-}
-
 export interface LocalSettings {
   region: string;
   accountId: string;
@@ -89,8 +68,12 @@ export interface LocalSettings {
   methods?: string[];
   /** --timeout in seconds. */
   timeoutSeconds?: number;
-  /** --env, added to each function's recorded env. */
+  /** --envFile and --env, set over each function's recorded env. */
   env: Record<string, string>;
+  /** `--env KEY=`: variables taken away from the recorded env. */
+  unsetEnv?: string[];
+  /** --cors: the origin preflights allow, for every function served (else the recorded one). */
+  cors?: string;
   dynamoDbEndpoint: string;
   lambdaEndpoint: string;
 }
@@ -105,6 +88,7 @@ const LOCAL_CREDENTIAL = 'bam-dev-local';
 /** A function with its deployed twin's settings: the record's methods, timeout, memory and env. */
 export function localFunction(source: FunctionSource, record: LambdaRecord | undefined, settings: LocalSettings): LocalFunction {
   const name = source.name;
+  const cors = settings.cors ?? record?.api?.cors;
   const memoryMb = record?.memory ?? DEFAULT_MEMORY_MB;
   const taskRoot = source.kind === 'dir' ? source.sourcePath : dirname(source.sourcePath);
   const invokedFunctionArn = `arn:aws:lambda:${settings.region}:${settings.accountId}:function:${name}`;
@@ -137,8 +121,8 @@ export function localFunction(source: FunctionSource, record: LambdaRecord | und
     timeoutMs: (settings.timeoutSeconds ?? record?.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
     memoryMb,
     // Like Lambda, the user's variables come first and the runtime's reserved ones win.
-    env: { ...record?.env, ...settings.env, ...lambdaEnv },
+    env: { ...applyEnv(record?.env ?? {}, settings), ...lambdaEnv },
     invokedFunctionArn,
-    ...(record?.api?.cors ? { cors: record.api.cors } : {}),
+    ...(cors !== undefined ? { cors } : {}),
   };
 }
