@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BamError } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -22,7 +22,8 @@ export function stagingPackageJson(name: string, dependencies: Record<string, st
 
 /**
  * Writes package.json and runs npm install in staging, unless node_modules already holds exactly
- * this dependency set (same package.json, same Node) from an earlier run. Returns whether npm ran.
+ * this dependency set (same package.json, same Node, unchanged local file: packages) from an
+ * earlier run. Returns whether npm ran.
  */
 export async function installDependencies(stagingDir: string, packageJson: StagingPackageJson, reporter?: Reporter): Promise<boolean> {
   const text = `${JSON.stringify(packageJson, null, 2)}\n`;
@@ -34,7 +35,7 @@ export async function installDependencies(stagingDir: string, packageJson: Stagi
     await rm(stampPath, { force: true });
     return false;
   }
-  const stamp = createHash('sha256').update(`${process.version}\n${text}`).digest('hex');
+  const stamp = createHash('sha256').update(`${process.version}\n${text}\n${await localPackagesFingerprint(packageJson.dependencies)}`).digest('hex');
   const previous = await readFile(stampPath, 'utf8').catch(() => '');
   const installed = await access(modulesDir).then(() => true, () => false);
   if (previous === stamp && installed) {
@@ -47,6 +48,28 @@ export async function installDependencies(stagingDir: string, packageJson: Stagi
   await runNpmInstall(stagingDir, reporter);
   await writeFile(stampPath, stamp);
   return true;
+}
+
+/**
+ * Sizes and dates of every file in the local (file:) packages: their content can change while
+ * the spec stays the same, and then the copy in node_modules must be replaced.
+ */
+async function localPackagesFingerprint(dependencies: Record<string, string>): Promise<string> {
+  const lines: string[] = [];
+  const visit = async (path: string): Promise<void> => {
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      lines.push(`${path} ${info ? `${info.size}:${info.mtimeMs}` : 'missing'}`);
+      return;
+    }
+    const names = await readdir(path);
+    await Promise.all(names.filter((n) => n !== 'node_modules' && n !== '.git').map((n) => visit(join(path, n))));
+  };
+  for (const spec of Object.values(dependencies)) {
+    const path = /^file:(.*)$/.exec(spec)?.[1];
+    if (path !== undefined) await visit(path);
+  }
+  return lines.sort().join('\n');
 }
 
 /**

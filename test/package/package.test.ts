@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageFunction } from '../../src/package/index.js';
@@ -138,6 +138,14 @@ describe('packageFunction', () => {
     await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
     expect(world.reporter.text('info')).toContain('reusing node_modules');
     expect((await stat(join(first.stagingDir, 'node_modules', 'left-pad-local'))).ino).toBe(installedAt);
+
+    // A local package whose files changed is copied in again, though its spec did not change.
+    await cp(join(DEPS, 'left-pad-local'), join(world.cwd, 'pad'), { recursive: true });
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': 'file:./pad', '@bam-fixture/greet': `file:${DEPS}scoped-greet` } }));
+    await packageFunction('fn', { cwd: world.cwd });
+    await write('pad/index.js', 'module.exports = () => "changed";\n');
+    const changedLocal = await packageFunction('fn', { cwd: world.cwd });
+    expect(await readFile(join(changedLocal.stagingDir, 'node_modules', 'left-pad-local', 'index.js'), 'utf8')).toContain('changed');
 
     await write('fn.js', "const pad = require('left-pad-local');\nconst { greet } = require('@bam-fixture/greet');\nexports.handler = async () => pad(greet('b'), 2);\n");
     world.reporter.events.length = 0;
