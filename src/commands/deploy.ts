@@ -12,7 +12,7 @@ import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
 import { functionArn, type ApiSpec } from '../aws/apiDocument.js';
 import { roleArn } from '../aws/iam.js';
 import { DEFAULT_RUNTIME, createFunction, findFunction, waitUntilActive, type RoleRetry } from '../aws/lambda.js';
-import { packageFunction, type PackageResult } from '../package/index.js';
+import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
 import { lambdaRecords, readConfig, type LambdaRecord } from '../store/records.js';
 import { BamError, UsageError, errorMessage } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -45,6 +45,7 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   const config = await readConfig();
   const endpointType = options.endpointType ? parseEndpointType(options.endpointType) : (config.endpointType ?? 'EDGE');
   const role = requestedRole(options, config.defaultRole) ?? config.defaultRole;
+  await checkFunctionSource(name, { cwd: ctx.cwd, src: options.src });
   const aws = await openAws(ctx.aws);
   const { region } = aws;
   const { reporter } = ctx;

@@ -27,7 +27,7 @@ import {
   waitUntilUpdated,
   type FunctionSettingsInput,
 } from '../aws/lambda.js';
-import { packageFunction, type PackageResult } from '../package/index.js';
+import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
 import { lambdaRecords, readConfig, type ApiRecord, type LambdaRecord } from '../store/records.js';
 import { BamError, UsageError } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -80,6 +80,7 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
   const settings = await readSettings(options, ctx.cwd);
   const config = await readConfig();
   const role = requestedRole(options, config.defaultRole);
+  await checkFunctionSource(name, { cwd: ctx.cwd, src: options.src });
   const aws = await openAws(ctx.aws);
   const { region } = aws;
   const { reporter } = ctx;

@@ -69,6 +69,18 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   return { name, source, stagingDir, ...zip, description, dependencies };
 }
 
+/**
+ * The checks that need no staging: the source exists and its entry file exports `handler`.
+ * Deploy and redeploy run them before any AWS call, so a broken file creates nothing at all.
+ */
+export async function checkFunctionSource(name: string, options: { cwd: string; src?: string }): Promise<FunctionSource> {
+  const source = await findSource(name, options);
+  const displayPath = displayPathOf(source.entryFile, options.cwd);
+  const { program } = parseJavaScript(await readFile(source.entryFile, 'utf8'), displayPath);
+  assertExportsHandler(program, displayPath);
+  return source;
+}
+
 type ParsedWithComments = ParsedStagedFile & { comments: Comment[] };
 
 /** Parses every staged JavaScript file (a syntax error stops here, naming the user's file). */

@@ -2,7 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AddPermissionCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { CreateDeploymentCommand, ImportRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { CreateRoleCommand, GetRoleCommand } from '@aws-sdk/client-iam';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { deploy } from '../../src/commands/deploy.js';
+import { redeploy } from '../../src/commands/redeploy.js';
 import { DATABASE_ROLE, DEFAULT_ROLE, readConfig, updateConfig } from '../../src/store/records.js';
 import { BamError } from '../../src/ui/errors.js';
 import { ACCOUNT, REGION, ROLE_NOT_ASSUMABLE, awsError } from '../aws/fakeAws.js';
@@ -227,6 +230,18 @@ describe('bam deploy', () => {
     await expect(run({ lambdaOnly: true, methods: ['POST'] })).rejects.toMatchObject({ exitCode: 2 });
     await expect(deploy('bad name', {}, scene.world.ctx)).rejects.toMatchObject({ exitCode: 2 });
     expect(scene.aws.calls).toEqual([]);
+  });
+
+  it('refuses a file without a handler, a syntax error or a missing file before any AWS call, even with the role unknown', async () => {
+    await updateConfig((config) => ({ ...config, accountNumber: undefined, knownRoles: [] }));
+    await writeFile(join(scene.world.cwd, 'hello.js'), 'exports.other = async () => ({ statusCode: 200 });\n');
+    await expect(run()).rejects.toThrow(/hello\.js does not export a function named handler/);
+    await writeFile(join(scene.world.cwd, 'hello.js'), 'exports.handler = async () => {\n  return {;\n};\n');
+    await expect(run()).rejects.toThrow(/hello\.js:2:\d+/);
+    await expect(deploy('nowhere', {}, scene.world.ctx)).rejects.toThrow(/nowhere\.js/);
+    await expect(redeploy('hello', {}, scene.world.ctx)).rejects.toThrow(/hello\.js:2:\d+/);
+    expect(scene.aws.calls).toEqual([]);
+    expect(scene.aws.functions.size + scene.aws.apis.size).toBe(0);
   });
 
   it('the CLI takes --methods post put, --method get and --roles, and prints the URL', async () => {
