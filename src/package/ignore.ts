@@ -4,6 +4,14 @@ import { join } from 'node:path';
 /** Never staged: version control, installed packages (npm reinstalls them), bam's own files. */
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules', '.bam', '.bamignore']);
 
+/**
+ * dotenv files hold secrets and Lambda never reads them: they stay out of the zip, and their
+ * values reach the function as environment variables with --envFile.
+ */
+export function isDotenvFile(baseName: string): boolean {
+  return baseName === '.env' || baseName.startsWith('.env.');
+}
+
 /** Decides whether a path (relative, with `/`) stays out of staging. */
 export type IgnoreRule = (relativePath: string, isDirectory: boolean) => boolean;
 
@@ -13,7 +21,7 @@ export async function readIgnoreRule(folder: string): Promise<IgnoreRule> {
   const patterns = parseIgnoreFile(text);
   return (relativePath, isDirectory) => {
     const base = relativePath.slice(relativePath.lastIndexOf('/') + 1);
-    if (ALWAYS_SKIPPED.has(base)) return true;
+    if (ALWAYS_SKIPPED.has(base) || (!isDirectory && isDotenvFile(base))) return true;
     return patterns.some((p) => (!p.directoryOnly || isDirectory) && p.regex.test(relativePath));
   };
 }

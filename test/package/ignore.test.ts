@@ -24,6 +24,12 @@ describe('.bamignore', () => {
     expect(ignored('lib/.gitignore', false)).toBe(false);
   });
 
+  it('never packages dotenv files, which hold secrets (their values go in with --envFile)', async () => {
+    const ignored = await readIgnoreRule(world.cwd);
+    for (const file of ['.env', '.env.local', '.env.production', 'config/.env']) expect(ignored(file, false), file).toBe(true);
+    for (const file of ['env.js', '.envrc.js', 'dotenv.js']) expect(ignored(file, false), file).toBe(false);
+  });
+
   it('matches names at any depth, anchored paths, folders only, ? and **', async () => {
     await writeFile(join(world.cwd, '.bamignore'), [
       '# comments and blank lines are skipped',
