@@ -7,6 +7,7 @@ import { instantRetries } from '../helpers/aws.js';
 import { ACCOUNT, FakeAws, REGION } from './fakeAws.js';
 import { DEFAULT_ROLE, lambdaRecords, updateConfig, type LambdaRecord } from '../../src/store/records.js';
 import { main } from '../../src/cli.js';
+import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 
 export const HELLO = `// description: Says hello
 exports.handler = async () => ({ statusCode: 200, body: 'hello' });
@@ -65,4 +66,11 @@ export async function runBam(world: TestWorld, ...args: string[]): Promise<{ cod
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const code = await main(['node', 'bam', ...args, '--region', REGION], { stdout, stderr, cwd: world.cwd, stdin: new PassThrough() });
   return { code, stdout: out, stderr: err };
+}
+
+/** A deployed hello (GET by default), then a clean call log and reporter, for the step under test. */
+export async function deployHello(scene: Scene, options: DeployOptions = {}): Promise<void> {
+  await deploy('hello', options, scene.world.ctx);
+  scene.aws.resetCalls();
+  scene.world.reporter.events.length = 0;
 }

@@ -4,7 +4,7 @@ import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 import { redeploy, type RedeployOptions } from '../../src/commands/redeploy.js';
 import { UsageError } from '../../src/ui/errors.js';
 import type { OpenApiDocument } from '../aws/fakeAws.js';
-import { records, runBam, setScene, type Scene } from '../aws/scene.js';
+import { records, runBam, deployHello, setScene, type Scene } from '../aws/scene.js';
 
 let scene: Scene;
 beforeEach(async () => {
@@ -17,10 +17,7 @@ afterEach(async () => {
 const runDeploy = (options: DeployOptions = {}) => deploy('hello', options, scene.world.ctx);
 const runRedeploy = (options: RedeployOptions = {}) => redeploy('hello', options, scene.world.ctx);
 
-async function deployed(options: DeployOptions = {}): Promise<void> {
-  await runDeploy(options);
-  scene.aws.resetCalls();
-}
+const deployed = (options: DeployOptions = {}) => deployHello(scene, options);
 
 /** The preflight's response parameters in a document, per path (undefined when there is no OPTIONS). */
 function preflight(document: OpenApiDocument, path: string): Record<string, string> | undefined {

@@ -7,7 +7,7 @@ import { deleteLambda } from '../../src/commands/delete.js';
 import { storePaths } from '../../src/store/paths.js';
 import { lambdaRecords } from '../../src/store/records.js';
 import { awsError } from '../aws/fakeAws.js';
-import { expectRecordsMatchAws, records, runBam, setScene, type Scene } from '../aws/scene.js';
+import { expectRecordsMatchAws, records, runBam, deployHello, setScene, type Scene } from '../aws/scene.js';
 
 let scene: Scene;
 beforeEach(async () => {
@@ -17,11 +17,7 @@ afterEach(async () => {
   await scene.cleanup();
 });
 
-async function deployed(options: DeployOptions = {}): Promise<void> {
-  await deploy('hello', options, scene.world.ctx);
-  scene.aws.resetCalls();
-  scene.world.reporter.events.length = 0;
-}
+const deployed = (options: DeployOptions = {}) => deployHello(scene, options);
 
 const run = (endpointOnly = false) => deleteLambda('hello', { endpointOnly }, scene.world.ctx);
 const exists = (path: string) => access(path).then(() => true, () => false);

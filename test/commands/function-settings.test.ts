@@ -7,7 +7,7 @@ import { redeploy, type RedeployOptions } from '../../src/commands/redeploy.js';
 import { lambdaRecords } from '../../src/store/records.js';
 import { UsageError } from '../../src/ui/errors.js';
 import { REGION } from '../aws/fakeAws.js';
-import { HELLO, records, runBam, setScene, type Scene } from '../aws/scene.js';
+import { HELLO, records, runBam, deployHello, setScene, type Scene } from '../aws/scene.js';
 
 let scene: Scene;
 beforeEach(async () => {
@@ -21,10 +21,7 @@ const runDeploy = (options: DeployOptions = {}) => deploy('hello', options, scen
 const runRedeploy = (options: RedeployOptions = {}) => redeploy('hello', options, scene.world.ctx);
 const editCode = () => writeFile(join(scene.world.cwd, 'hello.js'), HELLO.replace("'hello'", "'hello again'"));
 
-async function deployed(options: DeployOptions = {}): Promise<void> {
-  await runDeploy(options);
-  scene.aws.resetCalls();
-}
+const deployed = (options: DeployOptions = {}) => deployHello(scene, options);
 
 describe('deploy with function settings', () => {
   it('sends runtime, memory, timeout and variables with CreateFunction and records them', async () => {

@@ -8,7 +8,7 @@ import { redeploy, type RedeployOptions } from '../../src/commands/redeploy.js';
 import { DATABASE_ROLE, DEFAULT_ROLE, lambdaRecords } from '../../src/store/records.js';
 import { BamError } from '../../src/ui/errors.js';
 import { ACCOUNT, REGION, awsError } from '../aws/fakeAws.js';
-import { HELLO, expectRecordsMatchAws, records, runBam, setScene, type Scene } from '../aws/scene.js';
+import { HELLO, expectRecordsMatchAws, records, runBam, deployHello, setScene, type Scene } from '../aws/scene.js';
 
 let scene: Scene;
 beforeEach(async () => {
@@ -18,12 +18,7 @@ afterEach(async () => {
   await scene.cleanup();
 });
 
-/** A deployed hello (with GET by default), then a clean call log. */
-async function deployed(options: DeployOptions = {}): Promise<void> {
-  await deploy('hello', options, scene.world.ctx);
-  scene.aws.resetCalls();
-  scene.world.reporter.events.length = 0;
-}
+const deployed = (options: DeployOptions = {}) => deployHello(scene, options);
 
 const run = (options: RedeployOptions = {}) => redeploy('hello', options, scene.world.ctx);
 const editCode = (text = HELLO.replace("'hello'", "'hello again'")) => writeFile(join(scene.world.cwd, 'hello.js'), text);
