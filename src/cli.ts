@@ -47,6 +47,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .addOption(new Option('--region <region>', 'AWS region (default: AWS_REGION or your profile\'s region)'))
     .addOption(new Option('--profile <profile>', 'AWS profile from ~/.aws/config (default: AWS_PROFILE or "default")'))
     .showSuggestionAfterError()
+    .configureHelp({ sortSubcommands: true })
     .configureOutput({
       writeOut: (s) => stdout.write(s),
       writeErr: (s) => stderr.write(s),
