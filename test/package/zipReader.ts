@@ -8,6 +8,13 @@ export interface ReadEntry {
   dosDate: number;
   dosTime: number;
   content: Buffer;
+  /** 0 stored, 8 deflated. */
+  method: number;
+  compressedSize: number;
+  crc32: number;
+  versionMadeBy: number;
+  versionNeeded: number;
+  flags: number;
 }
 
 /** Every entry of a zip in stored order, with its content (tests only). */
@@ -31,6 +38,12 @@ export function readZipEntries(path: string): Promise<ReadEntry[]> {
               dosDate: entry.lastModFileDate,
               dosTime: entry.lastModFileTime,
               content: Buffer.concat(chunks),
+              method: entry.compressionMethod,
+              compressedSize: entry.compressedSize,
+              crc32: entry.crc32,
+              versionMadeBy: entry.versionMadeBy,
+              versionNeeded: entry.versionNeededToExtract,
+              flags: entry.generalPurposeBitFlag,
             });
             zip.readEntry();
           });
