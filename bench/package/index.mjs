@@ -1,6 +1,7 @@
 // bam's zip step against Info-ZIP `zip -r -X` on the same staged tree (a function with a few
 // thousand files in node_modules). Prints medians of several runs (wall and CPU time, which is
-// steadier on a busy machine), bam at level 6 for reference, and the ratio; target ≤ 1.5x.
+// steadier on a busy machine), bam at level 3 for reference, the archiver writer bam used before
+// (bench/package/archiverZip.mjs), and the ratio; target ≤ 1.5x.
 // Run: npm run build && npm run bench -- package      (FILES=6000 RUNS=9 to change the size)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +21,7 @@ if (spawnSync('zip', ['-v'], { stdio: 'ignore' }).status !== 0) {
   process.exit(1);
 }
 const { DEFLATE_LEVEL, listZipEntries, writeDeterministicZip } = await import(distZip.href);
+const { writeArchiverZip } = await import('./archiverZip.mjs');
 
 const FILES = Number(process.env.FILES ?? 3000);
 const RUNS = Number(process.env.RUNS ?? 9);
@@ -72,11 +74,12 @@ function median(values) {
 }
 
 /** bam's zip step as deploy runs it: list the staged tree, then write the zip. */
-async function zipOnce(root, out, options) {
+async function zipOnce(root, out, { writer, ...options }) {
+  const write = writer === 'archiver' ? writeArchiverZip : writeDeterministicZip;
   const cpu = process.cpuUsage();
   const start = performance.now();
   const entries = await listZipEntries(root);
-  const result = await writeDeterministicZip(entries, out, options);
+  const result = await write(entries, out, options);
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu); // all threads, zlib's thread pool included
   return { ms, cpuMs: (used.user + used.system) / 1000, size: result.zipSize, entries: entries.length };
@@ -123,8 +126,9 @@ try {
   const MAIN = `bam level ${DEFLATE_LEVEL}`;
   const contenders = {
     [MAIN]: () => timeBam(root, out, {}),
-    'bam level 6': () => timeBam(root, out, { level: 6 }),
+    'bam level 3': () => timeBam(root, out, { level: 3 }),
     [`${MAIN}, warm`]: () => zipOnce(root, out, {}),
+    'archiver level 3': () => timeBam(root, out, { writer: 'archiver', level: 3 }),
     'zip -r -X': () => timeInfoZip(root, out),
   };
   // One warm-up each (page cache), then take turns so none gets a systematically quieter machine.
