@@ -69,8 +69,12 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   const zip = await readFile(pkg.zipPath);
   // Deploy has no variables to keep, so `--env KEY=` only leaves KEY out (settings.env lacks it).
   const newFunction = { name, zip, description: pkg.description, roleArn: roleArn(account, role), ...settings };
+  const creating = createFunction(aws, newFunction, roleRetry(aws, roleTarget));
+  // The Active waiter starts the moment CreateFunction answers, not when the API import does.
+  const activation = creating.then((fn) => (fn.State === 'Active' ? undefined : waitUntilActive(aws, name)));
+  activation.catch(() => undefined); // awaited below; a failed CreateFunction is reported from `created`
   const [created, imported] = await Promise.allSettled([
-    createFunction(aws, newFunction, roleRetry(aws, roleTarget)),
+    creating,
     options.lambdaOnly ? Promise.resolve(undefined) : importApi(aws, spec, reporter),
   ]);
   if (created.status === 'rejected') {
@@ -82,7 +86,7 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   const functionRecorded = lambdaRecords.put(region, name, newRecord(fn, pkg, roleTarget));
   reporter.succeed(`💥  Lambda: "${name}" has been created`);
   if (imported.status === 'rejected') {
-    await functionRecorded;
+    await Promise.allSettled([functionRecorded, activation]);
     throw new BamError(`${errorMessage(imported.reason)}. Lambda "${name}" exists; add its endpoint with: bam redeploy ${name} --addEndpoint`, {
       cause: imported.reason,
     });
@@ -95,7 +99,7 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   await concurrently([
     functionRecorded.then(() => (restApiId ? recordApi(region, name, apiRecord(spec, restApiId, false)) : undefined)),
     restApiId ? publishApi(aws, spec, restApiId, reporter) : undefined,
-    fn.State === 'Active' ? undefined : waitUntilActive(aws, name),
+    activation,
   ]);
   if (restApiId) {
     const api = apiRecord(spec, restApiId, true);

@@ -102,6 +102,8 @@ export class FakeAws {
   failsActivation = false;
   /** Milliseconds every call takes (round-trip counting needs a few). */
   latencyMs = 2;
+  /** Per-call latency overrides, e.g. a slow ImportRestApi. */
+  readonly latencyOf = new Map<string, number>();
   private readonly faults = new Map<string, Fault[]>();
   private clock = 0;
   private apiCount = 0;
@@ -216,7 +218,7 @@ export class FakeAws {
     const level = 1 + Math.max(0, ...this.calls.filter((c) => c.ended !== undefined && c.ended < started).map((c) => c.level));
     const call: Call = { name, input, level, started };
     this.calls.push(call);
-    await sleep(this.latencyMs);
+    await sleep(this.latencyOf.get(name) ?? this.latencyMs);
     try {
       const faults = this.faults.get(name) ?? [];
       const fault = faults.find((f) => f.times > 0 && (!f.when || f.when(input)));

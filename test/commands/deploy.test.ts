@@ -85,6 +85,16 @@ describe('bam deploy', () => {
     await expectRecordsMatchAws(aws);
   });
 
+  it('starts waiting for Active as soon as CreateFunction answers, while a slow ImportRestApi is still running', async () => {
+    const { aws } = scene;
+    aws.latencyOf.set('ImportRestApi', 60);
+    await run();
+    const polls = aws.calls.filter((call) => call.name === 'GetFunction');
+    const importCall = aws.calls.find((call) => call.name === 'ImportRestApi')!;
+    expect(polls).toHaveLength(2); // the name check, then the waiter
+    expect(polls[1]!.started).toBeLessThan(importCall.ended!);
+  });
+
   it('makes no extra call when CreateFunction already reports Active', async () => {
     scene.aws.createsActive = true;
     await run();
