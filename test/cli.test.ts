@@ -41,6 +41,19 @@ describe('bam CLI (built)', () => {
     expect(bad.stderr).toContain('12 digits');
   });
 
+  it('adds the stack trace only with BAM_DEBUG=1', () => {
+    const quiet = bam('config', '--accountNumber', '12');
+    expect(quiet.stderr).not.toMatch(/\n\s+at /);
+    const debug = spawnSync(process.execPath, [join(root, 'bin/bam.js'), 'config', '--accountNumber', '12'], {
+      encoding: 'utf8',
+      env: { ...process.env, BAM_HOME: home, NO_COLOR: '1', BAM_DEBUG: '1' },
+      input: '',
+    });
+    expect(debug.status).toBe(2);
+    expect(debug.stderr.split('\n')[0]).toContain('12 digits');
+    expect(debug.stderr).toMatch(/\n\s+at .*config\.js/);
+  });
+
   it('loads no AWS SDK code for --help and --version', () => {
     const hook = join(root, 'test/fixtures/hooks/forbid-aws-sdk.mjs');
     for (const args of [['--help'], ['--version'], ['help', 'create']]) {
