@@ -203,7 +203,8 @@ function functionChanges(current: FunctionConfiguration, pkg: PackageResult, rol
 
 /**
  * New code, then (once Lambda has finished applying it: it rejects overlapping updates) the
- * configuration; the command ends when the last update is done.
+ * configuration; the command ends when the last update is done. Each update is recorded as
+ * soon as Lambda accepts it, so a failure half-way leaves a record that says what AWS has.
  */
 async function updateTheFunction(
   aws: AwsSession,
@@ -213,25 +214,29 @@ async function updateTheFunction(
   role: RoleTarget | undefined,
   reporter: Reporter,
 ): Promise<void> {
+  const record = (fn: FunctionConfiguration) =>
+    recordFunction(aws.region, name, {
+      codeSha256: fn.CodeSha256 ?? pkg.codeSha256,
+      description: fn.Description ?? pkg.description,
+      role: fn.Role ? roleNameFromArn(fn.Role) : (role?.role ?? ''),
+      ...recordedSettings(fn, DEFAULT_RUNTIME),
+      sourcePath: pkg.source.sourcePath,
+      deployedAt: new Date().toISOString(),
+    });
   let last: FunctionConfiguration | undefined;
-  if (changes.code) last = await updateFunctionCode(aws, name, await readFile(pkg.zipPath), waitMessages(reporter));
+  if (changes.code) {
+    last = await updateFunctionCode(aws, name, await readFile(pkg.zipPath), waitMessages(reporter));
+    await record(last);
+  }
   if (changes.config) {
     if (last && last.LastUpdateStatus !== 'Successful') await waitUntilUpdated(aws, name);
     last = await updateFunctionConfiguration(aws, name, changes.config, {
       ...(role ? { recheckRole: () => recheckRole(aws, role) } : {}),
       ...waitMessages(reporter),
     });
+    await record(last);
   }
   if (last && last.LastUpdateStatus !== 'Successful') await waitUntilUpdated(aws, name);
-  if (!last) return;
-  await recordFunction(aws.region, name, {
-    codeSha256: last.CodeSha256 ?? pkg.codeSha256,
-    description: last.Description ?? pkg.description,
-    role: last.Role ? roleNameFromArn(last.Role) : (role?.role ?? ''),
-    ...recordedSettings(last, DEFAULT_RUNTIME),
-    sourcePath: pkg.source.sourcePath,
-    deployedAt: new Date().toISOString(),
-  });
 }
 
 type SpecOf = (methods: string[], cors: string | undefined, api?: ApiRecord) => ApiSpec;

@@ -51,6 +51,22 @@ describe('bam redeploy', () => {
     expect((await records()).hello!.api!.restApiId).toBe('api1');
   });
 
+  it('new code applied but the configuration update failing: the record has the new code, and a rerun sends only the configuration', async () => {
+    await deployed();
+    const before = (await records()).hello!;
+    await editCode(HELLO.replace('Says hello', 'Says hi').replace("'hello'", "'hi'"));
+    scene.aws.fail('UpdateFunctionConfiguration', () => awsError('AccessDeniedException', 'not authorized to perform lambda:UpdateFunctionConfiguration'));
+    await expect(run()).rejects.toThrow('UpdateFunctionConfiguration failed');
+    const fn = scene.aws.functions.get('hello')!;
+    expect(fn.codeSha256).not.toBe(before.codeSha256);
+    expect((await records()).hello).toMatchObject({ codeSha256: fn.codeSha256, description: 'Says hello' });
+
+    scene.aws.resetCalls();
+    await run();
+    expect(scene.aws.writes()).toEqual(['UpdateFunctionConfiguration']);
+    expect((await records()).hello).toMatchObject({ codeSha256: fn.codeSha256, description: 'Says hi' });
+  });
+
   it('waits until the code update is done before changing the configuration (a new description)', async () => {
     await deployed();
     await editCode(HELLO.replace('Says hello', 'Says hello politely'));
