@@ -29,6 +29,10 @@ export function invocationUri(region: string, account: string, name: string): st
 
 type Operation = Record<string, unknown>;
 
+// OpenAPI 3 requires responses on every operation; with a proxy integration the function's own
+// answer passes through, so one declared status is enough (the console creates the same 200).
+const PROXY_RESPONSES = { '200': { description: "The function's response (Lambda proxy integration)" } };
+
 /**
  * The OpenAPI 3 document of a bam API: BAM!'s topology (the root and a greedy {proxy+}
  * resource, every method on both, each a Lambda proxy integration) in one importable value.
@@ -47,6 +51,7 @@ export function apiDocument(spec: ApiSpec): Record<string, unknown> {
         {
           ...(parameters ? { parameters } : {}),
           security: [],
+          responses: PROXY_RESPONSES,
           'x-amazon-apigateway-integration': integration,
         },
       ]),

@@ -17,6 +17,7 @@ const integration = {
   uri: 'arn:aws:apigateway:eu-west-3:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-3:123456789012:function:hello/invocations',
   passthroughBehavior: 'when_no_match',
 };
+const responses = { '200': { description: expect.any(String) as string } };
 
 describe('apiDocument', () => {
   it('is an OpenAPI 3 document titled after the function, with its description', () => {
@@ -34,9 +35,9 @@ describe('apiDocument', () => {
     const doc = apiDocument({ ...spec, methods: ['GET', 'POST', 'ANY'] });
     expect(doc.paths).toEqual({
       '/': {
-        get: { security: [], 'x-amazon-apigateway-integration': integration },
-        post: { security: [], 'x-amazon-apigateway-integration': integration },
-        'x-amazon-apigateway-any-method': { security: [], 'x-amazon-apigateway-integration': integration },
+        get: { security: [], responses, 'x-amazon-apigateway-integration': integration },
+        post: { security: [], responses, 'x-amazon-apigateway-integration': integration },
+        'x-amazon-apigateway-any-method': { security: [], responses, 'x-amazon-apigateway-integration': integration },
       },
       '/{proxy+}': Object.fromEntries(
         ['get', 'post', 'x-amazon-apigateway-any-method'].map((key) => [
@@ -44,11 +45,27 @@ describe('apiDocument', () => {
           {
             parameters: [{ name: 'proxy', in: 'path', required: true, schema: { type: 'string' } }],
             security: [],
+            responses,
             'x-amazon-apigateway-integration': integration,
           },
         ]),
       ),
     });
+  });
+
+  it('gives every operation what OpenAPI 3 requires (responses, each with a description) and declares the proxy path parameter', () => {
+    for (const cors of [undefined, '*']) {
+      const doc = apiDocument({ ...spec, methods: ['GET', 'POST', 'ANY'], ...(cors ? { cors } : {}) });
+      for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>)) {
+        for (const operation of Object.values(operations)) {
+          const responses = Object.values(operation.responses as Record<string, { description?: unknown }>);
+          expect(responses.length).toBeGreaterThan(0);
+          for (const response of responses) expect(typeof response.description).toBe('string');
+          const declared = ((operation.parameters ?? []) as { name: string; in: string; required: boolean }[]).filter((p) => p.in === 'path');
+          expect(declared).toEqual(path === '/{proxy+}' ? [expect.objectContaining({ name: 'proxy', required: true })] : []);
+        }
+      }
+    }
   });
 
   it('knows the function\'s ARN and invocation URI from region, account and name alone', () => {
