@@ -6,7 +6,7 @@ import { validateFunctionName } from './names.js';
 import { openAws } from '../aws/clients.js';
 import { findFunctionCode } from '../aws/lambda.js';
 import { checkCodeLocation, downloadTo } from '../get/download.js';
-import { unzipSafely } from '../get/safeUnzip.js';
+import { unzipSafely, type Unpacked } from '../get/safeUnzip.js';
 import { BamError } from '../ui/errors.js';
 
 export interface GetOptions {
@@ -37,18 +37,20 @@ export async function get(name: string, options: GetOptions, ctx: CommandContext
   const aws = await openAws(ctx.aws);
   ctx.reporter.start(`Fetching the code of "${name}" from ${aws.region}...`);
   let files: string[];
+  let skippedLinks: string[];
   let handler: string | undefined;
   try {
     const fn = await findFunctionCode(aws, name);
     if (!fn) throw new BamError(`Function "${name}" does not exist in ${aws.region}. See your functions with: bam list`);
     handler = fn.Configuration?.Handler;
     const location = checkCodeLocation(codeLocation(name, fn));
-    files = await fetchInto(target, location, name, ctx.cwd);
+    ({ files, skippedLinks } = await fetchInto(target, location, name, ctx.cwd));
   } catch (err) {
     ctx.reporter.stop();
     throw err;
   }
   ctx.reporter.succeed(`Folder: "${name}" has been ${replacing ? 'replaced' : 'created'} (${files.length} files)`);
+  if (skippedLinks.length > 0) ctx.reporter.info(`Skipped npm's links (bam get never creates links; redeploy reinstalls node_modules): ${listSome(skippedLinks)}`);
   await warnIfNotRedeployable(name, target, handler, ctx);
 }
 
@@ -61,16 +63,16 @@ function codeLocation(name: string, fn: GetFunctionCommandOutput): string {
 }
 
 /** Download and unpack in a hidden work folder beside ./NAME (same disk, so rename is atomic). */
-async function fetchInto(target: string, location: URL, name: string, cwd: string): Promise<string[]> {
+async function fetchInto(target: string, location: URL, name: string, cwd: string): Promise<Unpacked> {
   const work = await mkdtemp(join(cwd, `.${name}.bam-get-`));
   try {
     const zip = join(work, 'code.zip');
     await downloadTo(location, zip, name);
     const fresh = join(work, name);
     await mkdir(fresh);
-    const files = await unzipSafely(zip, fresh);
+    const unpacked = await unzipSafely(zip, fresh);
     await replaceFolder(fresh, target, join(work, 'previous'));
-    return files;
+    return unpacked;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -86,6 +88,10 @@ async function replaceFolder(fresh: string, target: string, previous: string): P
     if (hadTarget) await rename(previous, target);
     throw err;
   }
+}
+
+function listSome(names: string[]): string {
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
 async function warnIfNotRedeployable(name: string, target: string, handler: string | undefined, ctx: CommandContext): Promise<void> {

@@ -12,6 +12,7 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
+const SYMLINK = 'a symbolic link';
 
 /** Unix mode bits a zip entry carries in the upper half of its external attributes (0 if none). */
 export function entryMode(entry: Pick<Entry, 'externalFileAttributes'>): number {
@@ -30,7 +31,7 @@ export function unsafeEntryReason(fileName: string, mode: number): string | unde
   if (fileName.startsWith('/')) return 'an absolute path';
   if (fileName.split('/').includes('..')) return 'a ".." in its path';
   const type = mode & S_IFMT;
-  if (type === S_IFLNK) return 'a symbolic link';
+  if (type === S_IFLNK) return SYMLINK;
   if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) return 'a special file type';
   return undefined;
 }
@@ -75,12 +76,24 @@ function openEntry(zip: ZipFile, entry: Entry): Promise<NodeJS.ReadableStream> {
   });
 }
 
+/**
+ * npm links every dependency's command into node_modules/.bin, so most packages hold links there.
+ * bam never creates a link from a download; these are skipped rather than refused, as redeploy
+ * reinstalls node_modules anyway (staging never copies it). A link anywhere else refuses the zip.
+ */
+function isInstalledLink(name: string, mode: number): boolean {
+  return (mode & S_IFMT) === S_IFLNK && name.split('/').includes('node_modules');
+}
+
 /** Every entry is checked before anything is written: a bad zip leaves nothing behind. */
 function checkEntries(entries: NamedEntry[], target: string): void {
   let total = 0;
   for (const { entry, name } of entries) {
-    const reason = unsafeEntryReason(name, entryMode(entry)) ?? (entry.isEncrypted() ? 'encryption' : undefined);
-    if (reason) throw new BamError(`Refused to unpack the code: zip entry "${name}" has ${reason}. Nothing was written.`);
+    const mode = entryMode(entry);
+    const reason = unsafeEntryReason(name, mode) ?? (entry.isEncrypted() ? 'encryption' : undefined);
+    if (reason && !(reason === SYMLINK && isInstalledLink(name, mode))) {
+      throw new BamError(`Refused to unpack the code: zip entry "${name}" has ${reason}. Nothing was written.`);
+    }
     // Belt and braces: whatever the name rules miss, the resolved path must stay inside.
     const inside = relative(target, resolve(target, name));
     if (inside.startsWith('..') || isAbsolute(inside)) {
@@ -99,18 +112,30 @@ function fileMode(entry: Entry): number {
   return mode === 0 ? 0o644 : (mode & 0o755) | 0o600;
 }
 
+export interface Unpacked {
+  /** Files written (relative paths). */
+  files: string[];
+  /** npm's links under node_modules, not created. */
+  skippedLinks: string[];
+}
+
 /**
- * Unpacks `zipFile` into the existing, empty folder `target`; returns the files written
- * (relative paths). Throws BamError before writing anything when an entry is unsafe.
+ * Unpacks `zipFile` into the existing, empty folder `target`. Throws BamError before writing
+ * anything when an entry is unsafe.
  */
-export async function unzipSafely(zipFile: string, target: string): Promise<string[]> {
+export async function unzipSafely(zipFile: string, target: string): Promise<Unpacked> {
   let zip: ZipFile | undefined;
   try {
     zip = await openZip(zipFile);
     const entries = await readAllEntries(zip);
     checkEntries(entries, target);
     const written: string[] = [];
+    const skippedLinks: string[] = [];
     for (const { entry, name } of entries) {
+      if (isInstalledLink(name, entryMode(entry))) {
+        skippedLinks.push(name);
+        continue;
+      }
       const path = resolve(target, name);
       if (name.endsWith('/')) {
         await mkdir(path, { recursive: true });
@@ -121,7 +146,7 @@ export async function unzipSafely(zipFile: string, target: string): Promise<stri
       await pipeline(await openEntry(zip, entry), createWriteStream(path, { flags: 'wx', mode: fileMode(entry) }));
       written.push(name);
     }
-    return written;
+    return { files: written, skippedLinks };
   } catch (err) {
     if (err instanceof BamError) throw err;
     throw new BamError(`Could not unpack the code: ${errorMessage(err)}. Nothing usable was written.`, { cause: err });

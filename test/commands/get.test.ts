@@ -11,6 +11,7 @@ import { GetFunctionCommand, LambdaClient, ResourceNotFoundException } from '@aw
 import { get } from '../../src/commands/get.js';
 import { checkCodeLocation } from '../../src/get/download.js';
 import { unsafeEntryReason, unzipSafely } from '../../src/get/safeUnzip.js';
+import { packageFunction } from '../../src/package/index.js';
 import { findSource } from '../../src/package/source.js';
 import { BamError } from '../../src/ui/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
@@ -68,7 +69,7 @@ function publish(name: string, zip: Buffer, handler = 'index.handler'): void {
   });
 }
 
-/** A package as bam deploy makes it (archiver, deflated): entry file, a dependency, a bin script. */
+/** A package another tool made (archiver, deflated): entry file, a dependency, a bin script as a plain file. */
 async function realPackage(): Promise<Buffer> {
   const archive = archiver('zip', { zlib: { level: 9 } });
   const chunks: Buffer[] = [];
@@ -129,7 +130,36 @@ describe('bam get', () => {
     expect(existsSync(outside)).toBe(false);
   });
 
-  it('rejects a symlink entry (mode S_IFLNK), writing nothing', async () => {
+  it('fetches what bam package made (npm\'s node_modules/.bin links included), and repackaging it gives the same CodeSha256', async () => {
+    // A local dependency with a bin: npm links node_modules/.bin/tool to it, and the zip keeps the link.
+    const saved = process.env.npm_config_registry;
+    process.env.npm_config_registry = 'http://127.0.0.1:9'; // offline: the dependency is a file: package
+    try {
+      await mkdir(join(world.cwd, 'src', 'tool'), { recursive: true });
+      await writeFile(join(world.cwd, 'src', 'tool', 'package.json'), JSON.stringify({ name: 'tool-local', version: '1.0.0', main: 'index.js', bin: { tool: 'cli.js' } }));
+      await writeFile(join(world.cwd, 'src', 'tool', 'index.js'), "module.exports = () => 'tool';\n");
+      await writeFile(join(world.cwd, 'src', 'tool', 'cli.js'), '#!/usr/bin/env node\n');
+      await writeFile(join(world.cwd, 'src', 'package.json'), JSON.stringify({ dependencies: { 'tool-local': 'file:./tool' } }));
+      await writeFile(join(world.cwd, 'src', 'hello.js'), "const tool = require('tool-local');\nexports.handler = async () => tool();\n");
+      const deployed = await packageFunction('hello', { cwd: world.cwd, src: 'src/hello.js' });
+      publish('hello', await readFile(deployed.zipPath));
+
+      await get('hello', {}, world.ctx);
+      expect(await readFile(join(world.cwd, 'hello', 'node_modules', 'tool-local', 'index.js'), 'utf8')).toContain("'tool'");
+      expect(existsSync(join(world.cwd, 'hello', 'node_modules', '.bin', 'tool'))).toBe(false); // links are never created
+      expect(world.reporter.text('info')).toContain('node_modules/.bin/tool');
+
+      // What redeploy does next: package ./hello/ — the same bytes, so no code update is needed.
+      const again = await packageFunction('hello', { cwd: world.cwd });
+      expect(again.source.sourcePath).toBe(join(world.cwd, 'hello'));
+      expect(again.codeSha256).toBe(deployed.codeSha256);
+    } finally {
+      if (saved === undefined) delete process.env.npm_config_registry;
+      else process.env.npm_config_registry = saved;
+    }
+  });
+
+  it('rejects a symlink entry (mode S_IFLNK) outside node_modules, writing nothing', async () => {
     publish('hello', buildZip([{ name: 'index.js', data: 'exports.handler = 1;' }, { name: 'secrets', data: '/etc/passwd', mode: 0o120777 }]));
     await expect(get('hello', {}, world.ctx)).rejects.toThrow('zip entry "secrets" has a symbolic link');
     expect(await listCwd()).toEqual([]);
