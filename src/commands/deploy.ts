@@ -98,7 +98,7 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   if (restApiId) reporter.start('Deploying the endpoint');
   await concurrently([
     functionRecorded.then(() => (restApiId ? recordApi(region, name, apiRecord(spec, restApiId, false)) : undefined)),
-    restApiId ? publishApi(aws, spec, restApiId, reporter) : undefined,
+    restApiId ? publishApi(aws, spec, restApiId, reporter).catch((err: unknown) => Promise.reject(unfinishedEndpoint(name, err))) : undefined,
     activation,
   ]);
   if (restApiId) {
@@ -121,6 +121,11 @@ function warnStaleApi(name: string, restApiId: string, region: string, reporter:
     `An earlier "${name}" (no longer in AWS) had the API ${restApiId}, which may still exist; ` +
       `remove it in the API Gateway console or with: aws apigateway delete-rest-api --region ${region} --rest-api-id ${restApiId}`,
   );
+}
+
+/** The function and its API exist, but the API cannot answer yet: redeploy finishes it. */
+function unfinishedEndpoint(name: string, err: unknown): BamError {
+  return new BamError(`${errorMessage(err)}. Lambda "${name}" and its API exist; finish the endpoint with: bam redeploy ${name}`, { cause: err });
 }
 
 async function refuseExistingFunction(aws: AwsSession, name: string): Promise<void> {

@@ -80,6 +80,12 @@ describe('bam deploy, failing at every step', () => {
     expect(failed.stderr).toContain('bam redeploy hello --addEndpoint');
   });
 
+  it.each(['AddPermission', 'CreateDeployment'])('a failed %s names the step and says how to finish the endpoint', async (step) => {
+    scene.aws.fail(step, () => awsError('AccessDeniedException', `not authorized to perform ${step}`));
+    const failed = await runBam(scene.world, 'deploy', 'hello');
+    expect(failed.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`${step} failed: .*bam redeploy hello`))]);
+  });
+
   it('a delete right after any failure also leaves nothing behind', async () => {
     const { aws, world } = scene;
     aws.fail('CreateDeployment', () => awsError('BadRequestException', 'No integration defined for method'));
