@@ -121,8 +121,11 @@ export class FunctionHost {
   }
 
   private acquire(): Promise<Sandbox> {
-    const sandbox = this.idle.pop();
-    if (sandbox) return Promise.resolve(sandbox);
+    // A sandbox can end while idle (a process.exit or crash after its answer): Lambda starts afresh.
+    for (let sandbox = this.idle.pop(); sandbox; sandbox = this.idle.pop()) {
+      if (!sandbox.dead) return Promise.resolve(sandbox);
+      this.generationOf.delete(sandbox);
+    }
     if (this.generationOf.size < MAX_SANDBOXES) return Promise.resolve(this.spawn());
     return new Promise((resolve) => this.waiters.push(resolve));
   }
@@ -141,6 +144,7 @@ export class FunctionHost {
 
   /** Failures are shown as Lambda would log them in CloudWatch. */
   private report(awsRequestId: string, outcome: InvokeOutcome, atInit: boolean): void {
+    if (this.closed) return; // stopping bam dev ends the running requests: not the function's failure
     const line = (text: string) => this.log({ functionName: this.fn.name, awsRequestId, level: 'ERROR', text });
     if (outcome.kind === 'timeout') line(`Task timed out after ${(outcome.afterMs / 1000).toFixed(2)} seconds`);
     if (outcome.kind === 'error') {

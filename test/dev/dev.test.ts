@@ -264,6 +264,19 @@ describe('bam dev with one function', () => {
     await dev.stop();
   });
 
+  it('replaces a sandbox that exits between requests: the next request runs at once', async () => {
+    await writeFile(join(world.cwd, 'quits.js'), `exports.handler = async () => { setTimeout(() => process.exit(4), 20); return { statusCode: 200, body: 'bye' }; };\n`);
+    const dev = await startDev(['quits', '--timeout', '5'], world);
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      const res = await fetch(dev.url);
+      expect([res.status, await res.text()]).toEqual([200, 'bye']);
+      expect(Date.now() - started).toBeLessThan(2000);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the sandbox has exited by now
+    }
+    await dev.stop();
+  });
+
   it('fails with the paths it tried when the function does not exist (exit 1)', async () => {
     await expect(startDev(['nope'], world)).rejects.toThrow(/exited \(1\)[\s\S]*Could not find the code of "nope"/);
   });
