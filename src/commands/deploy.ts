@@ -72,7 +72,9 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   const creating = createFunction(aws, newFunction, roleRetry(aws, roleTarget));
   // The Active waiter starts the moment CreateFunction answers, not when the API import does.
   const activation = creating.then((fn) => (fn.State === 'Active' ? undefined : waitUntilActive(aws, name)));
-  activation.catch(() => undefined); // awaited below; a failed CreateFunction is reported from `created`
+  // Recorded at once too: an API import waiting out a rate limit must not leave the function unrecorded.
+  const functionRecorded = creating.then((fn) => lambdaRecords.put(region, name, newRecord(fn, pkg, roleTarget)));
+  for (const step of [activation, functionRecorded]) step.catch(() => undefined); // awaited below; a failed CreateFunction is reported from `created`
   const [created, imported] = await Promise.allSettled([
     creating,
     options.lambdaOnly ? Promise.resolve(undefined) : importApi(aws, spec, reporter),
@@ -82,8 +84,6 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
     if (imported.status === 'fulfilled' && imported.value) await removeOrphanApi(aws, imported.value, reporter);
     throw created.reason;
   }
-  const fn = created.value;
-  const functionRecorded = lambdaRecords.put(region, name, newRecord(fn, pkg, roleTarget));
   reporter.succeed(`💥  Lambda: "${name}" has been created`);
   if (imported.status === 'rejected') {
     await Promise.allSettled([functionRecorded, activation]);

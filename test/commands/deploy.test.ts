@@ -2,11 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AddPermissionCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { CreateDeploymentCommand, ImportRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { CreateRoleCommand, GetRoleCommand } from '@aws-sdk/client-iam';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deploy } from '../../src/commands/deploy.js';
 import { redeploy } from '../../src/commands/redeploy.js';
 import { DATABASE_ROLE, DEFAULT_ROLE, readConfig, updateConfig } from '../../src/store/records.js';
+import { storePaths } from '../../src/store/paths.js';
 import { BamError } from '../../src/ui/errors.js';
 import { ACCOUNT, REGION, ROLE_NOT_ASSUMABLE, awsError } from '../aws/fakeAws.js';
 import { expectRecordsMatchAws, records, runBam, setScene, type Scene } from '../aws/scene.js';
@@ -93,6 +95,21 @@ describe('bam deploy', () => {
     const importCall = aws.calls.find((call) => call.name === 'ImportRestApi')!;
     expect(polls).toHaveLength(2); // the name check, then the waiter
     expect(polls[1]!.started).toBeLessThan(importCall.ended!);
+  });
+
+  it('records the function as soon as CreateFunction answers, while a slow ImportRestApi is still running', async () => {
+    const { aws } = scene;
+    aws.latencyOf.set('ImportRestApi', 150);
+    let recordedDuringImport: unknown;
+    // Looks at the records at the moment ImportRestApi answers (the fault itself never fires).
+    aws.fail('ImportRestApi', () => new Error('never thrown'), 1, () => {
+      const file = storePaths.lambdas();
+      recordedDuringImport = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>)[REGION]?.hello : undefined;
+      return false;
+    });
+    await run();
+    expect(recordedDuringImport).toMatchObject({ role: DEFAULT_ROLE, codeSha256: aws.functions.get('hello')!.codeSha256 });
+    expect(recordedDuringImport).not.toHaveProperty('api');
   });
 
   it('makes no extra call when CreateFunction already reports Active', async () => {
