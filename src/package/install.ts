@@ -82,8 +82,26 @@ async function runNpmInstall(stagingDir: string, reporter?: Reporter): Promise<v
   const { code, output } = await run('npm', [...NPM_ARGS, '--prefix', stagingDir], stagingDir);
   if (code === 0) return;
   if (output.trim() !== '') reporter?.warn(output.trimEnd());
-  const summary = output.split('\n').find((line) => /^npm (error|ERR!)/.test(line) && !/^npm (error|ERR!) (code|A complete log)/.test(line)) ?? `exit code ${code}`;
-  throw new BamError(`npm install failed in ${stagingDir}: ${summary.replace(/^npm (error|ERR!)\s*/, '')}. Check the versions in your package.json.`);
+  throw new BamError(
+    `npm install failed in ${stagingDir}: ${npmFailureSummary(output, code)}. ` +
+      'Check the names of the packages your code imports and their versions in your package.json.',
+  );
+}
+
+/** npm's detail lines (code, syscall, path, errno, the debug log) say nothing a person can act on. */
+const NPM_DETAIL = /^(code|syscall|path|errno|A complete log)\b/;
+
+/**
+ * The line of npm's error output that says what went wrong, without npm's prefix, its tag
+ * ("404", "notarget", "enoent") or a final full stop; the exit code when npm printed none.
+ */
+export function npmFailureSummary(output: string, code: number): string {
+  for (const line of output.split('\n')) {
+    const match = /^npm (?:error|ERR!)\s+(.*)$/.exec(line.trimEnd());
+    const text = match?.[1]?.replace(/^[a-z0-9]+\s+(?=[A-Z0-9])/, '').replace(/\.$/, '');
+    if (text && !NPM_DETAIL.test(text) && /\s/.test(text)) return text;
+  }
+  return `exit code ${code}`;
 }
 
 /** Runs a command with its output captured (stdout and stderr interleaved). */
