@@ -58,7 +58,7 @@ describe('deploy --cors', () => {
     [{ cors: 'https://example.com/app' }, /not an origin/],
     [{ cors: 'ftp://example.com' }, /not an origin/],
     [{ cors: 'example.com' }, /not an origin/],
-    [{ cors: true, methods: ['get,options'] }, /answers OPTIONS itself/],
+    [{ cors: true, methods: ['get,options'] }, /answers OPTIONS itself: drop OPTIONS from the methods, or leave out --cors/],
     [{ cors: true, lambdaOnly: true }, /--lambdaOnly deploys no endpoint/],
   ] as [DeployOptions, RegExp][])('refuses %j before any AWS call', async (options, message) => {
     const failure = runDeploy(options);

@@ -156,7 +156,7 @@ export function parseCorsOrigin(value: string | boolean): string {
 /** API Gateway answers OPTIONS itself when CORS is on, so the function cannot also have it. */
 export function checkCorsMethods(methods: string[], cors: string | undefined): void {
   if (cors !== undefined && methods.includes('OPTIONS')) {
-    throw new UsageError('With CORS on, API Gateway answers OPTIONS itself: drop OPTIONS from the methods, or CORS (--noCors).');
+    throw new UsageError('With CORS on, API Gateway answers OPTIONS itself: drop OPTIONS from the methods, or leave out --cors (on redeploy: --noCors).');
   }
 }
 
