@@ -1,38 +1,57 @@
 import { builtinModules } from 'node:module';
-import type { CallExpression, ImportExpression, Node, Program } from 'acorn';
+import type { CallExpression, Identifier, ImportExpression, MemberExpression, Node, Program } from 'acorn';
 import { stringValue, walk } from './ast.js';
 
 const BUILTINS = new Set(builtinModules);
 
 /**
- * Every module specifier a file names statically: require('x'), import … from 'x', import 'x',
- * export … from 'x' and import('x') with a literal. Computed specifiers cannot be known and are
- * left out (the user can list such packages in package.json and import them plainly).
+ * Every module specifier a file names statically: require('x'), require.resolve('x'),
+ * import … from 'x', import 'x', export … from 'x' and import('x') with a literal. Computed
+ * specifiers cannot be known and are left out (computedImports counts them).
  */
 export function importedSpecifiers(program: Program): string[] {
   const found = new Set<string>();
-  const add = (node: unknown): void => {
-    const value = stringValue(node);
-    if (value !== undefined) found.add(value);
-  };
   walk(program, (node: Node) => {
-    switch (node.type) {
-      case 'ImportDeclaration':
-      case 'ExportAllDeclaration':
-      case 'ExportNamedDeclaration':
-        add((node as Node & { source?: Node | null }).source);
-        break;
-      case 'ImportExpression':
-        add((node as ImportExpression).source);
-        break;
-      case 'CallExpression': {
-        const call = node as CallExpression;
-        if (call.callee.type === 'Identifier' && call.callee.name === 'require' && call.arguments.length === 1) add(call.arguments[0]);
-        break;
-      }
-    }
+    const value = stringValue(moduleArgument(node));
+    if (value !== undefined) found.add(value);
   });
   return [...found];
+}
+
+/** How many require()/import() calls name their module with an expression bam cannot read. */
+export function computedImports(program: Program): number {
+  let count = 0;
+  walk(program, (node: Node) => {
+    const argument = moduleArgument(node);
+    if (argument !== undefined && stringValue(argument) === undefined) count += 1;
+  });
+  return count;
+}
+
+/** The node naming the module when `node` is an import form, else undefined. */
+function moduleArgument(node: Node): Node | undefined {
+  switch (node.type) {
+    case 'ImportDeclaration':
+    case 'ExportAllDeclaration':
+    case 'ExportNamedDeclaration':
+      return (node as Node & { source?: Node | null }).source ?? undefined;
+    case 'ImportExpression':
+      return (node as ImportExpression).source;
+    case 'CallExpression': {
+      const call = node as CallExpression;
+      return isRequire(call.callee) && call.arguments.length === 1 ? call.arguments[0] : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** require, or require.resolve (the package must be installed for either to find it). */
+function isRequire(callee: Node): boolean {
+  if (callee.type === 'Identifier') return (callee as Identifier).name === 'require';
+  if (callee.type !== 'MemberExpression') return false;
+  const { object, property, computed } = callee as MemberExpression;
+  return !computed && object.type === 'Identifier' && object.name === 'require' && property.type === 'Identifier' && property.name === 'resolve';
 }
 
 export type SpecifierKind = 'builtin' | 'relative' | 'package' | 'ignored';

@@ -6,6 +6,7 @@ import { BamError } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { detectDependencies, isJavaScriptFile, type ParsedStagedFile } from './dependencies.js';
 import { readDescription } from './description.js';
+import { computedImports } from './imports.js';
 import { assertExportsHandler } from './handler.js';
 import { installDependencies, stagingPackageJson } from './install.js';
 import { moduleTypeFor } from './moduleType.js';
@@ -55,6 +56,7 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   const userPackage = await readUserPackage(dirname(source.entryFile));
   const stagedPaths = new Set(staged.map((file) => file.relativePath));
   const dependencies = detectDependencies(parsed, stagedPaths, userPackage);
+  noteComputedImports(parsed, reporter);
   const names = Object.keys(dependencies);
   // Info lines only: deploy packages while other steps run, so spinners belong to the use case.
   if (names.length > 0) reporter?.info(`Dependencies: ${names.map((n) => `${n}@${dependencies[n]}`).join(', ')}`);
@@ -79,6 +81,18 @@ export async function checkFunctionSource(name: string, options: { cwd: string; 
   const { program } = parseJavaScript(await readFile(source.entryFile, 'utf8'), displayPath);
   assertExportsHandler(program, displayPath);
   return source;
+}
+
+/** require(x) / import(x) with a computed name is left out, and the user is told so. */
+function noteComputedImports(files: ParsedStagedFile[], reporter: Reporter | undefined): void {
+  for (const file of files) {
+    const count = computedImports(file.program);
+    if (count === 0) continue;
+    reporter?.info(
+      `${file.displayPath}: ${count === 1 ? 'one require()/import() names its module' : `${count} require()/import() calls name their module`} with an expression; ` +
+        "bam installs only packages named by a plain string, so also import such a package as require('name') or import 'name'.",
+    );
+  }
 }
 
 type ParsedWithComments = ParsedStagedFile & { comments: Comment[] };

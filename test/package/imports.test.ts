@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySpecifier, importedSpecifiers, packageName } from '../../src/package/imports.js';
+import { classifySpecifier, computedImports, importedSpecifiers, packageName } from '../../src/package/imports.js';
 import { parseJavaScript } from '../../src/package/parse.js';
 
 const specifiersOf = (text: string, file = 'f.js'): string[] => importedSpecifiers(parseJavaScript(text, file).program).sort();
@@ -37,9 +37,18 @@ describe('importedSpecifiers', () => {
     expect(specifiersOf(text)).toEqual(['double-quoted', 'dynamic-in-cjs', 'in-block', 'inside-handler', 'top-level']);
   });
 
-  it('ignores specifiers that are not literal and calls that are not require', () => {
-    const text = "const name = 'x'; require(name); import(name + 'y'); require(`a${name}`); other('not-me'); obj.require('nor-me'); require('a', 'b');";
+  it('finds require.resolve(\'x\'): the package must be installed for it to resolve', () => {
+    expect(specifiersOf("const bin = require.resolve('resolved-pkg/bin.js'); const b = require.resolve(`tpl-resolved`);")).toEqual([
+      'resolved-pkg/bin.js',
+      'tpl-resolved',
+    ]);
+  });
+
+  it('ignores specifiers that are not literal and calls that are not require, and counts the computed ones', () => {
+    const text = "const name = 'x'; require(name); import(name + 'y'); require(`a${name}`); other('not-me'); obj.require('nor-me'); require('a', 'b'); other.resolve('no');";
     expect(specifiersOf(text)).toEqual([]);
+    expect(computedImports(parseJavaScript(text, 'f.js').program)).toBe(3);
+    expect(computedImports(parseJavaScript("require('x'); import(`y`); require.resolve(z);", 'f.js').program)).toBe(1);
   });
 });
 

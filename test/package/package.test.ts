@@ -186,6 +186,15 @@ describe('packageFunction', () => {
     expect(await listTree(second.stagingDir)).not.toContain('public');
   });
 
+  it('finds require.resolve and says which files load a module by a computed name', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local` } }));
+    await write('dyn/index.js', "const p = require.resolve('left-pad-local');\nexports.handler = async (e) => require(`./locales/${e.lang}.json`);\n");
+    await write('dyn/locales/en.json', '{}');
+    const result = await packageFunction('dyn', { cwd: world.cwd, reporter: world.reporter });
+    expect(result.dependencies).toEqual({ 'left-pad-local': `file:${DEPS}left-pad-local` });
+    expect(world.reporter.text('info')).toContain("dyn/index.js: one require()/import() names its module with an expression; bam installs only packages named by a plain string");
+  });
+
   it('refuses a folder whose .bamignore leaves out the entry file', async () => {
     await write('hidden/index.js', 'exports.handler = 1;');
     await write('hidden/.bamignore', 'index.js\n');
