@@ -37,7 +37,19 @@ export async function findSource(name: string, options: { cwd: string; src?: str
     const found = await findInFolder(name, options.cwd, tried);
     if (found) return found;
   }
+  const typescript = await findTypeScript(name, options.src === undefined ? options.cwd : resolve(options.cwd, options.src));
+  if (typescript) throw new BamError(`Found ${typescript}, but bam deploys JavaScript: ${COMPILE_FIRST}`);
   throw new BamError(`Could not find the code of "${name}". Tried: ${tried.join(', ')}. Create it with: bam create ${name}, or point to it with --src PATH.`);
+}
+
+const COMPILE_FIRST = 'compile TypeScript to JavaScript first (e.g. npx tsc) and point bam at the .js output with --src PATH.';
+
+/** NAME.ts or NAME/index.ts where the JavaScript was looked for (relative to that folder). */
+async function findTypeScript(name: string, folder: string): Promise<string | undefined> {
+  for (const candidate of [`${name}.ts`, `${name}.mts`, `${name}.cts`, join(name, 'index.ts'), join(name, 'index.mts'), join(name, 'index.cts')]) {
+    if ((await pathKind(join(folder, candidate))) === 'file') return candidate;
+  }
+  return undefined;
 }
 
 /** NAME.js|mjs|cjs, then NAME/index.*, inside a folder. */
@@ -68,6 +80,7 @@ async function findFolderEntry(name: string, dir: string, tried: string[]): Prom
 function fileSource(name: string, path: string): FunctionSource {
   const ext = extname(path);
   if (!isEntryExtension(ext)) {
+    if (/^\.[mc]?ts$/.test(ext)) throw new BamError(`${basename(path)} is not a JavaScript file: ${COMPILE_FIRST}`);
     throw new BamError(`${basename(path)} is not a JavaScript file; a function is a .js, .mjs or .cjs file (or a folder with index.js).`);
   }
   return { name, sourcePath: path, kind: 'file', entryFile: path, entryName: `index${ext}` };

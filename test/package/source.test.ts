@@ -63,8 +63,12 @@ describe('findSource', () => {
     }
   });
 
-  it('refuses a --src file that is not JavaScript', async () => {
+  it('refuses a --src file that is not JavaScript, and says TypeScript must be compiled first', async () => {
     await writeFile(join(world.cwd, 'f.ts'), '');
-    await expect(findSource('f', { cwd: world.cwd, src: 'f.ts' })).rejects.toThrow(/not a JavaScript file/);
+    await expect(findSource('f', { cwd: world.cwd, src: 'f.ts' })).rejects.toThrow(/not a JavaScript file.*compile TypeScript to JavaScript first/);
+    await expect(findSource('f', { cwd: world.cwd })).rejects.toThrow(/Found f\.ts, but bam deploys JavaScript: compile TypeScript to JavaScript first/);
+    await mkdir(join(world.cwd, 'g'));
+    await writeFile(join(world.cwd, 'g', 'index.ts'), '');
+    await expect(findSource('g', { cwd: world.cwd })).rejects.toThrow(`Found ${join('g', 'index.ts')}, but bam deploys JavaScript`);
   });
 });
