@@ -96,16 +96,18 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   // Round trip 3: the API answers once it may invoke the function and is deployed to its stage.
   // What exists now is recorded meanwhile (function first: the API's record belongs to it).
   if (restApiId) reporter.start('Deploying the endpoint');
-  await concurrently([
-    functionRecorded.then(() => (restApiId ? recordApi(region, name, apiRecord(spec, restApiId, false)) : undefined)),
-    restApiId ? publishApi(aws, spec, restApiId, reporter).catch((err: unknown) => Promise.reject(unfinishedEndpoint(name, err))) : undefined,
-    activation,
-  ]);
+  const apiRecorded = functionRecorded.then(() => (restApiId ? recordApi(region, name, apiRecord(spec, restApiId, false)) : undefined));
+  const published = restApiId
+    ? publishApi(aws, spec, restApiId, reporter).then(
+        // Recorded as deployed as soon as it is, even should the function then fail to become Active.
+        () => apiRecorded.then(() => recordApi(region, name, apiRecord(spec, restApiId, true))),
+        (err: unknown) => Promise.reject(unfinishedEndpoint(name, err)),
+      )
+    : undefined;
+  await concurrently([apiRecorded, published, activation]);
   if (restApiId) {
-    const api = apiRecord(spec, restApiId, true);
-    await recordApi(region, name, api);
     reporter.succeed('💥  Endpoint has been created');
-    reporter.result(api.url);
+    reporter.result(apiRecord(spec, restApiId, true).url);
   }
   const record = await lambdaRecords.get(region, name);
   if (!record) throw new BamError(`The record of "${name}" disappeared while deploying; run: bam list`);

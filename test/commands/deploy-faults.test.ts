@@ -86,6 +86,13 @@ describe('bam deploy, failing at every step', () => {
     expect(failed.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`${step} failed: .*bam redeploy hello`))]);
   });
 
+  it('a function that never becomes Active still has its published endpoint recorded as deployed', async () => {
+    scene.aws.failsActivation = true;
+    expect((await runBam(scene.world, 'deploy', 'hello')).code).toBe(1);
+    expect(scene.aws.apis.get('api1')!.deployments).toEqual(['bam']);
+    expect((await records()).hello!.api).toMatchObject({ restApiId: 'api1', deployed: true });
+  });
+
   it('a delete right after any failure also leaves nothing behind', async () => {
     const { aws, world } = scene;
     aws.fail('CreateDeployment', () => awsError('BadRequestException', 'No integration defined for method'));
