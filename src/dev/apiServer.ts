@@ -4,7 +4,7 @@ import type { FunctionHost, Invocation } from './functionHost.js';
 import type { InvokeOutcome } from './sandbox.js';
 import { buildProxyEvent } from './apiEvent.js';
 import { gatewayAnswer, gatewayErrors, mapProxyResponse, type HttpAnswer } from './apiResponse.js';
-import { readBody } from './httpBody.js';
+import { MAX_BODY_BYTES, readBody } from './httpBody.js';
 import { preflightHeaders } from '../aws/cors.js';
 
 export interface AccessLine {
@@ -33,6 +33,8 @@ export function createApiServer(options: ApiServerOptions): Server {
     const started = performance.now();
     serve(req, options, apiId)
       .then(({ answer, problem }) => {
+        // The length of what is sent, as API Gateway frames it (the function's own is dropped).
+        if (answer.statusCode >= 200 && answer.statusCode !== 204 && answer.statusCode !== 304) answer.headers.push('Content-Length', String(answer.body.length));
         res.writeHead(answer.statusCode, answer.headers);
         res.end(answer.body);
         options.access({ method: req.method ?? '', url: req.url ?? '', statusCode: answer.statusCode, ms: performance.now() - started, ...(problem ? { problem } : {}) });
@@ -59,13 +61,15 @@ async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: str
   const enabled = fn.methods.includes('ANY') || fn.methods.includes(method);
   if (!enabled) return { answer: gatewayAnswer(gatewayErrors.missingAuthenticationToken, randomUUID()) };
 
+  const body = await readBody(req);
+  if (!body) return { answer: gatewayAnswer(gatewayErrors.requestTooLong, randomUUID()), problem: `the body is over API Gateway's ${MAX_BODY_BYTES / 1024 / 1024} MB payload limit` };
   const address = req.socket.address();
   const event = buildProxyEvent({
     method,
     path,
     query,
     rawHeaders: req.rawHeaders,
-    body: await readBody(req),
+    body,
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     localPort: 'port' in address ? address.port : 0,
     accountId: options.accountId,

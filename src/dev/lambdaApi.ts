@@ -7,6 +7,8 @@ import { readBody } from './httpBody.js';
 /** Finds (and starts on first use) the local function of that name. */
 export type HostLookup = (name: string) => Promise<FunctionHost | undefined>;
 
+// Lambda's limit on a synchronous Invoke's payload.
+const INVOKE_PAYLOAD_LIMIT = 6_291_556;
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
 /**
@@ -26,11 +28,12 @@ export function createLambdaApi(lookup: HostLookup): Server {
 
 async function handleInvoke(req: IncomingMessage, res: ServerResponse, lookup: HostLookup): Promise<void> {
   const match = INVOKE_PATH.exec((req.url ?? '').split('?')[0] ?? '');
-  const body = await readBody(req);
+  const body = await readBody(req, INVOKE_PAYLOAD_LIMIT);
   if (req.method !== 'POST' || !match?.[1]) return awsError(res, 404, 'UnknownOperationException', `bam dev answers only Invoke (POST /2015-03-31/functions/NAME/invocations), not ${req.method ?? ''} ${req.url ?? ''}`);
   const name = functionNameOf(decodeURIComponent(match[1]));
   const host = await lookup(name);
   if (!host) return awsError(res, 404, 'ResourceNotFoundException', `Function not found: ${name} (bam dev runs the functions of its folder)`);
+  if (!body) return awsError(res, 413, 'RequestEntityTooLargeException', `Request must be smaller than ${INVOKE_PAYLOAD_LIMIT} bytes for the InvokeFunction operation`);
 
   let event: unknown = {};
   if (body.length > 0) {

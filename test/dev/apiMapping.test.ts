@@ -34,6 +34,22 @@ describe('mapProxyResponse', () => {
     });
   });
 
+  it('keeps only the multiValueHeaders values of a header named in both, as API Gateway merges them', () => {
+    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 200, headers: { 'set-cookie': 'a=1', 'X-Only': 'h' }, multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] }, body: '' }), 'rid');
+    expect(mapped.ok ? mapped.answer.headers : []).toEqual(['X-Only', 'h', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Type', 'application/json', 'x-amzn-RequestId', 'rid']);
+  });
+
+  it("drops the function's Content-Length and Transfer-Encoding (the server frames the body itself)", () => {
+    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 200, headers: { 'Content-Length': '100', 'Content-Type': 'text/plain' }, multiValueHeaders: { 'Transfer-Encoding': ['chunked'] }, body: 'x' }), 'rid');
+    expect(mapped.ok ? mapped.answer.headers : []).toEqual(['Content-Type', 'text/plain', 'x-amzn-RequestId', 'rid']);
+  });
+
+  it("calls a result over Lambda's 6 MB response payload limit malformed", () => {
+    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 200, body: 'x'.repeat(6_291_556) }), 'rid');
+    expect(mapped.ok ? '' : mapped.problem).toMatch(/over Lambda's response payload limit \(6291556 bytes\)/);
+    expect(mapProxyResponse(JSON.stringify({ statusCode: 200, body: 'x'.repeat(6_291_500) }), 'rid').ok).toBe(true);
+  });
+
   it.each([
     ['null', 'the result is null'],
     ['"text"', 'the result is string'],

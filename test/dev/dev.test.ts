@@ -117,6 +117,17 @@ describe('bam dev with every function of the folder', () => {
     expect(event).toMatchObject({ isBase64Encoded: true, body: bytes.toString('base64') });
   });
 
+  it("answers 413 Request Too Long to a body over API Gateway's 10 MB, and sends a Content-Length", async () => {
+    const big = Buffer.alloc(10 * 1024 * 1024 + 1, 0x61);
+    const res = await rawRequest(`${dev.urls.get('echo')}`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: big });
+    expect([res.status, res.body.toString()]).toEqual([413, '{"message":"Request Too Long"}']);
+    const chunked = await rawRequest(`${dev.urls.get('echo')}`, { method: 'POST', headers: { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' }, body: big });
+    expect(chunked.status).toBe(413);
+    const ok = await rawRequest(`${dev.urls.get('echo')}`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: big.subarray(0, 1024) });
+    expect(ok.status).toBe(201);
+    expect(ok.headers['content-length']).toBe(String(ok.body.length));
+  });
+
   it('gives a function the Lambda environment: task root, name, region, local credentials, --env, a context', async () => {
     const { env, context } = await echo(dev.urls.get('echo') as string);
     expect(env).toEqual({ LAMBDA_TASK_ROOT: world.cwd, AWS_LAMBDA_FUNCTION_NAME: 'echo', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bam-dev-local', GREETING: 'hi' });
