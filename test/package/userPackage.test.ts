@@ -54,6 +54,20 @@ describe('versions from the user\'s package.json and lockfile', () => {
     expect(versionFor(pkg, 'unknown')).toBe('latest');
   });
 
+  it('reads a lockfile v1 (npm 6: a nested "dependencies" tree) too, top level only', async () => {
+    await writeFile(join(world.cwd, 'package.json'), '{}');
+    await writeFile(join(world.cwd, 'package-lock.json'), JSON.stringify({
+      lockfileVersion: 1,
+      dependencies: {
+        old: { version: '1.2.3', dependencies: { nested: { version: '3.0.0' } } },
+        '@scope/old': { version: '0.1.0' },
+        local: { version: 'file:../local' },
+      },
+    }));
+    const pkg = await readUserPackage(world.cwd);
+    expect(pkg.locked).toEqual({ old: '1.2.3', '@scope/old': '0.1.0' });
+  });
+
   it('makes relative file: specs absolute (npm resolves them from the staging folder otherwise)', async () => {
     expect(absoluteFileSpec('file:../deps/x', '/home/u/project')).toBe('file:/home/u/deps/x');
     expect(absoluteFileSpec('file:vendor/x.tgz', '/home/u/project')).toBe('file:/home/u/project/vendor/x.tgz');
