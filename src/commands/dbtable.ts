@@ -64,10 +64,14 @@ async function chooseKeys(name: string, options: DbTableOptions, ctx: CommandCon
       `bam dbtable needs --partitionKey name:type (and optionally --sortKey name:type) when not run on a terminal, e.g. bam dbtable ${name} --partitionKey id:string`,
     );
   }
-  if (keys?.sortKey && keys.sortKey.name === keys.partitionKey.name) {
-    throw new UsageError(`The sort key and the partition key are both "${keys.sortKey.name}": give them different names.`);
-  }
+  const problem = keys?.sortKey && sameKeyProblem(keys.sortKey.name, keys.partitionKey.name);
+  if (problem) throw new UsageError(problem);
   return keys;
+}
+
+function sameKeyProblem(sortKeyName: string, partitionKeyName: string | undefined): string | undefined {
+  if (sortKeyName !== partitionKeyName) return undefined;
+  return `The sort key and the partition key are both "${sortKeyName}": give them different names.`;
 }
 
 async function promptForKeys(name: string, ctx: CommandContext): Promise<TableKeys | undefined> {
@@ -77,7 +81,7 @@ async function promptForKeys(name: string, ctx: CommandContext): Promise<TableKe
     [
       { text: 'Partition key name for the table', defaultValue: 'id', validate: keyNameProblem },
       { text: 'Partition key type (string or number)', defaultValue: 'number', validate: keyTypeProblem },
-      { text: 'Sort key name for the table ("none" for no sort key)', defaultValue: 'none', validate: keyNameProblem },
+      { text: 'Sort key name for the table ("none" for no sort key)', defaultValue: 'none', validate: (answer, [pkName]) => (answer === 'none' ? undefined : (sameKeyProblem(answer, pkName) ?? keyNameProblem(answer))) },
       { text: 'Sort key type (string or number)', validate: keyTypeProblem, skip: noSortKey },
     ],
     ctx.io,

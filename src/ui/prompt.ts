@@ -17,8 +17,8 @@ export interface Question {
   text: string;
   /** Answer taken on an empty reply. */
   defaultValue?: string;
-  /** Returns a complaint for a bad answer, or undefined when it is fine. */
-  validate?: (answer: string) => string | undefined;
+  /** Returns a complaint for a bad answer (given the answers so far), or undefined when it is fine. */
+  validate?: (answer: string, answers: string[]) => string | undefined;
   /** Skips this question (answer '') given the answers so far, e.g. a follow-up to "none". */
   skip?: (answers: string[]) => boolean;
 }
@@ -45,7 +45,7 @@ export async function ask(questions: Question[], io: PromptIO = defaultIO): Prom
         const raw = String(next.value).trim();
         if (raw === 'q') return undefined;
         const answer = raw === '' ? (q.defaultValue ?? '') : raw;
-        const complaint = q.validate?.(answer);
+        const complaint = q.validate?.(answer, answers);
         if (!complaint) {
           answers.push(answer);
           break;

@@ -133,6 +133,18 @@ describe('bam dbtable (against dynalite)', () => {
     }
   });
 
+  it('asks again for a sort key named like the partition key, instead of failing after the last answer', async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const tty = await makeWorld({ stdin });
+    try {
+      stdin.write('pk\nstring\npk\nat\nnumber\n');
+      await dbtable('twice', {}, tty.ctx);
+      expect(await dbTableRecords.get('us-east-1', 'twice')).toMatchObject({ partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'at', type: 'N' } });
+    } finally {
+      await tty.cleanup();
+    }
+  });
+
   it('asks again after a bad type, takes the defaults on Enter, and creates nothing when the user types q', async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
     const tty = await makeWorld({ stdin });
