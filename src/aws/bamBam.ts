@@ -73,8 +73,21 @@ export async function bamBam<T>(step: string, call: () => Promise<T>, options: B
         warned = true;
         options.onWait?.(`AWS is making us wait (${step}: ${rule.reason}); retrying for up to ${Math.ceil(budget / 1000)} s.`);
       }
-      options.onTick?.(`${step}: ${rule.reason}, retry ${attempt} in ${(delay / 1000).toFixed(1)} s (${Math.ceil(left / 1000)} s left)`);
-      await retrySettings.sleep(delay);
+      await waitWithCountdown(delay, (msLeft) =>
+        options.onTick?.(`${step}: ${rule.reason}; retry ${attempt} in ${Math.ceil(msLeft / 1000)} s (gives up in ${Math.ceil((left - delay + msLeft) / 1000)} s)`),
+      );
     }
+  }
+}
+
+/** Sleeps, telling the seconds left once a second, so a long wait never looks like a hang. */
+async function waitWithCountdown(delay: number, tick: (msLeft: number) => void): Promise<void> {
+  const until = retrySettings.now() + delay;
+  tick(delay);
+  const ticker = setInterval(() => tick(Math.max(0, until - retrySettings.now())), 1000);
+  try {
+    await retrySettings.sleep(delay);
+  } finally {
+    clearInterval(ticker);
   }
 }

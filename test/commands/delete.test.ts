@@ -85,7 +85,7 @@ describe('bam delete', () => {
     const { reporter } = scene.world;
     expect(reporter.events.filter((event) => event.type === 'warn')).toHaveLength(1);
     expect(reporter.text('warn')).toContain('AWS is making us wait (DeleteRestApi: rate limit reached)');
-    expect(reporter.events.filter((event) => event.type === 'update' && /DeleteRestApi.*s left/.test(event.text))).toHaveLength(3);
+    expect(reporter.events.filter((event) => event.type === 'update' && /DeleteRestApi.*retry \d in \d+ s/.test(event.text))).toHaveLength(3);
     expect(await records()).toEqual({});
   });
 
