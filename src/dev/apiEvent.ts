@@ -35,8 +35,9 @@ export interface ProxyEvent {
   isBase64Encoded: boolean;
 }
 
-// API Gateway passes a body as text unless its type is binary; with binary media types `*/*`
-// (what a deployed bam API behaves like for these) anything else arrives base64-encoded.
+// API Gateway passes a body as text unless its Content-Type is one of the API's binary media
+// types, then base64-encoded. bam dev treats every type but these text ones as binary (the API
+// document bam deploys declares no binary media types yet, so there binary bodies arrive as text).
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)\b|application\/[\w.+-]+\+(json|xml)\b)/i;
 
 export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEvent {
