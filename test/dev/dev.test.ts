@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { access, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { devWorld, rawRequest, startDev, stopAll, type DevProcess } from './devProcess.js';
 
@@ -286,6 +288,35 @@ describe('bam dev with one function', () => {
       await new Promise((resolve) => setTimeout(resolve, 200)); // the sandbox has exited by now
     }
     await dev.stop();
+  });
+
+  it('stops a busy-looping handler at its timeout (502), and Ctrl-C during one exits at once, lock released', async () => {
+    await writeFile(join(world.cwd, 'spin.js'), `exports.handler = async (event) => { if (event.path === '/spin') for (;;) {} return { statusCode: 200, body: 'free' }; };\n`);
+    const dev = await startDev(['spin', '--timeout', '1'], world);
+    expect((await fetch(`${dev.url}spin`)).status).toBe(502);
+    expect(await (await fetch(dev.url)).text()).toBe('free');
+    void fetch(`${dev.url}spin`).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exited = new Promise<number | null>((resolve) => dev.child.once('exit', resolve));
+    const started = Date.now();
+    dev.child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(900); // not waiting for the 1 s timeout
+    await expect(access(join(world.home, 'dev-db.lock'))).rejects.toThrow();
+  });
+
+  it('says in one line that the port is in use (exit 1), and leaves nothing locked', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const run = startDev(['echo', '--port', String(port)], world);
+      await expect(run).rejects.toThrow(new RegExp(`exited \\(1\\)[\\s\\S]*Port ${port} on 127\\.0\\.0\\.1 is in use\\. Pick another with --port`));
+      await run.catch((err: Error) => expect(err.message).not.toMatch(/\n\s+at /));
+      await expect(access(join(world.home, 'dev-db.lock'))).rejects.toThrow();
+    } finally {
+      blocker.close();
+    }
   });
 
   it('fails with the paths it tried when the function does not exist (exit 1)', async () => {
