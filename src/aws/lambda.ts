@@ -4,6 +4,7 @@ import {
   DeleteFunctionCommand,
   GetFunctionCommand,
   ListFunctionsCommand,
+  RemovePermissionCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionActiveV2,
@@ -104,11 +105,13 @@ export async function createFunction(aws: AwsSession, fn: NewFunction, retry: Ro
   return bamBam('CreateFunction', withRoleRecheck(() => aws.lambda.send(new CreateFunctionCommand(input)), retry.recheckRole), retry);
 }
 
+const apiPermissionId = (restApiId: string): string => `bam-apigateway-${restApiId}`;
+
 /** Lets API Gateway invoke the function, from this API only (any stage, method and path). */
 export async function addApiPermission(aws: AwsSession, target: { name: string; region: string; account: string; restApiId: string }): Promise<void> {
   const input = {
     FunctionName: target.name,
-    StatementId: `bam-apigateway-${target.restApiId}`,
+    StatementId: apiPermissionId(target.restApiId),
     Principal: 'apigateway.amazonaws.com',
     Action: 'lambda:InvokeFunction',
     SourceArn: `arn:aws:execute-api:${target.region}:${target.account}:${target.restApiId}/*/*/*`,
@@ -119,6 +122,18 @@ export async function addApiPermission(aws: AwsSession, target: { name: string; 
     } catch (err) {
       // The statement id is derived from the API, so an existing one is exactly this permission.
       if (isAwsError(err, 'ResourceConflictException') && /already exists/i.test(errorMessage(err))) return;
+      throw err;
+    }
+  });
+}
+
+/** Drops a deleted API's permission, so the function's policy does not grow with every endpoint. */
+export async function removeApiPermission(aws: AwsSession, name: string, restApiId: string): Promise<void> {
+  await bamBam('RemovePermission', async () => {
+    try {
+      await aws.lambda.send(new RemovePermissionCommand({ FunctionName: name, StatementId: apiPermissionId(restApiId) }));
+    } catch (err) {
+      if (isAwsError(err, 'ResourceNotFoundException')) return; // no such statement, or no function: nothing to drop
       throw err;
     }
   });

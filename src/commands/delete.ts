@@ -4,7 +4,7 @@ import { validateFunctionName } from './names.js';
 import { recordApi, waitMessages } from './shared/endpoint.js';
 import { openAws } from '../aws/clients.js';
 import { deleteRestApi } from '../aws/apiGateway.js';
-import { deleteFunction } from '../aws/lambda.js';
+import { deleteFunction, removeApiPermission } from '../aws/lambda.js';
 import { storePaths } from '../store/paths.js';
 import { lambdaRecords } from '../store/records.js';
 
@@ -31,7 +31,8 @@ export async function deleteLambda(name: string, options: DeleteOptions, ctx: Co
   reporter.start(options.endpointOnly ? `Deleting the endpoint of "${name}"` : `Deleting "${name}"`);
   const [apiResult, functionResult] = await Promise.allSettled([
     api ? deleteRestApi(aws, api.restApiId, waitMessages(reporter)) : undefined,
-    options.endpointOnly ? undefined : deleteFunction(aws, name),
+    // A function that stays keeps no permission for an API that is gone.
+    options.endpointOnly ? (api ? removeApiPermission(aws, name, api.restApiId).then(() => undefined) : undefined) : deleteFunction(aws, name),
   ]);
   reporter.stop();
 

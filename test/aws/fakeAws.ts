@@ -6,6 +6,8 @@ import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
+  RemovePermissionCommand,
+  type RemovePermissionCommandInput,
   LambdaClient,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -119,6 +121,7 @@ export class FakeAws {
     lambda.on(GetFunctionCommand).callsFake((input) => this.call('GetFunction', input, () => this.getFunction(input)));
     lambda.on(CreateFunctionCommand).callsFake((input) => this.call('CreateFunction', input, () => this.createFunction(input)));
     lambda.on(AddPermissionCommand).callsFake((input) => this.call('AddPermission', input, () => this.addPermission(input)));
+    lambda.on(RemovePermissionCommand).callsFake((input) => this.call('RemovePermission', input, () => this.removePermission(input)));
     lambda.on(UpdateFunctionCodeCommand).callsFake((input) => this.call('UpdateFunctionCode', input, () => this.updateCode(input)));
     lambda
       .on(UpdateFunctionConfigurationCommand)
@@ -311,6 +314,13 @@ export class FakeAws {
     }
     fn.permissions[input.StatementId!] = { Principal: input.Principal, Action: input.Action, SourceArn: input.SourceArn };
     return { Statement: '{}' };
+  }
+
+  private removePermission(input: RemovePermissionCommandInput) {
+    const fn = this.fn(input.FunctionName!);
+    if (!fn.permissions[input.StatementId!]) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.');
+    delete fn.permissions[input.StatementId!];
+    return {};
   }
 
   private updateCode(input: UpdateFunctionCodeCommandInput) {

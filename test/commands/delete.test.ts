@@ -41,9 +41,12 @@ describe('bam delete', () => {
 
   it('--endpointOnly deletes only the API and keeps the function and its record without the API', async () => {
     await deployed();
+    const restApiId = (await records()).hello!.api!.restApiId;
+    expect(Object.keys(scene.aws.functions.get('hello')!.permissions)).toEqual([`bam-apigateway-${restApiId}`]);
     await run(true);
-    expect(scene.aws.names()).toEqual(['DeleteRestApi']);
-    expect(scene.aws.functions.has('hello')).toBe(true);
+    expect(scene.aws.names().sort()).toEqual(['DeleteRestApi', 'RemovePermission']);
+    expect(scene.aws.roundTrips()).toBe(1);
+    expect(scene.aws.functions.get('hello')!.permissions).toEqual({}); // no permission left for a deleted API
     expect((await records()).hello).toBeDefined();
     expect((await records()).hello!.api).toBeUndefined();
     await expectRecordsMatchAws(scene.aws);
