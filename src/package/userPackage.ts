@@ -39,9 +39,21 @@ export async function readUserPackage(from: string): Promise<UserPackage> {
   }
 }
 
-/** The version to install: the declared spec, else the locked version, else latest. */
+/**
+ * The version to install: the exact version the lockfile installed when the declared spec is a
+ * registry range (so Lambda runs what the user tested), else the declared spec (file:, git, tags),
+ * else latest.
+ */
 export function versionFor(pkg: UserPackage, name: string): string {
-  return pkg.specs[name] ?? pkg.locked[name] ?? 'latest';
+  const declared = pkg.specs[name];
+  const locked = pkg.locked[name];
+  if (locked && (declared === undefined || isRegistryRange(declared))) return locked;
+  return declared ?? 'latest';
+}
+
+// "^1.2.0", "~1", ">=2 <3", "1.x", "*": a semver range; not "file:..", "github:..", "latest" or a URL.
+function isRegistryRange(spec: string): boolean {
+  return spec === '' || /^[\d\s^~<>=*xX|.v-]+$/.test(spec);
 }
 
 function declaredSpecs(json: PackageJson, dir: string): Record<string, string> {

@@ -32,8 +32,8 @@ describe('versions from the user\'s package.json and lockfile', () => {
     expect(versionFor(pkg, 'outer')).toBe('latest'); // only the nearest package.json counts
   });
 
-  it('falls back to the version the lockfile installed, then to latest', async () => {
-    await writeFile(join(world.cwd, 'package.json'), JSON.stringify({ dependencies: { declared: '^1.0.0' } }));
+  it('takes the exact version the lockfile installed for a range, then the declared spec, then latest', async () => {
+    await writeFile(join(world.cwd, 'package.json'), JSON.stringify({ dependencies: { declared: '^1.0.0', tagged: 'next' } }));
     await writeFile(join(world.cwd, 'package-lock.json'), JSON.stringify({
       lockfileVersion: 3,
       packages: {
@@ -43,10 +43,12 @@ describe('versions from the user\'s package.json and lockfile', () => {
         'node_modules/@scope/pkg': { version: '0.0.7' },
         'node_modules/declared/node_modules/nested': { version: '9.9.9' },
         'node_modules/linked': { link: true },
+        'node_modules/tagged': { version: '3.0.0-rc.1' },
       },
     }));
     const pkg = await readUserPackage(world.cwd);
-    expect(versionFor(pkg, 'declared')).toBe('^1.0.0');
+    expect(versionFor(pkg, 'declared')).toBe('1.4.0'); // what the user tested, not the newest ^1
+    expect(versionFor(pkg, 'tagged')).toBe('next'); // a dist-tag is not a range: the spec stands
     expect(versionFor(pkg, 'transitive')).toBe('2.3.4');
     expect(versionFor(pkg, '@scope/pkg')).toBe('0.0.7');
     expect(versionFor(pkg, 'nested')).toBe('latest');
