@@ -1,5 +1,6 @@
 import type { EndpointType } from '../store/records.js';
 import { preflightHeaders } from './cors.js';
+import { BINARY_MEDIA_TYPES } from './binaryMediaTypes.js';
 
 /** Everything that decides what a function's REST API looks like. */
 export interface ApiSpec {
@@ -70,6 +71,7 @@ export function apiDocument(spec: ApiSpec): Record<string, unknown> {
       '/': operations(),
       [PROXY_PATH]: operations([proxyParameter]),
     },
+    'x-amazon-apigateway-binary-media-types': BINARY_MEDIA_TYPES,
   };
 }
 

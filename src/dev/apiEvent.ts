@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isBinaryMediaType } from '../aws/binaryMediaTypes.js';
 
 /** The stage bam deploys to; the local root `/` stands for the deployed `…/bam/`. */
 export const STAGE = 'bam';
@@ -34,11 +35,6 @@ export interface ProxyEvent {
   body: string | null;
   isBase64Encoded: boolean;
 }
-
-// API Gateway passes a body as text unless its Content-Type is one of the API's binary media
-// types, then base64-encoded. bam dev treats every type but these text ones as binary (the API
-// document bam deploys declares no binary media types yet, so there binary bodies arrive as text).
-const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)\b|application\/[\w.+-]+\+(json|xml)\b)/i;
 
 export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEvent {
   const requestId = randomUUID();
@@ -126,8 +122,10 @@ function queryMaps(query: string): { single: Record<string, string> | null; mult
 
 function eventBody(body: Buffer, contentType: string | undefined): { text: string | null; isBase64Encoded: boolean } {
   if (body.length === 0) return { text: null, isBase64Encoded: false };
-  const textual = contentType ? TEXT_TYPES.test(contentType) : isUtf8(body);
-  if (textual && isUtf8(body)) return { text: body.toString('utf8'), isBase64Encoded: false };
+  // As the deployed API: base64 for the binary media types it declares, text for the rest (bytes
+  // that are not UTF-8 are base64 too, where API Gateway would mangle them).
+  const binary = contentType !== undefined && isBinaryMediaType(contentType);
+  if (!binary && isUtf8(body)) return { text: body.toString('utf8'), isBase64Encoded: false };
   return { text: body.toString('base64'), isBase64Encoded: true };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { apiDocument, functionArn, invocationUri, type ApiSpec } from '../../src/aws/apiDocument.js';
 import { corsAllowMethods, preflightHeaders } from '../../src/aws/cors.js';
+import { BINARY_MEDIA_TYPES, isBinaryMediaType } from '../../src/aws/binaryMediaTypes.js';
 
 const spec: ApiSpec = {
   name: 'hello',
@@ -24,6 +25,19 @@ describe('apiDocument', () => {
     const doc = apiDocument(spec);
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.info).toEqual({ title: 'hello', description: 'Says hello', version: expect.any(String) as string });
+  });
+
+  it('declares binary media types for files, never a wildcard that would base64 JSON bodies', () => {
+    const doc = apiDocument(spec);
+    expect(doc['x-amazon-apigateway-binary-media-types']).toEqual(BINARY_MEDIA_TYPES);
+    expect(BINARY_MEDIA_TYPES).toContain('image/*');
+    expect(BINARY_MEDIA_TYPES).not.toContain('*/*');
+    for (const type of ['image/png', 'IMAGE/JPEG', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/pdf']) {
+      expect(isBinaryMediaType(type), type).toBe(true);
+    }
+    for (const type of ['application/json', 'text/html; charset=utf-8', 'application/x-www-form-urlencoded', 'application/vnd.api+json', 'imagex/png']) {
+      expect(isBinaryMediaType(type), type).toBe(false);
+    }
   });
 
   it('has a non-empty description even when the function has none', () => {

@@ -15,6 +15,9 @@ describe('buildProxyEvent', () => {
     expect([png.body, png.isBase64Encoded]).toEqual([Buffer.from('abc').toString('base64'), true]);
     const broken = buildProxyEvent(call({ method: 'POST', rawHeaders: ['Content-Type', 'text/plain'], body: Buffer.from([0xff, 0xfe]) }));
     expect(broken.isBase64Encoded).toBe(true);
+    // A type the deployed API does not declare binary arrives as text there, so here too.
+    const custom = buildProxyEvent(call({ method: 'POST', rawHeaders: ['Content-Type', 'application/x-ndjson'], body: Buffer.from('{"a":1}\n') }));
+    expect([custom.body, custom.isBase64Encoded]).toEqual(['{"a":1}\n', false]);
   });
 
   it('writes requestTime as API Gateway does and adds its forwarding headers', () => {
