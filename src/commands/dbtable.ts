@@ -14,13 +14,15 @@ export interface DbTableOptions {
 /** bam dbtable NAME: ask for (or take) the keys, CreateTable on demand, wait until ACTIVE, record it. */
 export async function dbtable(name: string, options: DbTableOptions, ctx: CommandContext): Promise<void> {
   validateTableName(name);
-  const keys = await chooseKeys(name, options, ctx);
+  const flagKeys = keysFromFlags(name, options, ctx);
+  // The region is settled before anyone answers prompts: a missing one should not waste them.
+  const aws = await openAws(ctx.aws);
+  const keys = flagKeys ?? (await promptForKeys(name, ctx));
   if (!keys) {
     ctx.reporter.info('No table created.');
     return;
   }
 
-  const aws = await openAws(ctx.aws);
   ctx.reporter.start(`Creating table "${name}" in ${aws.region}...`);
   try {
     const table = await createTable(aws, name, keys).catch((err: unknown) => {
@@ -49,22 +51,20 @@ export async function dbtable(name: string, options: DbTableOptions, ctx: Comman
   );
 }
 
-/** Keys from the flags, else from prompts on a terminal; undefined when the user quits. */
-async function chooseKeys(name: string, options: DbTableOptions, ctx: CommandContext): Promise<TableKeys | undefined> {
-  let keys: TableKeys | undefined;
-  if (options.partitionKey !== undefined) {
-    keys = { partitionKey: parseKeyFlag('--partitionKey', options.partitionKey) };
-    if (options.sortKey !== undefined) keys.sortKey = parseKeyFlag('--sortKey', options.sortKey);
-  } else if (options.sortKey !== undefined) {
-    throw new UsageError('--sortKey needs --partitionKey too, e.g. bam dbtable NAME --partitionKey id:string --sortKey createdAt:number');
-  } else if (canPrompt(ctx.io)) {
-    keys = await promptForKeys(name, ctx);
-  } else {
+/** Keys from the flags; undefined when they are to be asked on a terminal. */
+function keysFromFlags(name: string, options: DbTableOptions, ctx: CommandContext): TableKeys | undefined {
+  if (options.partitionKey === undefined) {
+    if (options.sortKey !== undefined) {
+      throw new UsageError('--sortKey needs --partitionKey too, e.g. bam dbtable NAME --partitionKey id:string --sortKey createdAt:number');
+    }
+    if (canPrompt(ctx.io)) return undefined;
     throw new UsageError(
       `bam dbtable needs --partitionKey name:type (and optionally --sortKey name:type) when not run on a terminal, e.g. bam dbtable ${name} --partitionKey id:string`,
     );
   }
-  const problem = keys?.sortKey && sameKeyProblem(keys.sortKey.name, keys.partitionKey.name);
+  const keys: TableKeys = { partitionKey: parseKeyFlag('--partitionKey', options.partitionKey) };
+  if (options.sortKey !== undefined) keys.sortKey = parseKeyFlag('--sortKey', options.sortKey);
+  const problem = keys.sortKey && sameKeyProblem(keys.sortKey.name, keys.partitionKey.name);
   if (problem) throw new UsageError(problem);
   return keys;
 }

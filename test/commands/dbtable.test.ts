@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -129,6 +130,27 @@ describe('bam dbtable (against dynalite)', () => {
       expect(await dbTableRecords.get('us-east-1', 'prompted')).toMatchObject({ partitionKey: { name: 'pk', type: 'S' } });
       expect((await dbTableRecords.get('us-east-1', 'prompted'))?.sortKey).toBeUndefined();
     } finally {
+      await tty.cleanup();
+    }
+  });
+
+  it('says a region is missing before asking anything', async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const tty = await makeWorld({ stdin });
+    const saved = { region: process.env.AWS_REGION, config: process.env.AWS_CONFIG_FILE, profile: process.env.AWS_PROFILE };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_CONFIG_FILE = join(tty.home, 'no-such-aws-config');
+    let shown = '';
+    tty.ctx.io.output.on('data', (d: Buffer) => (shown += d.toString()));
+    try {
+      await expect(dbtable('noregion', {}, { ...tty.ctx, aws: {} })).rejects.toThrow(/No AWS region is set/);
+      expect(shown).toBe(''); // no question was asked
+    } finally {
+      for (const [key, value] of [['AWS_REGION', saved.region], ['AWS_CONFIG_FILE', saved.config], ['AWS_PROFILE', saved.profile]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
       await tty.cleanup();
     }
   });
