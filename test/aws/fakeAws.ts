@@ -68,6 +68,8 @@ export interface FakeFunction {
   state: 'Pending' | 'Active' | 'Failed';
   lastUpdateStatus: 'Successful' | 'InProgress';
   permissions: Record<string, { Principal?: string; Action?: string; SourceArn?: string }>;
+  /** The deployment package, as GetFunction's code location would serve it. */
+  zip: Uint8Array;
 }
 
 export interface FakeApi {
@@ -104,6 +106,8 @@ export class FakeAws {
   failsActivation = false;
   /** Milliseconds every call takes (round-trip counting needs a few). */
   latencyMs = 2;
+  /** Where GetFunction says each function's code can be downloaded (a test's local server). */
+  codeBaseUrl: string | undefined;
   /** Per-call latency overrides, e.g. a slow ImportRestApi. */
   readonly latencyOf = new Map<string, number>();
   private readonly faults = new Map<string, Fault[]>();
@@ -276,7 +280,8 @@ export class FakeAws {
     // By the time anyone looks, the function is ready (AWS takes a second or so).
     if (fn.state === 'Pending') fn.state = 'Active';
     fn.lastUpdateStatus = 'Successful';
-    return { Configuration: this.configuration(fn), Tags: fn.tags };
+    const code = this.codeBaseUrl ? { Code: { RepositoryType: 'S3', Location: `${this.codeBaseUrl}/${fn.name}.zip` } } : {};
+    return { Configuration: this.configuration(fn), Tags: fn.tags, ...code };
   }
 
   private assumable(roleArn: string): void {
@@ -298,6 +303,7 @@ export class FakeAws {
       timeout: input.Timeout ?? 3,
       env: input.Environment?.Variables ?? {},
       codeSha256: sha256(input.Code!.ZipFile!),
+      zip: input.Code!.ZipFile!,
       tags: input.Tags ?? {},
       state: this.failsActivation ? 'Failed' : this.createsActive ? 'Active' : 'Pending',
       lastUpdateStatus: 'Successful',
@@ -326,6 +332,7 @@ export class FakeAws {
   private updateCode(input: UpdateFunctionCodeCommandInput) {
     const fn = this.fn(input.FunctionName!);
     fn.codeSha256 = sha256(input.ZipFile!);
+    fn.zip = input.ZipFile!;
     fn.lastUpdateStatus = 'InProgress';
     return this.configuration(fn);
   }
