@@ -43,7 +43,7 @@ describe('get, then redeploy (the seed\'s workflow on another machine)', () => {
     const before = scene.aws.functions.get('hello')!.codeSha256;
     await writeFile(join(cwd, 'hello', 'index.js'), HELLO.replace("'hello'", "'hello from the fetched copy'"));
     await redeploy('hello', {}, ctx);
-    const sent = scene.aws.inputs<{ ZipFile: Uint8Array }>(UpdateFunctionCodeCommand);
+    const sent = scene.aws.inputs(UpdateFunctionCodeCommand);
     expect(sent).toHaveLength(1);
     expect(scene.aws.functions.get('hello')!.codeSha256).not.toBe(before);
     expect((await records()).hello!.codeSha256).toBe(scene.aws.functions.get('hello')!.codeSha256);

@@ -1,3 +1,6 @@
+import type { ProxyEvent } from '../../src/dev/apiEvent.js';
+
+export type { ProxyEvent };
 /**
  * A REST API (v1) Lambda proxy event as API Gateway sends it for a deployed bam function
  * (stage "bam", resources "/" and "/{proxy+}"): every field present, absent parts null.
@@ -12,20 +15,6 @@ export interface ProxyEventOptions {
   base64?: boolean;
 }
 
-export interface ProxyEvent {
-  resource: string;
-  path: string;
-  httpMethod: string;
-  headers: Record<string, string> | null;
-  multiValueHeaders: Record<string, string[]> | null;
-  queryStringParameters: Record<string, string> | null;
-  multiValueQueryStringParameters: Record<string, string[]> | null;
-  pathParameters: { proxy: string } | null;
-  stageVariables: null;
-  requestContext: Record<string, unknown>;
-  body: string | null;
-  isBase64Encoded: boolean;
-}
 
 export function proxyEvent(options: ProxyEventOptions): ProxyEvent {
   const path = options.path ?? '/';
