@@ -40,6 +40,12 @@ export function buildProgram(io: CliIO = {}): Command {
     };
   };
 
+  /** Commands that create or delete AWS resources finish their steps on a first Ctrl-C. */
+  const guarded = async (ctx: CommandContext, work: () => Promise<unknown>): Promise<void> => {
+    const { finishBeforeExit } = await import('./ui/interrupt.js');
+    await finishBeforeExit(ctx.reporter, work);
+  };
+
   const program = new Command('bam')
     .description('Serverless framework for humans: deploy a Node.js file as an AWS Lambda function behind a public API Gateway URL.')
     .version(pkg.version, '-v, --version', 'print the bam version')
@@ -124,7 +130,8 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--sortKey <name:type>', 'optional sort key, e.g. createdAt:number')
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { dbtable } = await import('./commands/dbtable.js');
-      await dbtable(name, cmd.opts<DbTableOptions>(), await context(cmd));
+      const ctx = await context(cmd);
+      await guarded(ctx, () => dbtable(name, cmd.opts<DbTableOptions>(), ctx));
     });
 
   program
@@ -165,7 +172,8 @@ export function buildProgram(io: CliIO = {}): Command {
       const { deploy } = await import('./commands/deploy.js');
       const opts = cmd.opts<DeployOptions & { method?: string[]; roles?: string }>();
       const options = { ...opts, methods: aliases(opts.methods, opts.method), role: opts.role ?? opts.roles };
-      await deploy(name, options, await context(cmd));
+      const ctx = await context(cmd);
+      await guarded(ctx, () => deploy(name, options, ctx));
     });
 
   const redeployCommand = program
@@ -194,7 +202,8 @@ export function buildProgram(io: CliIO = {}): Command {
         rmMethods: aliases(opts.rmMethods, opts.rmMethod),
         role: opts.role ?? opts.roles,
       };
-      await redeploy(name, options, await context(cmd));
+      const ctx = await context(cmd);
+      await guarded(ctx, () => redeploy(name, options, ctx));
     });
 
   program
@@ -205,12 +214,13 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--dbtable', 'delete the DynamoDB table NAME instead')
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const opts = cmd.opts<DeleteOptions & { dbtable?: boolean }>();
+      const ctx = await context(cmd);
       if (opts.dbtable) {
         const { deleteDbTable } = await import('./commands/deleteTable.js');
-        return deleteDbTable(name, {}, await context(cmd));
+        return guarded(ctx, () => deleteDbTable(name, {}, ctx));
       }
       const { deleteLambda } = await import('./commands/delete.js');
-      await deleteLambda(name, opts, await context(cmd));
+      await guarded(ctx, () => deleteLambda(name, opts, ctx));
     });
 
   program

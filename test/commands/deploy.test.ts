@@ -271,6 +271,18 @@ describe('bam deploy', () => {
     expect(scene.aws.functions.size + scene.aws.apis.size).toBe(0);
   });
 
+  it('the CLI finishes a deploy on a first Ctrl-C, so the records list what was created', async () => {
+    scene.aws.latencyOf.set('CreateFunction', 40);
+    const running = runBam(scene.world, 'deploy', 'hello');
+    while (!scene.aws.names().includes('CreateFunction')) await new Promise((resolve) => setTimeout(resolve, 2));
+    process.emit('SIGINT'); // while CreateFunction is in flight
+    const result = await running;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Finishing the AWS steps under way');
+    expect(result.stdout).toMatch(/https:\/\/.+\.execute-api\.us-east-1\.amazonaws\.com\/bam/);
+    await expectRecordsMatchAws(scene.aws);
+  });
+
   it('the CLI takes --methods post put, --method get and --roles, and prints the URL', async () => {
     scene.aws.roles.set('myRole', { policies: [], inline: {} });
     const run1 = await runBam(scene.world, 'deploy', 'hello', '--methods', 'post', 'put', '--method', 'get', '--roles', 'myRole');
