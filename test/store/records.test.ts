@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fork, spawn } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
@@ -46,6 +46,8 @@ describe('the .bam store', () => {
     expect((await lambdaRecords.get('eu-west-1', 'a'))?.arn).toContain('a-eu');
     await lambdaRecords.remove('us-east-1', 'a');
     expect(await lambdaRecords.get('us-east-1', 'a')).toBeUndefined();
+    // Records may hold environment variable values (secrets): readable by their owner only.
+    expect((await stat(storePaths.lambdas())).mode & 0o777).toBe(0o600);
     const onDisk = JSON.parse(await readFile(storePaths.lambdas(), 'utf8'));
     expect(Object.keys(onDisk['eu-west-1'])).toEqual(['a']);
   });
