@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BamError } from '../ui/errors.js';
 
+const STALE_EMPTY_MS = 5_000;
+
 interface LockOwner {
   pid: number;
   host: string;
@@ -28,10 +30,7 @@ export async function withLock<T>(lockFile: string, work: () => Promise<T>, opti
   for (;;) {
     if (await tryAcquire(lockFile)) break;
     const owner = await readOwner(lockFile);
-    if (owner === 'unreadable' || (owner && isStale(owner))) {
-      await rm(lockFile, { force: true });
-      continue;
-    }
+    if (owner && isStale(owner) && (await removeStaleLock(lockFile))) continue;
     if (Date.now() - started > timeoutMs) {
       const who = owner ? `process ${owner.pid} on ${owner.host}` : 'another process';
       throw new BamError(`The bam records are locked by ${who} (${lockFile}). Wait for it to finish, or delete the lock file if no bam is running.`);
@@ -59,25 +58,45 @@ async function tryAcquire(lockFile: string): Promise<boolean> {
   }
 }
 
-async function readOwner(lockFile: string): Promise<LockOwner | 'unreadable' | undefined> {
+/**
+ * Removes a stale lock, judged again while holding a second lock file: without it, a process
+ * that judged the old lock stale could remove the fresh lock another process has just taken
+ * over, and both would write. False when another process is taking over right now.
+ */
+async function removeStaleLock(lockFile: string): Promise<boolean> {
+  const takeover = `${lockFile}.takeover`;
+  if (!(await tryAcquire(takeover))) {
+    // Its holder needs milliseconds; one this old was killed while holding it.
+    const age = await stat(takeover).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > STALE_EMPTY_MS) await rm(takeover, { force: true });
+    return false;
+  }
+  try {
+    const owner = await readOwner(lockFile);
+    if (owner && isStale(owner)) await rm(lockFile, { force: true });
+    return true;
+  } finally {
+    await rm(takeover, { force: true });
+  }
+}
+
+async function readOwner(lockFile: string): Promise<LockOwner | undefined> {
   let text: string;
   try {
     text = await readFile(lockFile, 'utf8');
   } catch {
     return undefined; // released meanwhile
   }
-  if (text === '') {
-    // Another process created the file and has not written its pid yet; one that stays
-    // empty (its writer was killed) is stale after a few seconds.
-    const since = await stat(lockFile).then((s) => s.mtime.toISOString(), () => new Date().toISOString());
-    return { pid: -1, host: hostname(), since };
-  }
   try {
     const owner = JSON.parse(text) as LockOwner;
-    return typeof owner.pid === 'number' ? owner : 'unreadable';
+    if (typeof owner.pid === 'number') return owner;
   } catch {
-    return 'unreadable';
+    /* empty or unreadable: judged by age below */
   }
+  // Another process created the file and has not written its pid yet (or is writing it); one
+  // that stays like this (its writer was killed) is stale after a few seconds.
+  const since = await stat(lockFile).then((s) => s.mtime.toISOString(), () => new Date().toISOString());
+  return { pid: -1, host: hostname(), since };
 }
 
 function isStale(owner: LockOwner): boolean {
@@ -85,7 +104,7 @@ function isStale(owner: LockOwner): boolean {
     // A process on another machine (shared home folder) cannot be checked; trust age instead.
     return Date.now() - Date.parse(owner.since) > 10 * 60_000;
   }
-  if (owner.pid <= 0) return Date.now() - Date.parse(owner.since) > 5_000;
+  if (owner.pid <= 0) return Date.now() - Date.parse(owner.since) > STALE_EMPTY_MS;
   try {
     process.kill(owner.pid, 0);
     return false;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fork, spawn } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,4 +108,32 @@ describe('the .bam store', () => {
     const names = Object.keys(await lambdaRecords.inRegion('us-east-1'));
     expect(names).toHaveLength(writers * each);
   }, 60_000);
+
+  it('loses no record when several bam processes take over a stale lock at once', async () => {
+    // Each contender finds the lock of a killed process; only one may remove it, or a slow one
+    // removes the fresh lock another has just taken and both write at the same time.
+    const writers = 8;
+    for (let round = 0; round < 12; round++) {
+      await writeFile(storePaths.lock(), JSON.stringify({ pid: deadPid(), host: hostname(), since: new Date().toISOString() }));
+      await Promise.all(Array.from({ length: writers }, (_, w) => runWriter(`r${round}w${w}`, 1)));
+      expect(Object.keys(await lambdaRecords.inRegion('us-east-1')), `round ${round}`).toHaveLength((round + 1) * writers);
+    }
+  }, 60_000);
 });
+
+function runWriter(prefix: string, count: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [writer, 'records', dist, prefix, String(count)], {
+      env: { ...process.env, BAM_HOME: world.home },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${prefix} failed: ${err}`))));
+  });
+}
+
+/** A pid that certainly belonged to a process which has exited. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+}
