@@ -277,6 +277,7 @@ export async function main(argv: string[], io: CliIO = {}): Promise<number> {
   // The SDK warns about Node 20 on every client; bam states its support in the README instead.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stderr = io.stderr ?? process.stderr;
+  if (!io.stdout) process.stdout.on('error', stopOnClosedPipe);
   const program = buildProgram(io);
   const args = argv.slice(2);
   if (args.length === 0) {
@@ -293,6 +294,12 @@ export async function main(argv: string[], io: CliIO = {}): Promise<number> {
     }
     return reportError(err, stderr);
   }
+}
+
+/** The reader of bam's output went away (`bam logs NAME | head`): stop quietly, as Unix tools do. */
+function stopOnClosedPipe(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
 }
 
 async function reportError(err: unknown, stderr: NodeJS.WritableStream): Promise<number> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,5 +90,15 @@ describe('bam CLI (built)', () => {
     expect(run.stderr).toContain('AWS could not be reached (AWS_ENDPOINT_URL is http://127.0.0.1:9)');
     expect(run.stderr).not.toContain('NodeVersionSupportWarning');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('stops quietly, exit 0, when the reader of its output goes away (bam ... | head)', async () => {
+    const child = spawn(process.execPath, [join(root, 'bin/bam.js'), '--help'], { env: { ...process.env, BAM_HOME: home } });
+    child.stdout.destroy(); // the reader is gone before bam writes
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
