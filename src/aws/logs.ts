@@ -1,5 +1,5 @@
 import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
-import { bamBam } from './bamBam.js';
+import { bamBam, type BamBamOptions } from './bamBam.js';
 
 /** Lambda writes every function's logs to this group, created on its first run. */
 export function functionLogGroup(functionName: string): string {
@@ -17,12 +17,14 @@ export async function readLogEvents(
   logGroupName: string,
   startTime: number,
   abortSignal?: AbortSignal,
+  wait: BamBamOptions = {},
 ): Promise<FilteredLogEvent[]> {
   const events: FilteredLogEvent[] = [];
   let nextToken: string | undefined;
   do {
     const page = await bamBam('FilterLogEvents', () =>
       client.send(new FilterLogEventsCommand({ logGroupName, startTime, nextToken }), { abortSignal }),
+      wait,
     );
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;

@@ -35,10 +35,12 @@ export async function logs(name: string, options: LogsOptions, ctx: CommandConte
   const startTime = parseSince(options.since ?? DEFAULT_SINCE, (options.now ?? Date.now)());
   const aws = await openAws(ctx.aws);
   const group = functionLogGroup(name);
+  // FilterLogEvents has a low per-account rate limit: say so rather than seem to hang.
+  const wait = { onWait: (message: string) => ctx.reporter.warn(message) };
 
   if (!options.follow) {
-    const events = await readOrNothing(() => readLogEvents(aws.logs, group, startTime));
-    if (events === undefined) return ctx.reporter.info(noLogsYet(name));
+    const events = await readOrNothing(() => readLogEvents(aws.logs, group, startTime, undefined, wait));
+    if (events === undefined) return ctx.reporter.info(noLogsYet(name, aws.region));
     if (options.json) return ctx.reporter.result(JSON.stringify(events.map(toJson), null, 2));
     if (events.length === 0) return ctx.reporter.info(`No log events for ${name} since ${new Date(startTime).toISOString()}.`);
     for (const event of events) ctx.reporter.result(formatEvent(event));
@@ -49,9 +51,9 @@ export async function logs(name: string, options: LogsOptions, ctx: CommandConte
   try {
     ctx.reporter.info(`Following the logs of ${name} (times in UTC); press Ctrl-C to stop.`);
     await followEvents(startTime, stop.signal, {
-      read: (from) => readOrNothing(() => readLogEvents(aws.logs, group, from, stop.signal)),
+      read: (from) => readOrNothing(() => readLogEvents(aws.logs, group, from, stop.signal, wait)),
       print: (event) => ctx.reporter.result(options.json ? JSON.stringify(toJson(event)) : formatEvent(event)),
-      noGroup: () => ctx.reporter.info(`${noLogsYet(name)} Waiting for its first run...`),
+      noGroup: () => ctx.reporter.info(`${noLogsYet(name, aws.region)} Waiting for its first run...`),
       sleep: () => (options.sleep ?? abortableSleep)(options.pollMs ?? POLL_MS, stop.signal),
     });
   } finally {
@@ -110,8 +112,9 @@ async function readOrNothing(read: () => Promise<FilteredLogEvent[]>): Promise<F
   }
 }
 
-function noLogsYet(name: string): string {
-  return `No logs yet for ${name}: it has not run since it was deployed.`;
+/** No log group: the function has not run yet, or (a typo, another region) is not the one meant. */
+function noLogsYet(name: string, region: string): string {
+  return `No logs yet for ${name} in ${region}: it has not run since it was deployed (if it has, check the name and --region).`;
 }
 
 /** One line: the UTC timestamp, then the message without its trailing newline. */

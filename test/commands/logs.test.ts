@@ -113,8 +113,21 @@ describe('bam logs', () => {
   it('says a function with no log group has not run yet, without failing', async () => {
     logsMock.on(FilterLogEventsCommand).rejects(notFound());
     await expect(logs('hello', { now }, world.ctx)).resolves.toBeUndefined();
-    expect(world.reporter.text('info')).toBe('No logs yet for hello: it has not run since it was deployed.');
+    expect(world.reporter.text('info')).toBe('No logs yet for hello in us-east-1: it has not run since it was deployed (if it has, check the name and --region).');
     expect(results()).toEqual([]);
+  });
+
+  it('says once that AWS is making it wait when FilterLogEvents is throttled, then prints the events', async () => {
+    logsMock
+      .on(FilterLogEventsCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolvesOnce({ events: [event('a', NOW - 1_000, 'one\n')] });
+    await logs('hello', { now }, world.ctx);
+    expect(world.reporter.events.filter((e) => e.type === 'warn').map((e) => e.text)).toEqual([
+      expect.stringMatching(/^AWS is making us wait \(FilterLogEvents: rate limit reached\)/) as string,
+    ]);
+    expect(results()).toEqual(['2025-03-01T11:59:59.000Z one']);
   });
 
   it('surfaces other AWS errors naming the step', async () => {
@@ -189,7 +202,7 @@ describe('bam logs --follow', () => {
 
     expect(inputs()).toHaveLength(3);
     expect(world.reporter.events.filter((e) => e.text.startsWith('No logs yet'))).toEqual([
-      { type: 'info', text: 'No logs yet for hello: it has not run since it was deployed. Waiting for its first run...' },
+      { type: 'info', text: 'No logs yet for hello in us-east-1: it has not run since it was deployed (if it has, check the name and --region). Waiting for its first run...' },
     ]);
     expect(results()).toEqual(['2025-03-01T12:00:00.000Z first run']);
   });
