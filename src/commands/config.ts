@@ -81,12 +81,17 @@ async function promptForChanges(current: BamConfig, ctx: CommandContext): Promis
   ctx.reporter.info('Press Enter to keep a value, q to quit.');
   const answers = await ask(
     [
-      { text: 'AWS account number', defaultValue: current.accountNumber, validate: validateAccountNumber },
+      {
+        text: 'AWS account number',
+        defaultValue: current.accountNumber,
+        // Not known yet: Enter leaves it to be found on first deploy.
+        validate: (answer) => (answer === '' ? undefined : validateAccountNumber(answer)),
+      },
       { text: 'Default role for new functions', defaultValue: current.defaultRole, validate: validateRoleName },
     ],
     ctx.io,
   );
   if (!answers) return undefined;
   const [accountNumber, defaultRole] = answers as [string, string];
-  return { accountNumber, defaultRole };
+  return accountNumber === '' ? { defaultRole } : { accountNumber, defaultRole };
 }

@@ -58,6 +58,15 @@ describe('bam config', () => {
     expect(await readConfig()).toMatchObject({ accountNumber: '210987654321', defaultRole: 'keptRole' });
   });
 
+  it('keeps an account number not known yet on Enter, so only the role can be changed', async () => {
+    const tty = terminal(['', 'otherRole']);
+    await config({}, { ...world.ctx, io: tty.io });
+    expect(tty.shown()).not.toContain('12 digits');
+    const saved = await readConfig();
+    expect(saved).toMatchObject({ defaultRole: 'otherRole' });
+    expect(saved).not.toHaveProperty('accountNumber');
+  });
+
   it('quits the prompts on q without saving', async () => {
     const tty = terminal(['q']);
     await config({}, { ...world.ctx, io: tty.io });
