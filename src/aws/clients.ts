@@ -28,19 +28,24 @@ export interface AwsSession {
   readonly logs: CloudWatchLogsClient;
 }
 
-const REGION_HELP = 'No AWS region is set. Pass --region us-east-1, set AWS_REGION, or add "region = us-east-1" to your profile in ~/.aws/config.';
+/** How to set a region; names the profile, since a misspelt one (no such section) looks the same. */
+function regionHelp(profile: string | undefined): string {
+  const where = profile ? ` for profile "${profile}" (is it in ~/.aws/config?)` : '';
+  return `No AWS region is set${where}. Pass --region us-east-1, set AWS_REGION, or add "region = us-east-1" to your profile in ~/.aws/config.`;
+}
 
 /** Finds the region the way the SDK does (flag, AWS_REGION, the profile's config), or says how to set one. */
 export async function resolveRegion(options: AwsOptions): Promise<string> {
   if (options.region) return options.region;
   const probe = new STSClient(options.profile ? { profile: options.profile } : {});
+  const help = regionHelp(options.profile ?? process.env.AWS_PROFILE);
   try {
     const region = await probe.config.region();
-    if (!region) throw new BamError(REGION_HELP, { exitCode: 2 });
+    if (!region) throw new BamError(help, { exitCode: 2 });
     return region;
   } catch (err) {
     if (err instanceof BamError) throw err;
-    throw new BamError(REGION_HELP, { cause: err, exitCode: 2 });
+    throw new BamError(help, { cause: err, exitCode: 2 });
   } finally {
     probe.destroy();
   }

@@ -39,6 +39,13 @@ describe('AWS clients', () => {
     await expect(resolveRegion({})).rejects.toThrow(/No AWS region is set\. Pass --region/);
   });
 
+  it('names the profile when it gives no region, since a misspelt --profile looks the same', async () => {
+    await writeFile(process.env.AWS_CONFIG_FILE!, '[profile dev]\nregion = ap-south-1\n');
+    await expect(resolveRegion({ profile: 'dve' })).rejects.toThrow(/No AWS region is set for profile "dve" \(is it in ~\/\.aws\/config\?\)\. Pass --region/);
+    process.env.AWS_PROFILE = 'dve';
+    await expect(resolveRegion({})).rejects.toThrow(/for profile "dve"/);
+  });
+
   it('takes the region from --region, AWS_REGION, or the profile in ~/.aws/config', async () => {
     await writeFile(process.env.AWS_CONFIG_FILE!, '[default]\nregion = eu-west-1\n[profile dev]\nregion = ap-south-1\n');
     expect(await resolveRegion({ region: 'us-west-2' })).toBe('us-west-2');
