@@ -26,6 +26,32 @@ describe('reporter', () => {
     expect(out.text()).not.toContain('still creating');
   });
 
+  it('animates a spinner on a terminal, and shows the step once it ends', async () => {
+    const saved = { CI: process.env.CI, TERM: process.env.TERM };
+    delete process.env.CI;
+    process.env.TERM = 'xterm-256color';
+    try {
+      const out = capture();
+      Object.assign(out.stream, { isTTY: true, columns: 80, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+      const reporter = createReporter({ stdout: out.stream });
+      reporter.start('Installing dependencies');
+      await new Promise((r) => setTimeout(r, 250)); // a few frames
+      reporter.update('Installing dependencies (2 of 3)');
+      await new Promise((r) => setTimeout(r, 150));
+      reporter.succeed('Dependencies installed');
+      const frames = out.text().match(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Installing dependencies/g) ?? [];
+      expect(frames.length).toBeGreaterThan(1); // redrawn in place, not one line per step
+      expect(out.text()).toContain('Installing dependencies (2 of 3)');
+      // eslint-disable-next-line no-control-regex
+      expect(out.text().replace(/\u001b\[[\d;?]*[a-zA-Z]/g, '')).toMatch(/✔ Dependencies installed\n$/);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
   it('sends progress to stderr and only results to stdout in quiet (--json) mode', () => {
     const out = capture();
     const err = capture();
