@@ -31,9 +31,12 @@ export function buildProgram(io: CliIO = {}): Command {
 
   const context = async (cmd: Command, options: { quiet?: boolean } = {}): Promise<CommandContext> => {
     const { createReporter } = await import('./ui/reporter.js');
+    const { waitNotices } = await import('./aws/bamBam.js');
     const globals = cmd.optsWithGlobals<GlobalOptions>();
+    const reporter = createReporter({ stdout, stderr, quiet: options.quiet ?? false });
+    waitNotices.onWait = (message) => reporter.warn(message);
     return {
-      reporter: createReporter({ stdout, stderr, quiet: options.quiet ?? false }),
+      reporter,
       cwd: io.cwd ?? process.cwd(),
       aws: { region: globals.region, profile: globals.profile },
       io: { input: io.stdin ?? process.stdin, output: stdout },

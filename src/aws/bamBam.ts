@@ -27,6 +27,9 @@ export const retrySettings = {
   random: (): number => Math.random(),
 };
 
+/** Where a step that passes no onWait says AWS is making us wait; the CLI points it at the command's reporter. */
+export const waitNotices: Pick<BamBamOptions, 'onWait'> = {};
+
 const THROTTLING = ['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'ThrottledException', 'RequestLimitExceeded'];
 const CONFLICT = ['ResourceConflictException', 'ConflictException'];
 // Lambda's words while a new IAM role has not propagated yet.
@@ -71,7 +74,7 @@ export async function bamBam<T>(step: string, call: () => Promise<T>, options: B
       attempt += 1;
       if (!warned) {
         warned = true;
-        options.onWait?.(`AWS is making us wait (${step}: ${rule.reason}); retrying for up to ${Math.ceil(budget / 1000)} s.`);
+        (options.onWait ?? waitNotices.onWait)?.(`AWS is making us wait (${step}: ${rule.reason}); retrying for up to ${Math.ceil(budget / 1000)} s.`);
       }
       await waitWithCountdown(delay, (msLeft) =>
         options.onTick?.(`${step}: ${rule.reason}; retry ${attempt} in ${Math.ceil(msLeft / 1000)} s (gives up in ${Math.ceil((left - delay + msLeft) / 1000)} s)`),

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bamBam, retryRuleFor, retrySettings } from '../../src/aws/bamBam.js';
+import { bamBam, retryRuleFor, retrySettings, waitNotices } from '../../src/aws/bamBam.js';
 import { StepError } from '../../src/ui/errors.js';
 
 const awsError = (name: string, message = name): Error => Object.assign(new Error(message), { name });
@@ -48,6 +48,21 @@ describe('bamBam', () => {
     expect(waits).toHaveLength(1); // one message, not one per attempt
     expect(waits[0]).toMatch(/AWS is making us wait.*CreateFunction.*IAM role/);
     expect(ticks.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('tells the command\'s reporter once when a step gives no onWait of its own', async () => {
+    const told: string[] = [];
+    waitNotices.onWait = (m) => told.push(m);
+    try {
+      const outcome = await settle(bamBam('ListFunctions', failing(awsError('TooManyRequestsException'), awsError('TooManyRequestsException'))));
+      expect(outcome).toEqual({ value: 'ok' });
+      const own: string[] = [];
+      await settle(bamBam('GetFunction', failing(awsError('ThrottlingException')), { onWait: (m) => own.push(m) }));
+      expect(told).toEqual([expect.stringMatching(/^AWS is making us wait \(ListFunctions: rate limit reached\)/)]);
+      expect(own).toHaveLength(1);
+    } finally {
+      delete waitNotices.onWait;
+    }
   });
 
   it('counts down once a second during a long wait', async () => {
