@@ -91,6 +91,14 @@ export function validateLambda(value: unknown): string | undefined {
     const apiMissing = requireStrings(value.api, ['restApiId', 'endpointType', 'url', 'stage']);
     if (apiMissing) return `api: ${apiMissing}`;
     if (!Array.isArray(value.api.methods)) return 'api: "methods" must be a list';
+    if (value.api.deployed !== undefined && typeof value.api.deployed !== 'boolean') return 'api: "deployed" must be true or false';
+    if (value.api.cors !== undefined && typeof value.api.cors !== 'string') return 'api: "cors" must be a string';
+  }
+  for (const key of ['memory', 'timeout']) {
+    if (value[key] !== undefined && typeof value[key] !== 'number') return `"${key}" must be a number`;
+  }
+  if (value.env !== undefined && !(isObject(value.env) && Object.values(value.env).every((v) => typeof v === 'string'))) {
+    return '"env" must map names to strings';
   }
   return undefined;
 }

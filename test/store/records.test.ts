@@ -72,6 +72,26 @@ describe('the .bam store', () => {
     expect(await readFile(storePaths.lambdas(), 'utf8')).toBe(wrong);
   });
 
+  it('checks the optional settings of a record too (memory, timeout, env, api cors and deployed)', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ memory: '512' }, /"memory" must be a number/],
+      [{ timeout: null }, /"timeout" must be a number/],
+      [{ env: 'A=1' }, /"env" must map names to strings/],
+      [{ env: { A: 1 } }, /"env" must map names to strings/],
+      [{ api: { restApiId: 'r', endpointType: 'EDGE', url: 'u', stage: 'bam', methods: ['GET'], deployed: 'yes' } }, /api: "deployed" must be true or false/],
+      [{ api: { restApiId: 'r', endpointType: 'EDGE', url: 'u', stage: 'bam', methods: ['GET'], deployed: true, cors: true } }, /api: "cors" must be a string/],
+    ];
+    for (const [change, message] of cases) {
+      const wrong = JSON.stringify({ 'us-east-1': { a: { ...record('a'), ...change } } });
+      await writeFile(storePaths.lambdas(), wrong);
+      await expect(lambdaRecords.all(), JSON.stringify(change)).rejects.toThrow(message);
+      expect(await readFile(storePaths.lambdas(), 'utf8')).toBe(wrong);
+    }
+    const fine = { ...record('a'), memory: 512, timeout: 30, env: { A: '1' }, api: { restApiId: 'r', endpointType: 'EDGE', url: 'u', stage: 'bam', methods: ['GET'], deployed: true, cors: '*' } };
+    await writeFile(storePaths.lambdas(), JSON.stringify({ 'us-east-1': { a: fine } }));
+    expect(await lambdaRecords.get('us-east-1', 'a')).toEqual(fine);
+  });
+
   it('writes atomically: a process killed mid-write leaves the old or the new file, never a torn one', async () => {
     const file = join(world.home, 'crash.json');
     await writeJsonFileAtomic(file, { round: -1, big: '' });
