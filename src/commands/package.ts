@@ -42,7 +42,8 @@ function describe(result: PackageResult): string {
   const dependencies = Object.entries(result.dependencies).map(([name, version]) => `${name}@${version}`);
   return [
     `Zip:          ${result.zipPath}`,
-    `Size:         ${formatSize(result.zipSize)} zipped, ${formatSize(result.unzippedSize)} unzipped (${result.zipSize} bytes)`,
+    // The exact byte count too, once the rounded size hides it (Lambda's limits are in bytes).
+    `Size:         ${formatSize(result.zipSize)} zipped, ${formatSize(result.unzippedSize)} unzipped${result.zipSize >= 1024 ? ` (${result.zipSize} bytes)` : ''}`,
     `CodeSha256:   ${result.codeSha256}`,
     `Description:  ${result.description || '(none: add a "// description: ..." comment at the top)'}`,
     `Dependencies: ${dependencies.length > 0 ? dependencies.join(', ') : '(none)'}`,
