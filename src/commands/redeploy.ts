@@ -22,6 +22,7 @@ import { roleArn, roleNameFromArn } from '../aws/iam.js';
 import {
   DEFAULT_RUNTIME,
   findFunction,
+  removeApiPermission,
   updateFunctionCode,
   updateFunctionConfiguration,
   waitUntilUpdated,
@@ -258,8 +259,12 @@ async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: Spec
     case 'import': {
       const target = spec(plan.methods, plan.cors, plan.replaces);
       const restApiId = await importApi(aws, target, reporter);
-      // The new API is recorded while it is being published.
-      await concurrently([recordApi(target.region, target.name, apiRecord(target, restApiId, false)), publishApi(aws, target, restApiId, reporter)]);
+      // The new API is recorded while it is being published; the vanished API's permission goes.
+      await concurrently([
+        recordApi(target.region, target.name, apiRecord(target, restApiId, false)),
+        publishApi(aws, target, restApiId, reporter),
+        plan.replaces ? removeApiPermission(aws, target.name, plan.replaces.restApiId) : undefined,
+      ]);
       return recordPublished(target, restApiId);
     }
     default:

@@ -172,8 +172,10 @@ describe('bam redeploy', () => {
     scene.aws.apis.delete('api1');
     await run({ methods: ['put'] });
     const { aws } = scene;
-    expect(aws.writes().sort()).toEqual(['AddPermission', 'CreateDeployment', 'ImportRestApi']);
+    expect(aws.writes().sort()).toEqual(['AddPermission', 'CreateDeployment', 'ImportRestApi', 'RemovePermission']);
     expect(aws.inputs(ImportRestApiCommand)[0]!.parameters).toEqual({ endpointConfigurationTypes: 'REGIONAL' });
+    // Only the new API may invoke the function: the vanished one's permission is gone.
+    expect(Object.keys(aws.functions.get('hello')!.permissions)).toEqual(['bam-apigateway-api2']);
     expect(Object.keys(aws.apis.get('api2')!.document.paths['/']!)).toEqual(['get', 'put']);
     expect((await records()).hello!.api).toMatchObject({ restApiId: 'api2', methods: ['GET', 'PUT'], deployed: true });
     await expectRecordsMatchAws(aws);
