@@ -1,11 +1,19 @@
 import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
+import { MAX_ZIPPED_BYTES } from '../package/zip.js';
 import { BamError, errorMessage } from '../ui/errors.js';
 
-/** GetFunction's code link is valid for 10 minutes; a download slower than this is stuck. */
-export const downloadSettings = { timeoutMs: 5 * 60_000 };
+export const downloadSettings = {
+  /** GetFunction's code link is valid for 10 minutes; a download slower than this is stuck. */
+  timeoutMs: 5 * 60_000,
+  /**
+   * Lambda's limit for a zip uploaded directly (what bam deploys): a bigger download is not code
+   * bam made, or not code at all, and is stopped rather than left to fill the disk.
+   */
+  maxBytes: MAX_ZIPPED_BYTES,
+};
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
@@ -30,7 +38,10 @@ export function checkCodeLocation(location: string, env: NodeJS.ProcessEnv = pro
   throw new BamError(`Refused to download the code from ${url.protocol}//${url.host}: bam only downloads over HTTPS.`);
 }
 
-/** Streams the URL into `file`; a non-200 answer or a network failure is one clear BamError. */
+/**
+ * Streams the URL into `file`, stopping at `downloadSettings.maxBytes`; a non-200 answer, an
+ * oversize body or a network failure is one clear BamError.
+ */
 export async function downloadTo(url: URL, file: string, name: string): Promise<void> {
   let response: Response;
   try {
@@ -42,9 +53,35 @@ export async function downloadTo(url: URL, file: string, name: string): Promise<
   if (!response.ok || !response.body) {
     throw new BamError(`Downloading the code of "${name}" failed: HTTP ${response.status}. The link lasts 10 minutes; run bam get ${name} again.`);
   }
+  const { maxBytes } = downloadSettings;
+  const tooBig = (): BamError =>
+    new BamError(`The code of "${name}" is over ${megabytes(maxBytes)}, Lambda's limit for a zip: bam get stopped the download. Nothing was written.`);
+  const announced = Number(response.headers.get('content-length') ?? NaN);
+  if (announced > maxBytes) {
+    await response.body.cancel().catch(() => {});
+    throw tooBig();
+  }
   try {
-    await pipeline(Readable.fromWeb(response.body as ReadableStream<Uint8Array>), createWriteStream(file, { flags: 'wx' }));
+    await pipeline(Readable.fromWeb(response.body as ReadableStream<Uint8Array>), stopAfter(maxBytes, tooBig), createWriteStream(file, { flags: 'wx', mode: 0o600 }));
   } catch (err) {
+    if (err instanceof BamError) throw err;
     throw new BamError(`Downloading the code of "${name}" failed half-way (${errorMessage(err)}). Run bam get ${name} again.`, { cause: err });
   }
+}
+
+/** Passes bytes through until more than `limit` have come, then fails (which cancels the fetch). */
+function stopAfter(limit: number, tooBig: () => Error): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > limit) done(tooBig());
+      else done(null, chunk);
+    },
+  });
+}
+
+function megabytes(bytes: number): string {
+  const mb = bytes / 1024 / 1024;
+  return Number.isInteger(mb) ? `${mb} MB` : `${bytes} bytes`;
 }

@@ -1,12 +1,15 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { crc32 } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { MAX_UNZIPPED_BYTES } from '../package/zip.js';
 import { BamError, errorMessage } from '../ui/errors.js';
 
 /** Lambda's own limit on a function's unzipped code; anything bigger is not a real package. */
-export const UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
+export const UNZIPPED_LIMIT_BYTES = MAX_UNZIPPED_BYTES;
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -112,6 +115,35 @@ function fileMode(entry: Entry): number {
   return mode === 0 ? 0o644 : (mode & 0o755) | 0o600;
 }
 
+/** Bytes written so far, against Lambda's unzipped limit (whatever the entries claimed). */
+interface Budget {
+  written: number;
+}
+
+/**
+ * Passes an entry's bytes through, counting them against the budget, and fails at the end when
+ * their CRC-32 is not the one the zip recorded (yauzl reads sizes, not checksums): a corrupt
+ * download never passes for code.
+ */
+function verifyEntry(name: string, expectedCrc: number, budget: Budget): Transform {
+  let crc = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      budget.written += chunk.length;
+      if (budget.written > UNZIPPED_LIMIT_BYTES) {
+        done(new BamError(`Refused to unpack the code: it holds more than Lambda's 250 MB unzipped. Nothing was written.`));
+        return;
+      }
+      crc = crc32(chunk, crc);
+      done(null, chunk);
+    },
+    flush(done) {
+      if (crc >>> 0 === expectedCrc >>> 0) done();
+      else done(new BamError(`Refused to unpack the code: zip entry "${name}" is corrupt (its CRC-32 does not match). Nothing was written.`));
+    },
+  });
+}
+
 export interface Unpacked {
   /** Files written (relative paths). */
   files: string[];
@@ -121,7 +153,8 @@ export interface Unpacked {
 
 /**
  * Unpacks `zipFile` into the existing, empty folder `target`. Throws BamError before writing
- * anything when an entry is unsafe.
+ * anything when an entry is unsafe; an entry found corrupt (or too big) while unpacking leaves
+ * `target` empty again.
  */
 export async function unzipSafely(zipFile: string, target: string): Promise<Unpacked> {
   let zip: ZipFile | undefined;
@@ -131,6 +164,7 @@ export async function unzipSafely(zipFile: string, target: string): Promise<Unpa
     checkEntries(entries, target);
     const written: string[] = [];
     const skippedLinks: string[] = [];
+    const budget: Budget = { written: 0 };
     for (const { entry, name } of entries) {
       if (isInstalledLink(name, entryMode(entry))) {
         skippedLinks.push(name);
@@ -143,14 +177,20 @@ export async function unzipSafely(zipFile: string, target: string): Promise<Unpa
       }
       await mkdir(dirname(path), { recursive: true });
       // 'wx': never follow or overwrite something already there (duplicate entries included).
-      await pipeline(await openEntry(zip, entry), createWriteStream(path, { flags: 'wx', mode: fileMode(entry) }));
+      await pipeline(await openEntry(zip, entry), verifyEntry(name, entry.crc32, budget), createWriteStream(path, { flags: 'wx', mode: fileMode(entry) }));
       written.push(name);
     }
     return { files: written, skippedLinks };
   } catch (err) {
+    await emptyFolder(target);
     if (err instanceof BamError) throw err;
-    throw new BamError(`Could not unpack the code: ${errorMessage(err)}. Nothing usable was written.`, { cause: err });
+    throw new BamError(`Could not unpack the code: ${errorMessage(err)}. Nothing was written.`, { cause: err });
   } finally {
     zip?.close();
   }
+}
+
+async function emptyFolder(folder: string): Promise<void> {
+  const names = await readdir(folder).catch(() => []);
+  await Promise.all(names.map((name) => rm(join(folder, name), { recursive: true, force: true })));
 }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import archiver from 'archiver';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetFunctionCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { get } from '../../src/commands/get.js';
-import { checkCodeLocation } from '../../src/get/download.js';
+import { checkCodeLocation, downloadSettings } from '../../src/get/download.js';
 import { unsafeEntryReason, unzipSafely } from '../../src/get/safeUnzip.js';
 import { packageFunction } from '../../src/package/index.js';
 import { findSource } from '../../src/package/source.js';
@@ -22,6 +22,8 @@ const lambdaMock = mockClient(LambdaClient);
 
 /** What the local "S3" serves, by path; every request is logged. */
 const served = new Map<string, Buffer>();
+/** Paths answered by hand (endless bodies and the like). */
+const handlers = new Map<string, (res: ServerResponse) => void>();
 const requested: string[] = [];
 let server: Server;
 let base: string;
@@ -29,6 +31,8 @@ let base: string;
 beforeAll(async () => {
   server = createServer((req, res) => {
     requested.push(req.url ?? '');
+    const handler = handlers.get(new URL(req.url ?? '/', 'http://x').pathname);
+    if (handler) return handler(res);
     const body = served.get(new URL(req.url ?? '/', 'http://x').pathname);
     if (!body) {
       res.writeHead(403).end('<Error><Code>AccessDenied</Code></Error>');
@@ -51,10 +55,13 @@ beforeEach(async () => {
   world = await makeWorld();
   retries = instantRetries();
   served.clear();
+  handlers.clear();
   requested.length = 0;
 });
 
+const defaultDownloadSettings = { ...downloadSettings };
 afterEach(async () => {
+  Object.assign(downloadSettings, defaultDownloadSettings);
   lambdaMock.reset();
   retries.restore();
   await world.cleanup();
@@ -231,6 +238,115 @@ describe('bam get', () => {
   });
 });
 
+/** GetFunction points at a path the test server answers by hand. */
+function pointAt(name: string, path: string): void {
+  lambdaMock.on(GetFunctionCommand, { FunctionName: name }).resolves({
+    Configuration: { FunctionName: name, Handler: 'index.handler', Runtime: 'nodejs22.x' },
+    Code: { RepositoryType: 'S3', Location: `${base}${path}` },
+  });
+}
+
+/** A 200 answer that never ends (no Content-Length): only a cap on the reader stops it. */
+function serveEndless(path: string): { sent: () => number; closed: Promise<void> } {
+  let sent = 0;
+  let markClosed: () => void = () => {};
+  const closed = new Promise<void>((resolve) => (markClosed = resolve));
+  handlers.set(path, (res) => {
+    res.writeHead(200, { 'content-type': 'application/zip' });
+    res.on('close', markClosed);
+    const chunk = Buffer.alloc(256 * 1024, 0x50);
+    const pump = (): void => {
+      while (!res.destroyed) {
+        sent += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+  });
+  return { sent: () => sent, closed };
+}
+
+/** A stored zip whose second entry has one byte changed after its CRC-32 was recorded. */
+function corruptZip(): Buffer {
+  const zip = buildZip([{ name: 'index.js', data: 'exports.handler = 1;' }, { name: 'lib/util.js', data: 'module.exports = 42;' }]);
+  const at = zip.indexOf('module.exports = 42;') + 'module.exports = '.length;
+  zip[at] = '5'.charCodeAt(0);
+  return zip;
+}
+
+describe('bam get: a download that cannot hang or hurt', () => {
+  it("stops an endless download at Lambda's 50 MB zip limit, with one line and nothing written", async () => {
+    const endless = serveEndless('/code/endless.zip');
+    pointAt('hello', '/code/endless.zip');
+    const err: unknown = await get('hello', {}, world.ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BamError);
+    expect((err as Error).message).toBe('The code of "hello" is over 50 MB, Lambda\'s limit for a zip: bam get stopped the download. Nothing was written.');
+    await endless.closed; // bam hung up: the server is not left streaming
+    expect(endless.sent()).toBeLessThan(60 * 1024 * 1024);
+    expect(await listCwd()).toEqual([]);
+  });
+
+  it('refuses a download whose Content-Length is over the cap without reading the body', async () => {
+    downloadSettings.maxBytes = 64 * 1024;
+    downloadSettings.timeoutMs = 5_000; // a reader waiting for the body would fail with a timeout instead
+    handlers.set('/code/big.zip', (res) => {
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': 10 * 1024 * 1024 });
+      res.write(Buffer.alloc(1024)); // then nothing more: the body never comes
+    });
+    pointAt('hello', '/code/big.zip');
+    const started = Date.now();
+    await expect(get('hello', {}, world.ctx)).rejects.toThrow('The code of "hello" is over 65536 bytes, Lambda\'s limit for a zip: bam get stopped the download.');
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(await listCwd()).toEqual([]);
+  });
+
+  it('--force with an oversize download leaves the existing ./NAME/ as it was', async () => {
+    downloadSettings.maxBytes = 64 * 1024;
+    await mkdir(join(world.cwd, 'hello'));
+    await writeFile(join(world.cwd, 'hello', 'index.js'), 'mine');
+    serveEndless('/code/endless.zip');
+    pointAt('hello', '/code/endless.zip');
+    await expect(get('hello', { force: true }, world.ctx)).rejects.toThrow('bam get stopped the download');
+    expect(await readdir(join(world.cwd, 'hello'))).toEqual(['index.js']);
+    expect(await readFile(join(world.cwd, 'hello', 'index.js'), 'utf8')).toBe('mine');
+    expect(await listCwd()).toEqual(['hello']);
+  });
+
+  it('refuses a zip with an entry whose CRC-32 does not match, writing nothing', async () => {
+    publish('hello', corruptZip());
+    const err: unknown = await get('hello', {}, world.ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BamError);
+    expect((err as Error).message).toBe('Refused to unpack the code: zip entry "lib/util.js" is corrupt (its CRC-32 does not match). Nothing was written.');
+    expect(await listCwd()).toEqual([]);
+  });
+
+  it('--force with a corrupt zip leaves the existing ./NAME/ as it was', async () => {
+    await mkdir(join(world.cwd, 'hello'));
+    await writeFile(join(world.cwd, 'hello', 'index.js'), 'mine');
+    publish('hello', corruptZip());
+    await expect(get('hello', { force: true }, world.ctx)).rejects.toThrow('is corrupt');
+    expect(await readdir(join(world.cwd, 'hello'))).toEqual(['index.js']);
+    expect(await readFile(join(world.cwd, 'hello', 'index.js'), 'utf8')).toBe('mine');
+    expect(await listCwd()).toEqual(['hello']);
+  });
+
+  it('refuses a deflated package with a damaged byte, in one line', async () => {
+    const zip = await realPackage();
+    // The first entry's compressed bytes start after its 30-byte header, its name and extra field.
+    const dataStart = 30 + zip.readUInt16LE(26) + zip.readUInt16LE(28);
+    zip[dataStart + 5] = (zip[dataStart + 5] ?? 0) ^ 0xff;
+    publish('hello', zip);
+    const err: unknown = await get('hello', {}, world.ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BamError);
+    expect((err as Error).message).toMatch(/^(Refused to unpack|Could not unpack) the code.*Nothing was written\.$/);
+    expect((err as Error).message).not.toContain('\n');
+    expect(await listCwd()).toEqual([]);
+  });
+});
+
 describe('unzipSafely', () => {
   // Here the target's parent is visible, so an escape by one level would show.
   it.each([['../evil'], ['/tmp/../evil'], ['C:\\evil'], ['ok/../../evil']])('rejects %j before writing anything, inside or beside the target', async (badName) => {
@@ -254,6 +370,15 @@ describe('unzipSafely', () => {
     await mkdir(join(world.cwd, 'target'));
     await expect(unzipSafely(zipFile, join(world.cwd, 'target'))).rejects.toThrow("over Lambda's 250 MB limit");
     expect(await readdir(join(world.cwd, 'target'))).toEqual([]);
+  });
+
+  it('leaves the target empty when an entry turns out corrupt after others were written', async () => {
+    const zipFile = join(world.cwd, 'code.zip');
+    await writeFile(zipFile, corruptZip());
+    const target = join(world.cwd, 'target');
+    await mkdir(target);
+    await expect(unzipSafely(zipFile, target)).rejects.toThrow('zip entry "lib/util.js" is corrupt');
+    expect(await readdir(target)).toEqual([]);
   });
 
   it('turns a corrupt zip into one clear error', async () => {
