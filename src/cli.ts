@@ -12,6 +12,7 @@ import type { RedeployOptions } from './commands/redeploy.js';
 import type { DeleteOptions } from './commands/delete.js';
 import type { DevOptions } from './commands/dev.js';
 import type { PackageOptions } from './commands/package.js';
+import { DEFAULT_RUNTIME } from './core/runtimes.js';
 
 // Only the command that runs is imported (await import below), so `bam --help` and
 // `bam --version` load no AWS SDK code.
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIO = {}): Command {
       cwd: io.cwd ?? process.cwd(),
       aws: { region: globals.region, profile: globals.profile },
       io: { input: io.stdin ?? process.stdin, output: stdout },
+      now: () => new Date(),
     };
   };
 
@@ -150,12 +152,12 @@ export function buildProgram(io: CliIO = {}): Command {
   const methodsHelp = 'HTTP methods: --methods get post, or GET,POST (GET POST PUT PATCH DELETE HEAD OPTIONS ANY)';
   const corsHelp = 'answer CORS preflights (OPTIONS) for this origin, e.g. https://example.com (default *)';
   /** The function-settings flags deploy and redeploy share (--env repeats: each adds one). */
-  const settingsOptions = (cmd: Command, runtimeHelp: string): Command =>
+  const settingsOptions = (cmd: Command, help: { runtime: string; env: string }): Command =>
     cmd
-      .option('--runtime <runtime>', runtimeHelp)
+      .option('--runtime <runtime>', help.runtime)
       .option('--memory <MB>', 'memory in MB, 128 to 10240 (Lambda default 128)')
       .option('--timeout <seconds>', 'timeout in seconds, 1 to 900 (Lambda default 3)')
-      .option('--env <KEY=VALUE>', 'set an environment variable; repeat for more; KEY= (no value) removes KEY', collect)
+      .option('--env <KEY=VALUE>', help.env, collect)
       .option('--envFile <path>', 'set the variables of a .env file (KEY=VALUE lines); --env wins over it');
   const deployCommand = program
     .command('deploy')
@@ -170,7 +172,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--endpointType <type>', 'edge or regional (default: from bam config, else edge)')
     .option('--cors [origin]', corsHelp)
     .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder');
-  settingsOptions(deployCommand, 'nodejs22.x (default), nodejs20.x or nodejs24.x')
+  settingsOptions(deployCommand, { runtime: `${DEFAULT_RUNTIME} (default) or nodejs22.x`, env: 'set an environment variable; repeat for more' })
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { deploy } = await import('./commands/deploy.js');
       const opts = cmd.opts<DeployOptions & { method?: string[]; roles?: string }>();
@@ -195,7 +197,10 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--cors [origin]', corsHelp)
     .option('--noCors', 'stop answering CORS preflights (OPTIONS)')
     .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder');
-  settingsOptions(redeployCommand, 'switch to nodejs20.x, nodejs22.x or nodejs24.x')
+  settingsOptions(redeployCommand, {
+    runtime: `switch to ${DEFAULT_RUNTIME} or nodejs22.x (upgrades a function on a runtime AWS no longer updates)`,
+    env: 'set an environment variable; repeat for more; KEY= (no value) removes KEY',
+  })
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { redeploy } = await import('./commands/redeploy.js');
       const opts = cmd.opts<RedeployOptions & { method?: string[]; rmMethod?: string[]; roles?: string }>();

@@ -88,7 +88,7 @@ const sts = mockClient(stsSdk.STSClient);
 sts.on(stsSdk.GetCallerIdentityCommand).callsFake(slow(() => ({ Account: ACCOUNT })));
 
 const silent = { start() {}, update() {}, succeed() {}, fail() {}, stop() {}, info() {}, warn() {}, result() {} };
-const ctx = { reporter: silent, cwd, aws: { region: REGION }, io: { input: new PassThrough(), output: new PassThrough() } };
+const ctx = { reporter: silent, cwd, aws: { region: REGION }, io: { input: new PassThrough(), output: new PassThrough() }, now: () => new Date() };
 // As after the first deploy on a machine: account number and default role known.
 await updateConfig((config) => ({ ...config, accountNumber: ACCOUNT, knownRoles: ['defaultBamRole'] }));
 const source = (greeting) => `// description: Says hello\nexports.handler = async () => ({ statusCode: 200, body: '${greeting}' });\n`;

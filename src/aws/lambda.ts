@@ -17,9 +17,8 @@ import {
 import type { AwsSession } from './clients.js';
 import { bamBam, type BamBamOptions } from './bamBam.js';
 import { StepError, errorMessage, isAwsError } from '../ui/errors.js';
+import { DEFAULT_RUNTIME } from '../core/runtimes.js';
 
-/** The Node.js runtime new functions get (BAM! followed AWS's current Node LTS the same way). */
-export const DEFAULT_RUNTIME = 'nodejs22.x';
 export const HANDLER = 'index.handler';
 /** Marks what bam created, so it can be told apart in the console and in `bam list`. */
 export const MANAGED_TAG = { 'bam:managed': 'true' };

@@ -11,6 +11,8 @@ export interface CommandContext {
   aws: AwsOptions;
   /** Where prompts read and write; prompts are only allowed when input is a TTY. */
   io: PromptIO;
+  /** Today, for judging runtimes against AWS's dates (tests pin it). */
+  now: () => Date;
 }
 
 export interface GlobalOptions {

@@ -1,5 +1,6 @@
 import type { CommandContext } from './context.js';
 import { describeKey } from './tableNames.js';
+import { runtimeMark } from '../core/runtimes.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { findRestApi } from '../aws/apiGateway.js';
 import { describeTable } from '../aws/dynamodb.js';
@@ -25,6 +26,8 @@ export interface LambdaEntry {
   name: string;
   description: string;
   runtime: string;
+  /** Set when AWS has deprecated or blocked the runtime: "AWS blocks updates since 2026-09-30". */
+  runtimeWarning?: string;
   memory?: number;
   timeout?: number;
   /** The names of its environment variables; never the values, which may be secrets. */
@@ -39,6 +42,7 @@ export interface OtherLambdaEntry {
   name: string;
   description: string;
   runtime?: string;
+  runtimeWarning?: string;
 }
 
 export interface TableEntry {
@@ -65,7 +69,7 @@ export async function list(options: ListOptions, ctx: CommandContext): Promise<v
   let inventory: Inventory;
   try {
     const [lambdas, tables] = await Promise.all([
-      showLambdas ? checkLambdas(aws) : undefined,
+      showLambdas ? checkLambdas(aws, ctx.now()) : undefined,
       showTables ? checkTables(aws) : undefined,
     ]);
     inventory = { region: aws.region, ...lambdas, ...(tables ? { dbTables: tables } : {}) };
@@ -76,27 +80,37 @@ export async function list(options: ListOptions, ctx: CommandContext): Promise<v
 }
 
 /** Lambda records against ListFunctions (all pages) and their APIs against GetRestApi, concurrently. */
-async function checkLambdas(aws: AwsSession): Promise<Pick<Inventory, 'lambdas' | 'otherLambdas'>> {
+async function checkLambdas(aws: AwsSession, now: Date): Promise<Pick<Inventory, 'lambdas' | 'otherLambdas'>> {
   const records = Object.entries(await lambdaRecords.inRegion(aws.region)).sort(byName);
   const [functions, apisFound] = await Promise.all([
     listAllFunctions(aws),
     mapConcurrently(records, CONCURRENT_CHECKS, async ([, record]) => (record.api ? (await findRestApi(aws, record.api.restApiId)) !== undefined : false)),
   ]);
-  const inAws = new Set(functions.map((fn) => fn.FunctionName ?? ''));
+  // AWS's runtime wins over the record's: the console may have changed it.
+  const runtimeInAws = new Map(functions.map((fn) => [fn.FunctionName ?? '', fn.Runtime ?? '']));
   const recorded = new Set(records.map(([name]) => name));
-  const lambdas = records.map(([name, record], i) => lambdaEntry(name, record, inAws.has(name), apisFound[i] ?? false));
+  const lambdas = records.map(([name, record], i) => {
+    const runtime = runtimeInAws.get(name) || record.runtime;
+    return lambdaEntry(name, { ...record, runtime }, runtimeInAws.has(name), apisFound[i] ?? false, now);
+  });
   const otherLambdas = functions
     .filter((fn) => fn.FunctionName && !recorded.has(fn.FunctionName))
-    .map((fn) => ({ name: fn.FunctionName ?? '', description: fn.Description ?? '', ...(fn.Runtime ? { runtime: fn.Runtime } : {}) }))
+    .map((fn) => ({ name: fn.FunctionName ?? '', description: fn.Description ?? '', ...(fn.Runtime ? runtimeFields(fn.Runtime, now) : {}) }))
     .sort((a, b) => a.name.localeCompare(b.name));
   return { lambdas, otherLambdas };
 }
 
-function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAws: boolean): LambdaEntry {
+/** The runtime, and AWS's verdict on it when it is deprecated or blocked. */
+function runtimeFields(runtime: string, now: Date): { runtime: string; runtimeWarning?: string } {
+  const warning = runtimeMark(runtime, now);
+  return { runtime, ...(warning ? { runtimeWarning: warning } : {}) };
+}
+
+function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAws: boolean, now: Date): LambdaEntry {
   return {
     name,
     description: record.description,
-    runtime: record.runtime,
+    ...runtimeFields(record.runtime, now),
     ...(record.memory !== undefined ? { memory: record.memory } : {}),
     ...(record.timeout !== undefined ? { timeout: record.timeout } : {}),
     ...(record.env && Object.keys(record.env).length > 0 ? { env: Object.keys(record.env).sort() } : {}),
@@ -140,7 +154,8 @@ export function formatInventory(inventory: Inventory): string {
     );
   }
   if (inventory.otherLambdas && inventory.otherLambdas.length > 0) {
-    sections.push(`  Other lambdas on AWS:\n${inventory.otherLambdas.map((fn) => `    ${fn.name}`).join('\n')}`);
+    const other = (fn: OtherLambdaEntry): string => `    ${fn.name}${fn.runtimeWarning ? style.warn(`  (${fn.runtime ?? ''}: ${fn.runtimeWarning})`) : ''}`;
+    sections.push(`  Other lambdas on AWS:\n${inventory.otherLambdas.map(other).join('\n')}`);
   }
   if (inventory.dbTables) {
     const heading = `  ${style.ok('DynamoDB tables deployed from this machine:')}`;
@@ -156,7 +171,7 @@ export function formatInventory(inventory: Inventory): string {
 function formatLambda(entry: LambdaEntry): string {
   const lines = [`    ${style.bam(entry.name)}${entry.inAws ? '' : style.warn(GONE)}`];
   if (entry.description.trim()) lines.push(`      description: ${entry.description}`);
-  const settings = [`runtime: ${entry.runtime}`];
+  const settings = [`runtime: ${entry.runtime}${entry.runtimeWarning ? style.warn(` (${entry.runtimeWarning})`) : ''}`];
   if (entry.memory !== undefined) settings.push(`memory: ${entry.memory} MB`);
   if (entry.timeout !== undefined) settings.push(`timeout: ${entry.timeout} s`);
   lines.push(`      ${settings.join(', ')}`);

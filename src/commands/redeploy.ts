@@ -9,6 +9,7 @@ import {
   parseCorsOrigin,
   readSettings,
   recordedSettings,
+  runtimeNotice,
   settingsChanges,
   type FunctionSettings,
   type SettingsFlags,
@@ -20,7 +21,6 @@ import { functionArn, type ApiSpec } from '../aws/apiDocument.js';
 import { createDeployment, findRestApi, putRestApi } from '../aws/apiGateway.js';
 import { roleArn, roleNameFromArn } from '../aws/iam.js';
 import {
-  DEFAULT_RUNTIME,
   findFunction,
   removeApiPermission,
   updateFunctionCode,
@@ -28,6 +28,7 @@ import {
   waitUntilUpdated,
   type FunctionSettingsInput,
 } from '../aws/lambda.js';
+import { DEFAULT_RUNTIME, acceptsUpdates, findRuntime } from '../core/runtimes.js';
 import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
 import { lambdaRecords, readConfig, type ApiRecord, type LambdaRecord } from '../store/records.js';
 import { BamError, UsageError } from '../ui/errors.js';
@@ -78,7 +79,8 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
     addEndpoint: Boolean(options.addEndpoint),
     ...(options.cors !== undefined ? { cors: parseCorsOrigin(options.cors) } : options.noCors ? { cors: null } : {}),
   };
-  const settings = await readSettings(options, ctx.cwd);
+  const now = ctx.now();
+  const settings = await readSettings(options, ctx.cwd, now);
   const config = await readConfig();
   const role = requestedRole(options, config.defaultRole);
   await checkFunctionSource(name, { cwd: ctx.cwd, src: options.src });
@@ -103,6 +105,7 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
 
   const roleTarget: RoleTarget | undefined = role ? { role, account, region, reporter } : undefined;
   const changes = functionChanges(current, pkg, roleTarget, settings);
+  checkRuntime(name, current.Runtime ?? DEFAULT_RUNTIME, changes, settings, now, reporter);
   const plan = planEndpoint(record?.api, recordedApiExists ?? false, request);
   const spec = (methods: string[], cors: string | undefined, api?: ApiRecord): ApiSpec => ({
     name,
@@ -129,7 +132,7 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
   // Round trips 2 and 3: the function's updates and the endpoint's, side by side.
   reporter.start(`Updating Lambda "${name}"`);
   const [, api] = await concurrently([
-    updateTheFunction(aws, name, pkg, changes, roleTarget, reporter),
+    updateTheFunction(aws, name, pkg, changes, roleTarget, reporter, !acceptsUpdates(current.Runtime ?? DEFAULT_RUNTIME, now)),
     changeTheEndpoint(aws, plan, spec, reporter),
   ]);
   reporter.succeed(`Lambda: "${name}" has been updated`);
@@ -204,8 +207,10 @@ function functionChanges(current: FunctionConfiguration, pkg: PackageResult, rol
 
 /**
  * New code, then (once Lambda has finished applying it: it rejects overlapping updates) the
- * configuration; the command ends when the last update is done. Each update is recorded as
- * soon as Lambda accepts it, so a failure half-way leaves a record that says what AWS has.
+ * configuration; the command ends when the last update is done. A function on a runtime AWS
+ * no longer updates gets its new runtime first, since its code update would be refused. Each
+ * update is recorded as soon as Lambda accepts it, so a failure half-way leaves a record that
+ * says what AWS has.
  */
 async function updateTheFunction(
   aws: AwsSession,
@@ -214,6 +219,7 @@ async function updateTheFunction(
   changes: FunctionChanges,
   role: RoleTarget | undefined,
   reporter: Reporter,
+  configurationFirst: boolean,
 ): Promise<void> {
   const record = (fn: FunctionConfiguration) =>
     recordFunction(aws.region, name, {
@@ -224,20 +230,42 @@ async function updateTheFunction(
       sourcePath: pkg.source.sourcePath,
       deployedAt: new Date().toISOString(),
     });
+  const code = changes.code ? async () => updateFunctionCode(aws, name, await readFile(pkg.zipPath), waitMessages(reporter)) : undefined;
+  const { config } = changes;
+  const configuration = config
+    ? () =>
+        updateFunctionConfiguration(aws, name, config, {
+          ...(role ? { recheckRole: () => recheckRole(aws, role) } : {}),
+          ...waitMessages(reporter),
+        })
+    : undefined;
   let last: FunctionConfiguration | undefined;
-  if (changes.code) {
-    last = await updateFunctionCode(aws, name, await readFile(pkg.zipPath), waitMessages(reporter));
-    await record(last);
-  }
-  if (changes.config) {
+  for (const update of configurationFirst ? [configuration, code] : [code, configuration]) {
+    if (!update) continue;
     if (last && last.LastUpdateStatus !== 'Successful') await waitUntilUpdated(aws, name);
-    last = await updateFunctionConfiguration(aws, name, changes.config, {
-      ...(role ? { recheckRole: () => recheckRole(aws, role) } : {}),
-      ...waitMessages(reporter),
-    });
+    last = await update();
     await record(last);
   }
   if (last && last.LastUpdateStatus !== 'Successful') await waitUntilUpdated(aws, name);
+}
+
+/**
+ * AWS refuses updates to a function on a blocked runtime: say so before any write, with the
+ * upgrade command; a runtime that still works but not for long gets a one-line notice.
+ */
+function checkRuntime(name: string, runtime: string, changes: FunctionChanges, settings: FunctionSettings, now: Date, reporter: Reporter): void {
+  const upgrading = changes.config?.runtime !== undefined;
+  if (!acceptsUpdates(runtime, now) && !upgrading) {
+    const since = findRuntime(runtime)?.updateBlocked;
+    const message =
+      `Lambda "${name}" runs ${runtime}, which AWS no longer updates${since ? ` (blocked since ${since})` : ''}. ` +
+      `Upgrade it with: bam redeploy ${name} --runtime ${DEFAULT_RUNTIME}`;
+    if (changes.code || changes.config) throw new BamError(message);
+    reporter.warn(message);
+    return;
+  }
+  const notice = runtimeNotice(settings.runtime ?? runtime, now);
+  if (notice) reporter.warn(settings.runtime ? notice : `"${name}" runs ${notice}`);
 }
 
 type SpecOf = (methods: string[], cors: string | undefined, api?: ApiRecord) => ApiSpec;

@@ -36,7 +36,7 @@ export function findRuntime(name: string): NodeRuntime | undefined {
 
 /** `nodejs16.x` and other Node runtimes Lambda retired before this table's oldest entry. */
 export function isRetiredNodeRuntime(name: string): boolean {
-  const match = /^nodejs(\d+)\.x$/.exec(name);
+  const match = /^nodejs(\d+)(?:\.x|\.\d+)$/.exec(name); // nodejs16.x, and the older nodejs8.10 style
   const oldest = NODE_RUNTIMES[NODE_RUNTIMES.length - 1]!.node;
   return match !== null && Number(match[1]) < oldest;
 }

@@ -6,6 +6,7 @@ import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
+  ListFunctionsCommand,
   RemovePermissionCommand,
   type RemovePermissionCommandInput,
   LambdaClient,
@@ -108,6 +109,8 @@ export class FakeAws {
   latencyMs = 2;
   /** Where GetFunction says each function's code can be downloaded (a test's local server). */
   codeBaseUrl: string | undefined;
+  /** Runtimes AWS refuses to create or update functions on (the function keeps running). */
+  readonly blockedRuntimes = new Set<string>();
   /** Per-call latency overrides, e.g. a slow ImportRestApi. */
   readonly latencyOf = new Map<string, number>();
   private readonly faults = new Map<string, Fault[]>();
@@ -131,6 +134,9 @@ export class FakeAws {
       .on(UpdateFunctionConfigurationCommand)
       .callsFake((input) => this.call('UpdateFunctionConfiguration', input, () => this.updateConfiguration(input)));
     lambda.on(DeleteFunctionCommand).callsFake((input) => this.call('DeleteFunction', input, () => this.deleteFunction(input)));
+    lambda
+      .on(ListFunctionsCommand)
+      .callsFake((input) => this.call('ListFunctions', input, () => ({ Functions: [...this.functions.values()].map((fn) => this.configuration(fn)) })));
     apiGateway.on(ImportRestApiCommand).callsFake((input) => this.call('ImportRestApi', input, () => this.importApi(input)));
     apiGateway.on(PutRestApiCommand).callsFake((input) => this.call('PutRestApi', input, () => this.putApi(input)));
     apiGateway.on(CreateDeploymentCommand).callsFake((input) => this.call('CreateDeployment', input, () => this.deploy(input)));
@@ -291,6 +297,7 @@ export class FakeAws {
 
   private createFunction(input: CreateFunctionCommandInput) {
     if (this.functions.has(input.FunctionName!)) throw awsError('ResourceConflictException', `Function already exist: ${input.FunctionName!}`);
+    this.refuseBlockedRuntime(input.Runtime!);
     this.assumable(input.Role!);
     const fn: FakeFunction = {
       name: input.FunctionName!,
@@ -329,8 +336,16 @@ export class FakeAws {
     return {};
   }
 
+  /** Lambda's words when a runtime is past its block date. */
+  private refuseBlockedRuntime(runtime: string): void {
+    if (this.blockedRuntimes.has(runtime)) {
+      throw awsError('InvalidParameterValueException', `The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`);
+    }
+  }
+
   private updateCode(input: UpdateFunctionCodeCommandInput) {
     const fn = this.fn(input.FunctionName!);
+    this.refuseBlockedRuntime(fn.runtime);
     fn.codeSha256 = sha256(input.ZipFile!);
     fn.zip = input.ZipFile!;
     fn.lastUpdateStatus = 'InProgress';
@@ -342,6 +357,8 @@ export class FakeAws {
     if (fn.lastUpdateStatus === 'InProgress') {
       throw awsError('ResourceConflictException', `The operation cannot be performed at this time. An update is in progress for resource: ${fn.name}`);
     }
+    // Switching to a runtime AWS still supports is how a function on a blocked one is upgraded.
+    this.refuseBlockedRuntime(input.Runtime ?? fn.runtime);
     if (input.Role) {
       this.assumable(input.Role);
       fn.role = input.Role!;

@@ -44,7 +44,7 @@ describe('bam deploy', () => {
 
     expect(aws.inputs(CreateFunctionCommand)[0]).toMatchObject({
       FunctionName: 'hello',
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Handler: 'index.handler',
       Role: `arn:aws:iam::${ACCOUNT}:role/${DEFAULT_ROLE}`,
       Description: 'Says hello',
@@ -79,7 +79,7 @@ describe('bam deploy', () => {
     expect((await records()).hello).toMatchObject({
       arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:hello`,
       role: DEFAULT_ROLE,
-      runtime: 'nodejs22.x',
+      runtime: 'nodejs24.x',
       description: 'Says hello',
       codeSha256: aws.functions.get('hello')!.codeSha256,
       api: { restApiId: 'api1', endpointType: 'EDGE', methods: ['GET'], url, stage: 'bam', deployed: true },

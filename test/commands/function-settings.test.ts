@@ -40,17 +40,18 @@ describe('deploy with function settings', () => {
   it('without flags sends no settings (Lambda\'s defaults) and records what Lambda reports', async () => {
     await runDeploy();
     const input = scene.aws.inputs(CreateFunctionCommand)[0]!;
-    expect(input.Runtime).toBe('nodejs22.x');
+    expect(input.Runtime).toBe('nodejs24.x');
     expect(input).not.toHaveProperty('MemorySize');
     expect(input).not.toHaveProperty('Timeout');
     expect(input).not.toHaveProperty('Environment');
     const record = (await records()).hello!;
-    expect(record).toMatchObject({ runtime: 'nodejs22.x', memory: 128, timeout: 3 });
+    expect(record).toMatchObject({ runtime: 'nodejs24.x', memory: 128, timeout: 3 });
     expect(record.env).toBeUndefined();
   });
 
   it.each([
-    [{ runtime: 'nodejs18.x' }, /--runtime "nodejs18\.x" is not supported/],
+    [{ runtime: 'nodejs18.x' }, /--runtime nodejs18\.x: AWS retired it/],
+    [{ runtime: 'nodejs20.x' }, /--runtime nodejs20\.x: AWS blocked new functions on it on 2026-08-31 \(and updates on 2026-09-30\)\. Use --runtime nodejs24\.x\./],
     [{ memory: '64' }, /--memory/],
     [{ timeout: '1000' }, /--timeout/],
     [{ env: ['AWS_REGION=x'] }, /reserved/],
@@ -84,7 +85,7 @@ describe('redeploy with function settings', () => {
   it('changed code and settings: one UpdateFunctionConfiguration after the code update has finished', async () => {
     await deployed({ env: ['KEEP=1', 'DROP=x'] });
     await editCode();
-    await runRedeploy({ memory: '1024', timeout: '20', runtime: 'nodejs20.x', env: ['NEW=2', 'DROP='] });
+    await runRedeploy({ memory: '1024', timeout: '20', runtime: 'nodejs22.x', env: ['NEW=2', 'DROP='] });
     const names = scene.aws.names();
     const code = names.indexOf('UpdateFunctionCode');
     const config = names.indexOf('UpdateFunctionConfiguration');
@@ -94,9 +95,9 @@ describe('redeploy with function settings', () => {
     expect(scene.aws.startedAfter('UpdateFunctionConfiguration', 'UpdateFunctionCode')).toBe(true);
     expect(scene.aws.writes()).toEqual(['UpdateFunctionCode', 'UpdateFunctionConfiguration']);
     expect(scene.aws.inputs(UpdateFunctionConfigurationCommand)).toEqual([
-      { FunctionName: 'hello', Runtime: 'nodejs20.x', MemorySize: 1024, Timeout: 20, Environment: { Variables: { KEEP: '1', NEW: '2' } } },
+      { FunctionName: 'hello', Runtime: 'nodejs22.x', MemorySize: 1024, Timeout: 20, Environment: { Variables: { KEEP: '1', NEW: '2' } } },
     ]);
-    expect((await records()).hello).toMatchObject({ runtime: 'nodejs20.x', memory: 1024, timeout: 20, env: { KEEP: '1', NEW: '2' } });
+    expect((await records()).hello).toMatchObject({ runtime: 'nodejs22.x', memory: 1024, timeout: 20, env: { KEEP: '1', NEW: '2' } });
   });
 
   it('settings only: one UpdateFunctionConfiguration, then the wait for it to finish', async () => {
@@ -117,7 +118,7 @@ describe('redeploy with function settings', () => {
 
   it('settings the function already has: no write call', async () => {
     await deployed({ memory: '256', env: ['A=1'] });
-    await runRedeploy({ memory: '256', timeout: '3', runtime: 'nodejs22.x', env: ['A=1'] });
+    await runRedeploy({ memory: '256', timeout: '3', runtime: 'nodejs24.x', env: ['A=1'] });
     expect(scene.aws.writes()).toEqual([]);
     expect(scene.world.reporter.text('succeed')).toContain('up to date');
   });

@@ -19,7 +19,10 @@ export interface TestWorld {
  * A fresh BAM_HOME and working folder, and a context whose reporter records events.
  * Sets BAM_HOME and a region for the test; cleanup restores them.
  */
-export async function makeWorld(options: { region?: string; stdin?: NodeJS.ReadableStream & { isTTY?: boolean } } = {}): Promise<TestWorld> {
+/** The day tests run on, whatever the clock says: runtimes are judged against AWS's dates. */
+export const TODAY = '2026-12-02T12:00:00Z';
+
+export async function makeWorld(options: { region?: string; today?: string; stdin?: NodeJS.ReadableStream & { isTTY?: boolean } } = {}): Promise<TestWorld> {
   const home = await mkdtemp(join(tmpdir(), 'bam-home-'));
   const cwd = await mkdtemp(join(tmpdir(), 'bam-cwd-'));
   const saved = { BAM_HOME: process.env.BAM_HOME };
@@ -30,6 +33,7 @@ export async function makeWorld(options: { region?: string; stdin?: NodeJS.Reada
     cwd,
     aws: { region: options.region ?? 'us-east-1' },
     io: { input: options.stdin ?? new PassThrough(), output: new PassThrough() },
+    now: () => new Date(options.today ?? TODAY),
   };
   return {
     home,

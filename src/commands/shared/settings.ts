@@ -1,17 +1,18 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { FunctionSettingsInput } from '../../aws/lambda.js';
 import type { LambdaRecord } from '../../store/records.js';
+import { DEFAULT_RUNTIME, NODE_RUNTIMES, findRuntime, isRetiredNodeRuntime, runtimeDates, runtimeStage, usableRuntimes } from '../../core/runtimes.js';
 import { UsageError } from '../../ui/errors.js';
 import { parseDotenv } from './dotenv.js';
 
-/** The Node.js runtimes Lambda offers that bam deploys to (the first is the default). */
-export const RUNTIMES = ['nodejs22.x', 'nodejs20.x', 'nodejs24.x'];
 export const MEMORY_MB = { min: 128, max: 10240 };
 export const TIMEOUT_S = { min: 1, max: 900 };
 /** Lambda refuses a function whose variables, as JSON, exceed 4 KB. */
 export const ENV_LIMIT_BYTES = 4096;
+/** An --envFile larger than this cannot fit in 4 KB of variables, even with comments and blank lines. */
+export const ENV_FILE_MAX_BYTES = 64 * 1024;
 
 const ENV_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
 // Set by the Lambda runtime itself; CreateFunction refuses them.
@@ -55,14 +56,14 @@ export interface FunctionSettings {
 }
 
 /** Reads and checks every settings flag (and the --envFile) before anything is sent to AWS. */
-export async function readSettings(flags: SettingsFlags, cwd: string): Promise<FunctionSettings> {
+export async function readSettings(flags: SettingsFlags, cwd: string, now: Date = new Date()): Promise<FunctionSettings> {
   const fromFile = flags.envFile !== undefined ? await readEnvFile(flags.envFile, cwd) : {};
   const { set, unset } = parseEnvFlags(flags.env ?? []);
   const env = { ...fromFile, ...set };
   for (const key of unset) delete env[key];
   checkEnvSize(env);
   return {
-    ...(flags.runtime !== undefined ? { runtime: parseRuntime(flags.runtime) } : {}),
+    ...(flags.runtime !== undefined ? { runtime: parseRuntime(flags.runtime, now) } : {}),
     ...(flags.memory !== undefined ? { memory: parseInteger('--memory', flags.memory, MEMORY_MB, 'MB') } : {}),
     ...(flags.timeout !== undefined ? { timeout: parseInteger('--timeout', flags.timeout, TIMEOUT_S, 'seconds') } : {}),
     ...(flags.env !== undefined || flags.envFile !== undefined ? { env } : {}),
@@ -77,9 +78,35 @@ export function applyEnv(current: Record<string, string>, settings: FunctionSett
   return env;
 }
 
-export function parseRuntime(value: string): string {
-  if (!RUNTIMES.includes(value)) throw new UsageError(`--runtime "${value}" is not supported. Use one of ${RUNTIMES.join(', ')} (default ${RUNTIMES[0]}).`);
-  return value;
+/**
+ * A runtime AWS still lets functions be created on (or switched to) today. Names are
+ * case-insensitive; a runtime AWS has blocked is refused with its date and the one to use.
+ */
+export function parseRuntime(value: string, now: Date): string {
+  const name = value.trim().toLowerCase();
+  const runtime = findRuntime(name);
+  const usable = usableRuntimes(now);
+  const instead = `Use --runtime ${DEFAULT_RUNTIME}`;
+  if (runtime && !usable.includes(name)) {
+    throw new UsageError(`--runtime ${name}: AWS blocked new functions on it on ${runtime.createBlocked} (and updates on ${runtime.updateBlocked}). ${instead}.`);
+  }
+  if (!runtime && isRetiredNodeRuntime(name)) {
+    throw new UsageError(`--runtime ${name}: AWS retired it before ${NODE_RUNTIMES[NODE_RUNTIMES.length - 1]!.name}; it can no longer be created or updated. ${instead}.`);
+  }
+  if (!runtime) throw new UsageError(`--runtime "${value}" is not a Lambda Node.js runtime bam knows. Use one of ${usable.join(', ')} (default ${DEFAULT_RUNTIME}).`);
+  return name;
+}
+
+/**
+ * One line for a runtime that works today but not for long (anything older than the default):
+ * "nodejs22.x: deprecated 2027-04-30, … Lambda's current runtime is nodejs24.x." Undefined otherwise.
+ */
+export function runtimeNotice(name: string, now: Date): string | undefined {
+  const runtime = findRuntime(name);
+  if (!runtime || name === DEFAULT_RUNTIME) return undefined;
+  const stage = runtimeStage(runtime, now);
+  const when = stage === 'supported' ? runtimeDates(runtime) : `${runtimeDates(runtime)} (it is deprecated now)`;
+  return `${name}: ${when}. Move to ${DEFAULT_RUNTIME} before then: --runtime ${DEFAULT_RUNTIME}`;
 }
 
 function parseInteger(flag: string, value: string, range: { min: number; max: number }, unit: string): number {
@@ -112,10 +139,18 @@ export function parseEnvFlags(values: string[]): { set: Record<string, string>; 
 }
 
 async function readEnvFile(path: string, cwd: string): Promise<Record<string, string>> {
+  const full = resolve(cwd, path);
   let text: string;
   try {
-    text = await readFile(resolve(cwd, path), 'utf8');
+    // Checked before opening: reading a FIFO or a device (/dev/zero) would block or never end.
+    const info = await stat(full);
+    if (!info.isFile()) throw new UsageError(`--envFile: ${path} is not a regular file. Give the path of a .env file.`);
+    if (info.size > ENV_FILE_MAX_BYTES) {
+      throw new UsageError(`--envFile: ${path} is ${info.size} bytes; Lambda allows ${ENV_LIMIT_BYTES} bytes of variables. Give the path of a .env file.`);
+    }
+    text = await readFile(full, 'utf8');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`--envFile: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}). Give the path of a .env file.`);
   }
   const env = parseDotenv(text, path);

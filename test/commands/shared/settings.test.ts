@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEnv, parseCorsOrigin, readSettings, settingsChanges } from '../../../src/commands/shared/settings.js';
 import { UsageError } from '../../../src/ui/errors.js';
+import { TODAY } from '../../helpers/context.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -16,7 +18,25 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const read = (flags: Parameters<typeof readSettings>[0]) => readSettings(flags, dir);
+const read = (flags: Parameters<typeof readSettings>[0]) => readSettings(flags, dir, new Date(TODAY));
+
+describe('--envFile reads regular files of a sensible size only', () => {
+  it('refuses a device at once (reading /dev/zero would never end)', async () => {
+    await expect(read({ envFile: '/dev/zero' })).rejects.toThrow(/^--envFile: \/dev\/zero is not a regular file\./);
+  });
+
+  it('refuses a FIFO at once (opening one blocks until a writer comes)', async () => {
+    const fifo = join(dir, 'pipe.env');
+    execFileSync('mkfifo', [fifo]);
+    await expect(read({ envFile: fifo })).rejects.toThrow(/is not a regular file/);
+  });
+
+  it('refuses a file far over what 4 KB of variables could need, before reading it', async () => {
+    const big = join(dir, 'big.env');
+    await writeFile(big, `A=${'x'.repeat(100 * 1024)}\n`);
+    await expect(read({ envFile: big })).rejects.toThrow(/big\.env is 102403 bytes; Lambda allows 4096 bytes of variables/);
+  });
+});
 
 describe('readSettings', () => {
   it('nothing asked: nothing set', async () => {
@@ -24,7 +44,11 @@ describe('readSettings', () => {
   });
 
   it('reads runtime, memory, timeout and the variables', async () => {
-    expect(await read({ runtime: 'nodejs20.x', memory: '512', timeout: '30', env: ['K=v=1'] })).toEqual({ runtime: 'nodejs20.x', memory: 512, timeout: 30, env: { K: 'v=1' } });
+    expect(await read({ runtime: 'nodejs22.x', memory: '512', timeout: '30', env: ['K=v=1'] })).toEqual({ runtime: 'nodejs22.x', memory: 512, timeout: 30, env: { K: 'v=1' } });
+  });
+
+  it('runtime names are case-insensitive', async () => {
+    expect(await read({ runtime: 'NODEJS24.X' })).toEqual({ runtime: 'nodejs24.x' });
   });
 
   it('--env wins over --envFile for the same key; --env KEY= asks to remove KEY', async () => {
@@ -33,8 +57,9 @@ describe('readSettings', () => {
   });
 
   it.each([
-    [{ runtime: 'nodejs18.x' }, /nodejs22\.x, nodejs20\.x, nodejs24\.x/],
-    [{ runtime: 'python3.13' }, /--runtime "python3\.13" is not supported/],
+    [{ runtime: 'nodejs20.x' }, /^--runtime nodejs20\.x: AWS blocked new functions on it on 2026-08-31 \(and updates on 2026-09-30\)\. Use --runtime nodejs24\.x\.$/],
+    [{ runtime: 'nodejs18.x' }, /^--runtime nodejs18\.x: AWS retired it before nodejs20\.x; .* Use --runtime nodejs24\.x\.$/],
+    [{ runtime: 'python3.13' }, /^--runtime "python3\.13" is not a Lambda Node\.js runtime bam knows\. Use one of nodejs24\.x, nodejs22\.x \(default nodejs24\.x\)\.$/],
     [{ memory: '127' }, /--memory "127" must be a whole number of MB from 128 to 10240/],
     [{ memory: '10241' }, /--memory/],
     [{ memory: '256.5' }, /--memory/],
