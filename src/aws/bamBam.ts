@@ -4,7 +4,38 @@ import { StepError, awsErrorName, errorMessage } from '../ui/errors.js';
 export interface RetryRule {
   reason: string;
   budgetMs: number;
+  /** Calls at most, when each one may itself take long (a request that times out). */
+  attempts?: number;
 }
+
+/**
+ * A request AWS never answered within bam's bound (thrown by the clients' HTTP handler).
+ * 'connect': no connection was made, so AWS never saw the request and sending it again is safe.
+ * 'answer': the request went out and nothing came back; AWS may have done it.
+ * It has no `cause` on purpose: the SDK would retry a cause it deems transient, and whether a
+ * timed-out step may be sent again is bamBam's call (it knows the step).
+ */
+export class NoAnswerError extends Error {
+  constructor(
+    readonly phase: 'connect' | 'answer',
+    readonly timeoutMs: number,
+    /** Where bam was talking to, e.g. https://lambda.us-east-1.amazonaws.com. */
+    readonly endpoint: string,
+  ) {
+    super(phase === 'connect' ? `no connection to ${endpoint} within ${seconds(timeoutMs)} s` : `no answer from ${endpoint} within ${seconds(timeoutMs)} s`);
+    this.name = 'NoAnswerError';
+  }
+}
+
+/** A step whose request went unanswered: "CreateFunction did not answer within 60 s: …". */
+export class NoAnswerStepError extends StepError {
+  constructor(step: string, cause: NoAnswerError, message: string) {
+    super(step, cause);
+    this.message = message;
+  }
+}
+
+const seconds = (ms: number): number => Math.ceil(ms / 1000);
 
 export interface BamBamOptions {
   /** Overrides the rule's total wait for this step. */
@@ -13,6 +44,12 @@ export interface BamBamOptions {
   onWait?: (message: string) => void;
   /** Called before every wait with the seconds left in the budget (countdowns). */
   onTick?: (message: string) => void;
+  /**
+   * May the request be sent again after it went out and got no answer? Default: yes, except for
+   * Create* and Import* steps, which AWS may have carried out (a second one could make a duplicate
+   * or fail with "already exists"). A create that checks first or carries a token may say yes.
+   */
+  idempotent?: boolean;
 }
 
 /** Knobs shared by every step; tests shrink them, production keeps the defaults. */
@@ -22,6 +59,9 @@ export const retrySettings = {
   roleBudgetMs: 90_000,
   throttleBudgetMs: 60_000,
   conflictBudgetMs: 60_000,
+  /** A request that timed out is sent at most this many times in all, within noAnswerBudgetMs. */
+  noAnswerAttempts: 3,
+  noAnswerBudgetMs: 120_000,
   sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
   now: (): number => Date.now(),
   random: (): number => Math.random(),
@@ -35,10 +75,22 @@ const CONFLICT = ['ResourceConflictException', 'ConflictException'];
 // Lambda's words while a new IAM role has not propagated yet.
 const ROLE_NOT_READY = /role.*(cannot be assumed|assume|permission)|(cannot be assumed|assume).*role|execution role/i;
 
+/** Steps that make something new: sent twice, they could make it twice. */
+const CREATES = /^(Create|Import)/;
+
 /** Which errors mean "not yet" rather than "no". Everything else surfaces at once. */
-export function retryRuleFor(err: unknown): RetryRule | undefined {
+export function retryRuleFor(err: unknown, idempotent = true): RetryRule | undefined {
   const name = awsErrorName(err);
   if (name === undefined) return undefined;
+  if (name === 'NoAnswerError') {
+    const noAnswer = (err instanceof StepError ? err.cause : err) as NoAnswerError;
+    if (noAnswer.phase === 'answer' && !idempotent) return undefined;
+    return {
+      reason: `no answer within ${seconds(noAnswer.timeoutMs)} s`,
+      budgetMs: retrySettings.noAnswerBudgetMs,
+      attempts: retrySettings.noAnswerAttempts,
+    };
+  }
   if (name === 'InvalidParameterValueException') {
     return ROLE_NOT_READY.test(errorMessage(err))
       ? { reason: 'the new IAM role is still propagating', budgetMs: retrySettings.roleBudgetMs }
@@ -56,18 +108,19 @@ export function retryRuleFor(err: unknown): RetryRule | undefined {
  */
 export async function bamBam<T>(step: string, call: () => Promise<T>, options: BamBamOptions = {}): Promise<T> {
   const started = retrySettings.now();
+  const idempotent = options.idempotent ?? !CREATES.test(step);
   let attempt = 0;
   let warned = false;
   for (;;) {
     try {
       return await call();
     } catch (err) {
-      const rule = retryRuleFor(err);
-      if (!rule) throw err instanceof StepError ? err : new StepError(step, err);
+      const rule = retryRuleFor(err, idempotent);
+      if (!rule) throw stepError(step, err, attempt + 1, idempotent);
       const budget = options.budgetMs ?? rule.budgetMs;
       const waited = retrySettings.now() - started;
       const left = budget - waited;
-      if (left <= 0) throw new StepError(step, err);
+      if (left <= 0 || (rule.attempts !== undefined && attempt + 1 >= rule.attempts)) throw stepError(step, err, attempt + 1, idempotent);
       const cap = Math.min(retrySettings.maxDelayMs, retrySettings.baseDelayMs * 2 ** attempt);
       // Full jitter, but never a zero wait, and never past the budget.
       const delay = Math.min(left, Math.max(50, Math.round(retrySettings.random() * cap)));
@@ -81,6 +134,19 @@ export async function bamBam<T>(step: string, call: () => Promise<T>, options: B
       );
     }
   }
+}
+
+/** The error a step ends with: the SDK's, named by the step; a request left unanswered in one line that says what to do. */
+function stepError(step: string, err: unknown, calls: number, idempotent: boolean): StepError {
+  if (err instanceof StepError) return err;
+  if (!(err instanceof NoAnswerError)) return new StepError(step, err);
+  const within = `${step} did not answer within ${seconds(err.timeoutMs)} s`;
+  if (err.phase === 'answer' && !idempotent) {
+    return new NoAnswerStepError(step, err, `${within}: ${err.endpoint} got the request but sent nothing back, so it may have been done anyway; check (bam list, or the AWS console) before you try again.`);
+  }
+  const what = err.phase === 'connect' ? `no connection to ${err.endpoint}` : `no answer from ${err.endpoint}`;
+  const tries = calls > 1 ? `, ${calls} tries` : '';
+  return new NoAnswerStepError(step, err, `${within} (${what}${tries}): check your network connection, proxy and endpoint settings (AWS_ENDPOINT_URL), then try again.`);
 }
 
 /** Sleeps, telling the seconds left once a second, so a long wait never looks like a hang. */

@@ -4,13 +4,69 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { BamError, errorMessage } from '../ui/errors.js';
 import { readConfig, updateConfig } from '../store/records.js';
-import { bamBam } from './bamBam.js';
+import { bamBam, NoAnswerError } from './bamBam.js';
 
 export interface AwsOptions {
   region?: string;
   profile?: string;
+  /** How long requests may take; tests shorten them. */
+  bounds?: Partial<HttpBounds>;
+}
+
+/**
+ * How long bam waits for AWS. Without bounds the SDK waits forever on a connection that
+ * never answers (a CreateFunction hung for minutes with no word).
+ */
+export interface HttpBounds {
+  /** Until the TCP connection is up: AWS endpoints connect in well under a second. */
+  connectionMs: number;
+  /** Until the answer starts, for a request with a small body (control-plane calls answer in seconds). */
+  requestMs: number;
+  /** Upload speed to allow for on top, per byte sent: a 50 MB zip goes up as ~67 MB of JSON. */
+  uploadBytesPerSecond: number;
+}
+
+const BOUNDS: HttpBounds = { connectionMs: 10_000, requestMs: 30_000, uploadBytesPerSecond: 125_000 /* 1 Mbit/s */ };
+// CreateFunction and UpdateFunctionCode check and store the zip before they answer.
+const SERVICE_BOUNDS: Partial<Record<string, Partial<HttpBounds>>> = { lambda: { requestMs: 60_000 } };
+
+/** The request timeout for a body of this many bytes: the base plus the upload at a slow uplink's speed. */
+export function requestTimeoutMs(bounds: HttpBounds, bodyBytes: number): number {
+  return bounds.requestMs + Math.ceil((bodyBytes / bounds.uploadBytesPerSecond) * 1000);
+}
+
+type Handle = NodeHttpHandler['handle'];
+
+/**
+ * The SDK's HTTP handler with every request bounded, its timeout sized to the body. A timeout
+ * becomes a NoAnswerError, which the SDK does not retry on its own: whether a request that may
+ * have reached AWS is sent again is bamBam's decision, per step.
+ */
+class BoundedHttpHandler extends NodeHttpHandler {
+  constructor(private readonly bounds: HttpBounds) {
+    super({ connectionTimeout: bounds.connectionMs, requestTimeout: bounds.requestMs, throwOnRequestTimeout: true });
+  }
+
+  override async handle(...[request, options = {}]: Parameters<Handle>): ReturnType<Handle> {
+    const requestTimeout = options.requestTimeout ?? requestTimeoutMs(this.bounds, bodyBytes(request.body));
+    try {
+      return await super.handle(request, { ...options, requestTimeout });
+    } catch (err) {
+      if (!(err instanceof Error) || err.name !== 'TimeoutError') throw err;
+      const endpoint = `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ''}`;
+      const connecting = /establish a connection/.test(err.message) || (err as { syscall?: string }).syscall === 'connect';
+      throw connecting ? new NoAnswerError('connect', this.bounds.connectionMs, endpoint) : new NoAnswerError('answer', requestTimeout, endpoint);
+    }
+  }
+}
+
+function bodyBytes(body: unknown): number {
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Uint8Array) return body.byteLength;
+  return 0;
 }
 
 /**
@@ -53,7 +109,12 @@ export async function resolveRegion(options: AwsOptions): Promise<string> {
 
 export async function openAws(options: AwsOptions): Promise<AwsSession> {
   const region = await resolveRegion(options);
-  const config = { region, ...(options.profile ? { profile: options.profile } : {}) };
+  const base = { region, ...(options.profile ? { profile: options.profile } : {}) };
+  // The endpoint stays the SDK's own resolution (AWS_ENDPOINT_URL and per-service variables).
+  const config = (service: string) => ({
+    ...base,
+    requestHandler: new BoundedHttpHandler({ ...BOUNDS, ...SERVICE_BOUNDS[service], ...options.bounds }),
+  });
   const cache = new Map<string, unknown>();
   const lazy = <T>(key: string, build: () => T): T => {
     if (!cache.has(key)) cache.set(key, build());
@@ -62,22 +123,22 @@ export async function openAws(options: AwsOptions): Promise<AwsSession> {
   return {
     region,
     get lambda() {
-      return lazy('lambda', () => new LambdaClient(config));
+      return lazy('lambda', () => new LambdaClient(config('lambda')));
     },
     get apiGateway() {
-      return lazy('apiGateway', () => new APIGatewayClient(config));
+      return lazy('apiGateway', () => new APIGatewayClient(config('apiGateway')));
     },
     get iam() {
-      return lazy('iam', () => new IAMClient(config));
+      return lazy('iam', () => new IAMClient(config('iam')));
     },
     get dynamodb() {
-      return lazy('dynamodb', () => new DynamoDBClient(config));
+      return lazy('dynamodb', () => new DynamoDBClient(config('dynamodb')));
     },
     get sts() {
-      return lazy('sts', () => new STSClient(config));
+      return lazy('sts', () => new STSClient(config('sts')));
     },
     get logs() {
-      return lazy('logs', () => new CloudWatchLogsClient(config));
+      return lazy('logs', () => new CloudWatchLogsClient(config('logs')));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bamBam, retryRuleFor, retrySettings, waitNotices } from '../../src/aws/bamBam.js';
+import { NoAnswerError, bamBam, retryRuleFor, retrySettings, waitNotices } from '../../src/aws/bamBam.js';
 import { StepError } from '../../src/ui/errors.js';
 
 const awsError = (name: string, message = name): Error => Object.assign(new Error(message), { name });
@@ -150,5 +150,48 @@ describe('bamBam', () => {
     }
     expect(retryRuleFor(new StepError('X', awsError('ThrottlingException')))).toBeDefined();
     expect(retryRuleFor('not an error')).toBeUndefined();
+  });
+
+  describe('a request that got no answer', () => {
+    const ENDPOINT = 'https://lambda.us-east-1.amazonaws.com';
+    const noAnswer = () => new NoAnswerError('answer', 60_000, ENDPOINT);
+    const noConnection = () => new NoAnswerError('connect', 10_000, ENDPOINT);
+
+    it('is "not yet" for a read, an update or a delete: sent again, at most three times in all', async () => {
+      for (const step of ['GetFunction', 'UpdateFunctionCode', 'DeleteTable']) {
+        const call = vi.fn(() => Promise.reject(noAnswer()));
+        const { error } = await settle(bamBam(step, call));
+        expect(call, step).toHaveBeenCalledTimes(retrySettings.noAnswerAttempts);
+        expect((error as Error).message).toBe(
+          `${step} did not answer within 60 s (no answer from ${ENDPOINT}, 3 tries): check your network connection, proxy and endpoint settings (AWS_ENDPOINT_URL), then try again.`,
+        );
+      }
+      expect(await settle(bamBam('GetFunction', failing(noAnswer())))).toEqual({ value: 'ok' });
+    });
+
+    it('ends a create at once, in one line that says it may have been done', async () => {
+      for (const step of ['CreateFunction', 'ImportRestApi']) {
+        const call = failing(noAnswer());
+        const { error } = await settle(bamBam(step, call));
+        expect(call).toHaveBeenCalledTimes(1);
+        expect(error).toBeInstanceOf(StepError);
+        expect((error as StepError).step).toBe(step);
+        expect((error as Error).message).toMatch(new RegExp(`^${step} did not answer within 60 s: ${ENDPOINT} got the request but sent nothing back, so it may have been done anyway; check`));
+      }
+    });
+
+    it('sends a create again when it never reached AWS (no connection), or when the step says it is idempotent', async () => {
+      const neverSent = failing(noConnection());
+      expect(await settle(bamBam('CreateFunction', neverSent))).toEqual({ value: 'ok' });
+      expect(neverSent).toHaveBeenCalledTimes(2);
+      const checked = failing(noAnswer());
+      expect(await settle(bamBam('CreateRole', checked, { idempotent: true }))).toEqual({ value: 'ok' });
+      expect(checked).toHaveBeenCalledTimes(2);
+    });
+
+    it('names the missing connection when none was ever made', async () => {
+      const { error } = await settle(bamBam('ListFunctions', vi.fn(() => Promise.reject(noConnection()))));
+      expect((error as Error).message).toMatch(/^ListFunctions did not answer within 10 s \(no connection to https:\/\/lambda\.us-east-1\.amazonaws\.com, 3 tries\)/);
+    });
   });
 });

@@ -4,9 +4,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { accountNumber, explainCredentialError, openAws, resolveRegion } from '../../src/aws/clients.js';
+import { accountNumber, explainCredentialError, openAws, requestTimeoutMs, resolveRegion } from '../../src/aws/clients.js';
+import { createFunction, findFunction } from '../../src/aws/lambda.js';
+import { StepError } from '../../src/ui/errors.js';
+import { instantRetries } from '../helpers/aws.js';
 import { readConfig } from '../../src/store/records.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -104,5 +108,69 @@ describe('AWS clients', () => {
     const err = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
     expect(explainCredentialError(err)?.message).toMatch(/credentials are missing or invalid.*aws configure.*--profile/);
     expect(explainCredentialError(new Error('other'))).toBeUndefined();
+  });
+
+  it('sizes the request timeout to the upload: 60 s for a small Lambda call, minutes for a 50 MB zip', () => {
+    const lambda = { connectionMs: 10_000, requestMs: 60_000, uploadBytesPerSecond: 125_000 };
+    expect(requestTimeoutMs(lambda, 2_000)).toBe(60_016);
+    // A 50 MB zip is ~67 MB of base64 in CreateFunction's JSON: about 9 minutes at 1 Mbit/s.
+    expect(requestTimeoutMs(lambda, 67_000_000)).toBe(596_000);
+  });
+});
+
+describe('AWS requests that never get an answer', () => {
+  let server: ReturnType<typeof createTcpServer>;
+  let sockets: Socket[];
+  let endpoint: string;
+  let retries: ReturnType<typeof instantRetries>;
+
+  beforeEach(async () => {
+    sockets = [];
+    // Accepts every connection, reads the request, and never says a word.
+    server = createTcpServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.AWS_ENDPOINT_URL = endpoint;
+    process.env.AWS_ACCESS_KEY_ID = 'test';
+    process.env.AWS_SECRET_ACCESS_KEY = 'test';
+    retries = instantRetries();
+  });
+  afterEach(async () => {
+    retries.restore();
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const silentAws = () => openAws({ region: 'us-east-1', bounds: { connectionMs: 1_000, requestMs: 300 } });
+
+  it('a read is sent again a bounded number of times, then ends in one line naming the step', async () => {
+    const aws = await silentAws();
+    const started = Date.now();
+    const error = await findFunction(aws, 'hello').then(() => undefined, (err: unknown) => err);
+    expect(error).toBeInstanceOf(StepError);
+    const message = (error as Error).message;
+    expect(message).toBe(
+      `GetFunction did not answer within 1 s (no answer from ${endpoint}, 3 tries): check your network connection, proxy and endpoint settings (AWS_ENDPOINT_URL), then try again.`,
+    );
+    expect(message).not.toContain('\n');
+    // Three requests in all: bamBam's, with no SDK retries hidden inside each.
+    expect(sockets).toHaveLength(3);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    aws.lambda.destroy();
+  });
+
+  it('a create is sent once: AWS may have done it, so bam says so instead of sending it again', async () => {
+    const aws = await silentAws();
+    const fn = { name: 'hello', zip: new Uint8Array(16), description: '', roleArn: 'arn:aws:iam::123456789012:role/defaultBamRole' };
+    const error = await createFunction(aws, fn).then(() => undefined, (err: unknown) => err);
+    expect((error as StepError).step).toBe('CreateFunction');
+    expect((error as Error).message).toMatch(
+      new RegExp(`^CreateFunction did not answer within 1 s: ${endpoint} got the request but sent nothing back, so it may have been done anyway; check .* before you try again\\.$`),
+    );
+    expect(sockets).toHaveLength(1);
+    aws.lambda.destroy();
   });
 });
