@@ -1,8 +1,8 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withLock } from '../store/lock.js';
-import { storePaths } from '../store/paths.js';
+import { makePrivateFolder, storePaths } from '../store/paths.js';
 import type { TableKeys } from '../aws/dynamodb.js';
 import type { AwsSession } from '../aws/clients.js';
 import { BamError } from '../ui/errors.js';
@@ -27,7 +27,7 @@ export async function startLocalDynamo(options: { fresh: boolean }): Promise<Loc
   const releaseLock = await holdFolderLock(`${folder}.lock`, folder);
   try {
     if (options.fresh) await rm(folder, { recursive: true, force: true });
-    await mkdir(folder, { recursive: true });
+    await makePrivateFolder(folder);
     const { default: dynalite } = await import('dynalite');
     const server = dynalite({ path: folder, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await listen(server);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PRIVATE_FILE_MODE } from '../store/paths.js';
 import { BamError } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { INSTALL_STAMP } from './stage.js';
@@ -27,7 +28,7 @@ export function stagingPackageJson(name: string, dependencies: Record<string, st
  */
 export async function installDependencies(stagingDir: string, packageJson: StagingPackageJson, reporter?: Reporter): Promise<boolean> {
   const text = `${JSON.stringify(packageJson, null, 2)}\n`;
-  await writeFile(join(stagingDir, 'package.json'), text);
+  await writeFile(join(stagingDir, 'package.json'), text, { mode: PRIVATE_FILE_MODE });
   const stampPath = join(stagingDir, INSTALL_STAMP);
   const modulesDir = join(stagingDir, 'node_modules');
   if (Object.keys(packageJson.dependencies).length === 0) {
@@ -46,7 +47,7 @@ export async function installDependencies(stagingDir: string, packageJson: Stagi
   await rm(modulesDir, { recursive: true, force: true });
   reporter?.info(`Running npm install in ${stagingDir}`);
   await runNpmInstall(stagingDir, reporter);
-  await writeFile(stampPath, stamp);
+  await writeFile(stampPath, stamp, { mode: PRIVATE_FILE_MODE });
   return true;
 }
 

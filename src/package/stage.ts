@@ -1,7 +1,8 @@
-import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FunctionSource } from './source.js';
 import { readIgnoreRule } from './ignore.js';
+import { makePrivateFolder } from '../store/paths.js';
 
 /** Kept in staging between runs: the installed packages and the record of what they are. */
 export const INSTALL_STAMP = '.bam-install.json';
@@ -23,21 +24,20 @@ export function zipFileName(name: string): string {
 /**
  * Copies the function's files into staging (a single file becomes index.*; a folder is copied
  * whole, minus skipped paths). Files left from an earlier run are removed first; only
- * node_modules survives, as an install cache. The user's folder is only read.
+ * node_modules survives, as an install cache. The user's folder is only read. Staging's folders
+ * are 0700: the code and its settings are the user's alone.
  */
 export async function stageFiles(source: FunctionSource, stagingDir: string): Promise<StagedFile[]> {
-  await mkdir(stagingDir, { recursive: true });
+  await makePrivateFolder(stagingDir);
   await removeStaleFiles(stagingDir);
   if (source.kind === 'file') {
     await copyFile(source.entryFile, join(stagingDir, source.entryName));
     return [{ relativePath: source.entryName, sourcePath: source.entryFile }];
   }
   const files = await listFunctionFiles(source.sourcePath, new Set([zipFileName(source.name), ...KEPT_BETWEEN_RUNS]));
-  await Promise.all(files.map(async (file) => {
-    const target = join(stagingDir, file.relativePath);
-    await mkdir(dirname(target), { recursive: true });
-    await copyFile(file.sourcePath, target);
-  }));
+  // Folders first, one by one: each is 0700 before a file lands in it.
+  for (const folder of new Set(files.map((file) => dirname(join(stagingDir, file.relativePath))))) await makePrivateFolder(folder);
+  await Promise.all(files.map((file) => copyFile(file.sourcePath, join(stagingDir, file.relativePath))));
   return files;
 }
 

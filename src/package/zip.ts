@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readlinkSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, openSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import zlib from 'node:zlib';
+import { PRIVATE_FILE_MODE } from '../store/paths.js';
 import { BamError } from '../ui/errors.js';
 
 /** Lambda's limits for a zip uploaded directly (not through S3). */
@@ -207,7 +208,9 @@ class BatchedFile {
   size = 0;
 
   constructor(path: string) {
-    this.fd = openSync(path, 'w');
+    // The zip is the user's code (staging is private); a umask of 000 must not share it.
+    this.fd = openSync(path, 'w', PRIVATE_FILE_MODE);
+    fchmodSync(this.fd, PRIVATE_FILE_MODE);
   }
 
   /** True when this write flushed a batch to the file. */

@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BamError, errorMessage } from '../ui/errors.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE } from './paths.js';
 
 /**
  * Reads a JSON record file. Missing → undefined. Unparseable or of the wrong shape → an error
@@ -31,13 +32,15 @@ export async function readJsonFile<T>(file: string, validate: (value: unknown) =
 /**
  * Writes JSON atomically: a temporary file beside the target, fsync, rename, fsync the folder.
  * A crash at any point leaves either the old file or the new one, never a truncated mix.
+ * The file is 0600 (and a folder it creates 0700) whatever the umask.
  */
 export async function writeJsonFileAtomic(file: string, value: unknown): Promise<void> {
   const dir = dirname(file);
-  await mkdir(dir, { recursive: true });
+  await makePrivateFolder(dir);
   const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(temp, 'w', 0o600);
+  const handle = await open(temp, 'w', PRIVATE_FILE_MODE);
   try {
+    await handle.chmod(PRIVATE_FILE_MODE);
     await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
     await handle.sync();
   } catch (err) {

@@ -1,8 +1,9 @@
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BamError } from '../ui/errors.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE } from './paths.js';
 
 const STALE_EMPTY_MS = 5_000;
 
@@ -25,7 +26,7 @@ export interface LockOptions {
 export async function withLock<T>(lockFile: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const started = Date.now();
-  await mkdir(dirname(lockFile), { recursive: true });
+  await makePrivateFolder(dirname(lockFile));
   let delay = 5;
   for (;;) {
     if (await tryAcquire(lockFile)) break;
@@ -47,7 +48,7 @@ export async function withLock<T>(lockFile: string, work: () => Promise<T>, opti
 
 async function tryAcquire(lockFile: string): Promise<boolean> {
   try {
-    const handle = await open(lockFile, 'wx');
+    const handle = await open(lockFile, 'wx', PRIVATE_FILE_MODE);
     const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
     await handle.writeFile(JSON.stringify(owner));
     await handle.close();
