@@ -13,7 +13,7 @@ import { moduleTypeFor } from './moduleType.js';
 import { parseJavaScript } from './parse.js';
 import { findSource, type FunctionSource } from './source.js';
 import { INSTALL_STAMP, stageFiles, zipFileName, type StagedFile } from './stage.js';
-import { readUserPackage } from './userPackage.js';
+import { readUserPackage, undeclaredPackages, type UserPackage } from './userPackage.js';
 import { checkSizeLimits, listZipEntries, writeDeterministicZip } from './zip.js';
 
 export interface PackageResult {
@@ -60,8 +60,9 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   const names = Object.keys(dependencies);
   // Info lines only: deploy packages while other steps run, so spinners belong to the use case.
   if (names.length > 0) reporter?.info(`Dependencies: ${names.map((n) => `${n}@${dependencies[n]}`).join(', ')}`);
+  warnUndeclared(undeclaredPackages(userPackage, names), userPackage, reporter);
   const packageJson = stagingPackageJson(name, dependencies, moduleTypeFor(userPackage.type, source.entryName, parsed));
-  await installDependencies(stagingDir, packageJson, reporter);
+  await installDependencies(stagingDir, packageJson, reporter, { installScripts: userPackage.installScripts });
 
   const zipPath = join(stagingDir, zipFileName(name));
   // npm's hidden lockfile only speeds up the next install here; it names paths on this machine.
@@ -81,6 +82,21 @@ export async function checkFunctionSource(name: string, options: { cwd: string; 
   const { program } = parseJavaScript(await readFile(source.entryFile, 'utf8'), displayPath);
   assertExportsHandler(program, displayPath);
   return source;
+}
+
+/**
+ * A package only the code names gets whatever npm calls latest today, which may not be what the
+ * user ran locally (or a typo-squatted name): say so before npm fetches it.
+ */
+function warnUndeclared(names: string[], userPackage: UserPackage, reporter: Reporter | undefined): void {
+  if (names.length === 0) return;
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  const one = names.length === 1;
+  const where = userPackage.dir ? 'your package.json' : 'a package.json (bam found none above the function)';
+  reporter?.warn(
+    `${list} ${one ? 'is' : 'are'} not in ${where}; installing ${one ? 'its latest version' : 'their latest versions'}. ` +
+      `Add ${one ? 'it' : 'them'} to package.json to pin ${one ? 'it' : 'them'}.`,
+  );
 }
 
 /** require(x) / import(x) with a computed name is left out, and the user is told so. */

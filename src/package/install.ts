@@ -21,12 +21,22 @@ export function stagingPackageJson(name: string, dependencies: Record<string, st
   return { name: name.toLowerCase(), version: '1.0.0', private: true, ...(type ? { type } : {}), dependencies: sorted };
 }
 
+export interface InstallOptions {
+  /** Let npm run the dependencies' install scripts (the user opted in); otherwise --ignore-scripts. */
+  installScripts: boolean;
+}
+
 /**
  * Writes package.json and runs npm install in staging, unless node_modules already holds exactly
- * this dependency set (same package.json, same Node, unchanged local file: packages) from an
- * earlier run. Returns whether npm ran.
+ * this dependency set (same package.json, same Node, same scripts setting, unchanged local file:
+ * packages) from an earlier run. Returns whether npm ran.
  */
-export async function installDependencies(stagingDir: string, packageJson: StagingPackageJson, reporter?: Reporter): Promise<boolean> {
+export async function installDependencies(
+  stagingDir: string,
+  packageJson: StagingPackageJson,
+  reporter?: Reporter,
+  options: InstallOptions = { installScripts: false },
+): Promise<boolean> {
   const text = `${JSON.stringify(packageJson, null, 2)}\n`;
   await writeFile(join(stagingDir, 'package.json'), text, { mode: PRIVATE_FILE_MODE });
   const stampPath = join(stagingDir, INSTALL_STAMP);
@@ -36,7 +46,8 @@ export async function installDependencies(stagingDir: string, packageJson: Stagi
     await rm(stampPath, { force: true });
     return false;
   }
-  const stamp = createHash('sha256').update(`${process.version}\n${text}\n${await localPackagesFingerprint(packageJson.dependencies)}`).digest('hex');
+  const fingerprint = await localPackagesFingerprint(packageJson.dependencies);
+  const stamp = createHash('sha256').update(`${process.version}\nscripts:${options.installScripts}\n${text}\n${fingerprint}`).digest('hex');
   const previous = await readFile(stampPath, 'utf8').catch(() => '');
   const installed = await access(modulesDir).then(() => true, () => false);
   if (previous === stamp && installed) {
@@ -46,7 +57,7 @@ export async function installDependencies(stagingDir: string, packageJson: Stagi
   await rm(stampPath, { force: true });
   await rm(modulesDir, { recursive: true, force: true });
   reporter?.info(`Running npm install in ${stagingDir}`);
-  await runNpmInstall(stagingDir, reporter);
+  await runNpmInstall(stagingDir, options, reporter);
   await writeFile(stampPath, stamp, { mode: PRIVATE_FILE_MODE });
   return true;
 }
@@ -79,8 +90,16 @@ async function localPackagesFingerprint(dependencies: Record<string, string>): P
  */
 const NPM_ARGS = ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-package-lock', '--install-links', '--loglevel=error'];
 
-async function runNpmInstall(stagingDir: string, reporter?: Reporter): Promise<void> {
-  const { code, output } = await run('npm', [...NPM_ARGS, '--prefix', stagingDir], stagingDir);
+/**
+ * Packaging must not run code the user never chose to run: a dependency's preinstall, install
+ * or postinstall script (or an implicit node-gyp build) runs only when package.json opts in.
+ */
+export function npmInstallArgs(stagingDir: string, options: InstallOptions): string[] {
+  return [...NPM_ARGS, ...(options.installScripts ? [] : ['--ignore-scripts']), '--prefix', stagingDir];
+}
+
+async function runNpmInstall(stagingDir: string, options: InstallOptions, reporter?: Reporter): Promise<void> {
+  const { code, output } = await run('npm', npmInstallArgs(stagingDir, options), stagingDir);
   if (code === 0) return;
   if (output.trim() !== '') reporter?.warn(output.trimEnd());
   throw new BamError(

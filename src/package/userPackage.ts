@@ -12,10 +12,16 @@ export interface UserPackage {
   specs: Record<string, string>;
   /** Versions the lockfile recorded as installed. */
   locked: Record<string, string>;
+  /**
+   * `"bam": { "installScripts": true }`: the user lets npm run their dependencies' install
+   * scripts (native addons need them). Off by default: packaging runs nobody's code.
+   */
+  installScripts: boolean;
 }
 
 interface PackageJson {
   type?: unknown;
+  bam?: { installScripts?: unknown };
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -33,9 +39,15 @@ export async function readUserPackage(from: string): Promise<UserPackage> {
     const json = await readJson<PackageJson>(join(dir, 'package.json'));
     if (json) {
       const lock = await readJson<PackageLock>(join(dir, 'package-lock.json'));
-      return { dir, type: typeof json.type === 'string' ? json.type : undefined, specs: declaredSpecs(json, dir), locked: lockedVersions(lock) };
+      return {
+        dir,
+        type: typeof json.type === 'string' ? json.type : undefined,
+        specs: declaredSpecs(json, dir),
+        locked: lockedVersions(lock),
+        installScripts: installScriptsOptIn(json, join(dir, 'package.json')),
+      };
     }
-    if (dirname(dir) === dir) return { dir: undefined, type: undefined, specs: {}, locked: {} };
+    if (dirname(dir) === dir) return { dir: undefined, type: undefined, specs: {}, locked: {}, installScripts: false };
   }
 }
 
@@ -54,6 +66,20 @@ export function versionFor(pkg: UserPackage, name: string): string {
 // "^1.2.0", "~1", ">=2 <3", "1.x", "*": a semver range; not "file:..", "github:..", "latest" or a URL.
 function isRegistryRange(spec: string): boolean {
   return spec === '' || /^[\d\s^~<>=*xX|.v-]+$/.test(spec);
+}
+
+function installScriptsOptIn(json: PackageJson, path: string): boolean {
+  const value = typeof json.bam === 'object' && json.bam !== null ? json.bam.installScripts : undefined;
+  if (value === undefined || typeof value === 'boolean') return value === true;
+  throw new BamError(`${path}: "bam": { "installScripts" } must be true or false, not ${JSON.stringify(value)}.`);
+}
+
+/**
+ * The packages bam installs only because the code names them: in neither package.json nor the
+ * lockfile, so npm takes whatever version is newest today.
+ */
+export function undeclaredPackages(pkg: UserPackage, names: string[]): string[] {
+  return names.filter((name) => pkg.specs[name] === undefined && pkg.locked[name] === undefined);
 }
 
 function declaredSpecs(json: PackageJson, dir: string): Record<string, string> {

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,6 +162,43 @@ describe('packageFunction', () => {
     expect(err).toBeInstanceOf(BamError);
     expect((err as BamError).message).toMatch(/^npm install failed in .*staging\/net: /);
     expect(world.reporter.text('warn')).toMatch(/127\.0\.0\.1:9|ECONNREFUSED/);
+  });
+
+  it('installs with --ignore-scripts: a dependency\'s postinstall script runs only once package.json opts in', async () => {
+    const marker = () => join(world.home, 'staging', 'fn', 'node_modules', 'postinstall-marker', 'postinstall-ran.txt');
+    const dependencies = { 'postinstall-marker': `file:${DEPS}postinstall-marker` };
+    await write('package.json', JSON.stringify({ dependencies }));
+    await write('fn.js', "const marker = require('postinstall-marker');\nexports.handler = async () => marker();\n");
+
+    const plain = await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    expect(await readFile(join(plain.stagingDir, 'node_modules', 'postinstall-marker', 'index.js'), 'utf8')).toContain("'marker'");
+    expect(existsSync(marker())).toBe(false);
+
+    // Same dependencies, scripts now allowed: node_modules is rebuilt and the script runs.
+    await write('package.json', JSON.stringify({ dependencies, bam: { installScripts: true } }));
+    await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    expect(world.reporter.events.filter((e) => e.text.startsWith('Running npm install'))).toHaveLength(2);
+    expect(await readFile(marker(), 'utf8')).toBe('the postinstall script ran');
+  });
+
+  it('warns, before npm runs, about a package the code names but package.json and the lockfile do not', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local` } }));
+    await write('fn.js', "const pad = require('left-pad-local');\nconst leftPad = require('left-pad');\nexports.handler = async () => leftPad(pad('a', 2), 3);\n");
+    // The registry is unreachable here, so npm then fails: what matters is the warning came first.
+    await expect(packageFunction('fn', { cwd: world.cwd, reporter: world.reporter })).rejects.toThrow('npm install failed');
+    const warning = 'left-pad is not in your package.json; installing its latest version. Add it to package.json to pin it.';
+    const texts = world.reporter.events.map((e) => e.text);
+    expect(world.reporter.events.find((e) => e.text === warning)?.type).toBe('warn');
+    expect(texts.indexOf(warning)).toBeLessThan(texts.findIndex((t) => t.startsWith('Running npm install')));
+    expect(world.reporter.text('warn')).not.toContain('left-pad-local is not');
+  });
+
+  it('names every undeclared package in one warning, and says when there is no package.json at all', async () => {
+    await write('fn.js', "require('left-pad'); require('@scope/thing/sub');\nexports.handler = async () => 1;\n");
+    await expect(packageFunction('fn', { cwd: world.cwd, reporter: world.reporter })).rejects.toThrow('npm install failed');
+    expect(world.reporter.text('warn')).toContain(
+      'left-pad and @scope/thing are not in a package.json (bam found none above the function); installing their latest versions. Add them to package.json to pin them.',
+    );
   });
 
   it('stages a folder function whole, minus .git, node_modules and .bamignore matches, and removes stale files', async () => {

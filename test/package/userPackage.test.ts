@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { absoluteFileSpec, readUserPackage, versionFor } from '../../src/package/userPackage.js';
+import { absoluteFileSpec, readUserPackage, undeclaredPackages, versionFor } from '../../src/package/userPackage.js';
 import { detectDependencies } from '../../src/package/dependencies.js';
 import { parseJavaScript } from '../../src/package/parse.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
@@ -81,7 +81,27 @@ describe('versions from the user\'s package.json and lockfile', () => {
 
   it('without any package.json every package is latest', async () => {
     const pkg = await readUserPackage(world.cwd);
-    expect(pkg).toMatchObject({ dir: undefined, type: undefined, specs: {} });
+    expect(pkg).toMatchObject({ dir: undefined, type: undefined, specs: {}, installScripts: false });
+  });
+
+  it('names the packages found only in the code: in neither package.json nor the lockfile', async () => {
+    await writeFile(join(world.cwd, 'package.json'), JSON.stringify({ dependencies: { declared: '^1.0.0', tagged: 'latest' } }));
+    await writeFile(join(world.cwd, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: { 'node_modules/locked-only': { version: '2.0.0' } } }));
+    const pkg = await readUserPackage(world.cwd);
+    expect(undeclaredPackages(pkg, ['declared', 'tagged', 'locked-only', 'left-pad', '@scope/new'])).toEqual(['left-pad', '@scope/new']);
+  });
+
+  it('install scripts are off unless package.json says "bam": { "installScripts": true }', async () => {
+    const optIn = async (json: unknown) => {
+      await writeFile(join(world.cwd, 'package.json'), JSON.stringify(json));
+      return (await readUserPackage(world.cwd)).installScripts;
+    };
+    expect(await optIn({})).toBe(false);
+    expect(await optIn({ bam: {} })).toBe(false);
+    expect(await optIn({ bam: { installScripts: false } })).toBe(false);
+    expect(await optIn({ bam: { installScripts: true } })).toBe(true);
+    expect(await optIn({ scripts: { postinstall: 'x' }, installScripts: true })).toBe(false); // only bam's own key counts
+    await expect(optIn({ bam: { installScripts: 'yes' } })).rejects.toThrow(`${join(world.cwd, 'package.json')}: "bam": { "installScripts" } must be true or false, not "yes".`);
   });
 
   it('refuses a broken package.json, naming it', async () => {
@@ -92,7 +112,7 @@ describe('versions from the user\'s package.json and lockfile', () => {
 
 describe('detectDependencies', () => {
   const file = (relativePath: string, text: string) => ({ relativePath, displayPath: `fn/${relativePath}`, program: parseJavaScript(text, relativePath).program });
-  const pkg = { dir: '/p', type: undefined, specs: { lodash: '^4.0.0', '@scope/pkg': '1.2.3', '@aws-sdk/client-dynamodb': '3.500.0' }, locked: {} };
+  const pkg = { dir: '/p', type: undefined, specs: { lodash: '^4.0.0', '@scope/pkg': '1.2.3', '@aws-sdk/client-dynamodb': '3.500.0' }, locked: {}, installScripts: false };
 
   it('maps every imported package to its version and skips built-ins and unpinned @aws-sdk', () => {
     const files = [
