@@ -87,6 +87,11 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
     const output = new LineBuffer((text) => ctx.reporter.info(text));
     closers.push(() => Promise.resolve(output.flush()));
     const log = (line: LogLine) => output.add(formatLog(line));
+    // What bam dev says about a function (its runtime's rules, why it failed) comes after its log lines.
+    const notice = (text: string) => {
+      output.flush();
+      ctx.reporter.warn(text);
+    };
     const announceReload = batched((reloaded) => output.add(`Reloaded ${reloaded.join(', ')}: files changed.`));
 
     const lambdaApi = createLambdaApi((name) => {
@@ -113,11 +118,11 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
     const startInvokeOnly = async (name: string): Promise<FunctionHost | undefined> => {
       const source = await findSource(name, { cwd: ctx.cwd }).catch(() => undefined);
       if (!source) return undefined;
-      const host = new FunctionHost(localFunction(source, records[name], settings), log);
+      const host = new FunctionHost(localFunction(source, records[name], settings), log, notice);
       host.watchSource(() => announceReload(name));
       return host;
     };
-    for (const { source } of found) hosts.set(source.name, new FunctionHost(localFunction(source, records[source.name], settings), log));
+    for (const { source } of found) hosts.set(source.name, new FunctionHost(localFunction(source, records[source.name], settings), log, notice));
 
     const api = createApiServer({
       single: names.length === 1,

@@ -2,7 +2,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, extname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FunctionSource } from '../package/source.js';
-import { Sandbox, type InvokeOutcome, type LogSink } from './sandbox.js';
+import { Sandbox, type InvokeOutcome, type LogSink, type NoticeSink } from './sandbox.js';
+import { failureNotice, nodeVersionNotice, type RuntimeRules } from './runtimeRules.js';
 
 /** A function as bam dev runs it: its code and the settings its deployed twin would have. */
 export interface LocalFunction {
@@ -12,6 +13,8 @@ export interface LocalFunction {
   methods: string[];
   timeoutMs: number;
   memoryMb: number;
+  /** The Lambda runtime it is deployed on (or would be), and what that changes. */
+  runtime: RuntimeRules;
   /** The sandbox's whole process.env. */
   env: Record<string, string>;
   invokedFunctionArn: string;
@@ -41,10 +44,14 @@ export class FunctionHost {
   private watcher: FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private spawned = false;
+  /** What bam dev has said about this code already (cleared when the code changes). */
+  private readonly said = new Set<string>();
 
   constructor(
     readonly fn: LocalFunction,
     private readonly log: LogSink,
+    private readonly notice: NoticeSink = () => {},
   ) {}
 
   /** Starts one sandbox ahead of the first request, so it answers at once. */
@@ -93,6 +100,7 @@ export class FunctionHost {
   /** Retires every sandbox; the next request (and a fresh warm one) load the current code. */
   reload(): void {
     this.generation += 1;
+    this.said.clear();
     for (const sandbox of this.idle.splice(0)) this.retire(sandbox);
     this.warm();
   }
@@ -106,15 +114,23 @@ export class FunctionHost {
   }
 
   private spawn(): Sandbox {
+    if (!this.spawned) {
+      this.spawned = true;
+      const versionNotice = nodeVersionNotice(this.fn.name, this.fn.runtime);
+      if (versionNotice) this.notice(versionNotice);
+    }
     const sandbox = new Sandbox(
       {
         entryFile: this.fn.source.entryFile,
         functionName: this.fn.name,
         memoryLimitInMB: this.fn.memoryMb,
         invokedFunctionArn: this.fn.invokedFunctionArn,
+        runtime: this.fn.runtime.name,
+        callbacks: this.fn.runtime.callbacks,
         env: this.fn.env,
       },
       this.log,
+      (text) => this.sayOnce(text),
     );
     this.generationOf.set(sandbox, this.generation);
     return sandbox;
@@ -149,8 +165,20 @@ export class FunctionHost {
     if (outcome.kind === 'timeout') line(`Task timed out after ${(outcome.afterMs / 1000).toFixed(2)} seconds`);
     if (outcome.kind === 'error') {
       const { errorType, errorMessage, trace } = outcome.error;
-      const stack = trace && trace.length > 1 ? `\n${trace.slice(1).join('\n')}` : '';
+      // The stack begins with the message, which can span lines: only the frames after it add anything.
+      const firstLine = errorMessage.split('\n')[0] ?? '';
+      const skip = firstLine !== '' && trace?.[0]?.includes(firstLine) ? errorMessage.split('\n').length : 1;
+      const stack = trace && trace.length > skip ? `\n${trace.slice(skip).join('\n')}` : '';
       line(`${atInit ? 'Init failed: ' : ''}${errorType}: ${errorMessage}${stack}`);
+      const why = failureNotice({ name: this.fn.name, runtime: this.fn.runtime.name, memoryMb: this.fn.memoryMb, entryFile: this.fn.source.entryFile }, outcome.error);
+      if (why) this.sayOnce(why);
     }
+  }
+
+  /** One line per reason until the code changes, however many requests fail for it. */
+  private sayOnce(text: string): void {
+    if (this.closed || this.said.has(text)) return;
+    this.said.add(text);
+    this.notice(text);
   }
 }

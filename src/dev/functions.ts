@@ -7,6 +7,8 @@ import { importedSpecifiers } from '../package/imports.js';
 import type { LambdaRecord } from '../store/records.js';
 import { applyEnv } from '../commands/shared/settings.js';
 import type { LocalFunction } from './functionHost.js';
+import { DEFAULT_RUNTIME } from '../core/runtimes.js';
+import { runtimeRules } from './runtimeRules.js';
 
 /** What the code says about itself, read from its syntax tree (never by running it). */
 export interface FoundFunction {
@@ -81,15 +83,15 @@ export interface LocalSettings {
 // Lambda's defaults, as bam deploy uses them.
 const DEFAULT_TIMEOUT_S = 3;
 const DEFAULT_MEMORY_MB = 128;
-const DEFAULT_RUNTIME = 'nodejs22.x';
 // Local code gets these instead of the user's keys: nothing it does can reach a real account.
 const LOCAL_CREDENTIAL = 'bam-dev-local';
 
-/** A function with its deployed twin's settings: the record's methods, timeout, memory and env. */
+/** A function with its deployed twin's settings: the record's methods, timeout, memory, runtime and env. */
 export function localFunction(source: FunctionSource, record: LambdaRecord | undefined, settings: LocalSettings): LocalFunction {
   const name = source.name;
   const cors = settings.cors ?? record?.api?.cors;
   const memoryMb = record?.memory ?? DEFAULT_MEMORY_MB;
+  const runtime = record?.runtime ?? DEFAULT_RUNTIME;
   const taskRoot = source.kind === 'dir' ? source.sourcePath : dirname(source.sourcePath);
   const invokedFunctionArn = `arn:aws:lambda:${settings.region}:${settings.accountId}:function:${name}`;
   const lambdaEnv: Record<string, string> = {
@@ -98,7 +100,7 @@ export function localFunction(source: FunctionSource, record: LambdaRecord | und
     TZ: ':UTC',
     _HANDLER: 'index.handler',
     LAMBDA_TASK_ROOT: taskRoot,
-    AWS_EXECUTION_ENV: `AWS_Lambda_${record?.runtime ?? DEFAULT_RUNTIME}`,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`,
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
@@ -120,6 +122,7 @@ export function localFunction(source: FunctionSource, record: LambdaRecord | und
     methods: settings.methods ?? (record?.api?.methods.map((m) => m.toUpperCase()) ?? ['GET']),
     timeoutMs: (settings.timeoutSeconds ?? record?.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
     memoryMb,
+    runtime: runtimeRules(runtime),
     // Like Lambda, the user's variables come first and the runtime's reserved ones win.
     env: { ...applyEnv(record?.env ?? {}, settings), ...lambdaEnv },
     invokedFunctionArn,

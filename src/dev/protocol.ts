@@ -5,6 +5,10 @@ export interface WorkerSetup {
   functionName: string;
   memoryLimitInMB: number;
   invokedFunctionArn: string;
+  /** The runtime's name, for what bam dev says. */
+  runtime: string;
+  /** Callback handlers and context.done/succeed/fail work (nodejs22.x and older). */
+  callbacks: boolean;
   /** URL of the ES module resolve hook that lends bam's @aws-sdk/* to handlers. */
   hookUrl: string;
 }
@@ -31,4 +35,6 @@ export type WorkerMessage =
   | { type: 'initError'; error: FunctionError }
   | { type: 'result'; id: number; payload: string }
   | { type: 'error'; id: number; error: FunctionError; /** the sandbox must be reset */ fatal?: boolean }
-  | { type: 'log'; awsRequestId: string | undefined; level: string; text: string };
+  | { type: 'log'; awsRequestId: string | undefined; level: string; text: string }
+  /** bam dev's own word on why the function failed (not part of its logs). */
+  | { type: 'notice'; text: string };

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { FunctionError, InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
+import { exitMessage, heapLimits, moduleFlags, outOfMemoryError } from './runtimeRules.js';
 
 export type InvokeOutcome =
   | { kind: 'result'; payload: string }
@@ -13,6 +14,8 @@ export interface LogLine {
   text: string;
 }
 export type LogSink = (line: LogLine) => void;
+/** bam dev's own word about a function (why it failed), not one of its log lines. */
+export type NoticeSink = (text: string) => void;
 
 export interface SandboxSpec extends Omit<WorkerSetup, 'hookUrl'> {
   /** The worker's whole process.env (a worker's env is its own copy). */
@@ -33,27 +36,39 @@ export class Sandbox {
   dead = false;
   private readonly worker: Worker;
   private settleReady: (error: FunctionError | undefined) => void = () => {};
-  private pending: { id: number; resolve: (outcome: InvokeOutcome) => void; timer: NodeJS.Timeout } | undefined;
+  private pending: { id: number; awsRequestId: string; resolve: (outcome: InvokeOutcome) => void; timer: NodeJS.Timeout } | undefined;
   private nextId = 1;
 
   constructor(
     private readonly spec: SandboxSpec,
     private readonly log: LogSink,
+    private readonly notice: NoticeSink = () => {},
   ) {
     const setup: WorkerSetup = {
       entryFile: spec.entryFile,
       functionName: spec.functionName,
       memoryLimitInMB: spec.memoryLimitInMB,
       invokedFunctionArn: spec.invokedFunctionArn,
+      runtime: spec.runtime,
+      callbacks: spec.callbacks,
       hookUrl: HOOK_URL,
     };
     this.ready = new Promise((resolve) => {
       this.settleReady = resolve;
     });
-    this.worker = new Worker(WORKER_URL, { workerData: setup, env: spec.env });
+    this.worker = new Worker(WORKER_URL, {
+      workerData: setup,
+      env: spec.env,
+      execArgv: moduleFlags(),
+      // The memory setting bounds the heap; past it V8 stops the worker (not bam dev), as Lambda kills the sandbox.
+      resourceLimits: heapLimits(spec.memoryLimitInMB),
+    });
     this.worker.on('message', (message: WorkerMessage) => this.onMessage(message));
-    this.worker.on('error', (err) => this.onEnd({ errorType: err.name || 'Error', errorMessage: err.message, trace: (err.stack ?? '').split('\n') }));
-    this.worker.on('exit', (code) => this.onEnd({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${code}` }));
+    this.worker.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') return this.onEnd((awsRequestId) => outOfMemoryError(awsRequestId));
+      this.onEnd(() => ({ errorType: err.name || 'Error', errorMessage: err.message, trace: (err.stack ?? '').split('\n') }));
+    });
+    this.worker.on('exit', (code) => this.onEnd((awsRequestId) => ({ errorType: 'Runtime.ExitError', errorMessage: exitMessage(awsRequestId, `exit status ${code}`) })));
   }
 
   /** Runs one request; the sandbox must be ready and idle. */
@@ -65,7 +80,7 @@ export class Sandbox {
         resolve({ kind: 'timeout', afterMs: timeoutMs });
         void this.terminate();
       }, timeoutMs);
-      this.pending = { id, resolve, timer };
+      this.pending = { id, awsRequestId: request.awsRequestId, resolve, timer };
       const message: InvokeMessage = { type: 'invoke', id, deadline: Date.now() + timeoutMs, ...request };
       this.worker.postMessage(message);
     });
@@ -92,6 +107,9 @@ export class Sandbox {
       case 'result':
         this.settle(message.id, { kind: 'result', payload: message.payload });
         return;
+      case 'notice':
+        this.notice(message.text);
+        return;
       case 'error':
         if (message.fatal) {
           this.dead = true;
@@ -110,10 +128,10 @@ export class Sandbox {
     resolve(outcome);
   }
 
-  /** The worker stopped: fail whatever it was doing. */
-  private onEnd(error: FunctionError): void {
+  /** The worker stopped: fail whatever it was doing (the error names the request it ended). */
+  private onEnd(errorFor: (awsRequestId: string | undefined) => FunctionError): void {
     this.dead = true;
-    this.settleReady(error);
-    if (this.pending) this.settle(this.pending.id, { kind: 'error', error });
+    this.settleReady(errorFor(undefined));
+    if (this.pending) this.settle(this.pending.id, { kind: 'error', error: errorFor(this.pending.awsRequestId) });
   }
 }

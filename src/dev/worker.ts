@@ -5,8 +5,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import type { FunctionError, InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
+import { CALLBACK_HANDLER_ERROR, CONTEXT_CALLBACK_METHODS, contextMethodNotice } from './runtimeRules.js';
 
-type Handler = (event: unknown, context: LambdaContext, callback: Callback) => unknown;
+type Handler = (event: unknown, context: LambdaContext, callback?: Callback) => unknown;
 type Callback = (error?: unknown, result?: unknown) => void;
 
 interface LambdaContext {
@@ -18,11 +19,12 @@ interface LambdaContext {
   logGroupName: string;
   logStreamName: string;
   clientContext?: unknown;
-  callbackWaitsForEmptyEventLoop: boolean;
   getRemainingTimeInMillis: () => number;
-  done: Callback;
-  succeed: (result?: unknown) => void;
-  fail: (error?: unknown) => void;
+  // Only on runtimes with callbacks (nodejs22.x and older).
+  callbackWaitsForEmptyEventLoop?: boolean;
+  done?: Callback;
+  succeed?: (result?: unknown) => void;
+  fail?: (error?: unknown) => void;
 }
 
 const setup = workerData as WorkerSetup;
@@ -31,6 +33,8 @@ if (!port) throw new Error('bam dev: worker.js runs only inside a worker thread'
 const post = (message: WorkerMessage): void => port.postMessage(message);
 let currentRequestId: string | undefined;
 let currentInvoke: number | undefined;
+/** A context method the handler reached for that its runtime no longer has (nodejs24.x). */
+let droppedMethodUsed: string | undefined;
 
 lendAwsSdkToCommonJs();
 register(setup.hookUrl);
@@ -75,8 +79,7 @@ async function loadHandler(): Promise<Handler | undefined> {
   try {
     exported = (await import(pathToFileURL(setup.entryFile).href)) as Record<string, unknown>;
   } catch (err) {
-    const type = err instanceof SyntaxError ? 'Runtime.UserCodeSyntaxError' : 'Runtime.ImportModuleError';
-    post({ type: 'initError', error: { ...toFunctionError(err), errorType: type } });
+    post({ type: 'initError', error: loadError(err) });
     return undefined;
   }
   const fromDefault = (exported.default as Record<string, unknown> | undefined)?.handler;
@@ -85,18 +88,37 @@ async function loadHandler(): Promise<Handler | undefined> {
     post({ type: 'initError', error: { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.handler is undefined or not exported' } });
     return undefined;
   }
+  // Lambda's runtime judges a handler by its declared parameters, before any request.
+  if (!setup.callbacks && found.length >= 3) {
+    post({ type: 'initError', error: CALLBACK_HANDLER_ERROR });
+    return undefined;
+  }
   return found as Handler;
+}
+
+/** As Lambda's runtime reports a module that fails to load; other errors keep their own type. */
+function loadError(err: unknown): FunctionError {
+  const error = toFunctionError(err);
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof SyntaxError) return { ...error, errorType: 'Runtime.UserCodeSyntaxError', errorMessage: String(err) };
+  if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') return { ...error, errorType: 'Runtime.ImportModuleError', errorMessage: String(err) };
+  return error;
 }
 
 function invoke(run: Handler, message: InvokeMessage): void {
   currentRequestId = message.awsRequestId;
   currentInvoke = message.id;
+  droppedMethodUsed = undefined;
   let settled = false;
   const finish = (error: unknown, result?: unknown, warning?: string): void => {
     if (settled) return;
     settled = true;
     currentInvoke = undefined;
-    if (error !== null && error !== undefined) return post({ type: 'error', id: message.id, error: toFunctionError(error) });
+    if (error !== null && error !== undefined) {
+      post({ type: 'error', id: message.id, error: toFunctionError(error) });
+      return noticeDroppedMethod();
+    }
+    droppedMethodUsed = undefined; // only looked at, e.g. `if (context.succeed)`
     let payload: string;
     try {
       payload = JSON.stringify(result) ?? 'null';
@@ -106,7 +128,6 @@ function invoke(run: Handler, message: InvokeMessage): void {
     if (warning) post({ type: 'log', awsRequestId: message.awsRequestId, level: 'WARN', text: warning });
     post({ type: 'result', id: message.id, payload });
   };
-  const callback: Callback = (error, result) => finish(error ?? null, result);
   const context: LambdaContext = {
     functionName: setup.functionName,
     functionVersion: '$LATEST',
@@ -116,12 +137,24 @@ function invoke(run: Handler, message: InvokeMessage): void {
     logGroupName: `/aws/lambda/${setup.functionName}`,
     logStreamName: `bam-dev/[$LATEST]${process.pid}`,
     clientContext: message.clientContext,
-    callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
-    done: callback,
-    succeed: (result) => finish(null, result),
-    fail: (error) => finish(error ?? new Error('context.fail was called')),
   };
+  if (!setup.callbacks) {
+    // nodejs24.x: the handler's return value (or what its promise resolves to) is the answer.
+    withoutCallbackMethods(context);
+    new Promise((resolve) => resolve(run(message.event, context))).then(
+      (result) => finish(null, result),
+      (error: unknown) => finish(error ?? new Error('The handler rejected without a reason')),
+    );
+    return;
+  }
+  const callback: Callback = (error, result) => finish(error ?? null, result);
+  Object.assign(context, {
+    callbackWaitsForEmptyEventLoop: true,
+    done: callback,
+    succeed: (result?: unknown) => finish(null, result),
+    fail: (error?: unknown) => finish(error ?? new Error('context.fail was called')),
+  });
   try {
     const returned = run(message.event, context, callback);
     if (isThenable(returned)) {
@@ -143,11 +176,36 @@ function crash(err: unknown): void {
   const id = currentInvoke;
   if (id === undefined) {
     post({ type: 'log', awsRequestId: currentRequestId, level: 'ERROR', text: `Uncaught ${format(err)}` });
-    return;
+    return noticeDroppedMethod();
   }
   currentInvoke = undefined;
   const type = err instanceof Error ? err.name : 'Runtime.UnhandledPromiseRejection';
   post({ type: 'error', id, error: { ...toFunctionError(err), errorType: type }, fatal: true });
+  noticeDroppedMethod();
+}
+
+/**
+ * nodejs24.x's context has no done/succeed/fail, so calling one fails with Node's own TypeError,
+ * as on Lambda; bam dev only notes the access, to say why afterwards.
+ */
+function withoutCallbackMethods(context: LambdaContext): void {
+  for (const method of CONTEXT_CALLBACK_METHODS) {
+    Object.defineProperty(context, method, {
+      configurable: true,
+      enumerable: false,
+      get: () => {
+        droppedMethodUsed = method;
+        return undefined;
+      },
+      set: (value: unknown) => Object.defineProperty(context, method, { value, writable: true, enumerable: true, configurable: true }),
+    });
+  }
+}
+
+function noticeDroppedMethod(): void {
+  if (droppedMethodUsed === undefined) return;
+  post({ type: 'notice', text: contextMethodNotice(setup.functionName, setup.runtime, droppedMethodUsed) });
+  droppedMethodUsed = undefined;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
