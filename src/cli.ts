@@ -220,12 +220,13 @@ export function buildProgram(io: CliIO = {}): Command {
     .description('delete the function NAME and its endpoint, or only the endpoint, or the DynamoDB table NAME')
     .option('--endpointOnly', 'delete only the endpoint, keep the function')
     .option('--dbtable', 'delete the DynamoDB table NAME instead')
+    .option('--force', 'also delete a function or table bam did not make (no record here, no bam:managed tag) without asking for its name')
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const opts = cmd.opts<DeleteOptions & { dbtable?: boolean }>();
       const ctx = await context(cmd);
       if (opts.dbtable) {
         const { deleteDbTable } = await import('./commands/deleteTable.js');
-        return guarded(ctx, () => deleteDbTable(name, {}, ctx));
+        return guarded(ctx, () => deleteDbTable(name, { force: opts.force }, ctx));
       }
       const { deleteLambda } = await import('./commands/delete.js');
       await guarded(ctx, () => deleteLambda(name, opts, ctx));

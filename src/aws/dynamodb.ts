@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
+  ListTagsOfResourceCommand,
   waitUntilTableExists,
   type AttributeDefinition,
   type KeySchemaElement,
@@ -70,4 +71,17 @@ export async function deleteTable(aws: AwsSession, name: string): Promise<boolea
     if (isAwsError(err, 'ResourceNotFoundException')) return false;
     throw err;
   }
+}
+
+/** Whether the table carries bam's tag: bam made it, on this machine or another. Follows NextToken until it is found. */
+export async function tableCarriesManagedTag(aws: AwsSession, tableArn: string): Promise<boolean> {
+  let token: string | undefined;
+  do {
+    const page = await bamBam('ListTagsOfResource', () =>
+      aws.dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: tableArn, ...(token ? { NextToken: token } : {}) })),
+    );
+    if (page.Tags?.some((tag) => tag.Key === MANAGED_TAG.Key && tag.Value === MANAGED_TAG.Value)) return true;
+    token = page.NextToken;
+  } while (token);
+  return false;
 }

@@ -23,6 +23,11 @@ export const HANDLER = 'index.handler';
 /** Marks what bam created, so it can be told apart in the console and in `bam list`. */
 export const MANAGED_TAG = { 'bam:managed': 'true' };
 
+/** Tags (from GetFunction) that say bam made the function, on this machine or another. */
+export function carriesManagedTag(tags: Record<string, string> | undefined): boolean {
+  return Object.entries(MANAGED_TAG).every(([key, value]) => tags?.[key] === value);
+}
+
 /** Lambda's answer when a role is missing, not trusted by Lambda, or not propagated yet. */
 const ROLE_REJECTED = /role.*cannot be assumed|cannot be assumed.*role|role.*does not exist/i;
 

@@ -2,19 +2,24 @@ import { rm } from 'node:fs/promises';
 import type { CommandContext } from './context.js';
 import { validateFunctionName } from './names.js';
 import { recordApi, waitMessages } from './shared/endpoint.js';
-import { openAws } from '../aws/clients.js';
+import { confirmForeignDelete } from './shared/confirmDelete.js';
+import { openAws, type AwsSession } from '../aws/clients.js';
 import { deleteRestApi } from '../aws/apiGateway.js';
-import { deleteFunction, removeApiPermission } from '../aws/lambda.js';
+import { carriesManagedTag, deleteFunction, findFunctionCode, removeApiPermission } from '../aws/lambda.js';
 import { storePaths } from '../store/paths.js';
 import { lambdaRecords } from '../store/records.js';
+import { BamError } from '../ui/errors.js';
 
 export interface DeleteOptions {
   endpointOnly?: boolean;
+  /** Also delete a function bam did not make (no record, no tag), without asking. */
+  force?: boolean;
 }
 
 /**
  * bam delete: the API and the function in one round trip (DeleteRestApi ∥ DeleteFunction; the
  * function's permissions go with it). Whatever was already gone only loses its stale record.
+ * A function bam has no record of is first looked at (GetFunction, which carries its tags).
  */
 export async function deleteLambda(name: string, options: DeleteOptions, ctx: CommandContext): Promise<void> {
   validateFunctionName(name);
@@ -27,6 +32,7 @@ export async function deleteLambda(name: string, options: DeleteOptions, ctx: Co
     reporter.warn(`"${name}" has no endpoint recorded in ${region}; nothing to delete.`);
     return;
   }
+  if (!record && !options.force) await makeSureBamMadeIt(aws, name, ctx);
 
   reporter.start(options.endpointOnly ? `Deleting the endpoint of "${name}"` : `Deleting "${name}"`);
   const [apiResult, functionResult] = await Promise.allSettled([
@@ -45,7 +51,7 @@ export async function deleteLambda(name: string, options: DeleteOptions, ctx: Co
   if (functionResult.status === 'fulfilled' && functionResult.value) {
     if (functionResult.value === 'deleted') reporter.succeed(`Lambda: "${name}" has been deleted`);
     else if (record) reporter.warn(`Lambda "${name}" no longer existed in ${region}; its record is dropped.`);
-    else reporter.warn(`Lambda "${name}" does not exist in ${region}; nothing to delete.`);
+    else throw doesNotExist(name, region);
     // With the API still there (its deletion failed), the record stays: the next delete finishes.
     if (apiResult.status === 'fulfilled') {
       await lambdaRecords.remove(region, name);
@@ -55,3 +61,16 @@ export async function deleteLambda(name: string, options: DeleteOptions, ctx: Co
   if (apiResult.status === 'rejected') throw apiResult.reason;
   if (functionResult.status === 'rejected') throw functionResult.reason;
 }
+
+/** bam made it (its tag, from another machine), or a person says so by typing its name. */
+async function makeSureBamMadeIt(aws: AwsSession, name: string, ctx: CommandContext): Promise<void> {
+  const found = await findFunctionCode(aws, name);
+  if (!found) throw doesNotExist(name, aws.region);
+  if (carriesManagedTag(found.Tags)) return;
+  await confirmForeignDelete({ kind: 'Function', name, region: aws.region, command: `bam delete ${name}` }, ctx);
+}
+
+function doesNotExist(name: string, region: string): BamError {
+  return new BamError(`Function "${name}" does not exist in ${region}; nothing to delete. See your functions with: bam list`);
+}
+

@@ -1,15 +1,25 @@
 import type { CommandContext } from './context.js';
 import { validateTableName } from './tableNames.js';
-import { openAws } from '../aws/clients.js';
-import { deleteTable } from '../aws/dynamodb.js';
+import { confirmForeignDelete } from './shared/confirmDelete.js';
+import { openAws, type AwsSession } from '../aws/clients.js';
+import { deleteTable, describeTable, tableCarriesManagedTag } from '../aws/dynamodb.js';
 import { dbTableRecords } from '../store/records.js';
 import { BamError } from '../ui/errors.js';
 
-/** bam delete NAME --dbtable: DeleteTable and drop its record; a table already gone drops a stale record. */
-export async function deleteDbTable(name: string, _options: object, ctx: CommandContext): Promise<void> {
+export interface DeleteTableOptions {
+  /** Also delete a table bam did not make (no record, no tag), without asking. */
+  force?: boolean;
+}
+
+/**
+ * bam delete NAME --dbtable: DeleteTable and drop its record; a table already gone drops a stale
+ * record. A table bam has no record of is first looked at (DescribeTable, ListTagsOfResource).
+ */
+export async function deleteDbTable(name: string, options: DeleteTableOptions, ctx: CommandContext): Promise<void> {
   validateTableName(name);
   const aws = await openAws(ctx.aws);
   const record = await dbTableRecords.get(aws.region, name);
+  if (!record && !options.force) await makeSureBamMadeIt(aws, name, ctx);
 
   ctx.reporter.start(`Deleting table "${name}" in ${aws.region}...`);
   const deleted = await deleteTable(aws, name).catch((err: unknown) => {
@@ -22,7 +32,20 @@ export async function deleteDbTable(name: string, _options: object, ctx: Command
     return;
   }
   ctx.reporter.stop();
-  if (!record) throw new BamError(`Table "${name}" does not exist in ${aws.region}. See your tables with: bam list --dbtables`);
+  if (!record) throw doesNotExist(name, aws.region);
   await dbTableRecords.remove(aws.region, name);
   ctx.reporter.warn(`Table: "${name}" no longer exists in ${aws.region}; its stale record has been removed.`);
 }
+
+/** bam made it (its tag, from another machine), or a person says so by typing its name. */
+async function makeSureBamMadeIt(aws: AwsSession, name: string, ctx: CommandContext): Promise<void> {
+  const table = await describeTable(aws, name);
+  if (!table) throw doesNotExist(name, aws.region);
+  if (table.TableArn && (await tableCarriesManagedTag(aws, table.TableArn))) return;
+  await confirmForeignDelete({ kind: 'Table', name, region: aws.region, command: `bam delete ${name} --dbtable` }, ctx);
+}
+
+function doesNotExist(name: string, region: string): BamError {
+  return new BamError(`Table "${name}" does not exist in ${region}. See your tables with: bam list --dbtables`);
+}
+
