@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Bounds on a hang only: no test measures time, and on a loaded machine starting processes
+    // (bam dev, npm, chromium) takes several times as long as on an idle one.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     // Tests spawn real processes (npm, bam dev, chromium): keep the 2-core machine responsive.
     maxWorkers: 2,
     // Tests build SDK clients themselves; the SDK's Node 20 notice would repeat in every worker.

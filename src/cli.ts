@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import type { CreateOptions } from './commands/create.js';
@@ -17,7 +19,7 @@ import { DEFAULT_RUNTIME } from './core/runtimes.js';
 // Only the command that runs is imported (await import below), so `bam --help` and
 // `bam --version` load no AWS SDK code.
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; dependencies?: Record<string, string> };
 
 export interface CliIO {
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
@@ -293,6 +295,11 @@ export async function main(argv: string[], io: CliIO = {}): Promise<number> {
     program.outputHelp();
     return 0;
   }
+  const tooOld = asksOnlyForHelp(args) ? undefined : sdkNeedsNewerNode(installedSdk(), process.versions.node);
+  if (tooOld) {
+    stderr.write(`${tooOld}\n`);
+    return 1;
+  }
   try {
     await program.parseAsync(argv);
     return 0;
@@ -323,4 +330,56 @@ async function reportError(err: unknown, stderr: NodeJS.WritableStream): Promise
   stderr.write(`${style.error(`Error: ${message}`)}\n`);
   if (process.env.BAM_DEBUG === '1' && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
   return shown instanceof BamError ? shown.exitCode : 1;
+}
+
+/**
+ * What the installed AWS SDK says about Node, as one line, or undefined when this Node will do.
+ * bam's own code runs on Node 20, but its `^3` SDK ranges take releases that need Node 22 (those
+ * from 2027 on), and bam hides the SDK's own Node notice: an install on an older Node is told
+ * here, before anything loads the SDK.
+ */
+export function sdkNeedsNewerNode(sdk: InstalledPackage[], nodeVersion: string): string | undefined {
+  const [major = 0, minor = 0] = nodeVersion.split('.').map(Number);
+  let strictest: { package: InstalledPackage; major: number; minor: number } | undefined;
+  for (const installed of sdk) {
+    const wanted = /^\s*>=\s*v?(\d+)(?:\.(\d+))?/.exec(installed.engines?.node ?? '');
+    if (!wanted) continue;
+    const [needMajor, needMinor] = [Number(wanted[1]), Number(wanted[2] ?? 0)];
+    if (strictest && (needMajor < strictest.major || (needMajor === strictest.major && needMinor <= strictest.minor))) continue;
+    strictest = { package: installed, major: needMajor, minor: needMinor };
+  }
+  if (!strictest || major > strictest.major || (major === strictest.major && minor >= strictest.minor)) return undefined;
+  const need = strictest.minor > 0 ? `${strictest.major}.${strictest.minor}` : String(strictest.major);
+  const { name, version, engines } = strictest.package;
+  return `bam needs Node ${need} or later with this AWS SDK (you have ${nodeVersion}): ${name}${version ? ` ${version}` : ''} requires node ${engines?.node}. Install Node 22 or 24.`;
+}
+
+export interface InstalledPackage {
+  name: string;
+  version?: string;
+  engines?: { node?: string };
+}
+
+/** `bam -h`, `bam help …`, `bam -v`: answered even where the SDK could not run. */
+function asksOnlyForHelp(args: string[]): boolean {
+  return ['help', 'version'].includes(args[0] ?? '') || args.some((arg) => ['-h', '--help', '-v', '--version'].includes(arg));
+}
+
+/**
+ * The package.json of each @aws-sdk package bam depends on, found the way Node finds them
+ * (node_modules folders upwards from here): a few small reads, no SDK code loaded.
+ */
+function installedSdk(): InstalledPackage[] {
+  const found: InstalledPackage[] = [];
+  for (const name of Object.keys(pkg.dependencies ?? {}).filter((dep) => dep.startsWith('@aws-sdk/'))) {
+    for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+      try {
+        found.push({ ...(JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as InstalledPackage), name });
+        break;
+      } catch {
+        if (dirname(dir) === dir) break; // not installed: the command that needs it says so
+      }
+    }
+  }
+  return found;
 }

@@ -148,7 +148,6 @@ describe('AWS requests that never get an answer', () => {
 
   it('a read is sent again a bounded number of times, then ends in one line naming the step', async () => {
     const aws = await silentAws();
-    const started = Date.now();
     const error = await findFunction(aws, 'hello').then(() => undefined, (err: unknown) => err);
     expect(error).toBeInstanceOf(StepError);
     const message = (error as Error).message;
@@ -158,7 +157,6 @@ describe('AWS requests that never get an answer', () => {
     expect(message).not.toContain('\n');
     // Three requests in all: bamBam's, with no SDK retries hidden inside each.
     expect(sockets).toHaveLength(3);
-    expect(Date.now() - started).toBeLessThan(5_000);
     aws.lambda.destroy();
   });
 

@@ -24,9 +24,13 @@ afterAll(async () => {
   await world.cleanup();
 });
 
-/** Requests the URL until the answer satisfies `done` (a file watcher fires a moment after a write). */
+/**
+ * Requests the URL until the answer satisfies `done`: a file watcher fires a moment after a
+ * write, and one write can be seen as two changes (truncate, then write) with a reload each.
+ * The deadline only bounds a hang; the answer is what counts.
+ */
 async function pollUntil(url: string, done: (status: number, body: string) => boolean): Promise<number> {
-  const until = Date.now() + 5000;
+  const until = Date.now() + 20_000;
   for (;;) {
     const res = await fetch(url);
     const body = await res.text();
@@ -135,7 +139,8 @@ describe('bam dev with every function of the folder', () => {
     expect(env).toEqual({ LAMBDA_TASK_ROOT: world.cwd, AWS_LAMBDA_FUNCTION_NAME: 'echo', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bam-dev-local', GREETING: 'hi' });
     expect(context).toMatchObject({ functionName: 'echo', memoryLimitInMB: '128', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:echo' });
     expect(context.awsRequestId).toMatch(UUID);
-    expect(context.remaining).toBeGreaterThan(2000);
+    // The default 3 s, counted down from the invoke (how far depends on the machine's load).
+    expect(context.remaining).toBeGreaterThan(0);
     expect(context.remaining).toBeLessThanOrEqual(3000);
   });
 
@@ -195,6 +200,11 @@ describe('bam dev with every function of the folder', () => {
 });
 
 describe('bam dev with the methods of the record (default GET)', () => {
+  // A failed test must not leave its bam dev holding dev-db for the next one.
+  afterEach(async () => {
+    await stopAll();
+  });
+
   it('answers 403 Missing Authentication Token for a method not enabled', async () => {
     const dev = await startDev(['echo'], world);
     const res = await fetch(dev.url, { method: 'POST', body: 'x' });
@@ -224,7 +234,8 @@ describe('bam dev with the methods of the record (default GET)', () => {
       const { env, context } = await echo(again.url);
       expect(env.GREETING).toBe('from record');
       expect(context.memoryLimitInMB).toBe('256');
-      expect(context.remaining).toBeGreaterThan(6000);
+      expect(context.remaining).toBeGreaterThan(3000); // the record's 7 s, not the default 3 s
+      expect(context.remaining).toBeLessThanOrEqual(7000);
       await again.stop();
     } finally {
       await writeFile(join(home, 'lambdas.json'), '{}');
@@ -233,6 +244,10 @@ describe('bam dev with the methods of the record (default GET)', () => {
 });
 
 describe('bam dev with one function', () => {
+  afterEach(async () => {
+    await stopAll();
+  });
+
   it('serves it at / exactly as the deployed /bam/ stage', async () => {
     const dev = await startDev(['echo'], world);
     expect(dev.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -243,10 +258,8 @@ describe('bam dev with one function', () => {
 
   it('answers 502 when the function runs over its timeout (Lambda fails, API Gateway says 502)', async () => {
     const dev = await startDev(['fail', '--timeout', '1'], world);
-    const started = Date.now();
-    const res = await fetch(`${dev.url}slow`);
+    const res = await fetch(`${dev.url}slow`); // sleeps 5 s: only the timeout answers before
     expect(res.status).toBe(502);
-    expect(Date.now() - started).toBeLessThan(4000);
     await dev.waitForOutput(/^fail \S+ ERROR Task timed out after 1\.00 seconds$/m);
     expect((await fetch(`${dev.url}ok`)).status).toBe(200); // a fresh sandbox replaced the timed-out one
     await dev.stop();
@@ -268,7 +281,7 @@ describe('bam dev with one function', () => {
     expect(await (await fetch(dev.url)).text()).toBe('v1');
     await writeFile(file, version('v2'));
     await dev.waitForOutput(/Reloaded hot: files changed/);
-    expect(await (await fetch(dev.url)).text()).toBe('v2');
+    expect(await pollUntil(dev.url, (_status, body) => body === 'v2')).toBe(200);
     await writeFile(file, 'exports.handler = async () => { syntax error');
     expect(await pollUntil(dev.url, (status) => status === 502)).toBe(502);
     await dev.waitForOutput(/^hot \S+ ERROR Init failed: Runtime\.UserCodeSyntaxError/m);
@@ -278,30 +291,45 @@ describe('bam dev with one function', () => {
   });
 
   it('replaces a sandbox that exits between requests: the next request runs at once', async () => {
-    await writeFile(join(world.cwd, 'quits.js'), `exports.handler = async () => { setTimeout(() => process.exit(4), 20); return { statusCode: 200, body: 'bye' }; };\n`);
-    const dev = await startDev(['quits', '--timeout', '5'], world);
-    for (let i = 0; i < 3; i++) {
-      const started = Date.now();
+    // Each sandbox says when it exits; a request sent to a dead one would wait out the
+    // 10 min timeout (the test's own timeout fails first) or answer 502. bam dev learns of the
+    // exit a moment after the sandbox's last line (the worker's teardown) and prints nothing
+    // then, so after the line the test gives it that moment.
+    const quits = `exports.handler = async () => { setTimeout(() => process.exit(4), 20); return { statusCode: 200, body: 'bye' }; };
+process.on('exit', () => console.log('sandbox exiting'));
+`;
+    await writeFile(join(world.cwd, 'quits.js'), quits);
+    const dev = await startDev(['quits', '--timeout', '600'], world);
+    for (let i = 1; i <= 3; i++) {
       const res = await fetch(dev.url);
       expect([res.status, await res.text()]).toEqual([200, 'bye']);
-      expect(Date.now() - started).toBeLessThan(2000);
-      await new Promise((resolve) => setTimeout(resolve, 200)); // the sandbox has exited by now
+      await dev.waitForOutput(new RegExp(`(INFO sandbox exiting[\\s\\S]*){${i}}`));
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    expect(dev.output()).not.toMatch(/timed out|ExitError/);
     await dev.stop();
   });
 
-  it('stops a busy-looping handler at its timeout (502), and Ctrl-C during one exits at once, lock released', async () => {
-    await writeFile(join(world.cwd, 'spin.js'), `exports.handler = async (event) => { if (event.path === '/spin') for (;;) {} return { statusCode: 200, body: 'free' }; };\n`);
+  const SPIN = `exports.handler = async (event) => { if (event.path === '/spin') { console.log('spinning'); for (;;) {} } return { statusCode: 200, body: 'free' }; };\n`;
+
+  it('stops a busy-looping handler at its timeout (502), and the next request gets a fresh sandbox', async () => {
+    await writeFile(join(world.cwd, 'spin.js'), SPIN);
     const dev = await startDev(['spin', '--timeout', '1'], world);
     expect((await fetch(`${dev.url}spin`)).status).toBe(502);
+    await dev.waitForOutput(/^spin \S+ ERROR Task timed out after 1\.00 seconds$/m);
     expect(await (await fetch(dev.url)).text()).toBe('free');
+    await dev.stop();
+  });
+
+  it('exits at once on Ctrl-C during a busy-looping handler (not at its 10 min timeout), lock released', async () => {
+    await writeFile(join(world.cwd, 'spin.js'), SPIN);
+    const dev = await startDev(['spin', '--timeout', '600'], world);
     void fetch(`${dev.url}spin`).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await dev.waitForOutput(/INFO spinning/);
     const exited = new Promise<number | null>((resolve) => dev.child.once('exit', resolve));
-    const started = Date.now();
     dev.child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(Date.now() - started).toBeLessThan(900); // not waiting for the 1 s timeout
+    expect(dev.output()).not.toMatch(/timed out/);
     await expect(access(join(world.home, 'dev-db.lock'))).rejects.toThrow();
   });
 

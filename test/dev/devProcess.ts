@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +16,18 @@ export interface DevProcess {
   urls: Map<string, string>;
   child: ChildProcess;
   output(): string;
-  /** Resolves when the output matches, or fails after the timeout with the output so far. */
+  /** Resolves when the output matches; fails when bam dev exits first, or after the timeout, with the output so far. */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  /** SIGTERM, then the exit code. */
+  /**
+   * SIGTERM, then the exit code once the process has exited (and so released BAM_HOME/dev-db).
+   * One that does not stop is killed, and the lock file it leaves is removed.
+   */
   stop(): Promise<number | null>;
 }
+
+// Generous: they only bound a hang, and a loaded machine is slow to start processes.
+const OUTPUT_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
 
 const running = new Set<DevProcess>();
 
@@ -31,21 +38,46 @@ export async function startDev(args: string[], options: { cwd: string; home: str
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': by then its output has been read to the end.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const onData = (chunk: Buffer) => {
     output += chunk.toString('utf8');
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
+  let closed = false;
+  child.once('close', () => (closed = true));
 
-  const waitForOutput = async (pattern: RegExp, timeoutMs = 15_000): Promise<void> => {
-    const until = Date.now() + timeoutMs;
-    while (!pattern.test(output)) {
-      if (child.exitCode !== null) throw new Error(`bam dev exited (${child.exitCode}) before printing ${pattern}:\n${output}`);
-      if (Date.now() > until) throw new Error(`bam dev did not print ${pattern} within ${timeoutMs} ms:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const waitForOutput = (pattern: RegExp, timeoutMs = OUTPUT_TIMEOUT_MS): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(output)) return;
+        done();
+        resolve();
+      };
+      const onClose = (code: number | null) => {
+        done();
+        reject(new Error(`bam dev exited (${code}) before printing ${pattern}:\n${output}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`bam dev did not print ${pattern} within ${timeoutMs} ms:\n${output}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        child.stderr?.off('data', check);
+        child.off('close', onClose);
+      };
+      // Listeners added after onData, so `output` already holds the chunk they are told about.
+      child.stdout?.on('data', check);
+      child.stderr?.on('data', check);
+      if (pattern.test(output)) {
+        done();
+        resolve();
+      } else if (closed) onClose(child.exitCode);
+      else child.once('close', onClose);
+    });
   const dev: DevProcess = {
     url: '',
     urls: new Map(),
@@ -54,8 +86,12 @@ export async function startDev(args: string[], options: { cwd: string; home: str
     waitForOutput,
     stop: async () => {
       running.delete(dev);
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const code = await exited;
+      clearTimeout(killer);
+      if (child.signalCode === 'SIGKILL') await removeLockOf(child.pid, options.home);
+      return code;
     },
   };
   running.add(dev);
@@ -67,7 +103,19 @@ export async function startDev(args: string[], options: { cwd: string; home: str
   return dev;
 }
 
-/** Stops every bam dev a test file started and has not stopped (for afterAll). */
+/** A killed bam dev leaves its dev-db lock behind; the next one would take it over, but only after checking. */
+async function removeLockOf(pid: number | undefined, home: string): Promise<void> {
+  const lock = join(home, 'dev-db.lock');
+  let owner: number | undefined;
+  try {
+    owner = (JSON.parse(await readFile(lock, 'utf8')) as { pid?: number }).pid;
+  } catch {
+    return; // released, or not written yet
+  }
+  if (owner === pid) await rm(lock, { force: true });
+}
+
+/** Stops every bam dev a test file started and has not stopped (afterEach or afterAll), each to its exit. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((dev) => dev.stop()));
 }

@@ -85,9 +85,7 @@ describe('bam dev environment and timeout', () => {
   it('honours the recorded timeout: a slower handler is stopped (502, "Task timed out")', async () => {
     await recordFunction('fail', { timeout: 1 });
     const dev = await startDev(['fail'], world);
-    const started = Date.now();
-    expect((await fetch(`${dev.url}slow`)).status).toBe(502);
-    expect(Date.now() - started).toBeLessThan(4000);
+    expect((await fetch(`${dev.url}slow`)).status).toBe(502); // it sleeps 5 s: only the timeout answers before
     await dev.waitForOutput(/^fail \S+ ERROR Task timed out after 1\.00 seconds$/m);
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { checkSizeLimits, codeSha256, formatSize, listZipEntries, MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES, writeDeterministicZip } from '../../src/package/zip.js';
 import { packageFunction } from '../../src/package/index.js';
 import { BamError } from '../../src/ui/errors.js';
+import { backdate } from '../helpers/backdate.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { readZipEntries } from './zipReader.js';
 
@@ -54,11 +55,11 @@ describe('deterministic zip', () => {
   it('gives byte-identical zips for identical trees written at different times', async () => {
     const first = join(world.cwd, 'one');
     await makeTree(first);
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // other mtimes
     const second = join(world.cwd, 'two');
     await mkdir(second);
     await writeFile(join(second, 'skip.zip'), 'different but excluded');
     await makeTree(second);
+    await backdate(second);
     const a = await writeDeterministicZip(await listZipEntries(first, new Set(['skip.zip'])), join(world.cwd, 'a.zip'));
     const b = await writeDeterministicZip(await listZipEntries(second, new Set(['skip.zip'])), join(world.cwd, 'b.zip'));
     expect(b.codeSha256).toBe(a.codeSha256);
@@ -71,7 +72,7 @@ describe('deterministic zip', () => {
     await writeFile(join(world.cwd, 'fn', 'reply.js'), 'module.exports = async () => "one";\n');
     const first = await packageFunction('fn', { cwd: world.cwd });
     const firstBytes = await readFile(first.zipPath);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await backdate(join(world.cwd, 'fn'));
     const again = await packageFunction('fn', { cwd: world.cwd });
     expect(await readFile(again.zipPath)).toEqual(firstBytes);
     expect(again.codeSha256).toBe(first.codeSha256);

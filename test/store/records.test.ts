@@ -131,26 +131,45 @@ describe('the .bam store', () => {
 
   it('loses no record when several bam processes take over a stale lock at once', async () => {
     // Each contender finds the lock of a killed process; only one may remove it, or a slow one
-    // removes the fresh lock another has just taken and both write at the same time.
-    const writers = 8;
-    for (let round = 0; round < 12; round++) {
-      await writeFile(storePaths.lock(), JSON.stringify({ pid: deadPid(), host: hostname(), since: new Date().toISOString() }));
-      await Promise.all(Array.from({ length: writers }, (_, w) => runWriter(`r${round}w${w}`, 1)));
-      expect(Object.keys(await lambdaRecords.inRegion('us-east-1')), `round ${round}`).toHaveLength((round + 1) * writers);
+    // removes the fresh lock another has just taken and both write at the same time. Two
+    // processes with four contenders each race across processes and within one, every round;
+    // they start once, so the test costs rounds, not process starts.
+    const contenders = [contender(), contender()];
+    try {
+      await Promise.all(contenders.map((c) => c.ready));
+      const dead = deadPid();
+      const each = 4;
+      for (let round = 0; round < 12; round++) {
+        await writeFile(storePaths.lock(), JSON.stringify({ pid: dead, host: hostname(), since: new Date().toISOString() }));
+        await Promise.all(contenders.map((c, p) => c.put(`r${round}p${p}`, each)));
+        expect(Object.keys(await lambdaRecords.inRegion('us-east-1')), `round ${round}`).toHaveLength((round + 1) * each * contenders.length);
+      }
+    } finally {
+      for (const c of contenders) c.child.kill();
     }
-  }, 60_000);
+  });
 });
 
-function runWriter(prefix: string, count: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [writer, 'records', dist, prefix, String(count)], {
-      env: { ...process.env, BAM_HOME: world.home },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${prefix} failed: ${err}`))));
+/** A long-lived writer process (writer.mjs contend): `put` makes it put `count` records at once. */
+function contender() {
+  const child = fork(writer, ['contend', dist], { env: { ...process.env, BAM_HOME: world.home }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let waiting: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  const next = () => new Promise<void>((resolve, reject) => (waiting = { resolve, reject }));
+  child.on('message', (answer: { failed?: string }) => {
+    if (answer.failed) waiting?.reject(new Error(`contender failed: ${answer.failed}`));
+    else waiting?.resolve();
   });
+  child.on('exit', (code) => waiting?.reject(new Error(`contender exited (${code})`)));
+  const ready = next();
+  return {
+    child,
+    ready,
+    put: (prefix: string, count: number) => {
+      const answered = next();
+      child.send({ prefix, count });
+      return answered;
+    },
+  };
 }
 
 /** A pid that certainly belonged to a process which has exited. */
