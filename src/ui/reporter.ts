@@ -32,8 +32,22 @@ export interface ReporterOptions {
 export function createReporter(options: ReporterOptions = {}): Reporter {
   const stdout = options.stdout ?? process.stdout;
   const progress = options.quiet ? (options.stderr ?? process.stderr) : stdout;
-  const interactive = Boolean(progress.isTTY) && !process.env.CI;
+  const interactive = Boolean(progress.isTTY) && !process.env.CI && roomForSpinner(progress);
   return interactive ? new SpinnerReporter(progress, stdout) : new LineReporter(progress, stdout);
+}
+
+/** Narrower than this, a spinner line cannot be redrawn in place: plain lines instead. */
+export const MIN_SPINNER_COLUMNS = 20;
+
+/**
+ * ora clears its previous frame by counting rows (text width ÷ columns): a terminal that reports
+ * 0 columns (a pty nobody sized, as under `script`) makes that Infinity, and ora then clears
+ * lines forever, so fast that Ctrl-C is never handled; a few columns make a screenful per frame.
+ * An unknown width is fine: ora assumes 80.
+ */
+function roomForSpinner(stream: NodeJS.WritableStream): boolean {
+  const { columns } = stream as { columns?: number };
+  return columns === undefined || columns >= MIN_SPINNER_COLUMNS;
 }
 
 class LineReporter implements Reporter {
@@ -64,8 +78,17 @@ class LineReporter implements Reporter {
   }
 }
 
+/**
+ * ora's spinner while the terminal is wide enough; when it shrinks below MIN_SPINNER_COLUMNS the
+ * running step continues as a plain line (a 'resize' comes before ora's next frame).
+ */
 class SpinnerReporter implements Reporter {
   private spinner: Ora | undefined;
+  private readonly onResize = (): void => {
+    if (roomForSpinner(this.progress)) return;
+    const text = this.halt();
+    if (text !== undefined) this.progress.write(`${text}\n`);
+  };
 
   constructor(
     private readonly progress: NodeJS.WritableStream,
@@ -73,25 +96,24 @@ class SpinnerReporter implements Reporter {
   ) {}
 
   start(text: string): void {
-    this.spinner?.stop();
-    this.spinner = ora({ text, stream: this.progress, color: 'green' }).start();
+    this.halt();
+    this.spin(text);
   }
   update(text: string): void {
     if (this.spinner) this.spinner.text = text;
   }
   succeed(text: string): void {
-    if (this.spinner) this.spinner.succeed(text);
+    const spinner = this.release();
+    if (spinner) spinner.succeed(text);
     else this.progress.write(`${style.ok('✔')} ${text}\n`);
-    this.spinner = undefined;
   }
   fail(text: string): void {
-    if (this.spinner) this.spinner.fail(text);
+    const spinner = this.release();
+    if (spinner) spinner.fail(text);
     else this.progress.write(`${style.error('✖')} ${text}\n`);
-    this.spinner = undefined;
   }
   stop(): void {
-    this.spinner?.stop();
-    this.spinner = undefined;
+    this.halt();
   }
   info(text: string): void {
     this.withSpinnerPaused(() => this.progress.write(`${text}\n`));
@@ -103,12 +125,34 @@ class SpinnerReporter implements Reporter {
     this.withSpinnerPaused(() => this.out.write(`${text}\n`));
   }
 
-  private withSpinnerPaused(write: () => void): void {
-    if (!this.spinner) return write();
-    const text = this.spinner.text;
-    this.spinner.stop();
-    write();
+  private spin(text: string): void {
+    if (!roomForSpinner(this.progress)) {
+      this.progress.write(`${text}\n`);
+      return;
+    }
     this.spinner = ora({ text, stream: this.progress, color: 'green' }).start();
+    this.progress.on('resize', this.onResize);
+  }
+
+  /** Takes the running spinner (if any) out of this reporter, still spinning, to end it. */
+  private release(): Ora | undefined {
+    const spinner = this.spinner;
+    this.spinner = undefined;
+    this.progress.removeListener('resize', this.onResize);
+    return spinner;
+  }
+
+  /** Stops the running spinner, printing nothing; returns its text. */
+  private halt(): string | undefined {
+    const spinner = this.release();
+    spinner?.stop();
+    return spinner?.text;
+  }
+
+  private withSpinnerPaused(write: () => void): void {
+    const text = this.halt();
+    write();
+    if (text !== undefined) this.spin(text);
   }
 }
 
