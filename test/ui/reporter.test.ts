@@ -188,7 +188,7 @@ describe.skipIf(!hasScript)('reporter on a real 0x0 pty (script -qc)', () => {
         `setTimeout(() => process.exit(3), 20_000);`,
       ].join('\n'),
     );
-    const env = { ...process.env, TERM: 'xterm-256color' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
     delete env.CI;
     const child = spawn('script', ['-qec', `stty cols 0 rows 0; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(program)}`, '/dev/null'], {
       env,
