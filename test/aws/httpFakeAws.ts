@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A small AWS on 127.0.0.1 that a bam child process reaches through AWS_ENDPOINT_URL: just
@@ -163,6 +164,19 @@ export class HttpFakeAws {
     this.onRequest = undefined;
     this.onAnswered = undefined;
     this.count = 0;
+  }
+
+  /**
+   * Resolves once every request received so far has been served and none has arrived for
+   * `quietMs` (a killed client's last bytes may still be on their way). Bounded: at most ~100 rounds.
+   */
+  async settled(quietMs = 50): Promise<void> {
+    for (let round = 0; round < 100; round += 1) {
+      const { queue, count } = this;
+      await queue;
+      await sleep(quietMs);
+      if (this.queue === queue && this.count === count) return;
+    }
   }
 
   /** The operations served so far, in order. */
