@@ -1,6 +1,7 @@
 import type { EndpointType } from '../store/records.js';
 import { preflightHeaders } from './cors.js';
 import { BINARY_MEDIA_TYPES } from './binaryMediaTypes.js';
+import { withApiToken } from '../core/tags.js';
 
 /** Everything that decides what a function's REST API looks like. */
 export interface ApiSpec {
@@ -15,6 +16,8 @@ export interface ApiSpec {
   endpointType: EndpointType;
   /** Allowed origin when CORS is on: API Gateway then answers preflights (OPTIONS) itself. */
   cors?: string;
+  /** The operation token of an import, kept in the API's description so a lost answer can be found. */
+  token?: string;
 }
 
 export const PROXY_PATH = '/{proxy+}';
@@ -64,7 +67,7 @@ export function apiDocument(spec: ApiSpec): Record<string, unknown> {
     openapi: '3.0.1',
     info: {
       title: spec.name,
-      description: spec.description.trim() || `The endpoint of the Lambda function ${spec.name}, deployed with bam.`,
+      description: withApiToken(spec.description.trim() || `The endpoint of the Lambda function ${spec.name}, deployed with bam.`, spec.token),
       version: '1.0',
     },
     paths: {

@@ -2,6 +2,7 @@ import {
   CreateDeploymentCommand,
   DeleteRestApiCommand,
   GetRestApiCommand,
+  GetRestApisCommand,
   ImportRestApiCommand,
   PutRestApiCommand,
   type RestApi,
@@ -58,6 +59,18 @@ export async function findRestApi(aws: AwsSession, restApiId: string): Promise<R
     if (isAwsError(err, 'NotFoundException')) return undefined;
     throw err;
   }
+}
+
+/** Every REST API of the region: GetRestApis returns at most 500 a page, so follow the position. */
+export async function listRestApis(aws: AwsSession): Promise<RestApi[]> {
+  const apis: RestApi[] = [];
+  let position: string | undefined;
+  do {
+    const page = await bamBam('GetRestApis', () => aws.apiGateway.send(new GetRestApisCommand({ limit: 500, ...(position ? { position } : {}) })));
+    apis.push(...(page.items ?? []));
+    position = page.position;
+  } while (position);
+  return apis;
 }
 
 /**

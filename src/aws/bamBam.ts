@@ -75,6 +75,29 @@ const CONFLICT = ['ResourceConflictException', 'ConflictException'];
 // Lambda's words while a new IAM role has not propagated yet.
 const ROLE_NOT_READY = /role.*(cannot be assumed|assume|permission)|(cannot be assumed|assume).*role|execution role/i;
 
+const ALREADY_EXISTS = /already exist/i;
+const CONNECTION_LOST = ['ECONNRESET', 'EPIPE', 'ECONNABORTED'];
+
+/**
+ * The request may have reached AWS and been carried out, but its answer never came back: a
+ * request timeout, a connection cut after the request went out, or AWS's own 5xx. A create
+ * that ends like this must look for what it made before it is sent again.
+ */
+export function answerMayBeLost(err: unknown): boolean {
+  const inner = err instanceof StepError ? err.cause : err;
+  if (inner instanceof NoAnswerError) return inner.phase === 'answer';
+  if (typeof inner !== 'object' || inner === null) return false;
+  const { code, $fault, $metadata } = inner as { code?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (typeof code === 'string' && CONNECTION_LOST.includes(code)) return true;
+  return $fault === 'server' || ($metadata?.httpStatusCode ?? 0) >= 500;
+}
+
+/** AWS says the thing to create is there already (Lambda's "Function already exist", DynamoDB's ResourceInUseException, …). */
+export function alreadyExists(err: unknown): boolean {
+  const name = awsErrorName(err);
+  return name === 'ResourceInUseException' || ((name === 'ResourceConflictException' || name === 'ConflictException') && ALREADY_EXISTS.test(errorMessage(err)));
+}
+
 /** Steps that make something new: sent twice, they could make it twice. */
 const CREATES = /^(Create|Import)/;
 
@@ -97,7 +120,13 @@ export function retryRuleFor(err: unknown, idempotent = true): RetryRule | undef
       : undefined;
   }
   if (THROTTLING.includes(name)) return { reason: 'rate limit reached', budgetMs: retrySettings.throttleBudgetMs };
-  if (CONFLICT.includes(name)) return { reason: 'another update is still in progress', budgetMs: retrySettings.conflictBudgetMs };
+  // "Function already exist" is a ResourceConflictException too, but no wait will change it.
+  if (CONFLICT.includes(name) && !ALREADY_EXISTS.test(errorMessage(err))) {
+    return { reason: 'another update is still in progress', budgetMs: retrySettings.conflictBudgetMs };
+  }
+  if (answerMayBeLost(err)) {
+    return idempotent ? { reason: 'the connection to AWS failed', budgetMs: retrySettings.noAnswerBudgetMs, attempts: retrySettings.noAnswerAttempts } : undefined;
+  }
   return undefined;
 }
 

@@ -114,6 +114,10 @@ export async function openAws(options: AwsOptions): Promise<AwsSession> {
   const config = (service: string) => ({
     ...base,
     requestHandler: new BoundedHttpHandler({ ...BOUNDS, ...SERVICE_BOUNDS[service], ...options.bounds }),
+    // ImportRestApi takes no idempotency token: the SDK's own retry of a request whose answer
+    // was lost made a second API. bamBam retries API Gateway's calls instead, and looks for
+    // the API by bam's token before it sends an import again.
+    ...(service === 'apiGateway' ? { maxAttempts: 1 } : {}),
   });
   const cache = new Map<string, unknown>();
   const lazy = <T>(key: string, build: () => T): T => {

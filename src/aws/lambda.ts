@@ -18,6 +18,7 @@ import type { AwsSession } from './clients.js';
 import { bamBam, type BamBamOptions } from './bamBam.js';
 import { StepError, errorMessage, isAwsError } from '../ui/errors.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
+import { creationTags } from '../core/tags.js';
 
 export const HANDLER = 'index.handler';
 /** Marks what bam created, so it can be told apart in the console and in `bam list`. */
@@ -69,6 +70,8 @@ export interface NewFunction {
   memory?: number;
   timeout?: number;
   env?: Record<string, string>;
+  /** The operation token, tagged on the function so a lost answer can be told from a stranger's function. */
+  token?: string;
 }
 
 /** Runtime, memory, timeout and variables, in the shape Lambda's create and update calls share. */
@@ -102,7 +105,7 @@ export async function createFunction(aws: AwsSession, fn: NewFunction, retry: Ro
     Role: fn.roleArn,
     Code: { ZipFile: fn.zip },
     Description: fn.description,
-    Tags: MANAGED_TAG,
+    Tags: creationTags(fn.token),
     Publish: false,
     ...settingsInput({ memory: fn.memory, timeout: fn.timeout, ...(fn.env && Object.keys(fn.env).length > 0 ? { env: fn.env } : {}) }),
   };

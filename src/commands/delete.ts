@@ -6,7 +6,9 @@ import { confirmForeignDelete } from './shared/confirmDelete.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { deleteRestApi } from '../aws/apiGateway.js';
 import { carriesManagedTag, deleteFunction, findFunctionCode, removeApiPermission } from '../aws/lambda.js';
+import { withNameLease } from '../store/lease.js';
 import { storePaths } from '../store/paths.js';
+import { settleFunction } from '../tasks/settle.js';
 import { lambdaRecords } from '../store/records.js';
 import { BamError } from '../ui/errors.js';
 
@@ -24,6 +26,14 @@ export interface DeleteOptions {
 export async function deleteLambda(name: string, options: DeleteOptions, ctx: CommandContext): Promise<void> {
   validateFunctionName(name);
   const aws = await openAws(ctx.aws);
+  // Under the name's lease, after settling what an interrupted bam left: an API it made is deleted too.
+  await withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
+    await settleFunction(aws, name, ctx.reporter);
+    await deleteUnderLease(aws, name, options, ctx);
+  });
+}
+
+async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteOptions, ctx: CommandContext): Promise<void> {
   const { region } = aws;
   const { reporter } = ctx;
   const record = await lambdaRecords.get(region, name);

@@ -1,20 +1,24 @@
 import { readFile } from 'node:fs/promises';
-import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { CommandContext } from './context.js';
 import { validateFunctionName } from './names.js';
 import { parseEndpointType } from './config.js';
 import { DEFAULT_METHODS, parseMethods } from './shared/methods.js';
 import { concurrently } from './shared/concurrently.js';
-import { checkCorsMethods, parseCorsOrigin, readSettings, recordedSettings, runtimeNotice, type SettingsFlags } from './shared/settings.js';
+import { checkCorsMethods, parseCorsOrigin, readSettings, runtimeNotice, type FunctionSettings, type SettingsFlags } from './shared/settings.js';
 import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './shared/roles.js';
-import { apiRecord, importApi, publishApi, recordApi, removeOrphanApi, waitMessages } from './shared/endpoint.js';
+import { apiRecord, publishApi, recordApi, removeOrphanApi, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
-import { functionArn, type ApiSpec } from '../aws/apiDocument.js';
+import type { ApiSpec } from '../aws/apiDocument.js';
+import { answerMayBeLost } from '../aws/bamBam.js';
 import { roleArn } from '../aws/iam.js';
-import { createFunction, findFunction, waitUntilActive, type RoleRetry } from '../aws/lambda.js';
-import { DEFAULT_RUNTIME } from '../core/runtimes.js';
-import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
-import { lambdaRecords, readConfig, type LambdaRecord } from '../store/records.js';
+import { findFunction, waitUntilActive, type RoleRetry } from '../aws/lambda.js';
+import { checkFunctionSource, packageFunction } from '../package/index.js';
+import { intents, newToken, type Intent } from '../store/intents.js';
+import { withNameLease } from '../store/lease.js';
+import { lambdaRecords, readConfig, type ApiSettings, type EndpointType, type LambdaRecord } from '../store/records.js';
+import { functionRecordFrom } from '../tasks/functionRecord.js';
+import { createOwnFunction, importOwnApi } from '../tasks/ownCreates.js';
+import { settleFunction } from '../tasks/settle.js';
 import { BamError, UsageError, errorMessage } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 
@@ -50,46 +54,78 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   const role = requestedRole(options, config.defaultRole) ?? config.defaultRole;
   await checkFunctionSource(name, { cwd: ctx.cwd, src: options.src });
   const aws = await openAws(ctx.aws);
+  const { reporter } = ctx;
+  // One command at a time on this name: it reads AWS and the records only once it has the lease.
+  return withNameLease('function', aws.region, name, waitMessages(reporter), async () => {
+    await settleFunction(aws, name, reporter);
+    return deployUnderLease(aws, name, { ...options, methods, cors, endpointType, role, settings }, ctx);
+  });
+}
+
+interface DeployPlan extends Pick<DeployOptions, 'lambdaOnly' | 'src'> {
+  methods: string[];
+  cors: string | undefined;
+  endpointType: EndpointType;
+  role: string;
+  settings: FunctionSettings;
+}
+
+async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan, ctx: CommandContext): Promise<LambdaRecord> {
   const { region } = aws;
   const { reporter } = ctx;
+  const { methods, cors, endpointType, role, settings } = plan;
   const earlier = await lambdaRecords.get(region, name);
 
   // Round trip 1: nothing is created before the name is known to be free and the code packs.
   const [pkg, account] = await concurrently([
-    packageFunction(name, { cwd: ctx.cwd, src: options.src, reporter }),
+    packageFunction(name, { cwd: ctx.cwd, src: plan.src, reporter }),
     accountNumber(aws).then(async (account) => {
       await ensureRole(aws, { role, account, region, reporter });
       return account;
     }),
-    refuseExistingFunction(aws, name),
+    refuseExistingFunction(aws, name, earlier),
   ]);
   const roleTarget: RoleTarget = { role, account, region, reporter };
   if (earlier?.api) warnStaleApi(name, earlier.api.restApiId, region, reporter);
-  const spec: ApiSpec = { name, description: pkg.description, region, account, methods, endpointType, ...(cors !== undefined ? { cors } : {}) };
+  const token = newToken();
+  const spec: ApiSpec = { name, description: pkg.description, region, account, methods, endpointType, token, ...(cors !== undefined ? { cors } : {}) };
+  const apiSettings: ApiSettings = { methods, endpointType, ...(cors !== undefined ? { cors } : {}) };
+
+  // Write-ahead: what is about to be created is on disk before the calls go out.
+  const started = new Date().toISOString();
+  const functionIntent: Intent = { token, kind: 'function', region, name, startedAt: started, sourcePath: pkg.source.sourcePath };
+  const apiIntent: Intent = { token, kind: 'api', region, name, startedAt: started, api: apiSettings };
+  await intents.open(functionIntent, ...(plan.lambdaOnly ? [] : [apiIntent]));
 
   // Round trip 2: the API only needs the function's ARN, which is known already.
-  reporter.start(options.lambdaOnly ? `Creating Lambda "${name}"` : `Creating Lambda "${name}" and its API`);
+  reporter.start(plan.lambdaOnly ? `Creating Lambda "${name}"` : `Creating Lambda "${name}" and its API`);
   const zip = await readFile(pkg.zipPath);
   // Deploy has no variables to keep, so `--env KEY=` only leaves KEY out (settings.env lacks it).
-  const newFunction = { name, zip, description: pkg.description, roleArn: roleArn(account, role), ...settings };
-  const creating = createFunction(aws, newFunction, roleRetry(aws, roleTarget));
+  const newFunction = { name, zip, description: pkg.description, roleArn: roleArn(account, role), token, ...settings };
+  const creating = createOwnFunction(aws, newFunction, roleRetry(aws, roleTarget));
   // The Active waiter starts the moment CreateFunction answers, not when the API import does.
   const activation = creating.then((fn) => (fn.State === 'Active' ? undefined : waitUntilActive(aws, name)));
   // Recorded at once too: an API import waiting out a rate limit must not leave the function unrecorded.
-  const functionRecorded = creating.then((fn) => lambdaRecords.put(region, name, newRecord(fn, pkg, roleTarget)));
+  const functionRecorded = creating.then(async (fn) => {
+    const record = functionRecordFrom(fn, { region, account, name, sourcePath: pkg.source.sourcePath, role });
+    await lambdaRecords.put(region, name, { ...record, ...(plan.lambdaOnly ? {} : { pendingApi: apiSettings }) });
+    await intents.close(functionIntent);
+  });
   for (const step of [activation, functionRecorded]) step.catch(() => undefined); // awaited below; a failed CreateFunction is reported from `created`
   const [created, imported] = await Promise.allSettled([
     creating,
-    options.lambdaOnly ? Promise.resolve(undefined) : importApi(aws, spec, reporter),
+    plan.lambdaOnly ? Promise.resolve(undefined) : importOwnApi(aws, { ...spec, token }, waitMessages(reporter)),
   ]);
   if (created.status === 'rejected') {
     reporter.fail(`Lambda "${name}" could not be created.`);
-    if (imported.status === 'fulfilled' && imported.value) await removeOrphanApi(aws, imported.value, reporter);
+    await cleanUpAfterFailedCreate(aws, created.reason, imported, [functionIntent, apiIntent], reporter);
     throw created.reason;
   }
   reporter.succeed(`💥  Lambda: "${name}" has been created`);
   if (imported.status === 'rejected') {
     await Promise.allSettled([functionRecorded, activation]);
+    // An import that failed for sure made nothing; one whose answer was lost stays to be settled.
+    if (!answerMayBeLost(imported.reason)) await intents.close(apiIntent);
     throw new BamError(`${errorMessage(imported.reason)}. Lambda "${name}" exists; add its endpoint with: bam redeploy ${name} --addEndpoint`, {
       cause: imported.reason,
     });
@@ -99,7 +135,11 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   // Round trip 3: the API answers once it may invoke the function and is deployed to its stage.
   // What exists now is recorded meanwhile (function first: the API's record belongs to it).
   if (restApiId) reporter.start('Deploying the endpoint');
-  const apiRecorded = functionRecorded.then(() => (restApiId ? recordApi(region, name, apiRecord(spec, restApiId, false)) : undefined));
+  const apiRecorded = functionRecorded.then(async () => {
+    if (!restApiId) return;
+    await recordApi(region, name, apiRecord(spec, restApiId, false));
+    await intents.close(apiIntent);
+  });
   const published = restApiId
     ? publishApi(aws, spec, restApiId, reporter).then(
         // Recorded as deployed as soon as it is, even should the function then fail to become Active.
@@ -118,6 +158,35 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
 }
 
 /**
+ * CreateFunction failed. If it failed for sure, nothing of it exists: the API imported beside
+ * it is deleted and both intents are closed. If its answer was lost, the function may exist:
+ * everything stays as it is, for the next command on the name to settle.
+ */
+async function cleanUpAfterFailedCreate(
+  aws: AwsSession,
+  reason: unknown,
+  imported: PromiseSettledResult<string | undefined>,
+  opened: Intent[],
+  reporter: Reporter,
+): Promise<void> {
+  if (answerMayBeLost(reason)) {
+    reporter.warn(`AWS may have created it anyway; the next bam command on this function finds out and records it.`);
+    return;
+  }
+  const [functionIntent, apiIntent] = opened as [Intent, Intent];
+  await intents.close(functionIntent);
+  if (imported.status === 'rejected') {
+    if (!answerMayBeLost(imported.reason)) await intents.close(apiIntent);
+    return;
+  }
+  if (!imported.value) {
+    await intents.close(apiIntent);
+    return;
+  }
+  if (await removeOrphanApi(aws, imported.value, reporter)) await intents.close(apiIntent);
+}
+
+/**
  * The function is gone from AWS but this machine's record of it listed an API, which may well
  * still exist (deleted in the console, the API is left behind): the record is about to be replaced.
  */
@@ -133,25 +202,14 @@ function unfinishedEndpoint(name: string, err: unknown): BamError {
   return new BamError(`${errorMessage(err)}. Lambda "${name}" and its API exist; finish the endpoint with: bam redeploy ${name}`, { cause: err });
 }
 
-async function refuseExistingFunction(aws: AwsSession, name: string): Promise<void> {
-  if (await findFunction(aws, name)) {
-    throw new BamError(`Function "${name}" already exists in ${aws.region}. Use: bam redeploy ${name}`);
-  }
+async function refuseExistingFunction(aws: AwsSession, name: string, record: LambdaRecord | undefined): Promise<void> {
+  if (!(await findFunction(aws, name))) return;
+  const unfinished = record && (record.pendingApi !== undefined || record.api?.deployed === false);
+  if (unfinished) throw new BamError(`Lambda "${name}" exists but its endpoint is not finished (an earlier deploy was interrupted). Finish it with: bam redeploy ${name}`);
+  throw new BamError(`Function "${name}" already exists in ${aws.region}. Use: bam redeploy ${name}`);
 }
 
 /** While Lambda rejects the role: re-check it once (recreating a deleted bam role), and show the wait. */
 function roleRetry(aws: AwsSession, target: RoleTarget): RoleRetry {
   return { recheckRole: () => recheckRole(aws, target), ...waitMessages(target.reporter) };
-}
-
-function newRecord(fn: FunctionConfiguration, pkg: PackageResult, target: RoleTarget): LambdaRecord {
-  return {
-    arn: fn.FunctionArn ?? functionArn(target.region, target.account, pkg.name),
-    role: target.role,
-    description: pkg.description,
-    codeSha256: fn.CodeSha256 ?? pkg.codeSha256,
-    sourcePath: pkg.source.sourcePath,
-    deployedAt: new Date().toISOString(),
-    ...recordedSettings(fn, DEFAULT_RUNTIME),
-  };
 }

@@ -8,16 +8,16 @@ import {
   checkCorsMethods,
   parseCorsOrigin,
   readSettings,
-  recordedSettings,
   runtimeNotice,
   settingsChanges,
   type FunctionSettings,
   type SettingsFlags,
 } from './shared/settings.js';
 import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './shared/roles.js';
-import { apiRecord, importApi, publishApi, recordApi, recordFunction, waitMessages } from './shared/endpoint.js';
+import { apiRecord, publishApi, recordApi, recordFunction, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
-import { functionArn, type ApiSpec } from '../aws/apiDocument.js';
+import type { ApiSpec } from '../aws/apiDocument.js';
+import { answerMayBeLost } from '../aws/bamBam.js';
 import { createDeployment, findRestApi, putRestApi } from '../aws/apiGateway.js';
 import { roleArn, roleNameFromArn } from '../aws/iam.js';
 import {
@@ -30,7 +30,12 @@ import {
 } from '../aws/lambda.js';
 import { DEFAULT_RUNTIME, acceptsUpdates, findRuntime } from '../core/runtimes.js';
 import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
-import { lambdaRecords, readConfig, type ApiRecord, type LambdaRecord } from '../store/records.js';
+import { intents, newToken, type Intent } from '../store/intents.js';
+import { withNameLease } from '../store/lease.js';
+import { lambdaRecords, readConfig, type ApiRecord, type ApiSettings, type BamConfig, type EndpointType, type LambdaRecord } from '../store/records.js';
+import { functionRecordFrom, recordedSettings } from '../tasks/functionRecord.js';
+import { importOwnApi } from '../tasks/ownCreates.js';
+import { settleFunction } from '../tasks/settle.js';
 import { BamError, UsageError } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 
@@ -62,7 +67,7 @@ type EndpointPlan =
   | { kind: 'dropStale'; restApiId: string }
   | { kind: 'put'; api: ApiRecord; methods: string[]; cors?: string }
   | { kind: 'publish'; api: ApiRecord }
-  | { kind: 'import'; methods: string[]; cors?: string; replaces?: ApiRecord };
+  | { kind: 'import'; methods: string[]; cors?: string; endpointType?: EndpointType; replaces?: ApiRecord };
 
 /**
  * bam redeploy: new code, role, settings, methods or CORS for an existing function. Unchanged
@@ -85,10 +90,28 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
   const role = requestedRole(options, config.defaultRole);
   await checkFunctionSource(name, { cwd: ctx.cwd, src: options.src });
   const aws = await openAws(ctx.aws);
+  // One command at a time on this name: concurrent method changes apply one after the other.
+  return withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
+    await settleFunction(aws, name, ctx.reporter);
+    return redeployUnderLease(aws, name, { options, request, settings, role, config, now }, ctx);
+  });
+}
+
+interface RedeployInput {
+  options: RedeployOptions;
+  request: EndpointRequest;
+  settings: FunctionSettings;
+  role: string | undefined;
+  config: BamConfig;
+  now: Date;
+}
+
+async function redeployUnderLease(aws: AwsSession, name: string, input: RedeployInput, ctx: CommandContext): Promise<LambdaRecord> {
+  const { options, request, settings, role, config, now } = input;
   const { region } = aws;
   const { reporter } = ctx;
   const record = await lambdaRecords.get(region, name);
-  checkMethodRequest(name, record?.api, request);
+  checkMethodRequest(name, record, request);
 
   // Round trip 1: the function and its API as AWS has them, while the code is packaged.
   const [pkg, current, recordedApiExists, account] = await concurrently([
@@ -101,41 +124,45 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
     }),
   ]);
   if (!current) throw new BamError(`Function "${name}" does not exist in ${region}. Deploy it first: bam deploy ${name}`);
-  if (!record) await lambdaRecords.put(region, name, adoptedRecord(current, pkg, region, account, name));
+  if (!record) await lambdaRecords.put(region, name, functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath }));
 
   const roleTarget: RoleTarget | undefined = role ? { role, account, region, reporter } : undefined;
   const changes = functionChanges(current, pkg, roleTarget, settings);
   checkRuntime(name, current.Runtime ?? DEFAULT_RUNTIME, changes, settings, now, reporter);
-  const plan = planEndpoint(record?.api, recordedApiExists ?? false, request);
-  const spec = (methods: string[], cors: string | undefined, api?: ApiRecord): ApiSpec => ({
+  const plan = planEndpoint(record, recordedApiExists ?? false, request);
+  const spec = (target: { methods: string[]; cors?: string | undefined; endpointType?: EndpointType | undefined }): ApiSpec => ({
     name,
     description: pkg.description,
     region,
     account,
-    methods,
-    endpointType: api?.endpointType ?? config.endpointType ?? 'EDGE',
-    ...(cors !== undefined ? { cors } : {}),
+    methods: target.methods,
+    endpointType: target.endpointType ?? config.endpointType ?? 'EDGE',
+    ...(target.cors !== undefined ? { cors: target.cors } : {}),
   });
 
   if (plan.kind === 'dropStale') {
-    reporter.warn(`The API of "${name}" (${plan.restApiId}) no longer exists in AWS; its record is dropped. Add a new one with: bam redeploy ${name} --addEndpoint`);
-    await recordApi(region, name, undefined);
+    reporter.warn(`The API of "${name}" (${plan.restApiId}) no longer exists in AWS; its record is dropped. Add a new one (same methods and CORS) with: bam redeploy ${name} --addEndpoint`);
+    // The vanished API's invoke permission goes too, so the function's policy names no dead API.
+    await concurrently([recordApi(region, name, undefined), removeApiPermission(aws, name, plan.restApiId)]);
   }
   if (request.addEndpoint && (plan.kind === 'none' || plan.kind === 'put') && record?.api) {
     reporter.info(`"${name}" already has an endpoint: ${record.api.url}`);
   }
   if (!changes.code && !changes.config && (plan.kind === 'none' || plan.kind === 'dropStale')) {
     reporter.succeed(`Lambda "${name}" is up to date; nothing to change.`);
-    return (await lambdaRecords.get(region, name)) ?? adoptedRecord(current, pkg, region, account, name);
+    return (await lambdaRecords.get(region, name)) ?? functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath });
   }
 
   // Round trips 2 and 3: the function's updates and the endpoint's, side by side.
-  reporter.start(`Updating Lambda "${name}"`);
+  const functionChanged = changes.code || changes.config !== undefined;
+  reporter.start(functionChanged ? `Updating Lambda "${name}"` : `Updating the endpoint of "${name}"`);
   const [, api] = await concurrently([
     updateTheFunction(aws, name, pkg, changes, roleTarget, reporter, !acceptsUpdates(current.Runtime ?? DEFAULT_RUNTIME, now)),
-    changeTheEndpoint(aws, plan, spec, reporter),
+    changeTheEndpoint(aws, plan, spec, pkg.source.sourcePath, reporter),
   ]);
-  reporter.succeed(`Lambda: "${name}" has been updated`);
+  if (functionChanged) reporter.succeed(`Lambda: "${name}" has been updated`);
+  if (plan.kind === 'import') reporter.succeed('💥  Endpoint has been created');
+  else if (plan.kind === 'put' || plan.kind === 'publish') reporter.succeed(`Endpoint: "${name}" has been updated`);
   if (api) reporter.result(api.url);
   const updated = await lambdaRecords.get(region, name);
   if (!updated) throw new BamError(`The record of "${name}" disappeared while redeploying; run: bam list`);
@@ -143,22 +170,31 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
 }
 
 /** Method flags that can be judged from the record alone fail before any AWS call. */
-function checkMethodRequest(name: string, api: ApiRecord | undefined, request: EndpointRequest): void {
-  const existing = api?.methods ?? [];
+function checkMethodRequest(name: string, record: LambdaRecord | undefined, request: EndpointRequest): void {
+  const api = record?.api;
+  const known = knownEndpoint(record);
+  const both = request.add.filter((method) => request.remove.includes(method));
+  if (both.length > 0) throw new UsageError(`${both.join(', ')} is both added (--methods) and removed (--rmMethods): pass it to one of them.`);
   if (request.remove.length > 0 && !api && request.add.length === 0 && !request.addEndpoint) {
     throw new UsageError(`"${name}" has no endpoint recorded, so there is no method to remove. Add one with: bam redeploy ${name} --addEndpoint`);
   }
   if (request.cors !== undefined && !api && request.add.length === 0 && !request.addEndpoint) {
     throw new UsageError(`"${name}" has no endpoint recorded, so CORS has nothing to apply to. Add one with: bam redeploy ${name} --addEndpoint --cors`);
   }
+  const existing = api?.methods ?? [];
   const unknown = request.remove.filter((method) => !existing.includes(method) && !request.add.includes(method));
   if (api && unknown.length > 0) {
     throw new UsageError(`The endpoint of "${name}" has no ${unknown.join(', ')} method (it has ${existing.join(', ')}). See: bam list`);
   }
-  if (asksForEndpoint(request) && targetMethods(api, request).length === 0) {
+  if (asksForEndpoint(request) && targetMethods(known, request).length === 0) {
     throw new UsageError(`An endpoint needs at least one method. To remove the endpoint: bam delete ${name} --endpointOnly`);
   }
-  if (api || asksForEndpoint(request)) checkCorsMethods(targetMethods(api, request), targetCors(api, request));
+  if (known || asksForEndpoint(request)) checkCorsMethods(targetMethods(known, request), targetCors(known, request));
+}
+
+/** The endpoint's settings as bam knows them: the API's, else the one a deploy still owes, else the last one that vanished. */
+function knownEndpoint(record: LambdaRecord | undefined): ApiSettings | undefined {
+  return record?.api ?? record?.pendingApi ?? record?.lastApi;
 }
 
 function asksForEndpoint(request: EndpointRequest): boolean {
@@ -166,27 +202,38 @@ function asksForEndpoint(request: EndpointRequest): boolean {
 }
 
 /** The allowed origin after the flags: the recorded one unless --cors or --noCors says otherwise. */
-function targetCors(api: ApiRecord | undefined, request: EndpointRequest): string | undefined {
-  return request.cors === undefined ? api?.cors : (request.cors ?? undefined);
+function targetCors(known: ApiSettings | undefined, request: EndpointRequest): string | undefined {
+  return request.cors === undefined ? known?.cors : (request.cors ?? undefined);
 }
 
 /** The methods after the flags: the recorded ones (GET for a new API when none are given), plus and minus. */
-function targetMethods(api: ApiRecord | undefined, request: EndpointRequest): string[] {
-  const base = api?.methods ?? (request.add.length > 0 ? [] : DEFAULT_METHODS);
+function targetMethods(known: ApiSettings | undefined, request: EndpointRequest): string[] {
+  const base = known?.methods ?? (request.add.length > 0 ? [] : DEFAULT_METHODS);
   return combineMethods(base, request.add, request.remove);
 }
 
-function planEndpoint(api: ApiRecord | undefined, apiExists: boolean, request: EndpointRequest): EndpointPlan {
-  const methods = targetMethods(api, request);
-  const cors = targetCors(api, request);
+function planEndpoint(record: LambdaRecord | undefined, apiExists: boolean, request: EndpointRequest): EndpointPlan {
+  const api = record?.api;
+  const known = knownEndpoint(record);
+  const methods = targetMethods(known, request);
+  const cors = targetCors(known, request);
   if (api && apiExists) {
     // A CORS change is an endpoint change like a method change: the document is regenerated.
     if (!sameMethods(methods, api.methods) || cors !== api.cors) return { kind: 'put', api, methods, ...(cors !== undefined ? { cors } : {}) };
     return api.deployed ? { kind: 'none' } : { kind: 'publish', api };
   }
-  if (!asksForEndpoint(request)) return api ? { kind: 'dropStale', restApiId: api.restApiId } : { kind: 'none' };
-  // A lambda-only function, or an API deleted behind bam's back: a new API (of the same type) replaces the record.
-  return { kind: 'import', methods, ...(cors !== undefined ? { cors } : {}), ...(api ? { replaces: api } : {}) };
+  // An endpoint an interrupted deploy still owes is made without being asked again.
+  const wanted = asksForEndpoint(request) || (!api && record?.pendingApi !== undefined);
+  if (!wanted) return api ? { kind: 'dropStale', restApiId: api.restApiId } : { kind: 'none' };
+  // A lambda-only function, or an API deleted behind bam's back: a new API (of the same type,
+  // methods and CORS as the last one) replaces the record.
+  return {
+    kind: 'import',
+    methods,
+    ...(cors !== undefined ? { cors } : {}),
+    ...(known ? { endpointType: known.endpointType } : {}),
+    ...(api ? { replaces: api } : {}),
+  };
 }
 
 interface FunctionChanges {
@@ -226,7 +273,7 @@ async function updateTheFunction(
       codeSha256: fn.CodeSha256 ?? pkg.codeSha256,
       description: fn.Description ?? pkg.description,
       role: fn.Role ? roleNameFromArn(fn.Role) : (role?.role ?? ''),
-      ...recordedSettings(fn, DEFAULT_RUNTIME),
+      ...recordedSettings(fn),
       sourcePath: pkg.source.sourcePath,
       deployedAt: new Date().toISOString(),
     });
@@ -268,28 +315,47 @@ function checkRuntime(name: string, runtime: string, changes: FunctionChanges, s
   if (notice) reporter.warn(settings.runtime ? notice : `"${name}" runs ${notice}`);
 }
 
-type SpecOf = (methods: string[], cors: string | undefined, api?: ApiRecord) => ApiSpec;
+type SpecOf = (target: { methods: string[]; cors?: string | undefined; endpointType?: EndpointType | undefined }) => ApiSpec;
 
-async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: SpecOf, reporter: Reporter): Promise<ApiRecord | undefined> {
+async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: SpecOf, sourcePath: string, reporter: Reporter): Promise<ApiRecord | undefined> {
   switch (plan.kind) {
     case 'put': {
-      const target = spec(plan.methods, plan.cors, plan.api);
+      const target = spec({ ...plan, endpointType: plan.api.endpointType });
       await putRestApi(aws, plan.api.restApiId, target, waitMessages(reporter));
       await recordApi(target.region, target.name, apiRecord(target, plan.api.restApiId, false));
       await createDeployment(aws, plan.api.restApiId, waitMessages(reporter));
       return recordPublished(target, plan.api.restApiId);
     }
     case 'publish': {
-      const target = spec(plan.api.methods, plan.api.cors, plan.api);
+      const target = spec(plan.api);
       await publishApi(aws, target, plan.api.restApiId, reporter);
       return recordPublished(target, plan.api.restApiId);
     }
     case 'import': {
-      const target = spec(plan.methods, plan.cors, plan.replaces);
-      const restApiId = await importApi(aws, target, reporter);
-      // The new API is recorded while it is being published; the vanished API's permission goes.
+      const token = newToken();
+      const target = { ...spec(plan), token };
+      const intent: Intent = {
+        token,
+        kind: 'api',
+        region: target.region,
+        name: target.name,
+        startedAt: new Date().toISOString(),
+        sourcePath,
+        api: { methods: target.methods, endpointType: target.endpointType, ...(target.cors !== undefined ? { cors: target.cors } : {}) },
+      };
+      await intents.open(intent);
+      let restApiId: string;
+      try {
+        restApiId = await importOwnApi(aws, target, waitMessages(reporter));
+      } catch (err) {
+        // A failed import made nothing; one whose answer was lost is settled by the next command.
+        if (!answerMayBeLost(err)) await intents.close(intent);
+        throw err;
+      }
+      await recordApi(target.region, target.name, apiRecord(target, restApiId, false));
+      await intents.close(intent);
+      // The new API is published while the vanished API's permission goes.
       await concurrently([
-        recordApi(target.region, target.name, apiRecord(target, restApiId, false)),
         publishApi(aws, target, restApiId, reporter),
         plan.replaces ? removeApiPermission(aws, target.name, plan.replaces.restApiId) : undefined,
       ]);
@@ -304,17 +370,4 @@ async function recordPublished(spec: ApiSpec, restApiId: string): Promise<ApiRec
   const api = apiRecord(spec, restApiId, true);
   await recordApi(spec.region, spec.name, api);
   return api;
-}
-
-/** A function deployed from elsewhere (or before a crash) gets a record, so later steps can add to it. */
-function adoptedRecord(current: FunctionConfiguration, pkg: PackageResult, region: string, account: string, name: string): LambdaRecord {
-  return {
-    arn: current.FunctionArn ?? functionArn(region, account, name),
-    role: current.Role ? roleNameFromArn(current.Role) : '',
-    ...recordedSettings(current, DEFAULT_RUNTIME),
-    description: current.Description ?? '',
-    codeSha256: current.CodeSha256 ?? '',
-    sourcePath: pkg.source.sourcePath,
-    deployedAt: current.LastModified ?? new Date().toISOString(),
-  };
 }

@@ -16,6 +16,8 @@ interface LockOwner {
 export interface LockOptions {
   /** How long to wait for another bam process before giving up. */
   timeoutMs?: number;
+  /** Called once when a live process holds the lock and we start waiting for it. */
+  onWait?: (holder: string) => void;
 }
 
 /**
@@ -28,10 +30,15 @@ export async function withLock<T>(lockFile: string, work: () => Promise<T>, opti
   const started = Date.now();
   await makePrivateFolder(dirname(lockFile));
   let delay = 5;
+  let told = false;
   for (;;) {
     if (await tryAcquire(lockFile)) break;
     const owner = await readOwner(lockFile);
     if (owner && isStale(owner) && (await removeStaleLock(lockFile))) continue;
+    if (!told && owner && owner.pid > 0) {
+      told = true;
+      options.onWait?.(`process ${owner.pid} on ${owner.host}`);
+    }
     if (Date.now() - started > timeoutMs) {
       const who = owner ? `process ${owner.pid} on ${owner.host}` : 'another process';
       throw new BamError(`The bam records are locked by ${who} (${lockFile}). Wait for it to finish, or delete the lock file if no bam is running.`);

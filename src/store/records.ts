@@ -29,6 +29,13 @@ export interface ApiRecord {
   cors?: string;
 }
 
+/** What an endpoint is made of, kept when it does not exist (yet, or any more). */
+export interface ApiSettings {
+  methods: string[];
+  endpointType: EndpointType;
+  cors?: string;
+}
+
 export interface LambdaRecord {
   arn: string;
   role: string;
@@ -38,6 +45,10 @@ export interface LambdaRecord {
   sourcePath: string;
   deployedAt: string;
   api?: ApiRecord;
+  /** The endpoint a deploy asked for that is not made yet (it was interrupted): redeploy makes it. */
+  pendingApi?: ApiSettings;
+  /** The endpoint's settings when its API vanished (deleted in the console): --addEndpoint restores them. */
+  lastApi?: ApiSettings;
   memory?: number;
   timeout?: number;
   env?: Record<string, string>;
@@ -93,6 +104,13 @@ export function validateLambda(value: unknown): string | undefined {
     if (!Array.isArray(value.api.methods)) return 'api: "methods" must be a list';
     if (value.api.deployed !== undefined && typeof value.api.deployed !== 'boolean') return 'api: "deployed" must be true or false';
     if (value.api.cors !== undefined && typeof value.api.cors !== 'string') return 'api: "cors" must be a string';
+  }
+  for (const key of ['pendingApi', 'lastApi']) {
+    const settings = value[key];
+    if (settings === undefined) continue;
+    if (!isObject(settings) || !Array.isArray(settings.methods) || typeof settings.endpointType !== 'string') {
+      return `"${key}" must be an object with methods and endpointType`;
+    }
   }
   for (const key of ['memory', 'timeout']) {
     if (value[key] !== undefined && typeof value[key] !== 'number') return `"${key}" must be a number`;

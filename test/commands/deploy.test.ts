@@ -48,12 +48,15 @@ describe('bam deploy', () => {
       Handler: 'index.handler',
       Role: `arn:aws:iam::${ACCOUNT}:role/${DEFAULT_ROLE}`,
       Description: 'Says hello',
-      Tags: { 'bam:managed': 'true' },
+      Tags: { 'bam:managed': 'true', 'bam:token': expect.stringMatching(/^[0-9a-f]{16}$/) },
       Publish: false,
     });
     const api = aws.apis.get('api1')!;
     expect(api.endpointType).toBe('EDGE');
-    expect(api.document.info).toMatchObject({ title: 'hello', description: 'Says hello' });
+    // The operation's token rides in the description, the same one the function is tagged with.
+    const token = aws.functions.get('hello')!.tags['bam:token']!;
+    expect(token).toMatch(/^[0-9a-f]{16}$/);
+    expect(api.document.info).toMatchObject({ title: 'hello', description: `Says hello [bam:${token}]` });
     expect(Object.keys(api.document.paths)).toEqual(['/', '/{proxy+}']);
     for (const path of ['/', '/{proxy+}']) {
       expect(Object.keys(api.document.paths[path]!)).toEqual(['get']);

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { RemovePermissionCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateDeploymentCommand, ImportRestApiCommand, PutRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 import { redeploy, type RedeployOptions } from '../../src/commands/redeploy.js';
@@ -181,12 +181,30 @@ describe('bam redeploy', () => {
     await expectRecordsMatchAws(aws);
   });
 
-  it('an API deleted behind bam\'s back with nothing asked gives a warning, no write, and drops the stale record', async () => {
-    await deployed();
+  it('an API deleted behind bam\'s back with nothing asked gives a warning, drops its permission and its record, keeps its settings', async () => {
+    await deployed({ methods: ['GET', 'POST', 'DELETE'], cors: 'https://example.com' });
     scene.aws.apis.delete('api1');
     await run();
-    expect(scene.aws.writes()).toEqual([]);
+    expect(scene.aws.writes()).toEqual(['RemovePermission']);
+    expect(scene.aws.inputs(RemovePermissionCommand)).toEqual([{ FunctionName: 'hello', StatementId: 'bam-apigateway-api1' }]);
+    expect(scene.aws.functions.get('hello')!.permissions).toEqual({});
     expect(scene.world.reporter.text('warn')).toContain('bam redeploy hello --addEndpoint');
+    expect((await records()).hello!.lastApi).toEqual({ methods: ['GET', 'POST', 'DELETE'], endpointType: 'EDGE', cors: 'https://example.com' });
+    await expectRecordsMatchAws(scene.aws);
+  });
+
+  it('following that hint, --addEndpoint brings back the last endpoint\'s methods and CORS', async () => {
+    await deployed({ methods: ['GET', 'POST', 'DELETE'], cors: 'https://example.com', endpointType: 'regional' });
+    scene.aws.apis.delete('api1');
+    await run();
+    await run({ addEndpoint: true });
+    const api = scene.aws.apis.get('api2')!;
+    expect(Object.keys(api.document.paths['/']!)).toEqual(['get', 'post', 'delete', 'options']);
+    expect(api.endpointType).toBe('REGIONAL');
+    const record = (await records()).hello!;
+    expect(record.api).toMatchObject({ restApiId: 'api2', methods: ['GET', 'POST', 'DELETE'], cors: 'https://example.com', endpointType: 'REGIONAL', deployed: true });
+    expect(record.lastApi).toBeUndefined();
+    expect(scene.world.reporter.text('succeed')).toContain('Endpoint has been created');
     await expectRecordsMatchAws(scene.aws);
   });
 

@@ -3,7 +3,7 @@ import type { ApiSpec } from '../../aws/apiDocument.js';
 import type { BamBamOptions } from '../../aws/bamBam.js';
 import { STAGE, apiUrl, createDeployment, deleteRestApi, importRestApi } from '../../aws/apiGateway.js';
 import { addApiPermission } from '../../aws/lambda.js';
-import { lambdaRecords, type ApiRecord, type LambdaRecord } from '../../store/records.js';
+import { lambdaRecords, type ApiRecord, type ApiSettings, type LambdaRecord } from '../../store/records.js';
 import { errorMessage } from '../../ui/errors.js';
 import type { Reporter } from '../../ui/reporter.js';
 import { concurrently } from './concurrently.js';
@@ -25,13 +25,23 @@ export function apiRecord(spec: ApiSpec, restApiId: string, deployed: boolean): 
   };
 }
 
-/** Sets (or with undefined, drops) the API of a function's record. */
+/**
+ * Sets the API of a function's record (it is no longer pending, nor a last-known one), or with
+ * undefined drops it, keeping its settings as the last known endpoint for --addEndpoint.
+ */
 export async function recordApi(region: string, name: string, api: ApiRecord | undefined): Promise<void> {
   await lambdaRecords.update(region, name, (current) => {
     if (!current) return undefined;
-    const { api: _old, ...rest } = current;
-    return api ? { ...rest, api } : rest;
+    const { api: old, pendingApi: _pending, lastApi, ...rest } = current;
+    if (api) return { ...rest, api };
+    const last = old ? apiSettingsOf(old) : lastApi;
+    return { ...rest, ...(last ? { lastApi: last } : {}) };
   });
+}
+
+/** What of an API record a new API would need to look the same. */
+export function apiSettingsOf(api: ApiRecord): ApiSettings {
+  return { methods: api.methods, endpointType: api.endpointType, ...(api.cors !== undefined ? { cors: api.cors } : {}) };
 }
 
 /** Merges changed fields into a function's record (the API part is left as it is). */
@@ -59,10 +69,12 @@ export async function publishApi(aws: AwsSession, spec: ApiSpec, restApiId: stri
  * A new function's API when the function itself could not be created: delete it, so nothing
  * is left that no record lists. If even that fails, say which API to delete by hand.
  */
-export async function removeOrphanApi(aws: AwsSession, restApiId: string, reporter: Reporter): Promise<void> {
+export async function removeOrphanApi(aws: AwsSession, restApiId: string, reporter: Reporter): Promise<boolean> {
   try {
     await deleteRestApi(aws, restApiId, waitMessages(reporter));
+    return true;
   } catch (err) {
-    reporter.warn(`The API ${restApiId} created for it could not be removed (${errorMessage(err)}); delete it in the API Gateway console.`);
+    reporter.warn(`The API ${restApiId} created for it could not be removed (${errorMessage(err)}); the next bam command on this function tries again.`);
+    return false;
   }
 }

@@ -2,7 +2,6 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { FunctionSettingsInput } from '../../aws/lambda.js';
-import type { LambdaRecord } from '../../store/records.js';
 import { DEFAULT_RUNTIME, NODE_RUNTIMES, findRuntime, isRetiredNodeRuntime, runtimeDates, runtimeStage, usableRuntimes } from '../../core/runtimes.js';
 import { UsageError } from '../../ui/errors.js';
 import { parseDotenv } from './dotenv.js';
@@ -193,18 +192,6 @@ export function checkCorsMethods(methods: string[], cors: string | undefined): v
   if (cors !== undefined && methods.includes('OPTIONS')) {
     throw new UsageError('With CORS on, API Gateway answers OPTIONS itself: drop OPTIONS from the methods, or leave out --cors (on redeploy: --noCors).');
   }
-}
-
-/** The settings a function's record keeps, as Lambda reports them (env values too: bam dev runs with them). */
-export function recordedSettings(config: FunctionConfiguration, fallbackRuntime: string): Pick<LambdaRecord, 'runtime' | 'memory' | 'timeout' | 'env'> {
-  const env = config.Environment?.Variables;
-  return {
-    runtime: config.Runtime ?? fallbackRuntime,
-    memory: config.MemorySize,
-    timeout: config.Timeout,
-    // Undefined (not {}) when there are none, so the record drops the field.
-    env: env && Object.keys(env).length > 0 ? env : undefined,
-  };
 }
 
 /**

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { readJsonFile, writeJsonFileAtomic } from './jsonFile.js';
+import { withLock } from './lock.js';
+import { storePaths } from './paths.js';
+import type { EndpointType } from './records.js';
+
+/** What bam is about to create: recorded before the create call, removed once the outcome is recorded. */
+export interface Intent {
+  /** One per operation; the created resource carries it (function tag, API description, table tag). */
+  token: string;
+  kind: 'function' | 'api' | 'table';
+  region: string;
+  /** The function (for 'function' and 'api') or table name. */
+  name: string;
+  startedAt: string;
+  /** For an API: what its record needs once it is found. */
+  api?: { methods: string[]; endpointType: EndpointType; cors?: string };
+  /** For a function: where its code came from (Lambda does not know). */
+  sourcePath?: string;
+}
+
+interface IntentFile {
+  version: 1;
+  intents: Intent[];
+}
+
+const KINDS = ['function', 'api', 'table'];
+
+function validateIntents(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'expected an object';
+  const intents = (value as { intents?: unknown }).intents;
+  if (!Array.isArray(intents)) return '"intents" must be a list';
+  for (const [i, intent] of intents.entries()) {
+    if (typeof intent !== 'object' || intent === null) return `intents[${i}] must be an object`;
+    const { token, kind, region, name } = intent as Record<string, unknown>;
+    if (typeof token !== 'string' || typeof region !== 'string' || typeof name !== 'string') return `intents[${i}]: token, region and name must be strings`;
+    if (typeof kind !== 'string' || !KINDS.includes(kind)) return `intents[${i}]: kind must be one of ${KINDS.join(', ')}`;
+  }
+  return undefined;
+}
+
+async function readIntents(): Promise<Intent[]> {
+  return (await readJsonFile<IntentFile>(storePaths.intents(), validateIntents))?.intents ?? [];
+}
+
+async function changeIntents(change: (intents: Intent[]) => Intent[]): Promise<void> {
+  await withLock(storePaths.lock(), async () => {
+    const next = change(await readIntents());
+    await writeJsonFileAtomic(storePaths.intents(), { version: 1, intents: next } satisfies IntentFile);
+  });
+}
+
+/** A fresh operation token (tagged on what the operation creates). */
+export function newToken(): string {
+  return randomBytes(8).toString('hex');
+}
+
+const same = (a: Intent, b: Pick<Intent, 'token' | 'kind'>): boolean => a.token === b.token && a.kind === b.kind;
+
+export const intents = {
+  /** Write-ahead: on disk (fsynced) before the call that creates the resource is sent. */
+  async open(...added: Intent[]): Promise<void> {
+    await changeIntents((current) => [...current.filter((i) => !added.some((a) => same(i, a))), ...added]);
+  },
+
+  /** The outcome is recorded (or the resource is known not to exist): nothing left to settle. */
+  async close(...done: Pick<Intent, 'token' | 'kind'>[]): Promise<void> {
+    await changeIntents((current) => current.filter((i) => !done.some((d) => same(i, d))));
+  },
+
+  /** Open intents for this name in this region (of the given kinds). */
+  async forName(region: string, name: string, kinds: Intent['kind'][]): Promise<Intent[]> {
+    return (await readIntents()).filter((i) => i.region === region && i.name === name && kinds.includes(i.kind));
+  },
+
+  async inRegion(region: string): Promise<Intent[]> {
+    return (await readIntents()).filter((i) => i.region === region);
+  },
+};
