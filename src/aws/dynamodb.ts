@@ -12,20 +12,19 @@ import type { KeyRecord } from '../store/records.js';
 import type { AwsSession } from './clients.js';
 import { isAwsError } from '../ui/errors.js';
 import { bamBam } from './bamBam.js';
+import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
 
 export interface TableKeys {
   partitionKey: KeyRecord;
   sortKey?: KeyRecord;
 }
 
-/** The tag every table bam creates carries, so people can tell them apart in the console. */
-export const MANAGED_TAG = { Key: 'bam:managed', Value: 'true' };
 
 /** Waiter delays in seconds; tests against a local emulator may shrink them. */
 export const tableWaitSettings = { minDelay: 1, maxDelay: 5, maxWaitTime: 300 };
 
 /** CreateTable, billed on demand (BAM!'s provisioned 100/10 capacity cost money while idle). */
-export async function createTable(aws: AwsSession, name: string, keys: TableKeys): Promise<TableDescription> {
+export async function createTable(aws: AwsSession, name: string, keys: TableKeys, token?: string): Promise<TableDescription> {
   const schema: KeySchemaElement[] = [{ AttributeName: keys.partitionKey.name, KeyType: 'HASH' }];
   const attributes: AttributeDefinition[] = [{ AttributeName: keys.partitionKey.name, AttributeType: keys.partitionKey.type }];
   if (keys.sortKey) {
@@ -39,7 +38,8 @@ export async function createTable(aws: AwsSession, name: string, keys: TableKeys
         KeySchema: schema,
         AttributeDefinitions: attributes,
         BillingMode: 'PAY_PER_REQUEST',
-        Tags: [MANAGED_TAG],
+        // Tagged as bam's, with the operation's token: a lost answer can be told from a stranger's table.
+        Tags: Object.entries(creationTags(token)).map(([Key, Value]) => ({ Key, Value })),
       }),
     ),
   );
@@ -73,15 +73,21 @@ export async function deleteTable(aws: AwsSession, name: string): Promise<boolea
   }
 }
 
-/** Whether the table carries bam's tag: bam made it, on this machine or another. Follows NextToken until it is found. */
-export async function tableCarriesManagedTag(aws: AwsSession, tableArn: string): Promise<boolean> {
+/** The table's tags (every page of ListTagsOfResource). */
+export async function tableTags(aws: AwsSession, tableArn: string): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
   let token: string | undefined;
   do {
     const page = await bamBam('ListTagsOfResource', () =>
       aws.dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: tableArn, ...(token ? { NextToken: token } : {}) })),
     );
-    if (page.Tags?.some((tag) => tag.Key === MANAGED_TAG.Key && tag.Value === MANAGED_TAG.Value)) return true;
+    for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
     token = page.NextToken;
   } while (token);
-  return false;
+  return tags;
+}
+
+/** Whether the table carries bam's tag: bam made it, on this machine or another. */
+export async function tableCarriesManagedTag(aws: AwsSession, tableArn: string): Promise<boolean> {
+  return (await tableTags(aws, tableArn))[MANAGED_TAG_KEY] === MANAGED_TAG_VALUE;
 }

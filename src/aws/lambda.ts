@@ -18,15 +18,12 @@ import type { AwsSession } from './clients.js';
 import { bamBam, type BamBamOptions } from './bamBam.js';
 import { StepError, errorMessage, isAwsError } from '../ui/errors.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
-import { creationTags } from '../core/tags.js';
+import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
 
 export const HANDLER = 'index.handler';
-/** Marks what bam created, so it can be told apart in the console and in `bam list`. */
-export const MANAGED_TAG = { 'bam:managed': 'true' };
-
 /** Tags (from GetFunction) that say bam made the function, on this machine or another. */
 export function carriesManagedTag(tags: Record<string, string> | undefined): boolean {
-  return Object.entries(MANAGED_TAG).every(([key, value]) => tags?.[key] === value);
+  return tags?.[MANAGED_TAG_KEY] === MANAGED_TAG_VALUE;
 }
 
 /** Lambda's answer when a role is missing, not trusted by Lambda, or not propagated yet. */
