@@ -184,14 +184,14 @@ export class HttpFakeAws {
     return this.requests.map((request) => request.name);
   }
 
-  /** Everything AWS holds, as plain JSON for a failure message (zips as their size). */
+  /** Everything AWS holds, as a plain copy that later requests leave alone (zips as their size), for failure messages. */
   snapshot(): object {
-    return {
+    return structuredClone({
       functions: [...this.functions.values()].map(({ zip, ...fn }) => ({ ...fn, zipBytes: zip.length })),
       apis: [...this.apis.values()].map(({ document, ...api }) => ({ ...api, integrationUris: integrationUris(document) })),
       requests: this.requests.map((r) => `${r.k} ${r.name} ${r.status}${r.error ? ` ${r.error}` : ''}${r.answered ? '' : ' (answer lost)'}`),
       ...(this.unmodelled.length > 0 ? { unmodelled: this.unmodelled } : {}),
-    };
+    });
   }
 
   private receive(req: IncomingMessage, res: ServerResponse): void {
