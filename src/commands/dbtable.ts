@@ -1,9 +1,14 @@
 import type { CommandContext } from './context.js';
 import { describeKey, keyNameProblem, keyTypeProblem, parseKeyFlag, parseKeyType, validateTableName } from './tableNames.js';
-import { openAws } from '../aws/clients.js';
-import { createTable, waitForTableActive, type TableKeys } from '../aws/dynamodb.js';
+import { waitMessages } from './shared/endpoint.js';
+import { openAws, type AwsSession } from '../aws/clients.js';
+import { waitForTableActive, type TableKeys } from '../aws/dynamodb.js';
+import { intents, newToken, type Intent } from '../store/intents.js';
+import { withNameLease } from '../store/lease.js';
 import { dbTableRecords } from '../store/records.js';
-import { BamError, UsageError, isAwsError } from '../ui/errors.js';
+import { createMayHaveHappened, createOwnTable } from '../tasks/ownCreates.js';
+import { settleTable } from '../tasks/settle.js';
+import { UsageError } from '../ui/errors.js';
 import { ask, canPrompt } from '../ui/prompt.js';
 
 export interface DbTableOptions {
@@ -23,20 +28,31 @@ export async function dbtable(name: string, options: DbTableOptions, ctx: Comman
     return;
   }
 
+  await withNameLease('table', aws.region, name, waitMessages(ctx.reporter), async () => {
+    // An interrupted `bam dbtable NAME` may have made the table already: then it is only recorded.
+    if (await settleTable(aws, name, ctx.reporter)) return;
+    await createAndRecord(aws, name, keys, ctx);
+  });
+  ctx.reporter.succeed(`💥  Table: "${name}" has been created`);
+  ctx.reporter.result(
+    [`partition key: ${describeKey(keys.partitionKey)}`, ...(keys.sortKey ? [`sort key: ${describeKey(keys.sortKey)}`] : []), 'billing: on demand'].join('\n'),
+  );
+}
+
+/** Write-ahead intent, CreateTable carrying its token, the record at once, then the wait for ACTIVE. */
+async function createAndRecord(aws: AwsSession, name: string, keys: TableKeys, ctx: CommandContext): Promise<void> {
   ctx.reporter.start(`Creating table "${name}" in ${aws.region}...`);
+  const intent: Intent = { token: newToken(), kind: 'table', region: aws.region, name, startedAt: new Date().toISOString() };
   try {
-    const table = await createTable(aws, name, keys).catch((err: unknown) => {
-      if (isAwsError(err, 'ResourceInUseException')) {
-        throw new BamError(`Table "${name}" already exists in ${aws.region}. Pick another name, or delete it first with: bam delete ${name} --dbtable`, { cause: err });
-      }
+    await intents.open(intent);
+    const table = await createOwnTable(aws, name, keys, intent.token).catch(async (err: unknown) => {
+      // A create that failed for sure made nothing; one whose answer was lost is settled by the next command.
+      if (!createMayHaveHappened(err)) await intents.close(intent);
       throw err;
     });
     // Recorded at once, so a failure while waiting still leaves a record of the table.
-    await dbTableRecords.put(aws.region, name, {
-      ...keys,
-      arn: table.TableArn ?? '',
-      createdAt: (table.CreationDateTime ?? new Date()).toISOString(),
-    });
+    await dbTableRecords.put(aws.region, name, { ...keys, arn: table.TableArn ?? '', createdAt: (table.CreationDateTime ?? new Date()).toISOString() });
+    await intents.close(intent);
     if (table.TableStatus !== 'ACTIVE') {
       ctx.reporter.update(`Waiting for table "${name}" to become active...`);
       await waitForTableActive(aws, name);
@@ -45,10 +61,6 @@ export async function dbtable(name: string, options: DbTableOptions, ctx: Comman
     ctx.reporter.stop();
     throw err;
   }
-  ctx.reporter.succeed(`💥  Table: "${name}" has been created`);
-  ctx.reporter.result(
-    [`partition key: ${describeKey(keys.partitionKey)}`, ...(keys.sortKey ? [`sort key: ${describeKey(keys.sortKey)}`] : []), 'billing: on demand'].join('\n'),
-  );
 }
 
 /** Keys from the flags; undefined when they are to be asked on a terminal. */

@@ -3,7 +3,10 @@ import { validateTableName } from './tableNames.js';
 import { confirmForeignDelete } from './shared/confirmDelete.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { deleteTable, describeTable, tableCarriesManagedTag } from '../aws/dynamodb.js';
+import { waitMessages } from './shared/endpoint.js';
+import { withNameLease } from '../store/lease.js';
 import { dbTableRecords } from '../store/records.js';
+import { settleTable } from '../tasks/settle.js';
 import { BamError } from '../ui/errors.js';
 
 export interface DeleteTableOptions {
@@ -18,6 +21,13 @@ export interface DeleteTableOptions {
 export async function deleteDbTable(name: string, options: DeleteTableOptions, ctx: CommandContext): Promise<void> {
   validateTableName(name);
   const aws = await openAws(ctx.aws);
+  await withNameLease('table', aws.region, name, waitMessages(ctx.reporter), async () => {
+    await settleTable(aws, name, ctx.reporter);
+    await deleteUnderLease(aws, name, options, ctx);
+  });
+}
+
+async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteTableOptions, ctx: CommandContext): Promise<void> {
   const record = await dbTableRecords.get(aws.region, name);
   if (!record && !options.force) await makeSureBamMadeIt(aws, name, ctx);
 

@@ -9,7 +9,6 @@ import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './share
 import { apiRecord, publishApi, recordApi, removeOrphanApi, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
 import type { ApiSpec } from '../aws/apiDocument.js';
-import { answerMayBeLost } from '../aws/bamBam.js';
 import { roleArn } from '../aws/iam.js';
 import { findFunction, waitUntilActive, type RoleRetry } from '../aws/lambda.js';
 import { checkFunctionSource, packageFunction } from '../package/index.js';
@@ -17,7 +16,7 @@ import { intents, newToken, type Intent } from '../store/intents.js';
 import { withNameLease } from '../store/lease.js';
 import { lambdaRecords, readConfig, type ApiSettings, type EndpointType, type LambdaRecord } from '../store/records.js';
 import { functionRecordFrom } from '../tasks/functionRecord.js';
-import { createOwnFunction, importOwnApi } from '../tasks/ownCreates.js';
+import { createMayHaveHappened, createOwnFunction, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
 import { BamError, UsageError, errorMessage } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -125,7 +124,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
   if (imported.status === 'rejected') {
     await Promise.allSettled([functionRecorded, activation]);
     // An import that failed for sure made nothing; one whose answer was lost stays to be settled.
-    if (!answerMayBeLost(imported.reason)) await intents.close(apiIntent);
+    if (!createMayHaveHappened(imported.reason)) await intents.close(apiIntent);
     throw new BamError(`${errorMessage(imported.reason)}. Lambda "${name}" exists; add its endpoint with: bam redeploy ${name} --addEndpoint`, {
       cause: imported.reason,
     });
@@ -169,14 +168,14 @@ async function cleanUpAfterFailedCreate(
   opened: Intent[],
   reporter: Reporter,
 ): Promise<void> {
-  if (answerMayBeLost(reason)) {
+  if (createMayHaveHappened(reason)) {
     reporter.warn(`AWS may have created it anyway; the next bam command on this function finds out and records it.`);
     return;
   }
   const [functionIntent, apiIntent] = opened as [Intent, Intent];
   await intents.close(functionIntent);
   if (imported.status === 'rejected') {
-    if (!answerMayBeLost(imported.reason)) await intents.close(apiIntent);
+    if (!createMayHaveHappened(imported.reason)) await intents.close(apiIntent);
     return;
   }
   if (!imported.value) {

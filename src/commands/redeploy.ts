@@ -17,7 +17,6 @@ import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './share
 import { apiRecord, publishApi, recordApi, recordFunction, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
 import type { ApiSpec } from '../aws/apiDocument.js';
-import { answerMayBeLost } from '../aws/bamBam.js';
 import { createDeployment, findRestApi, putRestApi } from '../aws/apiGateway.js';
 import { roleArn, roleNameFromArn } from '../aws/iam.js';
 import {
@@ -34,7 +33,7 @@ import { intents, newToken, type Intent } from '../store/intents.js';
 import { withNameLease } from '../store/lease.js';
 import { lambdaRecords, readConfig, type ApiRecord, type ApiSettings, type BamConfig, type EndpointType, type LambdaRecord } from '../store/records.js';
 import { functionRecordFrom, recordedSettings } from '../tasks/functionRecord.js';
-import { importOwnApi } from '../tasks/ownCreates.js';
+import { createMayHaveHappened, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
 import { BamError, UsageError } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -349,7 +348,7 @@ async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: Spec
         restApiId = await importOwnApi(aws, target, waitMessages(reporter));
       } catch (err) {
         // A failed import made nothing; one whose answer was lost is settled by the next command.
-        if (!answerMayBeLost(err)) await intents.close(intent);
+        if (!createMayHaveHappened(err)) await intents.close(intent);
         throw err;
       }
       await recordApi(target.region, target.name, apiRecord(target, restApiId, false));

@@ -62,7 +62,13 @@ describe('bam dbtable (against dynalite)', () => {
     // dynalite accepts but drops Tags on CreateTable, so check what bam sent.
     const created = dynamo.requests.filter((r) => r.operation === 'CreateTable' && r.input.TableName === 'notes');
     expect(created).toHaveLength(1);
-    expect(created[0]!.input).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', Tags: [{ Key: 'bam:managed', Value: 'true' }] });
+    expect(created[0]!.input).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      Tags: [
+        { Key: 'bam:managed', Value: 'true' },
+        { Key: 'bam:token', Value: expect.stringMatching(/^[0-9a-f]{16}$/) },
+      ],
+    });
     expect(created[0]!.input).not.toHaveProperty('ProvisionedThroughput');
 
     const record = await dbTableRecords.get('us-east-1', 'notes');
