@@ -7,6 +7,7 @@ import {
   type Role,
 } from '@aws-sdk/client-iam';
 import type { AwsSession } from './clients.js';
+import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE } from '../core/tags.js';
 import { bamBam } from './bamBam.js';
 import { isAwsError } from '../ui/errors.js';
 
@@ -69,9 +70,11 @@ export async function createRole(aws: AwsSession, role: string): Promise<void> {
           RoleName: role,
           AssumeRolePolicyDocument: trustPolicy(),
           Description: 'Role of Lambda functions deployed with bam',
-          Tags: [{ Key: 'bam:managed', Value: 'true' }],
+          Tags: [{ Key: MANAGED_TAG_KEY, Value: MANAGED_TAG_VALUE }],
         }),
       ),
+      // The role has a fixed name: sent again after a lost answer, it is "already exists", which is fine.
+      { idempotent: true },
     );
   } catch (err) {
     if (!isAwsError(err, 'EntityAlreadyExistsException')) throw err;
