@@ -1,6 +1,7 @@
 import type { CommandContext } from './context.js';
 import { describeKey } from './tableNames.js';
 import { runtimeMark } from '../core/runtimes.js';
+import { intents } from '../store/intents.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { findRestApi } from '../aws/apiGateway.js';
 import { describeTable } from '../aws/dynamodb.js';
@@ -20,6 +21,14 @@ export interface Inventory {
   lambdas?: LambdaEntry[];
   otherLambdas?: OtherLambdaEntry[];
   dbTables?: TableEntry[];
+  /** Creates an interrupted bam left open: the next command on the name settles them. */
+  unsettled?: UnsettledEntry[];
+}
+
+export interface UnsettledEntry {
+  kind: 'function' | 'api' | 'table';
+  name: string;
+  startedAt: string;
 }
 
 export interface LambdaEntry {
@@ -72,7 +81,10 @@ export async function list(options: ListOptions, ctx: CommandContext): Promise<v
       showLambdas ? checkLambdas(aws, ctx.now()) : undefined,
       showTables ? checkTables(aws) : undefined,
     ]);
-    inventory = { region: aws.region, ...lambdas, ...(tables ? { dbTables: tables } : {}) };
+    const unsettled = (await intents.inRegion(aws.region))
+      .filter((intent) => (intent.kind === 'table' ? showTables : showLambdas))
+      .map(({ kind, name, startedAt }) => ({ kind, name, startedAt }));
+    inventory = { region: aws.region, ...lambdas, ...(tables ? { dbTables: tables } : {}), ...(unsettled.length > 0 ? { unsettled } : {}) };
   } finally {
     ctx.reporter.stop();
   }
@@ -164,6 +176,11 @@ export function formatInventory(inventory: Inventory): string {
         ? `${heading}\n    No DynamoDB tables in ${inventory.region} have been deployed from this machine.`
         : `${heading}\n${inventory.dbTables.map(formatTable).join('\n\n')}`,
     );
+  }
+  if (inventory.unsettled) {
+    const lines = inventory.unsettled.map((entry) => `    ${entry.kind === 'api' ? 'the API of' : entry.kind} ${style.bam(entry.name)}  (since ${entry.startedAt})`);
+    const hint = '    The next bam command on that name finds out what exists and records it.';
+    sections.push(`  ${style.warn('Interrupted creates, not settled yet:')}\n${lines.join('\n')}\n${hint}`);
   }
   return sections.map((section) => `${section}\n`).join('\n');
 }

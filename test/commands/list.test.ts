@@ -6,6 +6,7 @@ import { APIGatewayClient, GetRestApiCommand, NotFoundException } from '@aws-sdk
 import { DynamoDBClient, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { list, type Inventory } from '../../src/commands/list.js';
 import { dbTableRecords, lambdaRecords, type LambdaRecord } from '../../src/store/records.js';
+import { intents } from '../../src/store/intents.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { instantRetries } from '../helpers/aws.js';
 
@@ -90,6 +91,30 @@ async function seedAccount(): Promise<void> {
 const output = () => stripVTControlCharacters(world.reporter.text('result'));
 
 describe('bam list', () => {
+  it('shows creates an interrupted bam left unsettled, in text and JSON, for the parts asked for', async () => {
+    await seedAccount();
+    const startedAt = '2026-12-02T10:00:00.000Z';
+    await intents.open(
+      { token: 'aaaa1111bbbb2222', kind: 'function', region: 'us-east-1', name: 'half', startedAt },
+      { token: 'aaaa1111bbbb2222', kind: 'api', region: 'us-east-1', name: 'half', startedAt },
+      { token: 'cccc3333dddd4444', kind: 'table', region: 'us-east-1', name: 'orders', startedAt },
+      { token: 'eeee5555ffff6666', kind: 'function', region: 'eu-west-1', name: 'elsewhere', startedAt },
+    );
+    await list({}, world.ctx);
+    expect(output()).toContain(
+      [
+        '  Interrupted creates, not settled yet:',
+        `    function half  (since ${startedAt})`,
+        `    the API of half  (since ${startedAt})`,
+        `    table orders  (since ${startedAt})`,
+        '    The next bam command on that name finds out what exists and records it.',
+      ].join('\n'),
+    );
+    world.reporter.events.length = 0;
+    await list({ dbtables: true, json: true }, world.ctx);
+    expect((JSON.parse(world.reporter.text('result')) as Inventory).unsettled).toEqual([{ kind: 'table', name: 'orders', startedAt }]);
+  });
+
   it('reads every page of ListFunctions, following NextMarker', async () => {
     await seedAccount();
     await list({ lambdas: true }, world.ctx);
