@@ -59,11 +59,13 @@ async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteOp
     if (functionResult.status !== 'fulfilled' || options.endpointOnly) await recordApi(region, name, undefined);
   }
   if (functionResult.status === 'fulfilled' && functionResult.value) {
-    if (functionResult.value === 'deleted') reporter.succeed(`Lambda: "${name}" has been deleted`);
-    else if (record) reporter.warn(`Lambda "${name}" no longer existed in ${region}; its record is dropped.`);
-    else throw doesNotExist(name, region);
     // With the API still there (its deletion failed), the record stays: the next delete finishes.
-    if (apiResult.status === 'fulfilled') {
+    const recordGoes = apiResult.status === 'fulfilled';
+    if (functionResult.value === 'deleted') reporter.succeed(`Lambda: "${name}" has been deleted`);
+    else if (!record) throw doesNotExist(name, region);
+    else if (recordGoes) reporter.warn(`Lambda "${name}" no longer existed in ${region}; its record is dropped.`);
+    else reporter.warn(`Lambda "${name}" no longer existed in ${region}; its record stays until its endpoint is deleted: run bam delete ${name} again.`);
+    if (recordGoes) {
       await lambdaRecords.remove(region, name);
       await rm(storePaths.staging(name), { recursive: true, force: true });
     }

@@ -98,6 +98,19 @@ describe('bam delete', () => {
     expect(await records()).toEqual({});
   });
 
+  it('says the record stays when the function was already gone but the API could not be deleted', async () => {
+    await deployed();
+    scene.aws.functions.clear();
+    scene.aws.fail('DeleteRestApi', () => awsError('BadRequestException', 'Active stages pointing to this deployment'));
+    const failed = await runBam(scene.world, 'delete', 'hello');
+    expect(failed.code).toBe(1);
+    const said = failed.stdout + failed.stderr;
+    expect(said).toContain('Lambda "hello" no longer existed in us-east-1; its record stays until its endpoint is deleted: run bam delete hello again.');
+    expect(said).not.toContain('record is dropped');
+    expect(failed.stderr).toContain('DeleteRestApi failed');
+    expect((await records()).hello!.api!.restApiId).toBe('api1');
+  });
+
   it('when the function cannot be deleted, the deleted API leaves the record', async () => {
     await deployed();
     scene.aws.fail('DeleteFunction', () => awsError('AccessDeniedException', 'not authorized to perform lambda:DeleteFunction'));
