@@ -8,7 +8,7 @@ import {
   type RestApi,
 } from '@aws-sdk/client-api-gateway';
 import type { AwsSession } from './clients.js';
-import { bamBam, type BamBamOptions } from './bamBam.js';
+import { answerMayBeLost, bamBam, type BamBamOptions } from './bamBam.js';
 import { apiDocument, type ApiSpec } from './apiDocument.js';
 import { BamError, isAwsError } from '../ui/errors.js';
 
@@ -83,6 +83,9 @@ export async function deleteRestApi(aws: AwsSession, restApiId: string, wait: Ba
     return 'deleted';
   } catch (err) {
     if (isAwsError(err, 'NotFoundException')) return 'gone';
+    // The answer was lost, but the deletion may have happened (then a retry only hears "not
+    // found", and loses that too): one look says whether the API is still there.
+    if (answerMayBeLost(err) && (await findRestApi(aws, restApiId).catch(() => 'unknown')) === undefined) return 'deleted';
     throw err;
   }
 }

@@ -15,7 +15,7 @@ import {
   type Runtime,
 } from '@aws-sdk/client-lambda';
 import type { AwsSession } from './clients.js';
-import { bamBam, type BamBamOptions } from './bamBam.js';
+import { answerMayBeLost, bamBam, type BamBamOptions } from './bamBam.js';
 import { StepError, errorMessage, isAwsError } from '../ui/errors.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
 import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
@@ -173,6 +173,8 @@ export async function deleteFunction(aws: AwsSession, name: string): Promise<'de
     return 'deleted';
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return 'gone';
+    // The answer was lost, but the deletion may have happened: one look says whether it did.
+    if (answerMayBeLost(err) && (await findFunction(aws, name).catch(() => 'unknown')) === undefined) return 'deleted';
     throw err;
   }
 }
