@@ -158,8 +158,10 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
 
 /**
  * CreateFunction failed. If it failed for sure, nothing of it exists: the API imported beside
- * it is deleted and both intents are closed. If its answer was lost, the function may exist:
- * everything stays as it is, for the next command on the name to settle.
+ * it is deleted and both intents are closed. If its answer was lost, the function may exist
+ * (or yet appear): both intents stay open for the next command on the name to settle, which
+ * records such a function with its endpoint still owed. The API imported beside it is deleted
+ * all the same, since no record can list an API without its function.
  */
 async function cleanUpAfterFailedCreate(
   aws: AwsSession,
@@ -170,6 +172,7 @@ async function cleanUpAfterFailedCreate(
 ): Promise<void> {
   if (createMayHaveHappened(reason)) {
     reporter.warn(`AWS may have created it anyway; the next bam command on this function finds out and records it.`);
+    if (imported.status === 'fulfilled' && imported.value) await removeOrphanApi(aws, imported.value, reporter);
     return;
   }
   const [functionIntent, apiIntent] = opened as [Intent, Intent];
