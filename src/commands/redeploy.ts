@@ -124,6 +124,7 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   ]);
   if (!current) throw new BamError(`Function "${name}" does not exist in ${region}. Deploy it first: bam deploy ${name}`);
   if (!record) await lambdaRecords.put(region, name, functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath }));
+  else await catchUpRecord(region, name, record, current);
 
   const roleTarget: RoleTarget | undefined = role ? { role, account, region, reporter } : undefined;
   const changes = functionChanges(current, pkg, roleTarget, settings);
@@ -166,6 +167,17 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   const updated = await lambdaRecords.get(region, name);
   if (!updated) throw new BamError(`The record of "${name}" disappeared while redeploying; run: bam list`);
   return updated;
+}
+
+/**
+ * An update whose answer was lost (or a bam killed after Lambda took it) leaves the record
+ * behind what Lambda runs; with nothing left to change, no later update would correct it.
+ * The record takes what Lambda reports (no AWS call: round trip 1 already asked).
+ */
+async function catchUpRecord(region: string, name: string, record: LambdaRecord, current: FunctionConfiguration): Promise<void> {
+  const reported = { codeSha256: current.CodeSha256 ?? record.codeSha256, description: current.Description ?? '', ...recordedSettings(current) };
+  const recorded = { codeSha256: record.codeSha256, description: record.description, runtime: record.runtime, memory: record.memory, timeout: record.timeout, env: record.env };
+  if (JSON.stringify(reported) !== JSON.stringify(recorded)) await recordFunction(region, name, reported);
 }
 
 /** Method flags that can be judged from the record alone fail before any AWS call. */
