@@ -24,17 +24,25 @@ import {
   CreateDeploymentCommand,
   DeleteRestApiCommand,
   GetRestApiCommand,
+  GetRestApisCommand,
   ImportRestApiCommand,
   PutRestApiCommand,
   type CreateDeploymentCommandInput,
+  type GetRestApisCommandInput,
   type ImportRestApiCommandInput,
   type PutRestApiCommandInput,
 } from '@aws-sdk/client-api-gateway';
 import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { NoAnswerError } from '../../src/aws/bamBam.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
+
+/** What the SDK surfaces when the connection drops after the request went out (AWS may have acted). */
+export function connectionReset(): Error {
+  return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+}
 
 /** An SDK-shaped service error: bam classifies errors by name, as the SDK's classes set it. */
 export function awsError(name: string, message = name): Error {
@@ -78,6 +86,8 @@ export interface FakeApi {
   document: OpenApiDocument;
   endpointType: string;
   deployments: string[];
+  /** When ImportRestApi made it (GetRestApis lists it); strictly increasing, so oldest-first is well defined. */
+  createdDate?: Date;
 }
 
 export interface Call {
@@ -93,6 +103,32 @@ interface Fault {
   error: () => Error;
   times: number;
   when?: (input: object) => boolean;
+  /** AWS carries the call out, then the error is all the caller sees (a lost answer). */
+  acted?: boolean;
+}
+
+/** Where each call goes, for the endpoint a timed-out request names (as bam's HTTP handler would). */
+const SERVICES: Record<string, { host: string; timeoutMs: number }> = {
+  lambda: { host: `https://lambda.${REGION}.amazonaws.com`, timeoutMs: 60_000 },
+  apiGateway: { host: `https://apigateway.${REGION}.amazonaws.com`, timeoutMs: 30_000 },
+  iam: { host: 'https://iam.amazonaws.com', timeoutMs: 30_000 },
+  sts: { host: `https://sts.${REGION}.amazonaws.com`, timeoutMs: 30_000 },
+};
+const API_GATEWAY_CALLS = /^(ImportRestApi|PutRestApi|CreateDeployment|GetRestApis?|DeleteRestApi)$/;
+const IAM_CALLS = /^(GetRole|CreateRole|AttachRolePolicy|PutRolePolicy)$/;
+
+function serviceOf(name: string): { host: string; timeoutMs: number } {
+  if (API_GATEWAY_CALLS.test(name)) return SERVICES.apiGateway!;
+  if (IAM_CALLS.test(name)) return SERVICES.iam!;
+  if (name === 'GetCallerIdentity') return SERVICES.sts!;
+  return SERVICES.lambda!;
+}
+
+export interface FakeAwsState {
+  functions: [string, FakeFunction][];
+  apis: [string, FakeApi][];
+  roles: [string, { policies: string[]; inline: Record<string, string> }][];
+  apiCount: number;
 }
 
 /** The Lambda, API Gateway, IAM and STS bam talks to: mocked clients over a small model of AWS. */
@@ -113,6 +149,8 @@ export class FakeAws {
   readonly blockedRuntimes = new Set<string>();
   /** Per-call latency overrides, e.g. a slow ImportRestApi. */
   readonly latencyOf = new Map<string, number>();
+  /** At most this many APIs on a page of GetRestApis, whatever limit is asked (AWS: 25 by default, 500 at most); small ones exercise paging. */
+  restApisPageSize: number | undefined;
   private readonly faults = new Map<string, Fault[]>();
   private clock = 0;
   private apiCount = 0;
@@ -140,7 +178,8 @@ export class FakeAws {
     apiGateway.on(ImportRestApiCommand).callsFake((input) => this.call('ImportRestApi', input, () => this.importApi(input)));
     apiGateway.on(PutRestApiCommand).callsFake((input) => this.call('PutRestApi', input, () => this.putApi(input)));
     apiGateway.on(CreateDeploymentCommand).callsFake((input) => this.call('CreateDeployment', input, () => this.deploy(input)));
-    apiGateway.on(GetRestApiCommand).callsFake((input) => this.call('GetRestApi', input, () => ({ id: this.api(input.restApiId).id })));
+    apiGateway.on(GetRestApiCommand).callsFake((input) => this.call('GetRestApi', input, () => this.restApi(this.api(input.restApiId))));
+    apiGateway.on(GetRestApisCommand).callsFake((input) => this.call('GetRestApis', input, () => this.restApis(input)));
     apiGateway.on(DeleteRestApiCommand).callsFake((input) =>
       this.call('DeleteRestApi', input, () => {
         this.api(input.restApiId);
@@ -184,6 +223,44 @@ export class FakeAws {
   /** The next `times` calls of `name` (matching `when`) fail with this error. */
   fail(name: string, error: () => Error, times = 1, when?: (input: object) => boolean): void {
     this.faults.set(name, [...(this.faults.get(name) ?? []), { error, times, when }]);
+  }
+
+  /** The next `times` calls of `name` (matching `when`) are carried out, then their answer is lost: the connection resets. */
+  loseAnswer(name: string, times = 1, when?: (input: object) => boolean): void {
+    this.faults.set(name, [...(this.faults.get(name) ?? []), { error: connectionReset, times, when, acted: true }]);
+  }
+
+  /**
+   * The next `times` calls of `name` (matching `when`) get no answer within bam's request
+   * timeout, as bam's HTTP handler reports it; `acted`: AWS carried the call out all the same.
+   */
+  hang(name: string, acted: boolean, times = 1, when?: (input: object) => boolean): void {
+    const { host, timeoutMs } = serviceOf(name);
+    this.faults.set(name, [...(this.faults.get(name) ?? []), { error: () => new NoAnswerError('answer', timeoutMs, host), times, when, acted }]);
+  }
+
+  /** Drops every fault not yet used (the network is well again). */
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** A copy of everything this AWS holds (functions, APIs, roles), for restoreState. */
+  saveState(): FakeAwsState {
+    return structuredClone({ functions: [...this.functions], apis: [...this.apis], roles: [...this.roles], apiCount: this.apiCount });
+  }
+
+  /** Puts back what saveState copied: a scene set once serves many cases. */
+  restoreState(state: FakeAwsState): void {
+    const copy = structuredClone(state);
+    for (const [map, entries] of [
+      [this.functions, copy.functions],
+      [this.apis, copy.apis],
+      [this.roles, copy.roles],
+    ] as [Map<string, unknown>, [string, unknown][]][]) {
+      map.clear();
+      for (const [key, value] of entries) map.set(key, value);
+    }
+    this.apiCount = copy.apiCount;
   }
 
   /** Forgets the calls so far (after setting a scene). */
@@ -237,6 +314,13 @@ export class FakeAws {
       const fault = faults.find((f) => f.times > 0 && (!f.when || f.when(input)));
       if (fault) {
         fault.times -= 1;
+        if (fault.acted) {
+          try {
+            answer();
+          } catch {
+            // AWS refused it; that answer is lost with the connection too.
+          }
+        }
         throw fault.error();
       }
       return answer();
@@ -380,13 +464,37 @@ export class FakeAws {
 
   private importApi(input: ImportRestApiCommandInput) {
     const id = `api${++this.apiCount}`;
-    this.apis.set(id, {
+    const api: FakeApi = {
       id,
       document: parseDocument(input.body as Uint8Array),
       endpointType: input.parameters?.endpointConfigurationTypes ?? 'EDGE',
       deployments: [],
-    });
-    return { id };
+      createdDate: new Date(Date.UTC(2026, 0, 1) + this.apiCount * 1000),
+    };
+    this.apis.set(id, api);
+    return this.restApi(api);
+  }
+
+  /** An API as GetRestApi and GetRestApis describe it: title and description come from the imported document. */
+  private restApi(api: FakeApi) {
+    return {
+      id: api.id,
+      name: api.document.info.title,
+      description: api.document.info.description,
+      ...(api.createdDate ? { createdDate: api.createdDate } : {}),
+      endpointConfiguration: { types: [api.endpointType] },
+    };
+  }
+
+  /** One page of the region's APIs, oldest first; `position` is where the next page starts. */
+  private restApis(input: GetRestApisCommandInput) {
+    const limit = Math.min(input.limit ?? this.restApisPageSize ?? 25, this.restApisPageSize ?? 500);
+    const all = [...this.apis.values()];
+    const start = input.position ? Number(input.position) : 0;
+    if (!Number.isInteger(start) || start < 0) throw awsError('BadRequestException', 'Invalid position');
+    const items = all.slice(start, start + limit).map((api) => this.restApi(api));
+    const next = start + limit < all.length ? String(start + limit) : undefined;
+    return { items, ...(next ? { position: next } : {}) };
   }
 
   private putApi(input: PutRestApiCommandInput) {

@@ -1,0 +1,277 @@
+import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsError, type FakeAws, type FakeAwsState } from '../aws/fakeAws.js';
+import { expectRecordsMatchAws, records, runBam, setScene, type Scene } from '../aws/scene.js';
+import { intents } from '../../src/store/intents.js';
+import { DEFAULT_ROLE } from '../../src/store/records.js';
+
+// Every AWS call a command makes fails in turn, in every way a call can fail; after the failed
+// command, and again after the command a user would run next, the records list exactly what
+// AWS has. The calls come from a clean run of each command, so a call added later is covered.
+
+interface Scenario {
+  title: string;
+  command: string[];
+  /** Commands that set the scene (run once; every case starts from a copy of what they left). */
+  setup?: string[][];
+  /** bam's default role is neither known to config.json nor present in IAM. */
+  roleMissing?: boolean;
+  /** hello.js is edited after the setup, so the command has new code to send. */
+  editCode?: boolean;
+  /** What the user wanted, checked once the next command is done. */
+  goal: 'endpoint' | 'gone';
+  methods?: string[];
+}
+
+const SCENARIOS: Scenario[] = [
+  { title: 'deploy (role known)', command: ['deploy', 'hello'], goal: 'endpoint', methods: ['GET'] },
+  { title: 'deploy (role missing)', command: ['deploy', 'hello'], roleMissing: true, goal: 'endpoint', methods: ['GET'] },
+  { title: 'redeploy (changed code)', setup: [['deploy', 'hello']], editCode: true, command: ['redeploy', 'hello'], goal: 'endpoint', methods: ['GET'] },
+  { title: 'redeploy --methods POST', setup: [['deploy', 'hello']], command: ['redeploy', 'hello', '--methods', 'POST'], goal: 'endpoint', methods: ['GET', 'POST'] },
+  {
+    title: 'redeploy --addEndpoint (lambda-only function)',
+    setup: [['deploy', 'hello', '--lambdaOnly']],
+    command: ['redeploy', 'hello', '--addEndpoint'],
+    goal: 'endpoint',
+    methods: ['GET'],
+  },
+  { title: 'delete', setup: [['deploy', 'hello']], command: ['delete', 'hello'], goal: 'gone' },
+];
+
+interface Way {
+  title: string;
+  /** Only for calls that change something: for a read, "AWS acted" is the same as "it did not". */
+  writesOnly?: boolean;
+  /** Makes the nth call of `call` (and, for a lasting fault, the sends after it) fail this way. */
+  inject: (aws: FakeAws, call: string, nth: number) => void;
+}
+
+/** True for the nth call it sees (faults are matched in the order calls are answered). */
+const nthCall = (nth: number) => {
+  let seen = 0;
+  return () => ++seen === nth;
+};
+const fromNthCall = (nth: number) => {
+  let seen = 0;
+  return () => ++seen >= nth;
+};
+/** As many sends as bamBam makes of a step that gets no answer: the fault outlasts its retries. */
+const LASTING = 3;
+
+const WAYS: Way[] = [
+  { title: 'fails before AWS acts', inject: (aws, call, nth) => aws.fail(call, () => awsError('AccessDeniedException', `User is not authorized to perform: ${call}`), 1, nthCall(nth)) },
+  { title: 'loses its answer after AWS acted', writesOnly: true, inject: (aws, call, nth) => aws.loseAnswer(call, 1, nthCall(nth)) },
+  { title: 'loses its answer', inject: (aws, call, nth) => (isWrite(call) ? undefined : aws.loseAnswer(call, 1, nthCall(nth))) },
+  { title: 'hangs past the timeout, AWS acted', writesOnly: true, inject: (aws, call, nth) => aws.hang(call, true, 1, nthCall(nth)) },
+  { title: 'hangs past the timeout, AWS did not act', inject: (aws, call, nth) => aws.hang(call, false, 1, nthCall(nth)) },
+  { title: 'hangs on every retry, AWS acted each time', writesOnly: true, inject: (aws, call, nth) => aws.hang(call, true, LASTING, fromNthCall(nth)) },
+  { title: 'hangs on every retry, AWS did not act', inject: (aws, call, nth) => aws.hang(call, false, LASTING, fromNthCall(nth)) },
+];
+
+function isWrite(call: string): boolean {
+  return !/^(Get|List)/.test(call);
+}
+
+function waysFor(call: string): Way[] {
+  // "loses its answer" is the read's version of the write-only "after AWS acted".
+  return WAYS.filter((way) => (isWrite(call) ? way.title !== 'loses its answer' : !way.writesOnly));
+}
+
+/** The steps a failure line may name for a call: the call, or the SDK waiter that polls with it. */
+const STEP_NAMES: Record<string, string[]> = {
+  GetFunction: ['GetFunction', 'FunctionActive', 'FunctionUpdated'],
+  GetRole: ['GetRole', 'WaitForRole'],
+};
+
+/**
+ * The SDK's waiters poll every 1–2 s of real time; a failed poll would cost that much per case.
+ * Like instantRetries() for bamBam, the polls' sleeps become instant (waiters time themselves
+ * with Date.now, not with a timer, so their limits still hold).
+ */
+function instantWaiterPolls(): () => void {
+  const real = globalThis.setTimeout;
+  globalThis.setTimeout = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+    real(handler, typeof ms === 'number' && ms >= 1000 && ms < 30_000 ? 0 : ms, ...args)) as typeof setTimeout;
+  return () => {
+    globalThis.setTimeout = real;
+  };
+}
+
+/**
+ * The records are the truth about AWS: the same functions, each API once (no duplicate, nothing
+ * unrecorded, nothing recorded that is gone), and an API recorded as deployed really answers
+ * (stage bam, and the function lets that API invoke it).
+ */
+async function expectRecordsTruthful(aws: FakeAws): Promise<void> {
+  await expectRecordsMatchAws(aws);
+  for (const [name, record] of Object.entries(await records())) {
+    if (!record.api?.deployed) continue;
+    const { restApiId } = record.api;
+    expect(aws.apis.get(restApiId)!.deployments, `API ${restApiId} recorded as deployed`).toContain('bam');
+    expect(aws.functions.get(name)!.permissions[`bam-apigateway-${restApiId}`], `permission for API ${restApiId}`).toBeDefined();
+  }
+}
+
+/** What the user wanted is there: one function whose one API answers with these methods, or nothing at all. */
+async function expectGoal(aws: FakeAws, scenario: Scenario, originalCode: string | undefined): Promise<void> {
+  const recorded = await records();
+  if (scenario.goal === 'gone') {
+    expect([...aws.functions.keys(), ...aws.apis.keys()]).toEqual([]);
+    expect(recorded).toEqual({});
+    return;
+  }
+  const fn = aws.functions.get('hello')!;
+  const [api, ...others] = [...aws.apis.values()];
+  expect(others).toEqual([]);
+  expect(recorded.hello!.api).toMatchObject({ restApiId: api!.id, deployed: true, methods: scenario.methods });
+  expect(Object.keys(api!.document.paths['/']!).filter((method) => method !== 'options')).toEqual(scenario.methods!.map((m) => m.toLowerCase()));
+  expect(api!.deployments).toContain('bam');
+  expect(Object.keys(fn.permissions)).toEqual([`bam-apigateway-${api!.id}`]);
+  expect(recorded.hello!.codeSha256).toBe(fn.codeSha256);
+  if (scenario.editCode) expect(fn.codeSha256).not.toBe(originalCode);
+  expect(await intents.inRegion('us-east-1')).toEqual([]);
+}
+
+/** What the one error line tells the user to run, else the same command again. */
+function nextCommand(scenario: Scenario, errorLine: string): string[] {
+  const told = /\bbam ((?:deploy|redeploy|delete) hello(?: --\w+)*)/.exec(errorLine)?.[1];
+  return told ? told.split(' ') : scenario.command;
+}
+
+/** Runs each case from the same starting point: BAM_HOME and the fake AWS as the setup left them. */
+interface Start {
+  scene: Scene;
+  home: string;
+  aws: FakeAwsState;
+  calls: string[];
+  originalCode: string | undefined;
+}
+
+async function prepare(scenario: Scenario): Promise<Start> {
+  const scene = await setScene({ roleKnown: !scenario.roleMissing });
+  if (scenario.roleMissing) scene.aws.roles.delete(DEFAULT_ROLE);
+  for (const command of scenario.setup ?? []) expect((await runBam(scene.world, ...command)).code).toBe(0);
+  if (scenario.editCode) await appendFile(join(scene.world.cwd, 'hello.js'), '// edited\n');
+  const home = await mkdtemp(join(tmpdir(), 'bam-home-saved-'));
+  await cp(scene.world.home, home, { recursive: true });
+  const start: Start = { scene, home, aws: scene.aws.saveState(), calls: [], originalCode: scene.aws.functions.get('hello')?.codeSha256 };
+  scene.aws.resetCalls();
+  const clean = await runBam(scene.world, ...scenario.command);
+  expect(clean.stderr).toBe('');
+  start.calls = scene.aws.names();
+  return start;
+}
+
+async function dispose(start: Start): Promise<void> {
+  await start.scene.cleanup();
+  await rm(start.home, { recursive: true, force: true });
+}
+
+async function restart(start: Start): Promise<void> {
+  const { scene } = start;
+  await rm(scene.world.home, { recursive: true, force: true });
+  await cp(start.home, scene.world.home, { recursive: true });
+  scene.aws.restoreState(start.aws);
+  scene.aws.clearFaults();
+  scene.aws.failsActivation = false;
+  scene.aws.resetCalls();
+}
+
+let restoreTimers: () => void;
+beforeAll(() => {
+  restoreTimers = instantWaiterPolls();
+});
+afterAll(() => {
+  restoreTimers();
+});
+
+/**
+ * Cases where the records do not equal AWS after the failed command. bam delete sends
+ * DeleteRestApi and DeleteFunction side by side (SPEC §5); when the API's deletion fails for
+ * sure and the function's succeeds, the record of the deleted function is kept, since it is the
+ * only record of the API, which still exists (the next bam delete finishes both). Records keyed
+ * by function cannot list an API without its function; deleting the API first would cost a
+ * round trip (and a 30 s rate-limit wait), so this is for the SPEC to decide, not for this test.
+ */
+const KNOWN_GAPS: { scenario: string; label: string }[] = [
+  { scenario: 'delete', label: 'DeleteRestApi (call 1 of 2) fails before AWS acts' },
+  { scenario: 'delete', label: 'DeleteRestApi (call 1 of 2) hangs on every retry, AWS did not act' },
+];
+
+/** The calls each command makes, from a clean run (so a call added to a command is failed here too). */
+const CALLS = new Map<Scenario, string[]>();
+for (const scenario of SCENARIOS) {
+  const start = await prepare(scenario);
+  CALLS.set(scenario, start.calls);
+  await dispose(start);
+}
+
+for (const scenario of SCENARIOS) {
+  const calls = CALLS.get(scenario)!;
+  const cases = calls.flatMap((call, k) => {
+    const nth = calls.slice(0, k + 1).filter((name) => name === call).length;
+    return waysFor(call).map((way) => ({ call, nth, way, label: `${call} (call ${k + 1} of ${calls.length}) ${way.title}` }));
+  });
+
+  describe(`bam ${scenario.title}: ${calls.join(', ')}`, () => {
+    let start: Start;
+    beforeAll(async () => {
+      start = await prepare(scenario);
+    });
+    afterAll(async () => {
+      await dispose(start);
+    });
+
+    const gap = (label: string) => KNOWN_GAPS.some((known) => known.scenario === scenario.title && known.label === label);
+    it.each(cases.filter(({ label }) => !gap(label)))('$label', async ({ call, nth, way, label }) => {
+      await runCase(start, scenario, call, nth, way, label);
+    });
+    // Still failing; each one turns red here once it is fixed, to be taken off the list.
+    const gaps = cases.filter(({ label }) => gap(label));
+    if (gaps.length > 0) {
+      it.fails.each(gaps)('$label (known gap)', async ({ call, nth, way, label }) => {
+        await runCase(start, scenario, call, nth, way, label);
+      });
+    }
+  });
+}
+
+async function runCase(start: Start, scenario: Scenario, call: string, nth: number, way: Way, label: string): Promise<void> {
+  const { aws, world } = start.scene;
+  await restart(start);
+  way.inject(aws, call, nth);
+  const failed = await runBam(world, ...scenario.command);
+  aws.clearFaults();
+  const lines = failed.stderr.trim().split('\n').filter(Boolean);
+  if (failed.code !== 0) {
+    expect(failed.code, `${label}: exit code`).toBe(1);
+    expect(lines, `${label}: one error line`).toHaveLength(1);
+    expect(lines[0], `${label}: names the step`).toMatch(new RegExp(`\\b(${(STEP_NAMES[call] ?? [call]).join('|')})\\b`));
+  } else {
+    expect(lines, `${label}: no error`).toEqual([]);
+  }
+  await expectRecordsTruthfulFor(label, aws);
+
+  if (failed.code !== 0) {
+    const next = nextCommand(scenario, lines[0]!);
+    const after = await runBam(world, ...next);
+    expect(after.stderr, `${label}, then bam ${next.join(' ')}`).toBe('');
+    expect(after.code).toBe(0);
+    await expectRecordsTruthfulFor(`${label}, then bam ${next.join(' ')}`, aws);
+  }
+  try {
+    await expectGoal(aws, scenario, start.originalCode);
+  } catch (err) {
+    throw new Error(`${label}: ${(err as Error).message}`);
+  }
+}
+
+async function expectRecordsTruthfulFor(label: string, aws: FakeAws): Promise<void> {
+  try {
+    await expectRecordsTruthful(aws);
+  } catch (err) {
+    throw new Error(`${label}: ${(err as Error).message}`);
+  }
+}
