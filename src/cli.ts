@@ -67,6 +67,26 @@ export function buildProgram(io: CliIO = {}): Command {
     })
     .exitOverride();
 
+  // BAM!'s help habits: bam help, bam man, bam help COMMAND, bam help --COMMAND, bam help --all.
+  program.helpCommand(false);
+  program
+    .command('help')
+    .alias('man')
+    .argument('[commands...]', 'the commands to explain, as deploy or --deploy')
+    .description('show help: bam help COMMAND for one command, bam help --all for every command')
+    .option('--all', 'the help of every command')
+    .allowUnknownOption()
+    .action(async (names: string[], options: { all?: boolean }) => {
+      const wanted = names.map((name) => name.replace(/^--?/, ''));
+      const find = (name: string) => program.commands.find((cmd) => cmd.name() === name || cmd.aliases().includes(name));
+      const unknown = wanted.find((name) => !find(name));
+      // Worded by commander, with its did-you-mean, exactly as for `bam bogus` (exit 2).
+      if (unknown !== undefined) await buildProgram(io).parseAsync([unknown], { from: 'user' });
+      const shown = options.all ? [program, ...program.commands.filter((cmd) => cmd.name() !== 'help').sort(byName)] : wanted.map((name) => find(name)!);
+      if (shown.length === 0) shown.push(program);
+      stdout.write(shown.map((cmd) => cmd.helpInformation()).join('\n'));
+    });
+
   program
     .command('version')
     .description('print the bam version')
@@ -157,6 +177,7 @@ export function buildProgram(io: CliIO = {}): Command {
   const settingsOptions = (cmd: Command, help: { runtime: string; env: string }): Command =>
     cmd
       .option('--runtime <runtime>', help.runtime)
+      .addOption(new Option('--runtimes <runtime>').hideHelp())
       .option('--memory <MB>', 'memory in MB, 128 to 10240 (Lambda default 128)')
       .option('--timeout <seconds>', 'timeout in seconds, 1 to 900 (Lambda default 3)')
       .option('--env <KEY=VALUE>', help.env, collect)
@@ -168,6 +189,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--methods <methods...>', `${methodsHelp}; default GET`)
     .addOption(new Option('--method <methods...>').hideHelp())
     .option('--lambdaOnly', 'create only the function, no endpoint')
+    .addOption(new Option('--lambda').hideHelp())
     .option('--permitDb', 'use databaseBamRole, which may read and write DynamoDB tables')
     .option('--role <name>', 'an existing IAM role for this function (default: from bam config)')
     .addOption(new Option('--roles <name>').hideHelp())
@@ -177,8 +199,9 @@ export function buildProgram(io: CliIO = {}): Command {
   settingsOptions(deployCommand, { runtime: `${DEFAULT_RUNTIME} (default) or nodejs22.x`, env: 'set an environment variable; repeat for more' })
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { deploy } = await import('./commands/deploy.js');
-      const opts = cmd.opts<DeployOptions & { method?: string[]; roles?: string }>();
-      const options = { ...opts, methods: aliases(opts.methods, opts.method), role: opts.role ?? opts.roles };
+      const opts = cmd.opts<DeployOptions & { method?: string[]; roles?: string; runtimes?: string; lambda?: boolean }>();
+      const { method, roles, runtimes, lambda, ...rest } = opts;
+      const options = { ...rest, methods: aliases(opts.methods, method), role: opts.role ?? roles, runtime: opts.runtime ?? runtimes, lambdaOnly: opts.lambdaOnly ?? lambda };
       const ctx = await context(cmd);
       await guarded(ctx, () => deploy(name, options, ctx));
     });
@@ -205,12 +228,13 @@ export function buildProgram(io: CliIO = {}): Command {
   })
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { redeploy } = await import('./commands/redeploy.js');
-      const opts = cmd.opts<RedeployOptions & { method?: string[]; rmMethod?: string[]; roles?: string }>();
+      const opts = cmd.opts<RedeployOptions & { method?: string[]; rmMethod?: string[]; roles?: string; runtimes?: string }>();
       const options = {
         ...opts,
         methods: aliases(opts.methods, opts.method),
         rmMethods: aliases(opts.rmMethods, opts.rmMethod),
         role: opts.role ?? opts.roles,
+        runtime: opts.runtime ?? opts.runtimes,
       };
       const ctx = await context(cmd);
       await guarded(ctx, () => redeploy(name, options, ctx));
@@ -272,6 +296,8 @@ export function buildProgram(io: CliIO = {}): Command {
 
   return program;
 }
+
+const byName = (a: Command, b: Command): number => a.name().localeCompare(b.name());
 
 /** Commander's way to repeat a flag: each --env adds one value. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -362,7 +388,7 @@ export interface InstalledPackage {
 
 /** `bam -h`, `bam help …`, `bam -v`: answered even where the SDK could not run. */
 function asksOnlyForHelp(args: string[]): boolean {
-  return ['help', 'version'].includes(args[0] ?? '') || args.some((arg) => ['-h', '--help', '-v', '--version'].includes(arg));
+  return ['help', 'man', 'version'].includes(args[0] ?? '') || args.some((arg) => ['-h', '--help', '-v', '--version'].includes(arg));
 }
 
 /**

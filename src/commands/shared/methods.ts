@@ -8,7 +8,7 @@ export const DEFAULT_METHODS = ['GET'];
  * `--method get`. Case-insensitive, duplicates dropped, order kept.
  */
 export function parseMethods(values: string[], flag = '--methods'): string[] {
-  const words = values.flatMap((value) => value.split(/[\s,]+/)).filter((word) => word !== '');
+  const words = values.flatMap((value) => methodWords(value, flag));
   const methods = [...new Set(words.map((word) => word.toUpperCase()))];
   if (methods.length === 0) throw new UsageError(`${flag} needs at least one HTTP method, e.g. ${flag} GET,POST`);
   const unknown = methods.filter((method) => !HTTP_METHODS.includes(method));
@@ -17,6 +17,25 @@ export function parseMethods(values: string[], flag = '--methods'): string[] {
     throw new UsageError(`${flag}: ${unknown.join(', ')} ${what}. Use any of ${HTTP_METHODS.join(', ')}.`);
   }
   return methods;
+}
+
+/**
+ * The methods in one flag value. A comma at the end of a word is how people type lists
+ * (`--methods get, post`); an empty entry between commas (`get,,post`) is a typo, refused by name.
+ */
+function methodWords(value: string, flag: string): string[] {
+  return value
+    .split(/\s+/)
+    .filter((chunk) => chunk !== '')
+    .flatMap((chunk) => {
+      const entries = chunk.split(',');
+      if (entries.at(-1) === '') entries.pop();
+      const empty = entries.indexOf('');
+      if (empty >= 0 && entries.some((entry) => entry !== '')) {
+        throw new UsageError(`${flag} ${chunk}: entry ${empty + 1} is empty. List the methods as GET,POST or get post.`);
+      }
+      return entries.filter((entry) => entry !== '');
+    });
 }
 
 /** The methods an API has after adding and removing (BAM!'s order: existing first). */
