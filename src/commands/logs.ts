@@ -40,8 +40,9 @@ export async function logs(name: string, options: LogsOptions, ctx: CommandConte
 
   if (!options.follow) {
     const events = await readOrNothing(() => readLogEvents(aws.logs, group, startTime, undefined, wait));
+    // A script reading --json gets an array either way: no log group is no events.
+    if (options.json) return ctx.reporter.result(JSON.stringify((events ?? []).map(toJson), null, 2));
     if (events === undefined) return ctx.reporter.info(noLogsYet(name, aws.region));
-    if (options.json) return ctx.reporter.result(JSON.stringify(events.map(toJson), null, 2));
     if (events.length === 0) return ctx.reporter.info(`No log events for ${name} since ${new Date(startTime).toISOString()}.`);
     for (const event of events) ctx.reporter.result(formatEvent(event));
     return;

@@ -6,6 +6,7 @@ import { parseSince } from '../../src/commands/since.js';
 import { UsageError } from '../../src/ui/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { instantRetries } from '../helpers/aws.js';
+import { runBam } from '../aws/scene.js';
 
 const logsMock = mockClient(CloudWatchLogsClient);
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
@@ -115,6 +116,17 @@ describe('bam logs', () => {
     await expect(logs('hello', { now }, world.ctx)).resolves.toBeUndefined();
     expect(world.reporter.text('info')).toBe('No logs yet for hello in us-east-1: it has not run since it was deployed (if it has, check the name and --region).');
     expect(results()).toEqual([]);
+  });
+
+  it('bam logs NAME --json prints [] when the function has no logs yet, and when none are recent', async () => {
+    logsMock.on(FilterLogEventsCommand).rejects(notFound());
+    const noGroup = await runBam(world, 'logs', 'hello', '--json');
+    expect(noGroup.code).toBe(0);
+    expect(JSON.parse(noGroup.stdout)).toEqual([]);
+    logsMock.on(FilterLogEventsCommand).resolves({ events: [] });
+    const noEvents = await runBam(world, 'logs', 'hello', '--json');
+    expect(noEvents.code).toBe(0);
+    expect(JSON.parse(noEvents.stdout)).toEqual([]);
   });
 
   it('says once that AWS is making it wait when FilterLogEvents is throttled, then prints the events', async () => {
