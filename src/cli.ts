@@ -153,8 +153,8 @@ export function buildProgram(io: CliIO = {}): Command {
     .command('dbtable')
     .argument('<name>', 'table name: 3 to 255 letters, digits, _ . and -')
     .description('create an on-demand DynamoDB table (prompts for its keys on a terminal)')
-    .option('--partitionKey <name:type>', 'partition key, type string or number, e.g. id:string')
-    .option('--sortKey <name:type>', 'optional sort key, e.g. createdAt:number')
+    .option('--partitionKey <name:type>', 'partition key, type string, number or binary, e.g. id:string')
+    .option('--sortKey <name:type>', 'optional sort key, e.g. createdAt:number (none: no sort key)')
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { dbtable } = await import('./commands/dbtable.js');
       const ctx = await context(cmd);

@@ -1,5 +1,5 @@
 import type { CommandContext } from './context.js';
-import { describeKey, keyNameProblem, keyTypeProblem, parseKeyFlag, parseKeyType, validateTableName } from './tableNames.js';
+import { describeKey, isNoKey, keyNameProblem, keyTypeProblem, parseKeyFlag, parseKeyType, validateTableName } from './tableNames.js';
 import { waitMessages } from './shared/endpoint.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { waitForTableActive, type TableKeys } from '../aws/dynamodb.js';
@@ -75,7 +75,7 @@ function keysFromFlags(name: string, options: DbTableOptions, ctx: CommandContex
     );
   }
   const keys: TableKeys = { partitionKey: parseKeyFlag('--partitionKey', options.partitionKey) };
-  if (options.sortKey !== undefined) keys.sortKey = parseKeyFlag('--sortKey', options.sortKey);
+  if (options.sortKey !== undefined && !isNoKey(options.sortKey)) keys.sortKey = parseKeyFlag('--sortKey', options.sortKey);
   const problem = keys.sortKey && sameKeyProblem(keys.sortKey.name, keys.partitionKey.name);
   if (problem) throw new UsageError(problem);
   return keys;
@@ -88,13 +88,13 @@ function sameKeyProblem(sortKeyName: string, partitionKeyName: string | undefine
 
 async function promptForKeys(name: string, ctx: CommandContext): Promise<TableKeys | undefined> {
   ctx.reporter.info(`Keys for table "${name}" (type q to quit).`);
-  const noSortKey = (answers: string[]) => answers[2] === 'none';
+  const noSortKey = (answers: string[]) => isNoKey(answers[2] ?? '');
   const answers = await ask(
     [
       { text: 'Partition key name for the table', defaultValue: 'id', validate: keyNameProblem },
-      { text: 'Partition key type (string or number)', defaultValue: 'number', validate: keyTypeProblem },
-      { text: 'Sort key name for the table ("none" for no sort key)', defaultValue: 'none', validate: (answer, [pkName]) => (answer === 'none' ? undefined : (sameKeyProblem(answer, pkName) ?? keyNameProblem(answer))) },
-      { text: 'Sort key type (string or number)', validate: keyTypeProblem, skip: noSortKey },
+      { text: 'Partition key type (string, number or binary)', defaultValue: 'number', validate: keyTypeProblem },
+      { text: 'Sort key name for the table ("none" for no sort key)', defaultValue: 'none', validate: (answer, [pkName]) => (isNoKey(answer) ? undefined : (sameKeyProblem(answer, pkName) ?? keyNameProblem(answer))) },
+      { text: 'Sort key type (string, number or binary)', validate: keyTypeProblem, skip: noSortKey },
     ],
     ctx.io,
   );

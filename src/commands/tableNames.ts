@@ -16,16 +16,22 @@ export function keyNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** string|number (or s|n, any case) → the DynamoDB letter, or undefined. */
+/** string|number|binary (or s|n|b, any case; BAM! had all three) → the DynamoDB letter, or undefined. */
 export function parseKeyType(value: string): KeyRecord['type'] | undefined {
   const lower = value.trim().toLowerCase();
   if (lower === 'string' || lower === 's') return 'S';
   if (lower === 'number' || lower === 'n') return 'N';
+  if (lower === 'binary' || lower === 'b') return 'B';
   return undefined;
 }
 
 export function keyTypeProblem(value: string): string | undefined {
-  return parseKeyType(value) ? undefined : `"${value}" is not a key type: use string or number.`;
+  return parseKeyType(value) ? undefined : `"${value}" is not a key type: use string, number or binary.`;
+}
+
+/** `none` (any case) answers "no sort key", on the prompt as with --sortKey. */
+export function isNoKey(value: string): boolean {
+  return value.trim().toLowerCase() === 'none';
 }
 
 /** Parses a `--partitionKey id:number` style flag. */

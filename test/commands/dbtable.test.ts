@@ -177,7 +177,7 @@ describe('bam dbtable (against dynalite)', () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
     const tty = await makeWorld({ stdin });
     try {
-      stdin.write('\nbinary\n\nsk\nq\n');
+      stdin.write('\nbool\n\nsk\nq\n');
       await dbtable('quitter', {}, tty.ctx);
       expect(tty.reporter.text('info')).toContain('No table created.');
       await expect(direct.send(new DescribeTableCommand({ TableName: 'quitter' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
@@ -193,7 +193,7 @@ describe('bam dbtable input checks (before any AWS call)', () => {
     ['ab', { partitionKey: 'id:string' }, 'not a valid table name'],
     ['has space', { partitionKey: 'id:string' }, 'not a valid table name'],
     ['x'.repeat(256), { partitionKey: 'id:string' }, 'not a valid table name'],
-    ['good', { partitionKey: 'id:binary' }, '"binary" is not a key type'],
+    ['good', { partitionKey: 'id:bool' }, '"bool" is not a key type: use string, number or binary.'],
     ['good', { partitionKey: 'id' }, 'must look like name:type'],
     ['good', { partitionKey: ':string' }, 'must look like name:type'],
     ['good', { partitionKey: 'id:s', sortKey: 'id:n' }, 'both "id"'],
@@ -226,6 +226,17 @@ describe('bam dbtable / list / delete --dbtable through the CLI (against dynalit
     const code = await main(['node', 'bam', ...args], { stdout, stderr, stdin: new PassThrough(), cwd: world.cwd });
     return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
   }
+
+  it('takes BAM!\'s binary key type (DynamoDB B) and --sortKey none (no sort key), as the prompts do', async () => {
+    const made = await bam('dbtable', 'blobs', '--partitionKey', 'hash:binary', '--sortKey', 'none');
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toContain('partition key: hash (binary)');
+    const table = await describeBack('blobs');
+    expect(table.KeySchema).toEqual([{ AttributeName: 'hash', KeyType: 'HASH' }]);
+    expect(table.AttributeDefinitions).toEqual([{ AttributeName: 'hash', AttributeType: 'B' }]);
+    expect(await dbTableRecords.get('us-east-1', 'blobs')).toMatchObject({ partitionKey: { name: 'hash', type: 'B' } });
+    expect((await dbTableRecords.get('us-east-1', 'blobs'))?.sortKey).toBeUndefined();
+  });
 
   it('wires the flags, the exit codes and --json', async () => {
     const usage = await bam('dbtable', 'cli-table');
