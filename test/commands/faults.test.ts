@@ -1,9 +1,10 @@
-import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsError, type FakeAws, type FakeAwsState } from '../aws/fakeAws.js';
-import { expectRecordsMatchAws, records, runBam, setScene, type Scene } from '../aws/scene.js';
+import type { GetRestApisCommandInput } from '@aws-sdk/client-api-gateway';
+import { REGION, awsError, type FakeAws, type FakeAwsState } from '../aws/fakeAws.js';
+import { HELLO, expectRecordsMatchAws, records, runBam, setScene, type Scene } from '../aws/scene.js';
 import { intents } from '../../src/store/intents.js';
 import { DEFAULT_ROLE } from '../../src/store/records.js';
 
@@ -131,7 +132,7 @@ async function expectGoal(aws: FakeAws, scenario: Scenario, originalCode: string
   expect(Object.keys(fn.permissions)).toEqual([`bam-apigateway-${api!.id}`]);
   expect(recorded.hello!.codeSha256).toBe(fn.codeSha256);
   if (scenario.editCode) expect(fn.codeSha256).not.toBe(originalCode);
-  expect(await intents.inRegion('us-east-1')).toEqual([]);
+  expect(await intents.inRegion(REGION)).toEqual([]);
 }
 
 /** What the one error line tells the user to run, else the same command again. */
@@ -275,3 +276,53 @@ async function expectRecordsTruthfulFor(label: string, aws: FakeAws): Promise<vo
     throw new Error(`${label}: ${(err as Error).message}`);
   }
 }
+
+describe('bam deploy, when the look for a lost API goes further', () => {
+  let scene: Scene;
+  beforeAll(async () => {
+    scene = await setScene();
+  });
+  afterAll(async () => {
+    await scene.cleanup();
+  });
+
+  it('finds the API an import made on a later page of GetRestApis, and makes no second one', async () => {
+    const { aws, world } = scene;
+    for (const name of ['other1', 'other2']) await writeFile(join(world.cwd, `${name}.js`), HELLO);
+    for (const name of ['other1', 'other2']) expect((await runBam(world, 'deploy', name)).code).toBe(0);
+    aws.restApisPageSize = 1;
+    aws.loseAnswer('ImportRestApi');
+    aws.resetCalls();
+    const deployed = await runBam(world, 'deploy', 'hello');
+    expect(deployed.stderr).toBe('');
+    // One import; then a page per API, the third holding it.
+    expect(aws.names().filter((name) => name === 'ImportRestApi')).toHaveLength(1);
+    expect(aws.calls.filter((call) => call.name === 'GetRestApis').map((call) => (call.input as GetRestApisCommandInput).position)).toEqual([undefined, '1', '2']);
+    expect(aws.apis.size).toBe(3);
+    await expectRecordsTruthful(aws);
+    expect((await records()).hello!.api).toMatchObject({ restApiId: 'api3', deployed: true });
+  });
+
+  it('an import whose answer was lost and whose look failed stays an open intent, which the next command settles', async () => {
+    const { aws, world } = scene;
+    for (const name of ['other1', 'other2']) expect((await runBam(world, 'delete', name)).code).toBe(0);
+    expect((await runBam(world, 'delete', 'hello')).code).toBe(0);
+    aws.restApisPageSize = undefined;
+    aws.loseAnswer('ImportRestApi');
+    aws.fail('GetRestApis', () => awsError('AccessDeniedException', 'User is not authorized to perform: apigateway:GET'));
+    const failed = await runBam(world, 'deploy', 'hello');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.trim().split('\n')).toEqual([expect.stringMatching(/GetRestApis failed: .*bam redeploy hello --addEndpoint/)]);
+    // bam cannot know the API's id, so no record lists it; the intent does, until it is settled.
+    const [made] = [...aws.apis.keys()];
+    expect((await records()).hello!.api).toBeUndefined();
+    expect((await intents.inRegion(REGION)).map((intent) => intent.kind)).toEqual(['api']);
+
+    const next = await runBam(world, 'redeploy', 'hello', '--addEndpoint');
+    expect(next.stderr).toBe('');
+    expect([...aws.apis.keys()]).toEqual([made]);
+    await expectRecordsTruthful(aws);
+    expect((await records()).hello!.api).toMatchObject({ restApiId: made, deployed: true });
+    expect(await intents.inRegion(REGION)).toEqual([]);
+  });
+});
