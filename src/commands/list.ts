@@ -4,9 +4,10 @@ import { runtimeMark } from '../core/runtimes.js';
 import { intents } from '../store/intents.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { findRestApi } from '../aws/apiGateway.js';
+import { roleNameFromArn } from '../aws/iam.js';
 import { describeTable } from '../aws/dynamodb.js';
 import { listAllFunctions } from '../aws/lambda.js';
-import { dbTableRecords, lambdaRecords, type ApiRecord, type DbTableRecord, type KeyRecord, type LambdaRecord } from '../store/records.js';
+import { dbTableRecords, lambdaRecords, type ApiRecord, type DbTableRecord, type EndpointType, type KeyRecord, type LambdaRecord } from '../store/records.js';
 import { style } from '../ui/style.js';
 
 export interface ListOptions {
@@ -41,10 +42,12 @@ export interface LambdaEntry {
   timeout?: number;
   /** The names of its environment variables; never the values, which may be secrets. */
   env?: string[];
+  /** The name of its IAM role (the record keeps the ARN). */
+  role?: string;
   /** False when the function was deleted outside bam (the record is stale). */
   inAws: boolean;
   /** cors: the origin allowed when API Gateway answers CORS preflights. */
-  endpoint?: { url: string; methods: string[]; cors?: string; inAws: boolean };
+  endpoint?: { url: string; endpointType: EndpointType; methods: string[]; cors?: string; inAws: boolean };
 }
 
 export interface OtherLambdaEntry {
@@ -126,13 +129,14 @@ function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAw
     ...(record.memory !== undefined ? { memory: record.memory } : {}),
     ...(record.timeout !== undefined ? { timeout: record.timeout } : {}),
     ...(record.env && Object.keys(record.env).length > 0 ? { env: Object.keys(record.env).sort() } : {}),
+    ...(record.role ? { role: roleNameFromArn(record.role) } : {}),
     inAws,
     ...(record.api ? { endpoint: endpointEntry(record.api, apiInAws) } : {}),
   };
 }
 
 function endpointEntry(api: ApiRecord, inAws: boolean): NonNullable<LambdaEntry['endpoint']> {
-  return { url: api.url, methods: api.methods, ...(api.cors !== undefined ? { cors: api.cors } : {}), inAws };
+  return { url: api.url, endpointType: api.endpointType, methods: api.methods, ...(api.cors !== undefined ? { cors: api.cors } : {}), inAws };
 }
 
 /** Table records against DescribeTable, concurrently. */
@@ -191,10 +195,12 @@ function formatLambda(entry: LambdaEntry): string {
   const settings = [`runtime: ${entry.runtime}${entry.runtimeWarning ? style.warn(` (${entry.runtimeWarning})`) : ''}`];
   if (entry.memory !== undefined) settings.push(`memory: ${entry.memory} MB`);
   if (entry.timeout !== undefined) settings.push(`timeout: ${entry.timeout} s`);
+  if (entry.role) settings.push(`role: ${entry.role}`);
   lines.push(`      ${settings.join(', ')}`);
   if (entry.env) lines.push(`      environment: ${entry.env.join(', ')}`);
   if (entry.endpoint) {
     lines.push(`      endpoint: ${entry.endpoint.url}${entry.endpoint.inAws ? '' : style.warn(GONE)}`);
+    lines.push(`      endpoint type: ${entry.endpoint.endpointType.toLowerCase()}`);
     lines.push(`      http methods: ${entry.endpoint.methods.join(', ')}`);
     if (entry.endpoint.cors !== undefined) lines.push(`      cors: ${entry.endpoint.cors}`);
   }

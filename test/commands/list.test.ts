@@ -63,7 +63,10 @@ async function seedAccount(): Promise<void> {
       env: { TOKEN: 'not-for-eyes', GREETING: 'hi' },
       api: { ...api('abc123', ['GET', 'POST']), cors: 'https://example.com' },
     }));
-  await lambdaRecords.put('us-east-1', 'stale', lambdaRecord('stale', { api: api('gone99', ['GET']) }));
+  await lambdaRecords.put('us-east-1', 'stale', lambdaRecord('stale', {
+      role: 'arn:aws:iam::123456789012:role/service-role/ownRole',
+      api: { ...api('gone99', ['GET']), endpointType: 'REGIONAL' },
+    }));
   await dbTableRecords.put('us-east-1', 'notes', { partitionKey: { name: 'id', type: 'S' }, sortKey: { name: 'at', type: 'N' }, arn: 'arn:notes', createdAt: '2025-01-01T00:00:00.000Z' });
   await dbTableRecords.put('us-east-1', 'dropped', { partitionKey: { name: 'id', type: 'N' }, arn: 'arn:dropped', createdAt: '2025-01-01T00:00:00.000Z' });
 
@@ -131,15 +134,17 @@ describe('bam list', () => {
         '  Lambdas and endpoints deployed from this machine:',
         '    hello',
         '      description: says hello',
-        '      runtime: nodejs22.x, memory: 256 MB, timeout: 10 s',
+        '      runtime: nodejs22.x, memory: 256 MB, timeout: 10 s, role: defaultBamRole',
         '      environment: GREETING, TOKEN',
         '      endpoint: https://abc123.execute-api.us-east-1.amazonaws.com/bam',
+        '      endpoint type: edge',
         '      http methods: GET, POST',
         '      cors: https://example.com',
         '',
         '    stale  (no longer in AWS)',
-        '      runtime: nodejs22.x',
+        '      runtime: nodejs22.x, role: ownRole',
         '      endpoint: https://gone99.execute-api.us-east-1.amazonaws.com/bam  (no longer in AWS)',
+        '      endpoint type: regional',
         '      http methods: GET',
         '',
         '  Other lambdas on AWS:',
@@ -181,15 +186,17 @@ describe('bam list', () => {
           memory: 256,
           timeout: 10,
           env: ['GREETING', 'TOKEN'],
+          role: 'defaultBamRole',
           inAws: true,
-          endpoint: { url: 'https://abc123.execute-api.us-east-1.amazonaws.com/bam', methods: ['GET', 'POST'], cors: 'https://example.com', inAws: true },
+          endpoint: { url: 'https://abc123.execute-api.us-east-1.amazonaws.com/bam', endpointType: 'EDGE', methods: ['GET', 'POST'], cors: 'https://example.com', inAws: true },
         },
         {
           name: 'stale',
           description: '',
           runtime: 'nodejs22.x',
+          role: 'ownRole',
           inAws: false,
-          endpoint: { url: 'https://gone99.execute-api.us-east-1.amazonaws.com/bam', methods: ['GET'], inAws: false },
+          endpoint: { url: 'https://gone99.execute-api.us-east-1.amazonaws.com/bam', endpointType: 'REGIONAL', methods: ['GET'], inAws: false },
         },
       ],
       otherLambdas: [
