@@ -1,6 +1,8 @@
 import type { CommandContext } from './context.js';
-import { readConfig, updateConfig, type BamConfig, type EndpointType } from '../store/records.js';
-import { UsageError } from '../ui/errors.js';
+import { openAws } from '../aws/clients.js';
+import { findRole } from '../aws/iam.js';
+import { DATABASE_ROLE, DEFAULT_ROLE, readConfig, updateConfig, type BamConfig, type EndpointType } from '../store/records.js';
+import { BamError, errorMessage, UsageError } from '../ui/errors.js';
 import { ask, canPrompt } from '../ui/prompt.js';
 
 export interface ConfigOptions {
@@ -34,12 +36,15 @@ export async function config(options: ConfigOptions, ctx: CommandContext): Promi
 
   if (flagsGiven) {
     changes = validateFlags(options);
+    if (changes.defaultRole !== undefined) await checkRoleExists(changes.defaultRole, ctx);
   } else if (!options.json && canPrompt(ctx.io)) {
-    const prompted = await promptForChanges(await readConfig(), ctx);
+    const current = await readConfig();
+    const prompted = await promptForChanges(current, ctx);
     if (!prompted) {
       ctx.reporter.info('Configuration unchanged.');
       return;
     }
+    if (prompted.defaultRole !== undefined && prompted.defaultRole !== current.defaultRole) await checkRoleExists(prompted.defaultRole, ctx);
     changes = prompted;
   }
 
@@ -58,6 +63,27 @@ export async function config(options: ConfigOptions, ctx: CommandContext): Promi
   );
   if (!flagsGiven && !canPrompt(ctx.io) && !options.json) {
     ctx.reporter.info('To change them without a terminal: bam config --accountNumber N --role NAME');
+  }
+}
+
+/**
+ * A default role that does not exist would fail every deploy: refused now (IAM GetRole). bam's own
+ * roles are created on deploy. When AWS cannot be asked (no credentials or region, offline), the
+ * role is saved with a warning: a deploy checks it again.
+ */
+async function checkRoleExists(role: string, ctx: CommandContext): Promise<void> {
+  if (role === DEFAULT_ROLE || role === DATABASE_ROLE) return;
+  let found: boolean;
+  try {
+    found = (await findRole(await openAws(ctx.aws), role)) !== undefined;
+  } catch (err) {
+    ctx.reporter.warn(`Could not ask AWS whether role "${role}" exists (${errorMessage(err).split('\n')[0]}); saved it anyway: a deploy will say if it is missing.`);
+    return;
+  }
+  if (!found) {
+    throw new BamError(
+      `Role "${role}" does not exist in this AWS account, so every deploy would fail. Create it in the IAM console (trusted by lambda.amazonaws.com), or keep bam's own role: bam config --role ${DEFAULT_ROLE}`,
+    );
   }
 }
 

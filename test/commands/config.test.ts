@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
+import { join } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
+import { instantRetries } from '../helpers/aws.js';
+import { runBam } from '../aws/scene.js';
 import { config } from '../../src/commands/config.js';
 import { readConfig } from '../../src/store/records.js';
 import { storePaths } from '../../src/store/paths.js';
@@ -20,11 +25,20 @@ function terminal(answers: string[]) {
   return { io: { input, output }, shown: () => shown };
 }
 
+const iamMock = mockClient(IAMClient);
+const role = (name: string) => ({ Role: { RoleName: name, Arn: `arn:aws:iam::123456789012:role/${name}`, Path: '/', RoleId: 'id', CreateDate: new Date() } });
+
 let world: TestWorld;
+let retries: ReturnType<typeof instantRetries>;
 beforeEach(async () => {
   world = await makeWorld();
+  retries = instantRetries();
+  // Every role the tests name exists, unless a test says otherwise.
+  iamMock.on(GetRoleCommand).callsFake((input: { RoleName: string }) => role(input.RoleName));
 });
 afterEach(async () => {
+  iamMock.reset();
+  retries.restore();
   await world.cleanup();
 });
 
@@ -72,6 +86,58 @@ describe('bam config', () => {
     await config({}, { ...world.ctx, io: tty.io });
     await expect(readFile(storePaths.config(), 'utf8')).rejects.toThrow();
     expect(world.reporter.text()).toContain('unchanged');
+  });
+
+  it('bam config --role of a role that does not exist is refused (exit 1) with how to create it or keep the default', async () => {
+    iamMock.on(GetRoleCommand, { RoleName: 'nonexistentRole' }).rejects(new NoSuchEntityException({ message: 'The role with name nonexistentRole cannot be found.', $metadata: {} }));
+    const refused = await runBam(world, 'config', '--role', 'nonexistentRole');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe(
+      'Error: Role "nonexistentRole" does not exist in this AWS account, so every deploy would fail. Create it in the IAM console (trusted by lambda.amazonaws.com), or keep bam\'s own role: bam config --role defaultBamRole',
+    );
+    expect(await readConfig()).toMatchObject({ defaultRole: 'defaultBamRole' });
+
+    const saved = await runBam(world, 'config', '--role', 'existingRole');
+    expect(saved.code).toBe(0);
+    expect(iamMock.commandCalls(GetRoleCommand).map((call) => call.args[0].input.RoleName)).toEqual(['nonexistentRole', 'existingRole']);
+    expect(await readConfig()).toMatchObject({ defaultRole: 'existingRole' });
+  });
+
+  it('asks AWS nothing for bam\'s own roles, which deploy creates', async () => {
+    await config({ role: 'databaseBamRole' }, world.ctx);
+    await config({ role: 'defaultBamRole' }, world.ctx);
+    expect(iamMock.commandCalls(GetRoleCommand)).toEqual([]);
+  });
+
+  it('checks a role changed on the prompt too', async () => {
+    iamMock.on(GetRoleCommand, { RoleName: 'typoRole' }).rejects(new NoSuchEntityException({ message: 'not found', $metadata: {} }));
+    const tty = terminal(['', 'typoRole']);
+    await expect(config({}, { ...world.ctx, io: tty.io })).rejects.toThrow('Role "typoRole" does not exist');
+    expect(await readConfig()).toMatchObject({ defaultRole: 'defaultBamRole' });
+  });
+
+  it('saves the role with a warning when AWS cannot be asked (no credentials, or no region)', async () => {
+    const noCredentials = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    iamMock.on(GetRoleCommand).rejects(noCredentials);
+    const run = await runBam(world, 'config', '--role', 'offlineRole');
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).toContain('Could not ask AWS whether role "offlineRole" exists (GetRole failed: Could not load credentials from any providers); saved it anyway');
+    expect(await readConfig()).toMatchObject({ defaultRole: 'offlineRole' });
+
+    const saved = { region: process.env.AWS_REGION, config: process.env.AWS_CONFIG_FILE, profile: process.env.AWS_PROFILE };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_CONFIG_FILE = join(world.home, 'no-such-aws-config');
+    try {
+      await config({ role: 'noRegionRole' }, { ...world.ctx, aws: {} });
+      expect(world.reporter.text('warn')).toContain('Could not ask AWS whether role "noRegionRole" exists (No AWS region is set');
+      expect(await readConfig()).toMatchObject({ defaultRole: 'noRegionRole' });
+    } finally {
+      for (const [key, value] of [['AWS_REGION', saved.region], ['AWS_CONFIG_FILE', saved.config], ['AWS_PROFILE', saved.profile]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 
   it('prints JSON with --json', async () => {
