@@ -48,7 +48,9 @@ export async function downloadTo(url: URL, file: string, name: string): Promise<
     // No redirects: a presigned S3 link answers directly, and a redirect could leave HTTPS.
     response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(downloadSettings.timeoutMs) });
   } catch (err) {
-    throw new BamError(`Downloading the code of "${name}" failed (${errorMessage(err)}). Check your connection and run bam get ${name} again.`, { cause: err });
+    throw new BamError(`Downloading the code of "${name}" from ${url.host} failed: ${failureCause(err)}. Check your connection and run bam get ${name} again.`, {
+      cause: err,
+    });
   }
   if (!response.ok || !response.body) {
     throw new BamError(`Downloading the code of "${name}" failed: HTTP ${response.status}. The link lasts 10 minutes; run bam get ${name} again.`);
@@ -65,8 +67,20 @@ export async function downloadTo(url: URL, file: string, name: string): Promise<
     await pipeline(Readable.fromWeb(response.body as ReadableStream<Uint8Array>), stopAfter(maxBytes, tooBig), createWriteStream(file, { flags: 'wx', mode: 0o600 }));
   } catch (err) {
     if (err instanceof BamError) throw err;
-    throw new BamError(`Downloading the code of "${name}" failed half-way (${errorMessage(err)}). Run bam get ${name} again.`, { cause: err });
+    throw new BamError(`Downloading the code of "${name}" from ${url.host} failed half-way: ${failureCause(err)}. Run bam get ${name} again.`, { cause: err });
   }
+}
+
+/**
+ * What went wrong under fetch's bare "fetch failed": the network error it wraps ("getaddrinfo
+ * ENOTFOUND host", "connect ECONNREFUSED ...") with its code when the message lacks it.
+ */
+export function failureCause(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : undefined;
+  if (!cause) return errorMessage(err);
+  const code = (cause as NodeJS.ErrnoException).code;
+  const message = errorMessage(cause);
+  return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 
 /** Passes bytes through until more than `limit` have come, then fails (which cancels the fetch). */

@@ -9,7 +9,7 @@ import archiver from 'archiver';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetFunctionCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { get } from '../../src/commands/get.js';
-import { checkCodeLocation, downloadSettings } from '../../src/get/download.js';
+import { checkCodeLocation, downloadSettings, failureCause } from '../../src/get/download.js';
 import { unsafeEntryReason, unzipSafely } from '../../src/get/safeUnzip.js';
 import { packageFunction } from '../../src/package/index.js';
 import { findSource } from '../../src/package/source.js';
@@ -17,6 +17,7 @@ import { BamError } from '../../src/ui/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { instantRetries } from '../helpers/aws.js';
 import { buildZip } from '../helpers/zip.js';
+import { runBam } from '../aws/scene.js';
 
 const lambdaMock = mockClient(LambdaClient);
 
@@ -212,6 +213,26 @@ describe('bam get', () => {
     lambdaMock.on(GetFunctionCommand).resolves({ Code: { RepositoryType: 'S3', Location: `${base}/code/expired.zip` } });
     await expect(get('hello', {}, world.ctx)).rejects.toThrow('Downloading the code of "hello" failed: HTTP 403');
     expect(await listCwd()).toEqual([]);
+  });
+
+  it('a download that cannot connect names the host and the cause, in one line (exit 1)', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve())); // nothing listens there now
+    lambdaMock.on(GetFunctionCommand).resolves({ Code: { RepositoryType: 'S3', Location: `http://127.0.0.1:${port}/code/hello.zip?X-Amz-Signature=secret` } });
+    const run = await runBam(world, 'get', 'hello');
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      `Error: Downloading the code of "hello" from 127.0.0.1:${port} failed: connect ECONNREFUSED 127.0.0.1:${port}. Check your connection and run bam get hello again.`,
+    );
+    expect(await listCwd()).toEqual([]);
+  });
+
+  it('names the cause under fetch\'s "fetch failed", with its code', () => {
+    const dns = Object.assign(new Error('getaddrinfo failed'), { code: 'ENOTFOUND' });
+    expect(failureCause(new TypeError('fetch failed', { cause: dns }))).toBe('getaddrinfo failed (ENOTFOUND)');
+    expect(failureCause(new Error('The operation was aborted due to timeout'))).toBe('The operation was aborted due to timeout');
   });
 
   it('refuses plain http to another host, without downloading', async () => {
