@@ -334,7 +334,7 @@ export async function main(argv: string[], io: CliIO = {}): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2; // commander has already said what was wrong
     }
-    return reportError(err, stderr);
+    return reportError(err, stderr, program.opts<GlobalOptions>().profile ?? process.env.AWS_PROFILE);
   }
 }
 
@@ -344,13 +344,13 @@ function stopOnClosedPipe(err: NodeJS.ErrnoException): void {
   process.exit(0);
 }
 
-async function reportError(err: unknown, stderr: NodeJS.WritableStream): Promise<number> {
+async function reportError(err: unknown, stderr: NodeJS.WritableStream, profile: string | undefined): Promise<number> {
   const { BamError, errorMessage } = await import('./ui/errors.js');
   const { style } = await import('./ui/style.js');
   let shown: unknown = err;
   if (!(err instanceof BamError) || err.name === 'StepError') {
     const { explainCredentialError, explainNetworkError } = await import('./aws/clients.js');
-    shown = explainCredentialError(err) ?? explainNetworkError(err) ?? err;
+    shown = explainCredentialError(err, profile) ?? explainNetworkError(err) ?? err;
   }
   const message = errorMessage(shown).split('\n')[0] ?? 'unknown error';
   stderr.write(`${style.error(`Error: ${message}`)}\n`);

@@ -84,6 +84,14 @@ export interface AwsSession {
   readonly logs: CloudWatchLogsClient;
 }
 
+/**
+ * The SDK writes some warnings straight to the console when a client has no logger of its own:
+ * `--profile NAME` beside AWS_ACCESS_KEY_ID in the environment gave ten lines ("Multiple credential
+ * sources detected") before bam's one. A logger that drops everything (what the SDK's default
+ * NoOpLogger does with all its other messages) silences those too; bam says what matters itself.
+ */
+const quietLogger = { trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
 /** How to set a region; names the profile, since a misspelt one (no such section) looks the same. */
 function regionHelp(profile: string | undefined): string {
   const where = profile ? ` for profile "${profile}" (is it in ~/.aws/config?)` : '';
@@ -93,7 +101,7 @@ function regionHelp(profile: string | undefined): string {
 /** Finds the region the way the SDK does (flag, AWS_REGION, the profile's config), or says how to set one. */
 export async function resolveRegion(options: AwsOptions): Promise<string> {
   if (options.region) return options.region;
-  const probe = new STSClient(options.profile ? { profile: options.profile } : {});
+  const probe = new STSClient({ logger: quietLogger, ...(options.profile ? { profile: options.profile } : {}) });
   const help = regionHelp(options.profile ?? process.env.AWS_PROFILE);
   try {
     const region = await probe.config.region();
@@ -109,7 +117,7 @@ export async function resolveRegion(options: AwsOptions): Promise<string> {
 
 export async function openAws(options: AwsOptions): Promise<AwsSession> {
   const region = await resolveRegion(options);
-  const base = { region, ...(options.profile ? { profile: options.profile } : {}) };
+  const base = { region, logger: quietLogger, ...(options.profile ? { profile: options.profile } : {}) };
   // The endpoint stays the SDK's own resolution (AWS_ENDPOINT_URL and per-service variables).
   const config = (service: string) => ({
     ...base,
@@ -160,10 +168,17 @@ export async function accountNumber(aws: AwsSession): Promise<string> {
 
 const CREDENTIAL_ERRORS = ['CredentialsProviderError', 'ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException', 'TokenRefreshRequired'];
 
-/** Turns the SDK's credential failures into one line that says how to fix them. */
-export function explainCredentialError(err: unknown): BamError | undefined {
+/** Turns the SDK's credential failures into one line that says how to fix them (naming the profile used, if any). */
+export function explainCredentialError(err: unknown, profile?: string): BamError | undefined {
   const inner = err instanceof Error && err.cause !== undefined && err.name === 'StepError' ? err.cause : err;
   const name = inner instanceof Error ? inner.name : undefined;
+  if (name && CREDENTIAL_ERRORS.includes(name) && profile) {
+    // A misspelt --profile looks exactly like missing credentials to the SDK.
+    return new BamError(
+      `AWS credentials for profile "${profile}" are missing or invalid (${errorMessage(inner)}). Is "${profile}" in ~/.aws/config or ~/.aws/credentials (aws configure list-profiles)? Otherwise run "aws configure --profile ${profile}" or "aws sso login --profile ${profile}".`,
+      { cause: err },
+    );
+  }
   if (name && CREDENTIAL_ERRORS.includes(name)) {
     return new BamError(
       `AWS credentials are missing or invalid (${errorMessage(inner)}). Run "aws configure" or "aws sso login", set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile NAME.`,
