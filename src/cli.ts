@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import type { CreateOptions } from './commands/create.js';
 import type { ConfigOptions } from './commands/config.js';
@@ -60,7 +60,11 @@ export function buildProgram(io: CliIO = {}): Command {
     .addOption(new Option('--region <region>', 'AWS region (default: AWS_REGION or your profile\'s region)'))
     .addOption(new Option('--profile <profile>', 'AWS profile from ~/.aws/config (default: AWS_PROFILE or "default")'))
     .showSuggestionAfterError()
-    .configureHelp({ sortSubcommands: true })
+    .configureHelp({
+      sortSubcommands: true,
+      // A short term keeps the command column narrow; the description names bam man and --all.
+      subcommandTerm: (cmd) => (cmd.name() === 'help' ? 'help [command]' : Help.prototype.subcommandTerm.call(new Help(), cmd)),
+    })
     .configureOutput({
       writeOut: (s) => stdout.write(s),
       writeErr: (s) => stderr.write(s),
@@ -73,7 +77,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .command('help')
     .alias('man')
     .argument('[commands...]', 'the commands to explain, as deploy or --deploy')
-    .description('show help: bam help COMMAND for one command, bam help --all for every command')
+    .description('show help: bam help COMMAND for one command, bam help --all for all (bam man: the same)')
     .option('--all', 'the help of every command')
     .allowUnknownOption()
     .action(async (names: string[], options: { all?: boolean }) => {
