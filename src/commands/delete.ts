@@ -19,8 +19,8 @@ export interface DeleteOptions {
 }
 
 /**
- * bam delete: the API and the function in one round trip (DeleteRestApi ∥ DeleteFunction; the
- * function's permissions go with it). Whatever was already gone only loses its stale record.
+ * bam delete: the API, then the function (its permissions go with it): two round trips, one for
+ * a function without an endpoint. Whatever was already gone only loses its stale record.
  * A function bam has no record of is first looked at (GetFunction, which carries its tags).
  */
 export async function deleteLambda(name: string, options: DeleteOptions, ctx: CommandContext): Promise<void> {
@@ -45,33 +45,27 @@ async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteOp
   if (!record && !options.force) await makeSureBamMadeIt(aws, name, ctx);
 
   reporter.start(options.endpointOnly ? `Deleting the endpoint of "${name}"` : `Deleting "${name}"`);
-  const [apiResult, functionResult] = await Promise.allSettled([
-    api ? deleteRestApi(aws, api.restApiId, waitMessages(reporter)) : undefined,
-    // A function that stays keeps no permission for an API that is gone.
-    options.endpointOnly ? (api ? removeApiPermission(aws, name, api.restApiId).then(() => undefined) : undefined) : deleteFunction(aws, name),
-  ]);
-  reporter.stop();
-
-  // Records follow what AWS did, even when the other half failed.
-  if (apiResult.status === 'fulfilled' && apiResult.value) {
-    if (apiResult.value === 'deleted') reporter.succeed(`Endpoint: "${name}" has been deleted`);
-    else reporter.warn(`The endpoint of "${name}" (${api?.restApiId}) no longer existed in AWS; its record is dropped.`);
-    if (functionResult.status !== 'fulfilled' || options.endpointOnly) await recordApi(region, name, undefined);
-  }
-  if (functionResult.status === 'fulfilled' && functionResult.value) {
-    // With the API still there (its deletion failed), the record stays: the next delete finishes.
-    const recordGoes = apiResult.status === 'fulfilled';
-    if (functionResult.value === 'deleted') reporter.succeed(`Lambda: "${name}" has been deleted`);
-    else if (!record) throw doesNotExist(name, region);
-    else if (recordGoes) reporter.warn(`Lambda "${name}" no longer existed in ${region}; its record is dropped.`);
-    else reporter.warn(`Lambda "${name}" no longer existed in ${region}; its record stays until its endpoint is deleted: run bam delete ${name} again.`);
-    if (recordGoes) {
-      await lambdaRecords.remove(region, name);
-      await rm(storePaths.staging(name), { recursive: true, force: true });
+  try {
+    // The API first, then the function: a function deleted beside an API that then could not be
+    // deleted would leave a record of a function that is gone (the API's only record).
+    if (api) {
+      const outcome = await deleteRestApi(aws, api.restApiId, waitMessages(reporter));
+      await recordApi(region, name, undefined);
+      // A function that stays keeps no permission for an API that is gone.
+      if (options.endpointOnly) await removeApiPermission(aws, name, api.restApiId);
+      if (outcome === 'deleted') reporter.succeed(`Endpoint: "${name}" has been deleted`);
+      else reporter.warn(`The endpoint of "${name}" (${api.restApiId}) no longer existed in AWS; its record is dropped.`);
     }
+    if (options.endpointOnly) return;
+    const outcome = await deleteFunction(aws, name);
+    if (outcome === 'gone' && !record) throw doesNotExist(name, region);
+    await lambdaRecords.remove(region, name);
+    await rm(storePaths.staging(name), { recursive: true, force: true });
+    if (outcome === 'deleted') reporter.succeed(`Lambda: "${name}" has been deleted`);
+    else reporter.warn(`Lambda "${name}" no longer existed in ${region}; its record is dropped.`);
+  } finally {
+    reporter.stop();
   }
-  if (apiResult.status === 'rejected') throw apiResult.reason;
-  if (functionResult.status === 'rejected') throw functionResult.reason;
 }
 
 /** bam made it (its tag, from another machine), or a person says so by typing its name. */

@@ -24,14 +24,15 @@ const run = (endpointOnly = false) => deleteLambda('hello', { endpointOnly }, sc
 const exists = (path: string) => access(path).then(() => true, () => false);
 
 describe('bam delete', () => {
-  it('deletes the API and the function concurrently in one round trip, then the record and staging', async () => {
+  it('deletes the API, then the function (two round trips), then the record and staging', async () => {
     await deployed();
     expect(await exists(storePaths.staging('hello'))).toBe(true);
     await run();
     const { aws } = scene;
-    expect(aws.names().sort()).toEqual(['DeleteFunction', 'DeleteRestApi']);
-    expect(aws.overlapped('DeleteFunction', 'DeleteRestApi')).toBe(true);
-    expect(aws.roundTrips()).toBe(1);
+    // In this order, an API that cannot be deleted stops the delete with everything still recorded.
+    expect(aws.names()).toEqual(['DeleteRestApi', 'DeleteFunction']);
+    expect(aws.startedAfter('DeleteFunction', 'DeleteRestApi')).toBe(true);
+    expect(aws.roundTrips()).toBe(2);
     expect(aws.inputs(DeleteRestApiCommand)).toEqual([{ restApiId: 'api1' }]);
     expect(aws.inputs(DeleteFunctionCommand)).toEqual([{ FunctionName: 'hello' }]);
     expect(aws.functions.size + aws.apis.size).toBe(0);
@@ -45,8 +46,8 @@ describe('bam delete', () => {
     const restApiId = (await records()).hello!.api!.restApiId;
     expect(Object.keys(scene.aws.functions.get('hello')!.permissions)).toEqual([`bam-apigateway-${restApiId}`]);
     await run(true);
-    expect(scene.aws.names().sort()).toEqual(['DeleteRestApi', 'RemovePermission']);
-    expect(scene.aws.roundTrips()).toBe(1);
+    expect(scene.aws.names()).toEqual(['DeleteRestApi', 'RemovePermission']);
+    expect(scene.aws.roundTrips()).toBe(2);
     expect(scene.aws.functions.get('hello')!.permissions).toEqual({}); // no permission left for a deleted API
     expect((await records()).hello).toBeDefined();
     expect((await records()).hello!.api).toBeUndefined();
@@ -83,32 +84,20 @@ describe('bam delete', () => {
     expect(await records()).toEqual({});
   });
 
-  it('when the API cannot be deleted, the record stays and the next delete finishes the job', async () => {
+  it('when the API cannot be deleted, nothing else is touched: function and record stay, and the next delete finishes the job', async () => {
     await deployed();
     scene.aws.fail('DeleteRestApi', () => awsError('BadRequestException', 'Active stages pointing to this deployment'));
     const failed = await runBam(scene.world, 'delete', 'hello');
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('DeleteRestApi failed');
-    expect(scene.aws.functions.size).toBe(0);
+    expect(scene.aws.names()).not.toContain('DeleteFunction');
     expect((await records()).hello!.api!.restApiId).toBe('api1');
+    await expectRecordsMatchAws(scene.aws);
 
     const again = await runBam(scene.world, 'delete', 'hello');
     expect(again.code).toBe(0);
-    expect(scene.aws.apis.size).toBe(0);
+    expect(scene.aws.apis.size + scene.aws.functions.size).toBe(0);
     expect(await records()).toEqual({});
-  });
-
-  it('says the record stays when the function was already gone but the API could not be deleted', async () => {
-    await deployed();
-    scene.aws.functions.clear();
-    scene.aws.fail('DeleteRestApi', () => awsError('BadRequestException', 'Active stages pointing to this deployment'));
-    const failed = await runBam(scene.world, 'delete', 'hello');
-    expect(failed.code).toBe(1);
-    const said = failed.stdout + failed.stderr;
-    expect(said).toContain('Lambda "hello" no longer existed in us-east-1; its record stays until its endpoint is deleted: run bam delete hello again.');
-    expect(said).not.toContain('record is dropped');
-    expect(failed.stderr).toContain('DeleteRestApi failed');
-    expect((await records()).hello!.api!.restApiId).toBe('api1');
   });
 
   it('when the function cannot be deleted, the deleted API leaves the record', async () => {

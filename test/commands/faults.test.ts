@@ -188,19 +188,6 @@ afterAll(() => {
   restoreTimers();
 });
 
-/**
- * Cases where the records do not equal AWS after the failed command. bam delete sends
- * DeleteRestApi and DeleteFunction side by side (SPEC §5); when the API's deletion fails for
- * sure and the function's succeeds, the record of the deleted function is kept, since it is the
- * only record of the API, which still exists (the next bam delete finishes both). Records keyed
- * by function cannot list an API without its function; deleting the API first would cost a
- * round trip (and a 30 s rate-limit wait), so this is for the SPEC to decide, not for this test.
- */
-const KNOWN_GAPS: { scenario: string; label: string }[] = [
-  { scenario: 'delete', label: 'DeleteRestApi (call 1 of 2) fails before AWS acts' },
-  { scenario: 'delete', label: 'DeleteRestApi (call 1 of 2) hangs on every retry, AWS did not act' },
-];
-
 /** The calls each command makes, from a clean run (so a call added to a command is failed here too). */
 const CALLS = new Map<Scenario, string[]>();
 for (const scenario of SCENARIOS) {
@@ -225,17 +212,9 @@ for (const scenario of SCENARIOS) {
       await dispose(start);
     });
 
-    const gap = (label: string) => KNOWN_GAPS.some((known) => known.scenario === scenario.title && known.label === label);
-    it.each(cases.filter(({ label }) => !gap(label)))('$label', async ({ call, nth, way, label }) => {
+    it.each(cases)('$label', async ({ call, nth, way, label }) => {
       await runCase(start, scenario, call, nth, way, label);
     });
-    // Still failing; each one turns red here once it is fixed, to be taken off the list.
-    const gaps = cases.filter(({ label }) => gap(label));
-    if (gaps.length > 0) {
-      it.fails.each(gaps)('$label (known gap)', async ({ call, nth, way, label }) => {
-        await runCase(start, scenario, call, nth, way, label);
-      });
-    }
   });
 }
 
