@@ -106,7 +106,7 @@ const scenarios = [
   { label: '(a) fresh deploy, endpoint, GET', budget: 3, bam: 23, claudia: 30, results: [] },
   { label: '(b) redeploy, unchanged code', budget: 1, bam: 17, claudia: 9, results: [] },
   { label: '(c) redeploy, changed code', budget: 3, bam: 17, claudia: 9, results: [] },
-  { label: '(d) delete', budget: 1, bam: 17, claudia: 2, results: [] },
+  { label: '(d) delete', budget: 2, bam: 17, claudia: 2, results: [] }, // the API, then the function: a failed API deletion leaves everything recorded
 ];
 
 for (let round = 0; round <= REPEATS; round += 1) {
