@@ -164,14 +164,6 @@ describe('bam dev with every function of the folder', () => {
     await dev.waitForOutput(/GET \/fail\/malformed 502 .*Malformed Lambda proxy response: body must be a string/);
   });
 
-  it('runs callback-style handlers; a non-async handler returning a value gets null, as on Lambda (502)', async () => {
-    const legacy = await fetch(dev.urls.get('legacy') as string);
-    expect([legacy.status, await legacy.text()]).toEqual([200, 'called back']);
-    const sync = await fetch(dev.urls.get('sync') as string);
-    expect(sync.status).toBe(502);
-    await dev.waitForOutput(/sync \S+ WARN the handler returned a value without a Promise or callback/);
-  });
-
   it('lets one function invoke another through the local Lambda endpoint (result, and Unhandled on a throw)', async () => {
     const res = await fetch(dev.urls.get('caller') as string);
     expect(res.status).toBe(200);
@@ -213,6 +205,23 @@ describe('bam dev with the methods of the record (default GET)', () => {
     expect(res.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
     expect((await fetch(dev.url)).status).toBe(200);
     await dev.stop();
+  });
+
+  it('runs callback-style handlers on a nodejs22.x record; a non-async handler returning a value gets null there, as on Lambda (502)', async () => {
+    // nodejs24.x, the default, has no callbacks (test/dev/runtimeRules.test.ts).
+    const record = (name: string) => ({ arn: `arn:aws:lambda:us-east-1:111122223333:function:${name}`, role: 'r', runtime: 'nodejs22.x', description: '', codeSha256: 'x', sourcePath: '', deployedAt: '' });
+    await writeFile(join(world.home, 'lambdas.json'), JSON.stringify({ 'us-east-1': { legacy: record('legacy'), sync: record('sync') } }));
+    try {
+      const dev = await startDev(['legacy', 'sync'], world);
+      const legacy = await fetch(dev.urls.get('legacy') as string);
+      expect([legacy.status, await legacy.text()]).toEqual([200, 'called back']);
+      const sync = await fetch(dev.urls.get('sync') as string);
+      expect(sync.status).toBe(502);
+      await dev.waitForOutput(/sync \S+ WARN the handler returned a value without a Promise or callback/);
+      await dev.stop();
+    } finally {
+      await writeFile(join(world.home, 'lambdas.json'), '{}');
+    }
   });
 
   it('takes methods and timeout from the function record in lambdas.json', async () => {
