@@ -67,7 +67,7 @@ export function apiDocument(spec: ApiSpec): Record<string, unknown> {
     openapi: '3.0.1',
     info: {
       title: spec.name,
-      description: withApiToken(spec.description.trim() || `The endpoint of the Lambda function ${spec.name}, deployed with bam.`, spec.token),
+      description: withApiToken(apiDescription(spec), spec.token),
       version: '1.0',
     },
     paths: {
@@ -76,6 +76,11 @@ export function apiDocument(spec: ApiSpec): Record<string, unknown> {
     },
     'x-amazon-apigateway-binary-media-types': BINARY_MEDIA_TYPES,
   };
+}
+
+/** The API's description: the function's `// description:`, or a sentence saying whose endpoint it is. */
+export function apiDescription(spec: Pick<ApiSpec, 'name' | 'description'>): string {
+  return spec.description.trim() || `The endpoint of the Lambda function ${spec.name}, deployed with bam.`;
 }
 
 function operationKey(method: string): string {

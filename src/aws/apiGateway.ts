@@ -5,6 +5,7 @@ import {
   GetRestApisCommand,
   ImportRestApiCommand,
   PutRestApiCommand,
+  UpdateRestApiCommand,
   type RestApi,
 } from '@aws-sdk/client-api-gateway';
 import type { AwsSession } from './clients.js';
@@ -43,6 +44,13 @@ export async function putRestApi(aws: AwsSession, restApiId: string, spec: ApiSp
     'PutRestApi',
     () => aws.apiGateway.send(new PutRestApiCommand({ restApiId, mode: 'overwrite', body: documentBody(spec) })),
     wait,
+  );
+}
+
+/** Sets the API's description alone (no new deployment needed: the stage serves no description). */
+export async function updateApiDescription(aws: AwsSession, restApiId: string, description: string): Promise<void> {
+  await bamBam('UpdateRestApi', () =>
+    aws.apiGateway.send(new UpdateRestApiCommand({ restApiId, patchOperations: [{ op: 'replace', path: '/description', value: description }] })),
   );
 }
 

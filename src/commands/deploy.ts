@@ -5,7 +5,7 @@ import { parseEndpointType } from './config.js';
 import { DEFAULT_METHODS, parseMethods } from './shared/methods.js';
 import { concurrently } from './shared/concurrently.js';
 import { checkCorsMethods, parseCorsOrigin, readSettings, runtimeNotice, type FunctionSettings, type SettingsFlags } from './shared/settings.js';
-import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './shared/roles.js';
+import { ensureRole, recheckRole, requestedRole, warnIfTablesDenied, type RoleTarget } from './shared/roles.js';
 import { apiRecord, publishApi, recordApi, removeOrphanApi, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
 import type { ApiSpec } from '../aws/apiDocument.js';
@@ -57,7 +57,7 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   // One command at a time on this name: it reads AWS and the records only once it has the lease.
   return withNameLease('function', aws.region, name, waitMessages(reporter), async () => {
     await settleFunction(aws, name, reporter);
-    return deployUnderLease(aws, name, { ...options, methods, cors, endpointType, role, settings }, ctx);
+    return deployUnderLease(aws, name, { ...options, methods, cors, endpointType, role, defaultRole: config.defaultRole, settings }, ctx);
   });
 }
 
@@ -66,6 +66,7 @@ interface DeployPlan extends Pick<DeployOptions, 'lambdaOnly' | 'src'> {
   cors: string | undefined;
   endpointType: EndpointType;
   role: string;
+  defaultRole: string;
   settings: FunctionSettings;
 }
 
@@ -85,6 +86,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
     refuseExistingFunction(aws, name, earlier),
   ]);
   const roleTarget: RoleTarget = { role, account, region, reporter };
+  warnIfTablesDenied({ name, usesDynamoDb: pkg.usesDynamoDb, role, defaultRole: plan.defaultRole, command: 'deploy' }, reporter);
   if (earlier?.api) warnStaleApi(name, earlier.api.restApiId, region, reporter);
   const token = newToken();
   const spec: ApiSpec = { name, description: pkg.description, region, account, methods, endpointType, token, ...(cors !== undefined ? { cors } : {}) };

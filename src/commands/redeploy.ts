@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { CommandContext } from './context.js';
 import { validateFunctionName } from './names.js';
@@ -13,11 +13,11 @@ import {
   type FunctionSettings,
   type SettingsFlags,
 } from './shared/settings.js';
-import { ensureRole, recheckRole, requestedRole, type RoleTarget } from './shared/roles.js';
+import { ensureRole, recheckRole, requestedRole, warnIfTablesDenied, type RoleTarget } from './shared/roles.js';
 import { apiRecord, publishApi, recordApi, recordFunction, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
-import type { ApiSpec } from '../aws/apiDocument.js';
-import { createDeployment, findRestApi, putRestApi } from '../aws/apiGateway.js';
+import { apiDescription, type ApiSpec } from '../aws/apiDocument.js';
+import { createDeployment, findRestApi, putRestApi, updateApiDescription } from '../aws/apiGateway.js';
 import { roleArn, roleNameFromArn } from '../aws/iam.js';
 import {
   findFunction,
@@ -28,6 +28,7 @@ import {
   type FunctionSettingsInput,
 } from '../aws/lambda.js';
 import { DEFAULT_RUNTIME, acceptsUpdates, findRuntime } from '../core/runtimes.js';
+import { stripApiToken } from '../core/tags.js';
 import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
 import { intents, newToken, type Intent } from '../store/intents.js';
 import { withNameLease } from '../store/lease.js';
@@ -87,14 +88,36 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
   const settings = await readSettings(options, ctx.cwd, now);
   const config = await readConfig();
   const role = requestedRole(options, config.defaultRole);
-  await checkFunctionSource(name, { cwd: ctx.cwd, src: options.src });
   const aws = await openAws(ctx.aws);
+  const src = await sourceToRedeploy(name, options.src, (await lambdaRecords.get(aws.region, name))?.sourcePath, ctx);
   // One command at a time on this name: concurrent method changes apply one after the other.
   return withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
     await settleFunction(aws, name, ctx.reporter);
-    return redeployUnderLease(aws, name, { options, request, settings, role, config, now }, ctx);
+    return redeployUnderLease(aws, name, { options: { ...options, ...(src !== undefined ? { src } : {}) }, request, settings, role, config, now }, ctx);
   });
 }
+
+/**
+ * Where the code is: --src, else NAME in this folder, else where bam last deployed it from (run
+ * from another folder, redeploy still finds it, and says so). The handler is checked before any
+ * AWS call, so a broken file changes nothing.
+ */
+async function sourceToRedeploy(name: string, src: string | undefined, recorded: string | undefined, ctx: CommandContext): Promise<string | undefined> {
+  try {
+    await checkFunctionSource(name, { cwd: ctx.cwd, src });
+    return src;
+  } catch (err) {
+    if (src !== undefined || !recorded || !(err instanceof BamError) || !err.message.startsWith('Could not find the code')) throw err;
+    if (!(await pathExists(recorded))) {
+      throw new BamError(`${err.message.replace(/ Create it with: .*$/, '')} bam last deployed "${name}" from ${recorded}, which is gone too. Point to the code with --src PATH.`);
+    }
+    await checkFunctionSource(name, { cwd: ctx.cwd, src: recorded });
+    ctx.reporter.info(`No "${name}" in this folder: redeploying it from ${recorded}, where bam last deployed it from.`);
+    return recorded;
+  }
+}
+
+const pathExists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 interface RedeployInput {
   options: RedeployOptions;
@@ -113,10 +136,10 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   checkMethodRequest(name, record, request);
 
   // Round trip 1: the function and its API as AWS has them, while the code is packaged.
-  const [pkg, current, recordedApiExists, account] = await concurrently([
+  const [pkg, current, apiNow, account] = await concurrently([
     packageFunction(name, { cwd: ctx.cwd, src: options.src, reporter }),
     findFunction(aws, name),
-    record?.api ? findRestApi(aws, record.api.restApiId).then((api) => api !== undefined) : undefined,
+    record?.api ? findRestApi(aws, record.api.restApiId) : undefined,
     accountNumber(aws).then(async (account) => {
       if (role) await ensureRole(aws, { role, account, region, reporter });
       return account;
@@ -127,9 +150,17 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   else await catchUpRecord(region, name, record, current);
 
   const roleTarget: RoleTarget | undefined = role ? { role, account, region, reporter } : undefined;
+  const roleAfter = role ?? (current.Role ? roleNameFromArn(current.Role) : '');
+  warnIfTablesDenied({ name, usesDynamoDb: pkg.usesDynamoDb, role: roleAfter, defaultRole: config.defaultRole, command: 'redeploy' }, reporter);
   const changes = functionChanges(current, pkg, roleTarget, settings);
   checkRuntime(name, current.Runtime ?? DEFAULT_RUNTIME, changes, settings, now, reporter);
-  const plan = planEndpoint(record, recordedApiExists ?? false, request);
+  const plan = planEndpoint(record, apiNow !== undefined, request);
+  // A new `// description:` reaches the API too (a regenerated document carries it already).
+  const wantedDescription = apiDescription({ name, description: pkg.description });
+  const describeApi =
+    apiNow?.id && (plan.kind === 'none' || plan.kind === 'publish') && (stripApiToken(apiNow.description) ?? '') !== wantedDescription
+      ? () => updateApiDescription(aws, apiNow.id!, wantedDescription)
+      : undefined;
   const spec = (target: { methods: string[]; cors?: string | undefined; endpointType?: EndpointType | undefined }): ApiSpec => ({
     name,
     description: pkg.description,
@@ -148,7 +179,7 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   if (request.addEndpoint && (plan.kind === 'none' || plan.kind === 'put') && record?.api) {
     reporter.info(`"${name}" already has an endpoint: ${record.api.url}`);
   }
-  if (!changes.code && !changes.config && (plan.kind === 'none' || plan.kind === 'dropStale')) {
+  if (!changes.code && !changes.config && !describeApi && (plan.kind === 'none' || plan.kind === 'dropStale')) {
     reporter.succeed(`Lambda "${name}" is up to date; nothing to change.`);
     return (await lambdaRecords.get(region, name)) ?? functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath });
   }
@@ -159,10 +190,11 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   const [, api] = await concurrently([
     updateTheFunction(aws, name, pkg, changes, roleTarget, reporter, !acceptsUpdates(current.Runtime ?? DEFAULT_RUNTIME, now)),
     changeTheEndpoint(aws, plan, spec, pkg.source.sourcePath, reporter),
+    describeApi?.(),
   ]);
   if (functionChanged) reporter.succeed(`Lambda: "${name}" has been updated`);
   if (plan.kind === 'import') reporter.succeed('💥  Endpoint has been created');
-  else if (plan.kind === 'put' || plan.kind === 'publish') reporter.succeed(`Endpoint: "${name}" has been updated`);
+  else if (plan.kind === 'put' || plan.kind === 'publish' || describeApi) reporter.succeed(`Endpoint: "${name}" has been updated`);
   if (api) reporter.result(api.url);
   const updated = await lambdaRecords.get(region, name);
   if (!updated) throw new BamError(`The record of "${name}" disappeared while redeploying; run: bam list`);

@@ -23,3 +23,8 @@ export function withApiToken(description: string, token: string | undefined): st
 export function apiTokenOf(description: string | undefined): string | undefined {
   return description ? API_TOKEN.exec(description)?.[1] : undefined;
 }
+
+/** The description as the user wrote it, without bam's token. */
+export function stripApiToken(description: string | undefined): string | undefined {
+  return description?.replace(API_TOKEN, '');
+}

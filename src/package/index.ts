@@ -6,7 +6,7 @@ import { BamError } from '../ui/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { detectDependencies, isJavaScriptFile, type ParsedStagedFile } from './dependencies.js';
 import { readDescription } from './description.js';
-import { computedImports } from './imports.js';
+import { computedImports, importedSpecifiers } from './imports.js';
 import { assertExportsHandler } from './handler.js';
 import { installDependencies, stagingPackageJson } from './install.js';
 import { moduleTypeFor } from './moduleType.js';
@@ -29,6 +29,8 @@ export interface PackageResult {
   description: string;
   /** Package name → version spec installed. */
   dependencies: Record<string, string>;
+  /** Some staged file imports a DynamoDB client (so the function needs a role that may use tables). */
+  usesDynamoDb: boolean;
 }
 
 export interface PackageOptions {
@@ -69,8 +71,12 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   const entries = await listZipEntries(stagingDir, new Set([zipFileName(name), INSTALL_STAMP, 'node_modules/.package-lock.json']));
   const zip = await writeDeterministicZip(entries, zipPath);
   checkSizeLimits(zip.zipSize, zip.unzippedSize);
-  return { name, source, stagingDir, ...zip, description, dependencies };
+  const usesDynamoDb = parsed.some((file) => importedSpecifiers(file.program).some((specifier) => DYNAMODB_CLIENTS.test(specifier)));
+  return { name, source, stagingDir, ...zip, description, dependencies, usesDynamoDb };
 }
+
+// The SDK v3 clients and document client, and the v2 SDK's DynamoDB (aws-sdk/clients/dynamodb).
+const DYNAMODB_CLIENTS = /^(@aws-sdk\/(client-dynamodb|lib-dynamodb)|aws-sdk\/clients\/dynamodb)$/;
 
 /**
  * The checks that need no staging: the source exists and its entry file exports `handler`.

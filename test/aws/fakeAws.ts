@@ -24,6 +24,7 @@ import {
   CreateDeploymentCommand,
   DeleteRestApiCommand,
   GetRestApiCommand,
+  UpdateRestApiCommand,
   GetRestApisCommand,
   ImportRestApiCommand,
   PutRestApiCommand,
@@ -179,6 +180,15 @@ export class FakeAws {
     apiGateway.on(PutRestApiCommand).callsFake((input) => this.call('PutRestApi', input, () => this.putApi(input)));
     apiGateway.on(CreateDeploymentCommand).callsFake((input) => this.call('CreateDeployment', input, () => this.deploy(input)));
     apiGateway.on(GetRestApiCommand).callsFake((input) => this.call('GetRestApi', input, () => this.restApi(this.api(input.restApiId))));
+    apiGateway.on(UpdateRestApiCommand).callsFake((input) =>
+      this.call('UpdateRestApi', input, () => {
+        const api = this.api(input.restApiId);
+        for (const op of input.patchOperations ?? []) {
+          if (op.op === 'replace' && op.path === '/description') api.document.info.description = op.value ?? '';
+        }
+        return this.restApi(api);
+      }),
+    );
     apiGateway.on(GetRestApisCommand).callsFake((input) => this.call('GetRestApis', input, () => this.restApis(input)));
     apiGateway.on(DeleteRestApiCommand).callsFake((input) =>
       this.call('DeleteRestApi', input, () => {

@@ -94,3 +94,15 @@ async function checkRole(aws: AwsSession, target: RoleTarget): Promise<void> {
   ]);
   if (!exists) target.reporter.succeed(`IAM role ${role} has been created.`);
 }
+
+/**
+ * A function that imports a DynamoDB client under bam's default role fails every table call
+ * with AccessDenied: say so while there is time to pass --permitDb.
+ */
+export function warnIfTablesDenied(target: { name: string; usesDynamoDb: boolean; role: string; defaultRole: string; command: 'deploy' | 'redeploy' }, reporter: Reporter): void {
+  if (!target.usesDynamoDb || target.role !== target.defaultRole) return;
+  const fix = target.command === 'deploy' ? `bam deploy ${target.name} --permitDb` : `bam redeploy ${target.name} --permitDb`;
+  reporter.warn(
+    `"${target.name}" uses DynamoDB, but its role ${target.role} may not read or write tables: every table call will fail with AccessDenied. Use: ${fix}`,
+  );
+}
