@@ -40,7 +40,8 @@ describe('the round-trip budget (issue 9), role and account known', () => {
     expect((await roundTripsOf(() => redeploy('hello', {}, ctx()))).roundTrips).toBeLessThanOrEqual(3);
   });
 
-  it('delete: at most 1', async () => {
-    expect(await roundTripsOf(() => deleteLambda('hello', {}, ctx()))).toEqual({ roundTrips: 1, calls: 2 });
+  // The API first, then the function (issue 13): an API that cannot be deleted leaves everything recorded.
+  it('delete: at most 2', async () => {
+    expect(await roundTripsOf(() => deleteLambda('hello', {}, ctx()))).toEqual({ roundTrips: 2, calls: 2 });
   });
 });
