@@ -349,7 +349,7 @@ function stopOnClosedPipe(err: NodeJS.ErrnoException): void {
 }
 
 async function reportError(err: unknown, stderr: NodeJS.WritableStream, profile: string | undefined): Promise<number> {
-  const { BamError, errorMessage } = await import('./ui/errors.js');
+  const { BamError, errorMessage } = await import('./core/errors.js');
   const { style } = await import('./ui/style.js');
   let shown: unknown = err;
   if (!(err instanceof BamError) || err.name === 'StepError') {

@@ -11,7 +11,7 @@ import {
 import type { AwsSession } from './clients.js';
 import { answerMayBeLost, bamBam, type BamBamOptions } from './bamBam.js';
 import { apiDocument, type ApiSpec } from './apiDocument.js';
-import { BamError, isAwsError } from '../ui/errors.js';
+import { BamError, isAwsError } from '../core/errors.js';
 
 /** bam deploys every API to this one stage, as BAM! did. */
 export const STAGE = 'bam';

@@ -1,4 +1,4 @@
-import { StepError, awsErrorName, errorMessage } from '../ui/errors.js';
+import { StepError, awsErrorName, errorMessage } from '../core/errors.js';
 
 /** Why AWS makes us wait, and for how long at most. */
 export interface RetryRule {

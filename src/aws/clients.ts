@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { BamError, errorMessage } from '../ui/errors.js';
+import { BamError, errorMessage } from '../core/errors.js';
 import { readConfig, updateConfig } from '../store/records.js';
 import { bamBam, NoAnswerError } from './bamBam.js';
 

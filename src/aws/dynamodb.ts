@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { KeyRecord } from '../store/records.js';
 import type { AwsSession } from './clients.js';
-import { isAwsError } from '../ui/errors.js';
+import { isAwsError } from '../core/errors.js';
 import { bamBam } from './bamBam.js';
 import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
 

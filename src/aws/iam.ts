@@ -9,7 +9,7 @@ import {
 import type { AwsSession } from './clients.js';
 import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE } from '../core/tags.js';
 import { bamBam } from './bamBam.js';
-import { isAwsError } from '../ui/errors.js';
+import { isAwsError } from '../core/errors.js';
 
 export const BASIC_EXECUTION_POLICY = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
 export const INVOKE_POLICY_NAME = 'bam-invoke-lambda';

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { AwsSession } from './clients.js';
 import { answerMayBeLost, bamBam, type BamBamOptions } from './bamBam.js';
-import { StepError, errorMessage, isAwsError } from '../ui/errors.js';
+import { StepError, errorMessage, isAwsError } from '../core/errors.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
 import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
 

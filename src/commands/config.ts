@@ -2,7 +2,7 @@ import type { CommandContext } from './context.js';
 import { openAws } from '../aws/clients.js';
 import { findRole } from '../aws/iam.js';
 import { DATABASE_ROLE, DEFAULT_ROLE, readConfig, updateConfig, type BamConfig, type EndpointType } from '../store/records.js';
-import { BamError, errorMessage, UsageError } from '../ui/errors.js';
+import { BamError, errorMessage, UsageError } from '../core/errors.js';
 import { ask, canPrompt } from '../ui/prompt.js';
 
 export interface ConfigOptions {

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile, access } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { CommandContext } from './context.js';
-import { UsageError, BamError } from '../ui/errors.js';
+import { UsageError, BamError } from '../core/errors.js';
 import { validateFunctionName } from './names.js';
 
 export interface CreateOptions {

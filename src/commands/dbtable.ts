@@ -8,7 +8,7 @@ import { withNameLease } from '../store/lease.js';
 import { dbTableRecords } from '../store/records.js';
 import { createMayHaveHappened, createOwnTable } from '../tasks/ownCreates.js';
 import { settleTable } from '../tasks/settle.js';
-import { UsageError } from '../ui/errors.js';
+import { UsageError } from '../core/errors.js';
 import { ask, canPrompt } from '../ui/prompt.js';
 
 export interface DbTableOptions {

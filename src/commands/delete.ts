@@ -10,7 +10,7 @@ import { withNameLease } from '../store/lease.js';
 import { storePaths } from '../store/paths.js';
 import { settleFunction } from '../tasks/settle.js';
 import { lambdaRecords } from '../store/records.js';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 
 export interface DeleteOptions {
   endpointOnly?: boolean;

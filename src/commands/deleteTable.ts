@@ -7,7 +7,7 @@ import { waitMessages } from './shared/endpoint.js';
 import { withNameLease } from '../store/lease.js';
 import { dbTableRecords } from '../store/records.js';
 import { settleTable } from '../tasks/settle.js';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 
 export interface DeleteTableOptions {
   /** Also delete a table bam did not make (no record, no tag), without asking. */

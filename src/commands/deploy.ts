@@ -18,7 +18,7 @@ import { lambdaRecords, readConfig, type ApiSettings, type EndpointType, type La
 import { functionRecordFrom } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, createOwnFunction, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
-import { BamError, UsageError, errorMessage } from '../ui/errors.js';
+import { BamError, UsageError, errorMessage } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 
 export interface DeployOptions extends SettingsFlags {

@@ -7,7 +7,7 @@ import { keyNameProblem, parseKeyType, validateTableName } from './tableNames.js
 import { dbTableRecords, lambdaRecords, readConfig, type DbTableRecord, type LambdaRecord } from '../store/records.js';
 import { storePaths } from '../store/paths.js';
 import { findSource } from '../package/source.js';
-import { BamError, UsageError } from '../ui/errors.js';
+import { BamError, UsageError } from '../core/errors.js';
 import { discoverFunctions, findFunctions, localFunction, type FoundFunction, type LocalSettings } from '../dev/functions.js';
 import { parseMethods } from './shared/methods.js';
 import { applyEnv, checkCorsMethods, parseCorsOrigin, readSettings } from './shared/settings.js';

@@ -7,7 +7,7 @@ import { openAws } from '../aws/clients.js';
 import { findFunctionCode } from '../aws/lambda.js';
 import { checkCodeLocation, downloadTo } from '../get/download.js';
 import { unzipSafely, type Unpacked } from '../get/safeUnzip.js';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 
 export interface GetOptions {
   force?: boolean;

@@ -5,7 +5,7 @@ import { validateFunctionName } from './names.js';
 import { parseSince } from './since.js';
 import { openAws } from '../aws/clients.js';
 import { functionLogGroup, readLogEvents } from '../aws/logs.js';
-import { isAwsError } from '../ui/errors.js';
+import { isAwsError } from '../core/errors.js';
 import { style } from '../ui/style.js';
 
 export interface LogsOptions {

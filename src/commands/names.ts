@@ -1,4 +1,4 @@
-import { UsageError } from '../ui/errors.js';
+import { UsageError } from '../core/errors.js';
 
 // Lambda function names: letters, digits, hyphens and underscores, 64 at most.
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;

@@ -36,7 +36,7 @@ import { lambdaRecords, readConfig, type ApiRecord, type ApiSettings, type BamCo
 import { functionRecordFrom, recordedSettings } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
-import { BamError, UsageError } from '../ui/errors.js';
+import { BamError, UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 
 export interface RedeployOptions extends SettingsFlags {

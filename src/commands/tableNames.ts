@@ -1,5 +1,5 @@
 import type { KeyRecord } from '../store/records.js';
-import { UsageError } from '../ui/errors.js';
+import { UsageError } from '../core/errors.js';
 
 // DynamoDB table names: 3 to 255 of letters, digits, _ . and -.
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;

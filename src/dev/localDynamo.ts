@@ -5,7 +5,7 @@ import { withLock } from '../store/lock.js';
 import { makePrivateFolder, storePaths } from '../store/paths.js';
 import type { TableKeys } from '../aws/dynamodb.js';
 import type { AwsSession } from '../aws/clients.js';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 
 export interface LocalTable extends TableKeys {
   name: string;

@@ -3,7 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { MAX_ZIPPED_BYTES } from '../package/zip.js';
-import { BamError, errorMessage } from '../ui/errors.js';
+import { BamError, errorMessage } from '../core/errors.js';
 
 export const downloadSettings = {
   /** GetFunction's code link is valid for 10 minutes; a download slower than this is stuck. */

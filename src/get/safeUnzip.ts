@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { MAX_UNZIPPED_BYTES } from '../package/zip.js';
-import { BamError, errorMessage } from '../ui/errors.js';
+import { BamError, errorMessage } from '../core/errors.js';
 
 /** Lambda's own limit on a function's unzipped code; anything bigger is not a real package. */
 export const UNZIPPED_LIMIT_BYTES = MAX_UNZIPPED_BYTES;

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Program } from 'acorn';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 import { classifySpecifier, importedSpecifiers, packageName } from './imports.js';
 import { versionFor, type UserPackage } from './userPackage.js';
 

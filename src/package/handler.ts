@@ -1,5 +1,5 @@
 import type { AssignmentExpression, Expression, MemberExpression, Node, Pattern, Program, Property, SpreadElement } from 'acorn';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 import { stringValue } from './ast.js';
 
 const HOW_TO_EXPORT =

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Comment } from 'acorn';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { storePaths } from '../store/paths.js';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { detectDependencies, isJavaScriptFile, type ParsedStagedFile } from './dependencies.js';
 import { readDescription } from './description.js';

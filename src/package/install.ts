@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { access, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE } from '../store/paths.js';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { INSTALL_STAMP } from './stage.js';
 

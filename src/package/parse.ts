@@ -1,5 +1,5 @@
 import { parse, type Comment, type Program } from 'acorn';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 
 /** Acorn's SyntaxError carries where it stopped; its type declarations do not say so. */
 interface AcornSyntaxError extends SyntaxError {

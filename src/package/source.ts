@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 
 export type EntryName = 'index.js' | 'index.mjs' | 'index.cjs';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 
 /** What the user's own package.json (and lockfile next to it) say about versions. */
 export interface UserPackage {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import { PRIVATE_FILE_MODE } from '../store/paths.js';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 
 /** Lambda's limits for a zip uploaded directly (not through S3). */
 export const MAX_ZIPPED_BYTES = 50 * 1024 * 1024;

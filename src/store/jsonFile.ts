@@ -1,7 +1,7 @@
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { BamError, errorMessage } from '../ui/errors.js';
+import { BamError, errorMessage } from '../core/errors.js';
 import { makePrivateFolder, PRIVATE_FILE_MODE } from './paths.js';
 
 /**

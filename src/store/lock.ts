@@ -2,7 +2,7 @@ import { open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 import { makePrivateFolder, PRIVATE_FILE_MODE } from './paths.js';
 
 const STALE_EMPTY_MS = 5_000;

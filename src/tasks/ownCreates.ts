@@ -7,7 +7,7 @@ import { importRestApi, listRestApis } from '../aws/apiGateway.js';
 import { createFunction, findFunctionCode, type NewFunction, type RoleRetry } from '../aws/lambda.js';
 import { createTable, describeTable, tableTags, type TableKeys } from '../aws/dynamodb.js';
 import { TOKEN_TAG_KEY, apiTokenOf } from '../core/tags.js';
-import { BamError } from '../ui/errors.js';
+import { BamError } from '../core/errors.js';
 
 /** A create whose answer was lost, and which did not happen, is sent again at most this often in all. */
 const SENDS = 3;

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface PromptIO {
   input: NodeJS.ReadableStream & { isTTY?: boolean };

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NoAnswerError, bamBam, retryRuleFor, retrySettings, waitNotices } from '../../src/aws/bamBam.js';
-import { StepError } from '../../src/ui/errors.js';
+import { StepError } from '../../src/core/errors.js';
 
 const awsError = (name: string, message = name): Error => Object.assign(new Error(message), { name });
 const ROLE_NOT_READY = 'The role defined for the function cannot be assumed by Lambda.';

@@ -9,7 +9,7 @@ import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { accountNumber, explainCredentialError, openAws, requestTimeoutMs, resolveRegion } from '../../src/aws/clients.js';
 import { createFunction, findFunction } from '../../src/aws/lambda.js';
-import { StepError } from '../../src/ui/errors.js';
+import { StepError } from '../../src/core/errors.js';
 import { instantRetries } from '../helpers/aws.js';
 import { readConfig } from '../../src/store/records.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';

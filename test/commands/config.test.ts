@@ -10,7 +10,7 @@ import { runBam } from '../aws/scene.js';
 import { config } from '../../src/commands/config.js';
 import { readConfig } from '../../src/store/records.js';
 import { storePaths } from '../../src/store/paths.js';
-import { UsageError } from '../../src/ui/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 /** A fake terminal: answers are fed line by line, prompts collected. */
 function terminal(answers: string[]) {

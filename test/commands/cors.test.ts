@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CreateDeploymentCommand, ImportRestApiCommand, PutRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 import { redeploy, type RedeployOptions } from '../../src/commands/redeploy.js';
-import { UsageError } from '../../src/ui/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import type { OpenApiDocument } from '../aws/fakeAws.js';
 import { records, runBam, deployHello, setScene, type Scene } from '../aws/scene.js';
 

@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, templateFor, type CreateOptions } from '../../src/commands/create.js';
-import { BamError, UsageError } from '../../src/ui/errors.js';
+import { BamError, UsageError } from '../../src/core/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

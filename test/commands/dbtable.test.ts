@@ -7,7 +7,7 @@ import { deleteDbTable } from '../../src/commands/deleteTable.js';
 import { list } from '../../src/commands/list.js';
 import { tableWaitSettings } from '../../src/aws/dynamodb.js';
 import { dbTableRecords } from '../../src/store/records.js';
-import { BamError, UsageError } from '../../src/ui/errors.js';
+import { BamError, UsageError } from '../../src/core/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.js';
 

@@ -5,7 +5,7 @@ import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ListTagsOfRes
 import { main } from '../../src/cli.js';
 import { deleteDbTable } from '../../src/commands/deleteTable.js';
 import { dbTableRecords } from '../../src/store/records.js';
-import { BamError } from '../../src/ui/errors.js';
+import { BamError } from '../../src/core/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { instantRetries } from '../helpers/aws.js';
 import { awsError } from '../aws/fakeAws.js';

@@ -7,7 +7,7 @@ import type { DeployOptions } from '../../src/commands/deploy.js';
 import { deleteLambda } from '../../src/commands/delete.js';
 import { storePaths } from '../../src/store/paths.js';
 import { ACCOUNT, awsError } from '../aws/fakeAws.js';
-import { BamError, UsageError } from '../../src/ui/errors.js';
+import { BamError, UsageError } from '../../src/core/errors.js';
 import { expectRecordsMatchAws, records, runBam, deployHello, setScene, type Scene } from '../aws/scene.js';
 
 let scene: Scene;

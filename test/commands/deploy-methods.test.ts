@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { combineMethods, parseMethods } from '../../src/commands/shared/methods.js';
 import { concurrently } from '../../src/commands/shared/concurrently.js';
-import { UsageError } from '../../src/ui/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 describe('method lists as BAM! users type them', () => {
   it('takes --methods post put, GET,POST and mixed case; drops duplicates, keeps order', () => {

@@ -9,7 +9,7 @@ import { deploy } from '../../src/commands/deploy.js';
 import { redeploy } from '../../src/commands/redeploy.js';
 import { DATABASE_ROLE, DEFAULT_ROLE, readConfig, updateConfig } from '../../src/store/records.js';
 import { storePaths } from '../../src/store/paths.js';
-import { BamError } from '../../src/ui/errors.js';
+import { BamError } from '../../src/core/errors.js';
 import { ACCOUNT, REGION, ROLE_NOT_ASSUMABLE, awsError } from '../aws/fakeAws.js';
 import { expectRecordsMatchAws, records, runBam, setScene, type Scene } from '../aws/scene.js';
 

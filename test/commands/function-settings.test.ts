@@ -5,7 +5,7 @@ import { CreateFunctionCommand, UpdateFunctionConfigurationCommand } from '@aws-
 import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 import { redeploy, type RedeployOptions } from '../../src/commands/redeploy.js';
 import { lambdaRecords } from '../../src/store/records.js';
-import { UsageError } from '../../src/ui/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { REGION } from '../aws/fakeAws.js';
 import { HELLO, records, runBam, deployHello, setScene, type Scene } from '../aws/scene.js';
 

@@ -13,7 +13,7 @@ import { checkCodeLocation, downloadSettings, failureCause } from '../../src/get
 import { unsafeEntryReason, unzipSafely } from '../../src/get/safeUnzip.js';
 import { packageFunction } from '../../src/package/index.js';
 import { findSource } from '../../src/package/source.js';
-import { BamError } from '../../src/ui/errors.js';
+import { BamError } from '../../src/core/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { instantRetries } from '../helpers/aws.js';
 import { buildZip } from '../helpers/zip.js';

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CloudWatchLogsClient, FilterLogEventsCommand, ResourceNotFoundException, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { logs, type LogsOptions } from '../../src/commands/logs.js';
 import { parseSince } from '../../src/commands/since.js';
-import { UsageError } from '../../src/ui/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { instantRetries } from '../helpers/aws.js';
 import { runBam } from '../aws/scene.js';

@@ -6,7 +6,7 @@ import { CreateFunctionCommand, UpdateFunctionConfigurationCommand } from '@aws-
 import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 import { redeploy, type RedeployOptions } from '../../src/commands/redeploy.js';
 import { list, type Inventory } from '../../src/commands/list.js';
-import { BamError, UsageError } from '../../src/ui/errors.js';
+import { BamError, UsageError } from '../../src/core/errors.js';
 import { HELLO, deployHello, records, runBam, setScene, type Scene } from '../aws/scene.js';
 
 let scene: Scene;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assertExportsHandler, exportsHandler } from '../../src/package/handler.js';
 import { readDescription } from '../../src/package/description.js';
 import { parseJavaScript } from '../../src/package/parse.js';
-import { BamError } from '../../src/ui/errors.js';
+import { BamError } from '../../src/core/errors.js';
 
 const exportsIt = (text: string, file = 'index.js'): boolean => exportsHandler(parseJavaScript(text, file).program);
 

@@ -5,7 +5,7 @@ import { cp, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageFunction } from '../../src/package/index.js';
-import { BamError } from '../../src/ui/errors.js';
+import { BamError } from '../../src/core/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { readZipEntries } from './zipReader.js';
 

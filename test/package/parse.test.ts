@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJavaScript } from '../../src/package/parse.js';
-import { BamError } from '../../src/ui/errors.js';
+import { BamError } from '../../src/core/errors.js';
 
 const errorOf = (text: string, file: string): BamError => {
   try {

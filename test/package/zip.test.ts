@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkSizeLimits, codeSha256, formatSize, listZipEntries, MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES, writeDeterministicZip } from '../../src/package/zip.js';
 import { packageFunction } from '../../src/package/index.js';
-import { BamError } from '../../src/ui/errors.js';
+import { BamError } from '../../src/core/errors.js';
 import { backdate } from '../helpers/backdate.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { readZipEntries } from './zipReader.js';

@@ -5,7 +5,7 @@ import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { checkFitsClassicZip, listZipEntries, tableCrc32, writeDeterministicZip } from '../../src/package/zip.js';
-import { BamError } from '../../src/ui/errors.js';
+import { BamError } from '../../src/core/errors.js';
 import { backdate } from '../helpers/backdate.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { readZipEntries } from './zipReader.js';

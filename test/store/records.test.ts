@@ -8,7 +8,7 @@ import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { dbTableRecords, lambdaRecords, readConfig, updateConfig, type LambdaRecord } from '../../src/store/records.js';
 import { writeJsonFileAtomic } from '../../src/store/jsonFile.js';
 import { storePaths } from '../../src/store/paths.js';
-import { BamError } from '../../src/ui/errors.js';
+import { BamError } from '../../src/core/errors.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dist = join(root, 'dist');

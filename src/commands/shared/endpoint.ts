@@ -4,7 +4,7 @@ import type { BamBamOptions } from '../../aws/bamBam.js';
 import { STAGE, apiUrl, createDeployment, deleteRestApi, importRestApi } from '../../aws/apiGateway.js';
 import { addApiPermission } from '../../aws/lambda.js';
 import { lambdaRecords, type ApiRecord, type ApiSettings, type LambdaRecord } from '../../store/records.js';
-import { errorMessage } from '../../ui/errors.js';
+import { errorMessage } from '../../core/errors.js';
 import type { Reporter } from '../../ui/reporter.js';
 import { concurrently } from './concurrently.js';
 

@@ -12,7 +12,7 @@ import {
   waitForRole,
 } from '../../aws/iam.js';
 import { DATABASE_ROLE, DEFAULT_ROLE, readConfig, updateConfig } from '../../store/records.js';
-import { BamError, UsageError } from '../../ui/errors.js';
+import { BamError, UsageError } from '../../core/errors.js';
 import type { Reporter } from '../../ui/reporter.js';
 import { validateRoleName } from '../config.js';
 import { concurrently } from './concurrently.js';

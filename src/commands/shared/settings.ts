@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { FunctionSettingsInput } from '../../aws/lambda.js';
 import { DEFAULT_RUNTIME, NODE_RUNTIMES, findRuntime, isRetiredNodeRuntime, runtimeDates, runtimeStage, usableRuntimes } from '../../core/runtimes.js';
-import { UsageError } from '../../ui/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { parseDotenv } from './dotenv.js';
 
 export const MEMORY_MB = { min: 128, max: 10240 };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEnv, parseCorsOrigin, readSettings, settingsChanges } from '../../../src/commands/shared/settings.js';
-import { UsageError } from '../../../src/ui/errors.js';
+import { UsageError } from '../../../src/core/errors.js';
 import { TODAY } from '../../helpers/context.js';
 
 let dir: string;
