@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import type { AwsSession } from './clients.js';
 import { answerMayBeLost, bamBam, type BamBamOptions } from './bamBam.js';
-import { apiDocument, type ApiSpec } from './apiDocument.js';
+import { apiDocument, type ApiSpec } from '../core/apiDocument.js';
 import { BamError, isAwsError } from '../core/errors.js';
 
 /** bam deploys every API to this one stage, as BAM! did. */

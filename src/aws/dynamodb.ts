@@ -8,17 +8,11 @@ import {
   type KeySchemaElement,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import type { KeyRecord } from '../store/records.js';
+import type { TableKeys } from '../core/records.js';
 import type { AwsSession } from './clients.js';
 import { isAwsError } from '../core/errors.js';
 import { bamBam } from './bamBam.js';
 import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
-
-export interface TableKeys {
-  partitionKey: KeyRecord;
-  sortKey?: KeyRecord;
-}
-
 
 /** Waiter delays in seconds; tests against a local emulator may shrink them. */
 export const tableWaitSettings = { minDelay: 1, maxDelay: 5, maxWaitTime: 300 };

@@ -1,32 +1,17 @@
 import type { CommandContext } from './context.js';
 import { openAws } from '../aws/clients.js';
 import { findRole } from '../aws/iam.js';
-import { DATABASE_ROLE, DEFAULT_ROLE, readConfig, updateConfig, type BamConfig, type EndpointType } from '../store/records.js';
+import { DATABASE_ROLE, DEFAULT_ROLE, type BamConfig } from '../core/records.js';
+import { readConfig, updateConfig } from '../store/records.js';
 import { BamError, errorMessage, UsageError } from '../core/errors.js';
 import { ask, canPrompt } from '../ui/prompt.js';
+import { parseEndpointType, validateAccountNumber, validateRoleName } from '../core/names.js';
 
 export interface ConfigOptions {
   accountNumber?: string;
   role?: string;
   endpointType?: string;
   json?: boolean;
-}
-
-export function validateAccountNumber(value: string): string | undefined {
-  return /^\d{12}$/.test(value) ? undefined : `"${value}" is not an AWS account number: it must be exactly 12 digits.`;
-}
-
-// IAM role names: up to 64 of letters, digits and +=,.@_-
-export function validateRoleName(value: string): string | undefined {
-  return /^[\w+=,.@-]{1,64}$/.test(value)
-    ? undefined
-    : `"${value}" is not a valid IAM role name: use up to 64 letters, digits and + = , . @ _ -.`;
-}
-
-export function parseEndpointType(value: string): EndpointType {
-  const upper = value.toUpperCase();
-  if (upper === 'EDGE' || upper === 'REGIONAL') return upper;
-  throw new UsageError(`"${value}" is not an endpoint type: use edge or regional.`);
 }
 
 /** bam config: show the settings; change them by flags, or by prompts on a terminal. */

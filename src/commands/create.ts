@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile, access } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { CommandContext } from './context.js';
 import { UsageError, BamError } from '../core/errors.js';
-import { validateFunctionName } from './names.js';
+import { validateFunctionName } from '../core/names.js';
 
 export interface CreateOptions {
   invoker?: boolean;

@@ -1,8 +1,10 @@
 import type { CommandContext } from './context.js';
-import { describeKey, isNoKey, keyNameProblem, keyTypeProblem, parseKeyFlag, parseKeyType, validateTableName } from './tableNames.js';
+import { describeKey, isNoKey, keyNameProblem, keyTypeProblem, parseKeyFlag, parseKeyType } from '../core/keys.js';
+import { validateTableName } from '../core/names.js';
 import { waitMessages } from './shared/endpoint.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
-import { waitForTableActive, type TableKeys } from '../aws/dynamodb.js';
+import { waitForTableActive } from '../aws/dynamodb.js';
+import type { TableKeys } from '../core/records.js';
 import { intents, newToken, type Intent } from '../store/intents.js';
 import { withNameLease } from '../store/lease.js';
 import { dbTableRecords } from '../store/records.js';

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { CommandContext } from './context.js';
-import { validateFunctionName } from './names.js';
+import { validateFunctionName } from '../core/names.js';
 import { recordApi, waitMessages } from './shared/endpoint.js';
 import { confirmForeignDelete } from './shared/confirmDelete.js';
 import { openAws, type AwsSession } from '../aws/clients.js';

@@ -1,5 +1,5 @@
 import type { CommandContext } from './context.js';
-import { validateTableName } from './tableNames.js';
+import { validateTableName } from '../core/names.js';
 import { confirmForeignDelete } from './shared/confirmDelete.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { deleteTable, describeTable, tableCarriesManagedTag } from '../aws/dynamodb.js';

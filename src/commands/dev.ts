@@ -2,14 +2,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import type { CommandContext } from './context.js';
-import { validateFunctionName } from './names.js';
-import { keyNameProblem, parseKeyType, validateTableName } from './tableNames.js';
-import { dbTableRecords, lambdaRecords, readConfig, type DbTableRecord, type LambdaRecord } from '../store/records.js';
+import { isTableName, validateFunctionName, validateTableName } from '../core/names.js';
+import { keyNameProblem, parseKeyType } from '../core/keys.js';
+import { type DbTableRecord, type LambdaRecord } from '../core/records.js';
+import { dbTableRecords, lambdaRecords, readConfig } from '../store/records.js';
 import { storePaths } from '../store/paths.js';
 import { findSource } from '../package/source.js';
 import { BamError, UsageError } from '../core/errors.js';
 import { discoverFunctions, findFunctions, localFunction, type FoundFunction, type LocalSettings } from '../dev/functions.js';
-import { parseMethods } from './shared/methods.js';
+import { parseMethods } from '../core/methods.js';
 import { applyEnv, checkCorsMethods, parseCorsOrigin, readSettings } from './shared/settings.js';
 import { FunctionHost } from '../dev/functionHost.js';
 import type { LogLine } from '../dev/sandbox.js';
@@ -213,7 +214,7 @@ function tablesToCreate(found: FoundFunction[], records: Record<string, LambdaRe
     const env = applyEnv(records[source.name]?.env ?? {}, input);
     const name = env.TABLE_NAME ?? source.name;
     const partitionKey = { name: env.PARTITION_KEY ?? 'id', type: env.PARTITION_KEY_TYPE === 'number' ? ('N' as const) : ('S' as const) };
-    if (!tables.has(name) && /^[A-Za-z0-9_.-]{3,255}$/.test(name)) tables.set(name, { name, partitionKey });
+    if (!tables.has(name) && isTableName(name)) tables.set(name, { name, partitionKey });
   }
   return [...tables.values()];
 }

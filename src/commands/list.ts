@@ -1,5 +1,5 @@
 import type { CommandContext } from './context.js';
-import { describeKey } from './tableNames.js';
+import { describeKey } from '../core/keys.js';
 import { runtimeMark } from '../core/runtimes.js';
 import { intents } from '../store/intents.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
@@ -7,7 +7,8 @@ import { findRestApi } from '../aws/apiGateway.js';
 import { roleNameFromArn } from '../aws/iam.js';
 import { describeTable } from '../aws/dynamodb.js';
 import { listAllFunctions } from '../aws/lambda.js';
-import { dbTableRecords, lambdaRecords, type ApiRecord, type DbTableRecord, type EndpointType, type KeyRecord, type LambdaRecord } from '../store/records.js';
+import { type ApiRecord, type DbTableRecord, type EndpointType, type KeyRecord, type LambdaRecord } from '../core/records.js';
+import { dbTableRecords, lambdaRecords } from '../store/records.js';
 import { style } from '../ui/style.js';
 
 export interface ListOptions {

@@ -1,8 +1,8 @@
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import type { CommandContext } from './context.js';
-import { validateFunctionName } from './names.js';
-import { parseSince } from './since.js';
+import { validateFunctionName } from '../core/names.js';
+import { parseSince } from '../core/since.js';
 import { openAws } from '../aws/clients.js';
 import { functionLogGroup, readLogEvents } from '../aws/logs.js';
 import { isAwsError } from '../core/errors.js';

@@ -1,5 +1,5 @@
 import type { CommandContext } from './context.js';
-import { validateFunctionName } from './names.js';
+import { validateFunctionName } from '../core/names.js';
 import { packageFunction, type PackageResult } from '../package/index.js';
 import { formatSize } from '../package/zip.js';
 

@@ -1,8 +1,8 @@
 import { access, readFile } from 'node:fs/promises';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { CommandContext } from './context.js';
-import { validateFunctionName } from './names.js';
-import { DEFAULT_METHODS, combineMethods, parseMethods, sameMethods } from './shared/methods.js';
+import { validateFunctionName } from '../core/names.js';
+import { DEFAULT_METHODS, combineMethods, parseMethods, sameMethods } from '../core/methods.js';
 import { concurrently } from './shared/concurrently.js';
 import {
   checkCorsMethods,
@@ -16,7 +16,7 @@ import {
 import { ensureRole, recheckRole, requestedRole, warnIfTablesDenied, type RoleTarget } from './shared/roles.js';
 import { apiRecord, publishApi, recordApi, recordFunction, waitMessages } from './shared/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
-import { apiDescription, type ApiSpec } from '../aws/apiDocument.js';
+import { apiDescription, type ApiSpec } from '../core/apiDocument.js';
 import { createDeployment, findRestApi, putRestApi, updateApiDescription } from '../aws/apiGateway.js';
 import { roleArn, roleNameFromArn } from '../aws/iam.js';
 import {
@@ -32,7 +32,8 @@ import { stripApiToken } from '../core/tags.js';
 import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
 import { intents, newToken, type Intent } from '../store/intents.js';
 import { withNameLease } from '../store/lease.js';
-import { lambdaRecords, readConfig, type ApiRecord, type ApiSettings, type BamConfig, type EndpointType, type LambdaRecord } from '../store/records.js';
+import { type ApiRecord, type ApiSettings, type BamConfig, type EndpointType, type LambdaRecord } from '../core/records.js';
+import { lambdaRecords, readConfig } from '../store/records.js';
 import { functionRecordFrom, recordedSettings } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isBinaryMediaType } from '../aws/binaryMediaTypes.js';
+import { isBinaryMediaType } from '../core/binaryMediaTypes.js';
 
 /** The stage bam deploys to; the local root `/` stands for the deployed `…/bam/`. */
 export const STAGE = 'bam';

@@ -5,7 +5,7 @@ import type { InvokeOutcome } from './sandbox.js';
 import { buildProxyEvent } from './apiEvent.js';
 import { gatewayAnswer, gatewayErrors, mapProxyResponse, type HttpAnswer } from './apiResponse.js';
 import { MAX_BODY_BYTES, readBody } from './httpBody.js';
-import { preflightHeaders } from '../aws/cors.js';
+import { preflightHeaders } from '../core/cors.js';
 
 export interface AccessLine {
   method: string;

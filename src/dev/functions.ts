@@ -4,7 +4,7 @@ import { findSource, type FunctionSource } from '../package/source.js';
 import { parseJavaScript } from '../package/parse.js';
 import { exportsHandler } from '../package/handler.js';
 import { importedSpecifiers } from '../package/imports.js';
-import type { LambdaRecord } from '../store/records.js';
+import type { LambdaRecord } from '../core/records.js';
 import { applyEnv } from '../commands/shared/settings.js';
 import type { LocalFunction } from './functionHost.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';

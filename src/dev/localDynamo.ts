@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withLock } from '../store/lock.js';
 import { makePrivateFolder, storePaths } from '../store/paths.js';
-import type { TableKeys } from '../aws/dynamodb.js';
+import type { TableKeys } from '../core/records.js';
 import type { AwsSession } from '../aws/clients.js';
 import { BamError } from '../core/errors.js';
 

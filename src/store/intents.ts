@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readJsonFile, writeJsonFileAtomic } from './jsonFile.js';
 import { withLock } from './lock.js';
 import { storePaths } from './paths.js';
-import type { EndpointType } from './records.js';
+import type { EndpointType } from '../core/records.js';
 
 /** What bam is about to create: recorded before the create call, removed once the outcome is recorded. */
 export interface Intent {

@@ -1,75 +1,8 @@
 import { readJsonFile, writeJsonFileAtomic } from './jsonFile.js';
 import { withLock } from './lock.js';
 import { storePaths } from './paths.js';
-
-export const STORE_VERSION = 1;
-export const DEFAULT_ROLE = 'defaultBamRole';
-export const DATABASE_ROLE = 'databaseBamRole';
-
-export type EndpointType = 'EDGE' | 'REGIONAL';
-
-export interface BamConfig {
-  accountNumber?: string;
-  defaultRole: string;
-  version: number;
-  /** Endpoint type for new APIs when --endpointType is not given. */
-  endpointType?: EndpointType;
-  /** IAM roles bam has seen to exist, so deploys need not look them up again. */
-  knownRoles?: string[];
-}
-
-export interface ApiRecord {
-  restApiId: string;
-  endpointType: EndpointType;
-  methods: string[];
-  url: string;
-  stage: string;
-  deployed: boolean;
-  /** Allowed origin when CORS is on. */
-  cors?: string;
-}
-
-/** What an endpoint is made of, kept when it does not exist (yet, or any more). */
-export interface ApiSettings {
-  methods: string[];
-  endpointType: EndpointType;
-  cors?: string;
-}
-
-export interface LambdaRecord {
-  arn: string;
-  role: string;
-  runtime: string;
-  description: string;
-  codeSha256: string;
-  sourcePath: string;
-  deployedAt: string;
-  api?: ApiRecord;
-  /** The endpoint a deploy asked for that is not made yet (it was interrupted): redeploy makes it. */
-  pendingApi?: ApiSettings;
-  /** The endpoint's settings when its API vanished (deleted in the console): --addEndpoint restores them. */
-  lastApi?: ApiSettings;
-  memory?: number;
-  timeout?: number;
-  env?: Record<string, string>;
-}
-
-export type KeyType = 'S' | 'N' | 'B';
-
-export interface KeyRecord {
-  name: string;
-  type: KeyType;
-}
-
-export interface DbTableRecord {
-  partitionKey: KeyRecord;
-  sortKey?: KeyRecord;
-  arn: string;
-  createdAt: string;
-}
-
-/** region → resource name → record */
-export type RegionMap<T> = Record<string, Record<string, T>>;
+import { isAccountNumber } from '../core/names.js';
+import { DEFAULT_ROLE, STORE_VERSION, type BamConfig, type DbTableRecord, type LambdaRecord, type RegionMap } from '../core/records.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -82,7 +15,7 @@ function requireStrings(value: Record<string, unknown>, keys: string[]): string 
 
 export function validateConfig(value: unknown): string | undefined {
   if (!isObject(value)) return 'expected an object';
-  if (value.accountNumber !== undefined && (typeof value.accountNumber !== 'string' || !/^\d{12}$/.test(value.accountNumber))) {
+  if (value.accountNumber !== undefined && (typeof value.accountNumber !== 'string' || !isAccountNumber(value.accountNumber))) {
     return '"accountNumber" must be a 12-digit string';
   }
   if (typeof value.defaultRole !== 'string' || value.defaultRole === '') return '"defaultRole" must be a role name';

@@ -1,8 +1,8 @@
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { functionArn } from '../aws/apiDocument.js';
+import { functionArn } from '../core/apiDocument.js';
 import { roleNameFromArn } from '../aws/iam.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
-import type { LambdaRecord } from '../store/records.js';
+import type { LambdaRecord } from '../core/records.js';
 
 /** Where the facts Lambda does not keep come from. */
 export interface RecordSource {

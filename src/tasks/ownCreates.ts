@@ -1,11 +1,12 @@
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { AwsSession } from '../aws/clients.js';
-import type { ApiSpec } from '../aws/apiDocument.js';
+import type { ApiSpec } from '../core/apiDocument.js';
 import { alreadyExists, answerMayBeLost, type BamBamOptions } from '../aws/bamBam.js';
 import { importRestApi, listRestApis } from '../aws/apiGateway.js';
 import { createFunction, findFunctionCode, type NewFunction, type RoleRetry } from '../aws/lambda.js';
-import { createTable, describeTable, tableTags, type TableKeys } from '../aws/dynamodb.js';
+import { createTable, describeTable, tableTags } from '../aws/dynamodb.js';
+import type { TableKeys } from '../core/records.js';
 import { TOKEN_TAG_KEY, apiTokenOf } from '../core/tags.js';
 import { BamError } from '../core/errors.js';
 

@@ -4,7 +4,8 @@ import { STAGE, apiUrl, deleteRestApi, listRestApis } from '../aws/apiGateway.js
 import { findFunctionCode, removeApiPermission } from '../aws/lambda.js';
 import { TOKEN_TAG_KEY, apiTokenOf } from '../core/tags.js';
 import { intents, type Intent } from '../store/intents.js';
-import { dbTableRecords, lambdaRecords, type ApiRecord, type LambdaRecord } from '../store/records.js';
+import { type ApiRecord, type LambdaRecord } from '../core/records.js';
+import { dbTableRecords, lambdaRecords } from '../store/records.js';
 import { errorMessage } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { functionRecordFrom } from './functionRecord.js';

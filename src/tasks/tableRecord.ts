@@ -1,5 +1,5 @@
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
-import type { DbTableRecord, KeyRecord } from '../store/records.js';
+import type { DbTableRecord, KeyRecord } from '../core/records.js';
 
 /** A table's record from DynamoDB's description of it (keys from its schema). */
 export function tableRecordFrom(table: TableDescription): DbTableRecord {

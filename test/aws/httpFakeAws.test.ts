@@ -6,7 +6,8 @@ import { ACCOUNT, HttpFakeAws, REGION } from './httpFakeAws.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { describeRun, killLeftoverBams, runBam, type BamRun } from '../helpers/bamProcess.js';
 import { convergenceProblems } from '../helpers/converged.js';
-import { DEFAULT_ROLE, lambdaRecords, updateConfig } from '../../src/store/records.js';
+import { DEFAULT_ROLE } from '../../src/core/records.js';
+import { lambdaRecords, updateConfig } from '../../src/store/records.js';
 
 // The real CLI in a child process, against the fake on 127.0.0.1 (dist/ must be built: npx tsc -p tsconfig.json).
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openAws } from '../../src/aws/clients.js';
 import { ensureRole, recheckRole, requestedRole } from '../../src/commands/shared/roles.js';
-import { DATABASE_ROLE, DEFAULT_ROLE, readConfig } from '../../src/store/records.js';
+import { DATABASE_ROLE, DEFAULT_ROLE } from '../../src/core/records.js';
+import { readConfig } from '../../src/store/records.js';
 import { ACCOUNT, REGION } from './fakeAws.js';
 import { setScene, type Scene } from './scene.js';
 

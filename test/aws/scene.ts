@@ -5,7 +5,8 @@ import { expect } from 'vitest';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { instantRetries } from '../helpers/aws.js';
 import { ACCOUNT, FakeAws, REGION } from './fakeAws.js';
-import { DEFAULT_ROLE, lambdaRecords, updateConfig, type LambdaRecord } from '../../src/store/records.js';
+import { DEFAULT_ROLE, type LambdaRecord } from '../../src/core/records.js';
+import { lambdaRecords, updateConfig } from '../../src/store/records.js';
 import { main } from '../../src/cli.js';
 import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 

@@ -5,7 +5,8 @@ import { ACCOUNT, HttpFakeAws, REGION } from '../aws/httpFakeAws.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { describeRun, killLeftoverBams, runBam, startBam, type BamRun } from '../helpers/bamProcess.js';
 import { convergenceProblems } from '../helpers/converged.js';
-import { DEFAULT_ROLE, lambdaRecords, updateConfig, type LambdaRecord } from '../../src/store/records.js';
+import { DEFAULT_ROLE, type LambdaRecord } from '../../src/core/records.js';
+import { lambdaRecords, updateConfig } from '../../src/store/records.js';
 
 /*
  * Issue 13, "records equal AWS after any kill": a real `bam deploy hello` (the built CLI, a child

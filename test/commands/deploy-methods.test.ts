@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineMethods, parseMethods } from '../../src/commands/shared/methods.js';
+import { combineMethods, parseMethods } from '../../src/core/methods.js';
 import { concurrently } from '../../src/commands/shared/concurrently.js';
 import { UsageError } from '../../src/core/errors.js';
 

@@ -6,7 +6,7 @@ import type { GetRestApisCommandInput } from '@aws-sdk/client-api-gateway';
 import { REGION, awsError, type FakeAws, type FakeAwsState } from '../aws/fakeAws.js';
 import { HELLO, expectRecordsMatchAws, records, runBam, setScene, type Scene } from '../aws/scene.js';
 import { intents } from '../../src/store/intents.js';
-import { DEFAULT_ROLE } from '../../src/store/records.js';
+import { DEFAULT_ROLE } from '../../src/core/records.js';
 
 // Every AWS call a command makes fails in turn, in every way a call can fail; after the failed
 // command, and again after the command a user would run next, the records list exactly what

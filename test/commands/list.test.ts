@@ -5,7 +5,8 @@ import { LambdaClient, ListFunctionsCommand, type FunctionConfiguration } from '
 import { APIGatewayClient, GetRestApiCommand, NotFoundException } from '@aws-sdk/client-api-gateway';
 import { DynamoDBClient, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { list, type Inventory } from '../../src/commands/list.js';
-import { dbTableRecords, lambdaRecords, type LambdaRecord } from '../../src/store/records.js';
+import { type LambdaRecord } from '../../src/core/records.js';
+import { dbTableRecords, lambdaRecords } from '../../src/store/records.js';
 import { intents } from '../../src/store/intents.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { instantRetries } from '../helpers/aws.js';

@@ -5,7 +5,8 @@ import { RemovePermissionCommand, UpdateFunctionCodeCommand, UpdateFunctionConfi
 import { CreateDeploymentCommand, ImportRestApiCommand, PutRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 import { redeploy, type RedeployOptions } from '../../src/commands/redeploy.js';
-import { DATABASE_ROLE, DEFAULT_ROLE, lambdaRecords } from '../../src/store/records.js';
+import { DATABASE_ROLE, DEFAULT_ROLE } from '../../src/core/records.js';
+import { lambdaRecords } from '../../src/store/records.js';
 import { BamError } from '../../src/core/errors.js';
 import { ACCOUNT, REGION, awsError } from '../aws/fakeAws.js';
 import { HELLO, expectRecordsMatchAws, records, runBam, deployHello, setScene, type Scene } from '../aws/scene.js';

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { devWorld, rawRequest, startDev, stopAll } from './devProcess.js';
-import { preflightHeaders } from '../../src/aws/cors.js';
+import { preflightHeaders } from '../../src/core/cors.js';
 import { main } from '../../src/cli.js';
 
 // These tests run the built CLI (`npm run build` first) as a real process and talk to it over HTTP.

@@ -1,6 +1,6 @@
 import { ACCOUNT, REGION, integrationUris, type HttpFakeAws } from '../aws/httpFakeAws.js';
-import { functionArn, invocationUri } from '../../src/aws/apiDocument.js';
-import type { LambdaRecord } from '../../src/store/records.js';
+import { functionArn, invocationUri } from '../../src/core/apiDocument.js';
+import type { LambdaRecord } from '../../src/core/records.js';
 
 export const STAGE = 'bam';
 

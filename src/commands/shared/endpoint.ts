@@ -1,9 +1,10 @@
 import type { AwsSession } from '../../aws/clients.js';
-import type { ApiSpec } from '../../aws/apiDocument.js';
+import type { ApiSpec } from '../../core/apiDocument.js';
 import type { BamBamOptions } from '../../aws/bamBam.js';
 import { STAGE, apiUrl, createDeployment, deleteRestApi, importRestApi } from '../../aws/apiGateway.js';
 import { addApiPermission } from '../../aws/lambda.js';
-import { lambdaRecords, type ApiRecord, type ApiSettings, type LambdaRecord } from '../../store/records.js';
+import { type ApiRecord, type ApiSettings, type LambdaRecord } from '../../core/records.js';
+import { lambdaRecords } from '../../store/records.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Reporter } from '../../ui/reporter.js';
 import { concurrently } from './concurrently.js';

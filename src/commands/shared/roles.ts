@@ -11,10 +11,11 @@ import {
   putRolePolicy,
   waitForRole,
 } from '../../aws/iam.js';
-import { DATABASE_ROLE, DEFAULT_ROLE, readConfig, updateConfig } from '../../store/records.js';
+import { DATABASE_ROLE, DEFAULT_ROLE } from '../../core/records.js';
+import { readConfig, updateConfig } from '../../store/records.js';
 import { BamError, UsageError } from '../../core/errors.js';
 import type { Reporter } from '../../ui/reporter.js';
-import { validateRoleName } from '../config.js';
+import { validateRoleName } from '../../core/names.js';
 import { concurrently } from './concurrently.js';
 
 export interface RoleFlags {

@@ -1,14 +1,5 @@
-import type { KeyRecord } from '../store/records.js';
-import { UsageError } from '../core/errors.js';
-
-// DynamoDB table names: 3 to 255 of letters, digits, _ . and -.
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
-
-export function validateTableName(name: string): void {
-  if (!TABLE_NAME.test(name)) {
-    throw new UsageError(`"${name}" is not a valid table name: use 3 to 255 letters, digits, _ . and -.`);
-  }
-}
+import type { KeyRecord } from './records.js';
+import { UsageError } from './errors.js';
 
 /** A key attribute name, or a complaint (DynamoDB allows 1 to 255 bytes). */
 export function keyNameProblem(name: string): string | undefined {

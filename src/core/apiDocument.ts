@@ -1,7 +1,7 @@
-import type { EndpointType } from '../store/records.js';
+import type { EndpointType } from './records.js';
 import { preflightHeaders } from './cors.js';
 import { BINARY_MEDIA_TYPES } from './binaryMediaTypes.js';
-import { withApiToken } from '../core/tags.js';
+import { withApiToken } from './tags.js';
 
 /** Everything that decides what a function's REST API looks like. */
 export interface ApiSpec {

@@ -1,4 +1,4 @@
-import { HTTP_METHODS } from '../commands/shared/methods.js';
+import { HTTP_METHODS } from './methods.js';
 
 /** The request headers a bam preflight allows: what browsers and the AWS SDKs send to API Gateway. */
 export const CORS_ALLOW_HEADERS = 'Content-Type,Authorization,X-Amz-Date,X-Api-Key,X-Amz-Security-Token';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { apiDocument, functionArn, invocationUri, type ApiSpec } from '../../src/aws/apiDocument.js';
-import { corsAllowMethods, preflightHeaders } from '../../src/aws/cors.js';
-import { BINARY_MEDIA_TYPES, isBinaryMediaType } from '../../src/aws/binaryMediaTypes.js';
+import { apiDocument, functionArn, invocationUri, type ApiSpec } from '../../src/core/apiDocument.js';
+import { corsAllowMethods, preflightHeaders } from '../../src/core/cors.js';
+import { BINARY_MEDIA_TYPES, isBinaryMediaType } from '../../src/core/binaryMediaTypes.js';
 
 const spec: ApiSpec = {
   name: 'hello',
