@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Help, Option } from 'commander';
-import type { CommandContext, GlobalOptions } from './commands/context.js';
+import type { CommandContext, GlobalOptions } from './tasks/context.js';
 import type { CreateOptions } from './commands/create.js';
 import type { ConfigOptions } from './commands/config.js';
 import type { LogsOptions } from './commands/logs.js';

@@ -1,4 +1,4 @@
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { openAws } from '../aws/clients.js';
 import { findRole } from '../aws/iam.js';
 import { DATABASE_ROLE, DEFAULT_ROLE, type BamConfig } from '../core/records.js';

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, writeFile, access } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { UsageError, BamError } from '../core/errors.js';
 import { validateFunctionName } from '../core/names.js';
 

@@ -1,7 +1,7 @@
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { describeKey, isNoKey, keyNameProblem, keyTypeProblem, parseKeyFlag, parseKeyType } from '../core/keys.js';
 import { validateTableName } from '../core/names.js';
-import { waitMessages } from './shared/endpoint.js';
+import { waitMessages } from '../tasks/endpoint.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { waitForTableActive } from '../aws/dynamodb.js';
 import type { TableKeys } from '../core/records.js';

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { validateFunctionName } from '../core/names.js';
-import { recordApi, waitMessages } from './shared/endpoint.js';
-import { confirmForeignDelete } from './shared/confirmDelete.js';
+import { recordApi, waitMessages } from '../tasks/endpoint.js';
+import { confirmForeignDelete } from '../tasks/confirmDelete.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { deleteRestApi } from '../aws/apiGateway.js';
 import { carriesManagedTag, deleteFunction, findFunctionCode, removeApiPermission } from '../aws/lambda.js';

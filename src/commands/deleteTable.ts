@@ -1,9 +1,9 @@
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { validateTableName } from '../core/names.js';
-import { confirmForeignDelete } from './shared/confirmDelete.js';
+import { confirmForeignDelete } from '../tasks/confirmDelete.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { deleteTable, describeTable, tableCarriesManagedTag } from '../aws/dynamodb.js';
-import { waitMessages } from './shared/endpoint.js';
+import { waitMessages } from '../tasks/endpoint.js';
 import { withNameLease } from '../store/lease.js';
 import { dbTableRecords } from '../store/records.js';
 import { settleTable } from '../tasks/settle.js';

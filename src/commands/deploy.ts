@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { parseEndpointType, validateFunctionName } from '../core/names.js';
 import { DEFAULT_METHODS, parseMethods } from '../core/methods.js';
-import { concurrently } from './shared/concurrently.js';
-import { checkCorsMethods, parseCorsOrigin, readSettings, runtimeNotice, type FunctionSettings, type SettingsFlags } from './shared/settings.js';
-import { ensureRole, recheckRole, requestedRole, warnIfTablesDenied, type RoleTarget } from './shared/roles.js';
-import { apiRecord, publishApi, recordApi, removeOrphanApi, waitMessages } from './shared/endpoint.js';
+import { concurrently } from '../tasks/concurrently.js';
+import { checkCorsMethods, parseCorsOrigin, readSettings, runtimeNotice, type FunctionSettings, type SettingsFlags } from '../tasks/settings.js';
+import { ensureRole, recheckRole, requestedRole, warnIfTablesDenied, type RoleTarget } from '../tasks/roles.js';
+import { apiRecord, publishApi, recordApi, removeOrphanApi, waitMessages } from '../tasks/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
 import type { ApiSpec } from '../core/apiDocument.js';
 import { roleArn } from '../aws/iam.js';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { isTableName, validateFunctionName, validateTableName } from '../core/names.js';
 import { keyNameProblem, parseKeyType } from '../core/keys.js';
 import { type DbTableRecord, type LambdaRecord } from '../core/records.js';
@@ -11,7 +11,8 @@ import { findSource } from '../package/source.js';
 import { BamError, UsageError } from '../core/errors.js';
 import { discoverFunctions, findFunctions, localFunction, type FoundFunction, type LocalSettings } from '../dev/functions.js';
 import { parseMethods } from '../core/methods.js';
-import { applyEnv, checkCorsMethods, parseCorsOrigin, readSettings } from './shared/settings.js';
+import { applyEnv } from '../core/env.js';
+import { checkCorsMethods, parseCorsOrigin, readSettings } from '../tasks/settings.js';
 import { FunctionHost } from '../dev/functionHost.js';
 import type { LogLine } from '../dev/sandbox.js';
 import { startLocalDynamo, type LocalTable } from '../dev/localDynamo.js';

@@ -1,7 +1,7 @@
 import { access, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GetFunctionCommandOutput } from '@aws-sdk/client-lambda';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { validateFunctionName } from '../core/names.js';
 import { openAws } from '../aws/clients.js';
 import { findFunctionCode } from '../aws/lambda.js';

@@ -1,4 +1,4 @@
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { describeKey } from '../core/keys.js';
 import { runtimeMark } from '../core/runtimes.js';
 import { intents } from '../store/intents.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { validateFunctionName } from '../core/names.js';
 import { parseSince } from '../core/since.js';
 import { openAws } from '../aws/clients.js';

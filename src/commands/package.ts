@@ -1,4 +1,4 @@
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { validateFunctionName } from '../core/names.js';
 import { packageFunction, type PackageResult } from '../package/index.js';
 import { formatSize } from '../package/zip.js';

@@ -1,9 +1,9 @@
 import { access, readFile } from 'node:fs/promises';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from '../tasks/context.js';
 import { validateFunctionName } from '../core/names.js';
 import { DEFAULT_METHODS, combineMethods, parseMethods, sameMethods } from '../core/methods.js';
-import { concurrently } from './shared/concurrently.js';
+import { concurrently } from '../tasks/concurrently.js';
 import {
   checkCorsMethods,
   parseCorsOrigin,
@@ -12,9 +12,9 @@ import {
   settingsChanges,
   type FunctionSettings,
   type SettingsFlags,
-} from './shared/settings.js';
-import { ensureRole, recheckRole, requestedRole, warnIfTablesDenied, type RoleTarget } from './shared/roles.js';
-import { apiRecord, publishApi, recordApi, recordFunction, waitMessages } from './shared/endpoint.js';
+} from '../tasks/settings.js';
+import { ensureRole, recheckRole, requestedRole, warnIfTablesDenied, type RoleTarget } from '../tasks/roles.js';
+import { apiRecord, publishApi, recordApi, recordFunction, waitMessages } from '../tasks/endpoint.js';
 import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
 import { apiDescription, type ApiSpec } from '../core/apiDocument.js';
 import { createDeployment, findRestApi, putRestApi, updateApiDescription } from '../aws/apiGateway.js';

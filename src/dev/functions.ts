@@ -5,7 +5,7 @@ import { parseJavaScript } from '../package/parse.js';
 import { exportsHandler } from '../package/handler.js';
 import { importedSpecifiers } from '../package/imports.js';
 import type { LambdaRecord } from '../core/records.js';
-import { applyEnv } from '../commands/shared/settings.js';
+import { applyEnv } from '../core/env.js';
 import type { LocalFunction } from './functionHost.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
 import { runtimeRules } from './runtimeRules.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openAws } from '../../src/aws/clients.js';
-import { ensureRole, recheckRole, requestedRole } from '../../src/commands/shared/roles.js';
+import { ensureRole, recheckRole, requestedRole } from '../../src/tasks/roles.js';
 import { DATABASE_ROLE, DEFAULT_ROLE } from '../../src/core/records.js';
 import { readConfig } from '../../src/store/records.js';
 import { ACCOUNT, REGION } from './fakeAws.js';

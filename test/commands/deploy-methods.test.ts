@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { combineMethods, parseMethods } from '../../src/core/methods.js';
-import { concurrently } from '../../src/commands/shared/concurrently.js';
+import { concurrently } from '../../src/tasks/concurrently.js';
 import { UsageError } from '../../src/core/errors.js';
 
 describe('method lists as BAM! users type them', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { MemoryReporter } from '../../src/ui/reporter.js';
-import type { CommandContext } from '../../src/commands/context.js';
+import type { CommandContext } from '../../src/tasks/context.js';
 
 export interface TestWorld {
   /** BAM_HOME for this test (a fresh temporary folder). */

@@ -1,10 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
-import type { FunctionSettingsInput } from '../../aws/lambda.js';
-import { DEFAULT_RUNTIME, NODE_RUNTIMES, findRuntime, isRetiredNodeRuntime, runtimeDates, runtimeStage, usableRuntimes } from '../../core/runtimes.js';
-import { UsageError } from '../../core/errors.js';
-import { parseDotenv } from './dotenv.js';
+import type { FunctionSettingsInput } from '../aws/lambda.js';
+import { DEFAULT_RUNTIME, NODE_RUNTIMES, findRuntime, isRetiredNodeRuntime, runtimeDates, runtimeStage, usableRuntimes } from '../core/runtimes.js';
+import { UsageError } from '../core/errors.js';
+import { applyEnv } from '../core/env.js';
+import { parseDotenv } from '../core/dotenv.js';
 
 export const MEMORY_MB = { min: 128, max: 10240 };
 export const TIMEOUT_S = { min: 1, max: 900 };
@@ -68,13 +69,6 @@ export async function readSettings(flags: SettingsFlags, cwd: string, now: Date 
     ...(flags.env !== undefined || flags.envFile !== undefined ? { env } : {}),
     ...(unset.length > 0 ? { unsetEnv: unset } : {}),
   };
-}
-
-/** The variables after applying settings to the current ones: set, then unset (a merge, not a replacement). */
-export function applyEnv(current: Record<string, string>, settings: FunctionSettings): Record<string, string> {
-  const env = { ...current, ...settings.env };
-  for (const key of settings.unsetEnv ?? []) delete env[key];
-  return env;
 }
 
 /**

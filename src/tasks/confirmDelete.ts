@@ -1,6 +1,6 @@
-import type { CommandContext } from '../context.js';
-import { ask, canPrompt } from '../../ui/prompt.js';
-import { BamError, UsageError } from '../../core/errors.js';
+import type { CommandContext } from './context.js';
+import { ask, canPrompt } from '../ui/prompt.js';
+import { BamError, UsageError } from '../core/errors.js';
 
 export interface ForeignResource {
   kind: 'Function' | 'Table';

@@ -1,12 +1,12 @@
-import type { AwsSession } from '../../aws/clients.js';
-import type { ApiSpec } from '../../core/apiDocument.js';
-import type { BamBamOptions } from '../../aws/bamBam.js';
-import { STAGE, apiUrl, createDeployment, deleteRestApi, importRestApi } from '../../aws/apiGateway.js';
-import { addApiPermission } from '../../aws/lambda.js';
-import { type ApiRecord, type ApiSettings, type LambdaRecord } from '../../core/records.js';
-import { lambdaRecords } from '../../store/records.js';
-import { errorMessage } from '../../core/errors.js';
-import type { Reporter } from '../../ui/reporter.js';
+import type { AwsSession } from '../aws/clients.js';
+import type { ApiSpec } from '../core/apiDocument.js';
+import type { BamBamOptions } from '../aws/bamBam.js';
+import { STAGE, apiUrl, createDeployment, deleteRestApi, importRestApi } from '../aws/apiGateway.js';
+import { addApiPermission } from '../aws/lambda.js';
+import { type ApiRecord, type ApiSettings, type LambdaRecord } from '../core/records.js';
+import { lambdaRecords } from '../store/records.js';
+import { errorMessage } from '../core/errors.js';
+import type { Reporter } from '../ui/reporter.js';
 import { concurrently } from './concurrently.js';
 
 /** Shows AWS's rate limits as a warning and a countdown instead of an apparent hang. */

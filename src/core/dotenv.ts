@@ -1,4 +1,4 @@
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from './errors.js';
 
 const LINE = /^\s*(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/;
 const DOUBLE_QUOTE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };

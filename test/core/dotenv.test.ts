@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDotenv } from '../../../src/commands/shared/dotenv.js';
-import { UsageError } from '../../../src/core/errors.js';
+import { parseDotenv } from '../../src/core/dotenv.js';
+import { UsageError } from '../../src/core/errors.js';
 
 const parse = (text: string) => parseDotenv(text, '.env');
 

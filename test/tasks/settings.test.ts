@@ -3,9 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyEnv, parseCorsOrigin, readSettings, settingsChanges } from '../../../src/commands/shared/settings.js';
-import { UsageError } from '../../../src/core/errors.js';
-import { TODAY } from '../../helpers/context.js';
+import { applyEnv } from '../../src/core/env.js';
+import { parseCorsOrigin, readSettings, settingsChanges } from '../../src/tasks/settings.js';
+import { UsageError } from '../../src/core/errors.js';
+import { TODAY } from '../helpers/context.js';
 
 let dir: string;
 beforeAll(async () => {

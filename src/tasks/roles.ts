@@ -1,4 +1,4 @@
-import type { AwsSession } from '../../aws/clients.js';
+import type { AwsSession } from '../aws/clients.js';
 import {
   BASIC_EXECUTION_POLICY,
   INVOKE_POLICY_NAME,
@@ -10,12 +10,12 @@ import {
   invokePolicy,
   putRolePolicy,
   waitForRole,
-} from '../../aws/iam.js';
-import { DATABASE_ROLE, DEFAULT_ROLE } from '../../core/records.js';
-import { readConfig, updateConfig } from '../../store/records.js';
-import { BamError, UsageError } from '../../core/errors.js';
-import type { Reporter } from '../../ui/reporter.js';
-import { validateRoleName } from '../../core/names.js';
+} from '../aws/iam.js';
+import { DATABASE_ROLE, DEFAULT_ROLE } from '../core/records.js';
+import { readConfig, updateConfig } from '../store/records.js';
+import { BamError, UsageError } from '../core/errors.js';
+import type { Reporter } from '../ui/reporter.js';
+import { validateRoleName } from '../core/names.js';
 import { concurrently } from './concurrently.js';
 
 export interface RoleFlags {
