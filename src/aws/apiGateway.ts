@@ -12,9 +12,8 @@ import type { AwsSession } from './clients.js';
 import { answerMayBeLost, bamBam, type BamBamOptions } from './bamBam.js';
 import { apiDocument, type ApiSpec } from '../core/apiDocument.js';
 import { BamError, isAwsError } from '../core/errors.js';
+import { STAGE } from '../core/stage.js';
 
-/** bam deploys every API to this one stage, as BAM! did. */
-export const STAGE = 'bam';
 
 export function apiUrl(restApiId: string, region: string, stage = STAGE): string {
   return `https://${restApiId}.execute-api.${region}.amazonaws.com/${stage}`;

@@ -1,4 +1,5 @@
 import { StepError, awsErrorName, errorMessage } from '../core/errors.js';
+import { roleNotReadyMessage } from '../core/lambdaRole.js';
 
 /** Why AWS makes us wait, and for how long at most. */
 export interface RetryRule {
@@ -72,8 +73,6 @@ export const waitNotices: Pick<BamBamOptions, 'onWait'> = {};
 
 const THROTTLING = ['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'ThrottledException', 'RequestLimitExceeded'];
 const CONFLICT = ['ResourceConflictException', 'ConflictException'];
-// Lambda's words while a new IAM role has not propagated yet.
-const ROLE_NOT_READY = /role.*(cannot be assumed|assume|permission)|(cannot be assumed|assume).*role|execution role/i;
 
 const ALREADY_EXISTS = /already exist/i;
 const CONNECTION_LOST = ['ECONNRESET', 'EPIPE', 'ECONNABORTED'];
@@ -115,7 +114,7 @@ export function retryRuleFor(err: unknown, idempotent = true): RetryRule | undef
     };
   }
   if (name === 'InvalidParameterValueException') {
-    return ROLE_NOT_READY.test(errorMessage(err))
+    return roleNotReadyMessage(errorMessage(err))
       ? { reason: 'the new IAM role is still propagating', budgetMs: retrySettings.roleBudgetMs }
       : undefined;
   }

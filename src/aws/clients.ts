@@ -6,7 +6,6 @@ import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { BamError, errorMessage } from '../core/errors.js';
-import { readConfig, updateConfig } from '../store/records.js';
 import { bamBam, NoAnswerError } from './bamBam.js';
 
 export interface AwsOptions {
@@ -155,15 +154,10 @@ export async function openAws(options: AwsOptions): Promise<AwsSession> {
   };
 }
 
-/** The account number: from config.json, else STS GetCallerIdentity once, then cached there. */
-export async function accountNumber(aws: AwsSession): Promise<string> {
-  const config = await readConfig();
-  if (config.accountNumber) return config.accountNumber;
+/** GetCallerIdentity: the account the credentials belong to. */
+export async function callerAccount(aws: AwsSession): Promise<string | undefined> {
   const identity = await bamBam('GetCallerIdentity', () => aws.sts.send(new GetCallerIdentityCommand({})));
-  const account = identity.Account;
-  if (!account) throw new BamError('AWS did not return an account number. Set one with: bam config --accountNumber 123456789012');
-  await updateConfig((current) => ({ ...current, accountNumber: account }));
-  return account;
+  return identity.Account;
 }
 
 const CREDENTIAL_ERRORS = ['CredentialsProviderError', 'ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException', 'TokenRefreshRequired'];

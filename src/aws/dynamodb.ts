@@ -14,11 +14,14 @@ import { isAwsError } from '../core/errors.js';
 import { bamBam } from './bamBam.js';
 import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
 
+/** The table steps use only the DynamoDB client, so `bam dev` can hand them one aimed at its local DynamoDB. */
+export type DynamoSession = Pick<AwsSession, 'dynamodb'>;
+
 /** Waiter delays in seconds; tests against a local emulator may shrink them. */
 export const tableWaitSettings = { minDelay: 1, maxDelay: 5, maxWaitTime: 300 };
 
 /** CreateTable, billed on demand (BAM!'s provisioned 100/10 capacity cost money while idle). */
-export async function createTable(aws: AwsSession, name: string, keys: TableKeys, token?: string): Promise<TableDescription> {
+export async function createTable(aws: DynamoSession, name: string, keys: TableKeys, token?: string): Promise<TableDescription> {
   const schema: KeySchemaElement[] = [{ AttributeName: keys.partitionKey.name, KeyType: 'HASH' }];
   const attributes: AttributeDefinition[] = [{ AttributeName: keys.partitionKey.name, AttributeType: keys.partitionKey.type }];
   if (keys.sortKey) {
@@ -41,12 +44,12 @@ export async function createTable(aws: AwsSession, name: string, keys: TableKeys
 }
 
 /** Resolves when the table is ACTIVE (DescribeTable polled by the SDK's waiter). */
-export async function waitForTableActive(aws: AwsSession, name: string): Promise<void> {
+export async function waitForTableActive(aws: DynamoSession, name: string): Promise<void> {
   await bamBam('WaitForTableActive', () => waitUntilTableExists({ client: aws.dynamodb, ...tableWaitSettings }, { TableName: name }));
 }
 
 /** DescribeTable, or undefined when the table does not exist. */
-export async function describeTable(aws: AwsSession, name: string): Promise<TableDescription | undefined> {
+export async function describeTable(aws: DynamoSession, name: string): Promise<TableDescription | undefined> {
   try {
     const out = await bamBam('DescribeTable', () => aws.dynamodb.send(new DescribeTableCommand({ TableName: name })));
     return out.Table;
@@ -57,7 +60,7 @@ export async function describeTable(aws: AwsSession, name: string): Promise<Tabl
 }
 
 /** DeleteTable; false when the table was already gone. */
-export async function deleteTable(aws: AwsSession, name: string): Promise<boolean> {
+export async function deleteTable(aws: DynamoSession, name: string): Promise<boolean> {
   try {
     await bamBam('DeleteTable', () => aws.dynamodb.send(new DeleteTableCommand({ TableName: name })));
     return true;
@@ -68,7 +71,7 @@ export async function deleteTable(aws: AwsSession, name: string): Promise<boolea
 }
 
 /** The table's tags (every page of ListTagsOfResource). */
-export async function tableTags(aws: AwsSession, tableArn: string): Promise<Record<string, string>> {
+export async function tableTags(aws: DynamoSession, tableArn: string): Promise<Record<string, string>> {
   const tags: Record<string, string> = {};
   let token: string | undefined;
   do {
@@ -82,6 +85,6 @@ export async function tableTags(aws: AwsSession, tableArn: string): Promise<Reco
 }
 
 /** Whether the table carries bam's tag: bam made it, on this machine or another. */
-export async function tableCarriesManagedTag(aws: AwsSession, tableArn: string): Promise<boolean> {
+export async function tableCarriesManagedTag(aws: DynamoSession, tableArn: string): Promise<boolean> {
   return (await tableTags(aws, tableArn))[MANAGED_TAG_KEY] === MANAGED_TAG_VALUE;
 }

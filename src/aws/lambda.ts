@@ -18,6 +18,7 @@ import type { AwsSession } from './clients.js';
 import { answerMayBeLost, bamBam, type BamBamOptions } from './bamBam.js';
 import { StepError, errorMessage, isAwsError } from '../core/errors.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
+import { roleRejectedMessage } from '../core/lambdaRole.js';
 import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
 
 export const HANDLER = 'index.handler';
@@ -26,11 +27,8 @@ export function carriesManagedTag(tags: Record<string, string> | undefined): boo
   return tags?.[MANAGED_TAG_KEY] === MANAGED_TAG_VALUE;
 }
 
-/** Lambda's answer when a role is missing, not trusted by Lambda, or not propagated yet. */
-const ROLE_REJECTED = /role.*cannot be assumed|cannot be assumed.*role|role.*does not exist/i;
-
 export function isRoleRejected(err: unknown): boolean {
-  return isAwsError(err, 'InvalidParameterValueException') && ROLE_REJECTED.test(errorMessage(err instanceof StepError ? err.cause : err));
+  return isAwsError(err, 'InvalidParameterValueException') && roleRejectedMessage(errorMessage(err instanceof StepError ? err.cause : err));
 }
 
 /**

@@ -15,7 +15,8 @@ import {
 } from '../tasks/settings.js';
 import { ensureRole, recheckRole, requestedRole, warnIfTablesDenied, type RoleTarget } from '../tasks/roles.js';
 import { apiRecord, publishApi, recordApi, recordFunction, waitMessages } from '../tasks/endpoint.js';
-import { accountNumber, openAws, type AwsSession } from '../aws/clients.js';
+import { openAws, type AwsSession } from '../aws/clients.js';
+import { accountNumber } from '../tasks/account.js';
 import { apiDescription, type ApiSpec } from '../core/apiDocument.js';
 import { createDeployment, findRestApi, putRestApi, updateApiDescription } from '../aws/apiGateway.js';
 import { roleArn, roleNameFromArn } from '../aws/iam.js';

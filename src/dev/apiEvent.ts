@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isBinaryMediaType } from '../core/binaryMediaTypes.js';
-
-/** The stage bam deploys to; the local root `/` stands for the deployed `…/bam/`. */
-export const STAGE = 'bam';
+import { STAGE } from '../core/stage.js';
 
 /** What the HTTP server knows about one request, already routed to a function. */
 export interface IncomingCall {

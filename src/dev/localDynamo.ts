@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { withLock } from '../store/lock.js';
 import { makePrivateFolder, storePaths } from '../store/paths.js';
 import type { TableKeys } from '../core/records.js';
-import type { AwsSession } from '../aws/clients.js';
+import type { DynamoSession } from '../aws/dynamodb.js';
 import { BamError } from '../core/errors.js';
 
 export interface LocalTable extends TableKeys {
@@ -88,8 +88,8 @@ async function ensureTables(endpoint: string, tables: LocalTable[]): Promise<str
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const { createTable, describeTable } = await import('../aws/dynamodb.js');
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bam-dev-local', secretAccessKey: 'bam-dev-local' } });
-  // The table steps only use the session's DynamoDB client: hand them one aimed at dynalite.
-  const local = { region: 'us-east-1', dynamodb: client } as Pick<AwsSession, 'region' | 'dynamodb'> as AwsSession;
+  // The table steps only use a DynamoDB client: hand them one aimed at dynalite.
+  const local: DynamoSession = { dynamodb: client };
   try {
     const created: string[] = [];
     for (const table of tables) {

@@ -1,7 +1,8 @@
 import type { AwsSession } from '../aws/clients.js';
 import type { ApiSpec } from '../core/apiDocument.js';
 import type { BamBamOptions } from '../aws/bamBam.js';
-import { STAGE, apiUrl, createDeployment, deleteRestApi, importRestApi } from '../aws/apiGateway.js';
+import { apiUrl, createDeployment, deleteRestApi, importRestApi } from '../aws/apiGateway.js';
+import { STAGE } from '../core/stage.js';
 import { addApiPermission } from '../aws/lambda.js';
 import { type ApiRecord, type ApiSettings, type LambdaRecord } from '../core/records.js';
 import { lambdaRecords } from '../store/records.js';

@@ -1,6 +1,7 @@
 import type { GetFunctionCommandOutput } from '@aws-sdk/client-lambda';
 import type { AwsSession } from '../aws/clients.js';
-import { STAGE, apiUrl, deleteRestApi, listRestApis } from '../aws/apiGateway.js';
+import { apiUrl, deleteRestApi, listRestApis } from '../aws/apiGateway.js';
+import { STAGE } from '../core/stage.js';
 import { findFunctionCode, removeApiPermission } from '../aws/lambda.js';
 import { TOKEN_TAG_KEY, apiTokenOf } from '../core/tags.js';
 import { intents, type Intent } from '../store/intents.js';

@@ -1,0 +1,13 @@
+import { callerAccount, type AwsSession } from '../aws/clients.js';
+import { BamError } from '../core/errors.js';
+import { readConfig, updateConfig } from '../store/records.js';
+
+/** The account number: from config.json, else STS GetCallerIdentity once, then cached there. */
+export async function accountNumber(aws: AwsSession): Promise<string> {
+  const config = await readConfig();
+  if (config.accountNumber) return config.accountNumber;
+  const account = await callerAccount(aws);
+  if (!account) throw new BamError('AWS did not return an account number. Set one with: bam config --accountNumber 123456789012');
+  await updateConfig((current) => ({ ...current, accountNumber: account }));
+  return account;
+}
