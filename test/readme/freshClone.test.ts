@@ -36,8 +36,9 @@ describe('the README on a fresh clone', () => {
     const line = (await freshCloneCommands()).find((command) => command.includes('bam.js dev'))!;
     const before = gitStatus();
     // A free port instead of 3000 (the suite runs beside other things); the rest exactly as written.
-    const child = spawn('bash', ['-c', `exec ${line.replace(/^\((.*)\)$/, '$1').replace(/dev hello$/, 'dev hello --port 0')}`], {
+    const child = spawn('bash', ['-c', line.replace(/dev hello\)$/, 'dev hello --port 0)')], {
       cwd: ROOT,
+      detached: true, // its own process group: the subshell and bam dev stop together
       env: { ...process.env, BAM_HOME: home, NO_COLOR: '1', CI: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -60,9 +61,11 @@ describe('the README on a fresh clone', () => {
       expect(response.headers.get('content-type')).toMatch(/^text\/html/);
       expect(await response.text()).toContain('<html');
     } finally {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGINT');
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        process.kill(-child.pid!, 'SIGINT');
+        await exited;
+      }
     }
     expect(gitStatus()).toBe(before);
   }, 90_000);

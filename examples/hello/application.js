@@ -1,0 +1,2 @@
+const clock = document.getElementById('clock');
+clock.textContent = `Page loaded at ${new Date().toLocaleTimeString()}`;
