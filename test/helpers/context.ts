@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { MemoryReporter } from '../../src/ui/reporter.js';
+import { MemoryReporter } from './memoryReporter.js';
 import type { CommandContext } from '../../src/tasks/context.js';
 
 export interface TestWorld {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { finishBeforeExit } from '../../src/ui/interrupt.js';
-import { MemoryReporter } from '../../src/ui/reporter.js';
+import { MemoryReporter } from '../helpers/memoryReporter.js';
 
 describe('Ctrl-C during AWS work', () => {
   it('finishes the steps under way on a first Ctrl-C, saying so, and stops at once on a second', async () => {
