@@ -15,6 +15,7 @@ import type { DeleteOptions } from './commands/delete.js';
 import type { DevOptions } from './commands/dev.js';
 import type { PackageOptions } from './commands/package.js';
 import { DEFAULT_RUNTIME } from './core/runtimes.js';
+import { MANAGED_TAG_KEY } from './core/tags.js';
 
 // Only the command that runs is imported (await import below), so `bam --help` and
 // `bam --version` load no AWS SDK code.
@@ -250,7 +251,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .description('delete the function NAME and its endpoint, or only the endpoint, or the DynamoDB table NAME')
     .option('--endpointOnly', 'delete only the endpoint, keep the function')
     .option('--dbtable', 'delete the DynamoDB table NAME instead')
-    .option('--force', 'also delete a function or table bam did not make (no record here, no bam:managed tag) without asking for its name')
+    .option('--force', `also delete a function or table bam did not make (no record here, no ${MANAGED_TAG_KEY} tag) without asking for its name`)
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const opts = cmd.opts<DeleteOptions & { dbtable?: boolean }>();
       const ctx = await context(cmd);

@@ -1,6 +1,7 @@
 import type { CommandContext } from './context.js';
 import { ask, canPrompt } from '../ui/prompt.js';
 import { BamError, UsageError } from '../core/errors.js';
+import { MANAGED_TAG_KEY } from '../core/tags.js';
 
 export interface ForeignResource {
   kind: 'Function' | 'Table';
@@ -18,7 +19,7 @@ export interface ForeignResource {
  */
 export async function confirmForeignDelete(resource: ForeignResource, ctx: CommandContext): Promise<void> {
   const { kind, name, region } = resource;
-  const notOurs = `${kind} "${name}" in ${region} was not made by bam (no record here, no bam:managed tag)`;
+  const notOurs = `${kind} "${name}" in ${region} was not made by bam (no record here, no ${MANAGED_TAG_KEY} tag)`;
   if (!canPrompt(ctx.io)) throw new UsageError(`${notOurs}; nothing deleted. To delete it anyway: ${resource.command} --force`);
   ctx.reporter.warn(`${notOurs}.`);
   const answers = await ask([{ text: `Type its name to delete it anyway (anything else keeps it)` }], ctx.io);

@@ -3,8 +3,8 @@ import { openAws } from '../../src/aws/clients.js';
 import { ensureRole, recheckRole, requestedRole } from '../../src/tasks/roles.js';
 import { DATABASE_ROLE, DEFAULT_ROLE } from '../../src/core/records.js';
 import { readConfig } from '../../src/store/records.js';
-import { ACCOUNT, REGION } from './fakeAws.js';
-import { setScene, type Scene } from './scene.js';
+import { ACCOUNT, REGION } from '../aws/fakeAws.js';
+import { setScene, type Scene } from '../aws/scene.js';
 
 let scene: Scene;
 beforeEach(async () => {
