@@ -62,7 +62,8 @@ describe(`bam dev on ${DEFAULT_RUNTIME} (the default runtime)`, () => {
   let dev: DevProcess;
   beforeAll(async () => {
     await recordFunctions({});
-    dev = await start(['hello', 'callback', 'succeed', 'esm', 'requiresEsm', 'inspect']);
+    // inspect.mjs loads the SDK to call the local Lambda API: Lambda's default 3 s is short on a busy machine.
+    dev = await start(['hello', 'callback', 'succeed', 'esm', 'requiresEsm', 'inspect', '--timeout', '30']);
   });
   afterAll(async () => {
     await dev.stop();
