@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests that spawn bin/bam.js run dist/: the run builds it first, so it is never stale.
+    globalSetup: ['./test/helpers/buildDist.ts'],
     // Bounds on a hang only: no test measures time, and on a loaded machine starting processes
     // (bam dev, npm, chromium) takes several times as long as on an idle one.
     testTimeout: 60_000,
