@@ -46,7 +46,7 @@ async function createAndRecord(aws: AwsSession, name: string, keys: TableKeys, c
   ctx.reporter.start(`Creating table "${name}" in ${aws.region}...`);
   const intent: Intent = { token: newToken(), kind: 'table', region: aws.region, name, startedAt: new Date().toISOString() };
   try {
-    await intents.open(intent);
+    await intents.open([intent], (message) => ctx.reporter.warn(message));
     const table = await createOwnTable(aws, name, keys, intent.token).catch(async (err: unknown) => {
       // A create that failed for sure made nothing; one whose answer was lost is settled by the next command.
       if (!createMayHaveHappened(err)) await intents.close(intent);

@@ -97,7 +97,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
   const started = new Date().toISOString();
   const functionIntent: Intent = { token, kind: 'function', region, name, startedAt: started, sourcePath: pkg.source.sourcePath };
   const apiIntent: Intent = { token, kind: 'api', region, name, startedAt: started, api: apiSettings };
-  await intents.open(functionIntent, ...(plan.lambdaOnly ? [] : [apiIntent]));
+  await intents.open([functionIntent, ...(plan.lambdaOnly ? [] : [apiIntent])], (message) => reporter.warn(message));
 
   // Round trip 2: the API only needs the function's ARN, which is known already.
   reporter.start(plan.lambdaOnly ? `Creating Lambda "${name}"` : `Creating Lambda "${name}" and its API`);

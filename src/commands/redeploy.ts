@@ -388,7 +388,7 @@ async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: Spec
         sourcePath,
         api: { methods: target.methods, endpointType: target.endpointType, ...(target.cors !== undefined ? { cors: target.cors } : {}) },
       };
-      await intents.open(intent);
+      await intents.open([intent], (message) => reporter.warn(message));
       let restApiId: string;
       try {
         restApiId = await importOwnApi(aws, target, waitMessages(reporter));

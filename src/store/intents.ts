@@ -43,11 +43,11 @@ async function readIntents(): Promise<Intent[]> {
   return (await readJsonFile<IntentFile>(storePaths.intents(), validateIntents))?.intents ?? [];
 }
 
-async function changeIntents(change: (intents: Intent[]) => Intent[]): Promise<void> {
+async function changeIntents(change: (intents: Intent[]) => Intent[], onWait?: (holder: string) => void): Promise<void> {
   await withLock(storePaths.lock(), async () => {
     const next = change(await readIntents());
     await writeJsonFileAtomic(storePaths.intents(), { version: 1, intents: next } satisfies IntentFile);
-  });
+  }, onWait ? { onWait } : {});
 }
 
 /** A fresh operation token (tagged on what the operation creates). */
@@ -59,8 +59,13 @@ const same = (a: Intent, b: Pick<Intent, 'token' | 'kind'>): boolean => a.token 
 
 export const intents = {
   /** Write-ahead: on disk (fsynced) before the call that creates the resource is sent. */
-  async open(...added: Intent[]): Promise<void> {
-    await changeIntents((current) => [...current.filter((i) => !added.some((a) => same(i, a))), ...added]);
+  /**
+   * Before the first AWS write: a records lock held by a live bam is waited for here (told once
+   * through onWait), or the command stops here, never after it has created something.
+   */
+  async open(added: Intent[], onWait?: (message: string) => void): Promise<void> {
+    const told = onWait ? (holder: string) => onWait(`The bam records are locked by ${holder}; waiting for it before creating anything.`) : undefined;
+    await changeIntents((current) => [...current.filter((i) => !added.some((a) => same(i, a))), ...added], told);
   },
 
   /** The outcome is recorded (or the resource is known not to exist): nothing left to settle. */

@@ -109,6 +109,32 @@ describe('bam commands at the same time', () => {
     expectAllDeployed(aws, await records());
   });
 
+  it('the records lock held by a live process: deploy reads AWS but writes nothing until it is released, says so once, then deploys', async () => {
+    const { aws, world } = scene;
+    const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+    children.push(holder);
+    await once(holder, 'spawn');
+    const lock = storePaths.lock();
+    await writeFile(lock, JSON.stringify({ pid: holder.pid!, host: hostname(), since: new Date().toISOString() }), { mode: 0o600, flag: 'wx' });
+
+    let done = false;
+    const deploying = deploy('hello', {}, world.ctx).finally(() => {
+      done = true;
+    });
+    const lockWaits = () => world.reporter.events.filter((event) => event.type === 'warn' && /records are locked by process \d+.*before creating anything/.test(event.text));
+    await until(() => lockWaits().length > 0);
+    expect(lockWaits()[0]!.text).toContain(`process ${holder.pid!}`);
+    await sleep(400);
+    expect(done).toBe(false);
+    expect(aws.writes()).toEqual([]); // the intent comes first, and it needs the lock
+
+    await rm(lock);
+    await deploying;
+    expect(lockWaits()).toHaveLength(1);
+    await expectRecordsMatchAws(aws);
+    expectAllDeployed(aws, await records());
+  });
+
   it('a lease left by a process that no longer runs is taken over at once', async () => {
     const { aws, world } = scene;
     const gone = spawn('true', [], { stdio: 'ignore' });

@@ -98,12 +98,12 @@ describe('bam list', () => {
   it('shows creates an interrupted bam left unsettled, in text and JSON, for the parts asked for', async () => {
     await seedAccount();
     const startedAt = '2026-12-02T10:00:00.000Z';
-    await intents.open(
+    await intents.open([
       { token: 'aaaa1111bbbb2222', kind: 'function', region: 'us-east-1', name: 'half', startedAt },
       { token: 'aaaa1111bbbb2222', kind: 'api', region: 'us-east-1', name: 'half', startedAt },
       { token: 'cccc3333dddd4444', kind: 'table', region: 'us-east-1', name: 'orders', startedAt },
       { token: 'eeee5555ffff6666', kind: 'function', region: 'eu-west-1', name: 'elsewhere', startedAt },
-    );
+    ]);
     await list({}, world.ctx);
     expect(output()).toContain(
       [
