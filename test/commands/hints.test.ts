@@ -90,3 +90,22 @@ describe('a changed // description:', () => {
     expect(scene.aws.writes()).toEqual([]);
   });
 });
+
+describe('what redeploy says it did (issue 21)', () => {
+  it('a methods-only change updates the endpoint and says so, not that the function was updated', async () => {
+    await deployHello(scene);
+    await redeploy('hello', { methods: ['post'] }, scene.world.ctx);
+    const said = scene.world.reporter.text('succeed');
+    expect(said).toContain('Endpoint: "hello" has been updated');
+    expect(said).not.toContain('Lambda: "hello" has been updated');
+    expect(scene.aws.writes().sort()).toEqual(['CreateDeployment', 'PutRestApi']);
+  });
+
+  it('--addEndpoint on a --lambdaOnly function says the endpoint has been created', async () => {
+    await deployHello(scene, { lambdaOnly: true });
+    await redeploy('hello', { addEndpoint: true }, scene.world.ctx);
+    const said = scene.world.reporter.text('succeed');
+    expect(said).toContain('Endpoint has been created');
+    expect(said).not.toContain('Lambda: "hello" has been updated');
+  });
+});
