@@ -244,7 +244,7 @@ async function runCase(start: Start, scenario: Scenario, call: string, nth: numb
   try {
     await expectGoal(aws, scenario, start.originalCode);
   } catch (err) {
-    throw new Error(`${label}: ${(err as Error).message}`);
+    throw new Error(`${label}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -252,7 +252,7 @@ async function expectRecordsTruthfulFor(label: string, aws: FakeAws): Promise<vo
   try {
     await expectRecordsTruthful(aws);
   } catch (err) {
-    throw new Error(`${label}: ${(err as Error).message}`);
+    throw new Error(`${label}: ${(err as Error).message}`, { cause: err });
   }
 }
 
