@@ -1,4 +1,5 @@
 import {
+  APIGatewayClient,
   CreateDeploymentCommand,
   DeleteRestApiCommand,
   GetRestApiCommand,
@@ -15,6 +16,9 @@ import { BamError, isAwsError } from '../core/errors.js';
 import { STAGE } from '../core/stage.js';
 
 
+/** The session's API Gateway client (built on first use). */
+const apiGatewayClient = (aws: AwsSession): APIGatewayClient => aws.client('apiGateway', APIGatewayClient);
+
 export function apiUrl(restApiId: string, region: string, stage = STAGE): string {
   return `https://${restApiId}.execute-api.${region}.amazonaws.com/${stage}`;
 }
@@ -28,7 +32,7 @@ export async function importRestApi(aws: AwsSession, spec: ApiSpec, wait: BamBam
   const api = await bamBam(
     'ImportRestApi',
     () =>
-      aws.apiGateway.send(
+      apiGatewayClient(aws).send(
         new ImportRestApiCommand({ body: documentBody(spec), parameters: { endpointConfigurationTypes: spec.endpointType } }),
       ),
     wait,
@@ -41,7 +45,7 @@ export async function importRestApi(aws: AwsSession, spec: ApiSpec, wait: BamBam
 export async function putRestApi(aws: AwsSession, restApiId: string, spec: ApiSpec, wait: BamBamOptions = {}): Promise<void> {
   await bamBam(
     'PutRestApi',
-    () => aws.apiGateway.send(new PutRestApiCommand({ restApiId, mode: 'overwrite', body: documentBody(spec) })),
+    () => apiGatewayClient(aws).send(new PutRestApiCommand({ restApiId, mode: 'overwrite', body: documentBody(spec) })),
     wait,
   );
 }
@@ -49,19 +53,19 @@ export async function putRestApi(aws: AwsSession, restApiId: string, spec: ApiSp
 /** Sets the API's description alone (no new deployment needed: the stage serves no description). */
 export async function updateApiDescription(aws: AwsSession, restApiId: string, description: string): Promise<void> {
   await bamBam('UpdateRestApi', () =>
-    aws.apiGateway.send(new UpdateRestApiCommand({ restApiId, patchOperations: [{ op: 'replace', path: '/description', value: description }] })),
+    apiGatewayClient(aws).send(new UpdateRestApiCommand({ restApiId, patchOperations: [{ op: 'replace', path: '/description', value: description }] })),
   );
 }
 
 /** Publishes the API's current definition to the stage, which makes the URL answer. */
 export async function createDeployment(aws: AwsSession, restApiId: string, wait: BamBamOptions = {}): Promise<void> {
-  await bamBam('CreateDeployment', () => aws.apiGateway.send(new CreateDeploymentCommand({ restApiId, stageName: STAGE })), wait);
+  await bamBam('CreateDeployment', () => apiGatewayClient(aws).send(new CreateDeploymentCommand({ restApiId, stageName: STAGE })), wait);
 }
 
 /** The API, or undefined when it no longer exists (deleted in the console, say). */
 export async function findRestApi(aws: AwsSession, restApiId: string): Promise<RestApi | undefined> {
   try {
-    return await bamBam('GetRestApi', () => aws.apiGateway.send(new GetRestApiCommand({ restApiId })));
+    return await bamBam('GetRestApi', () => apiGatewayClient(aws).send(new GetRestApiCommand({ restApiId })));
   } catch (err) {
     if (isAwsError(err, 'NotFoundException')) return undefined;
     throw err;
@@ -73,7 +77,7 @@ export async function listRestApis(aws: AwsSession): Promise<RestApi[]> {
   const apis: RestApi[] = [];
   let position: string | undefined;
   do {
-    const page = await bamBam('GetRestApis', () => aws.apiGateway.send(new GetRestApisCommand({ limit: 500, ...(position ? { position } : {}) })));
+    const page = await bamBam('GetRestApis', () => apiGatewayClient(aws).send(new GetRestApisCommand({ limit: 500, ...(position ? { position } : {}) })));
     apis.push(...(page.items ?? []));
     position = page.position;
   } while (position);
@@ -86,7 +90,7 @@ export async function listRestApis(aws: AwsSession): Promise<RestApi[]> {
  */
 export async function deleteRestApi(aws: AwsSession, restApiId: string, wait: BamBamOptions = {}): Promise<'deleted' | 'gone'> {
   try {
-    await bamBam('DeleteRestApi', () => aws.apiGateway.send(new DeleteRestApiCommand({ restApiId })), wait);
+    await bamBam('DeleteRestApi', () => apiGatewayClient(aws).send(new DeleteRestApiCommand({ restApiId })), wait);
     return 'deleted';
   } catch (err) {
     if (isAwsError(err, 'NotFoundException')) return 'gone';

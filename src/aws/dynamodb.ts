@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
+  DynamoDBClient,
   ListTagsOfResourceCommand,
   waitUntilTableExists,
   type AttributeDefinition,
@@ -9,13 +10,18 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import type { TableKeys } from '../core/records.js';
-import type { AwsSession } from './clients.js';
+import type { AwsClientConfig } from './clients.js';
 import { isAwsError } from '../core/errors.js';
 import { bamBam } from './bamBam.js';
 import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
 
 /** The table steps use only the DynamoDB client, so `bam dev` can hand them one aimed at its local DynamoDB. */
-export type DynamoSession = Pick<AwsSession, 'dynamodb'>;
+export interface DynamoSession {
+  client(service: 'dynamodb', Client: new (config: AwsClientConfig) => DynamoDBClient): DynamoDBClient;
+}
+
+/** The session's DynamoDB client (built on first use). */
+const dynamoClient = (aws: DynamoSession): DynamoDBClient => aws.client('dynamodb', DynamoDBClient);
 
 /** Waiter delays in seconds; tests against a local emulator may shrink them. */
 export const tableWaitSettings = { minDelay: 1, maxDelay: 5, maxWaitTime: 300 };
@@ -29,7 +35,7 @@ export async function createTable(aws: DynamoSession, name: string, keys: TableK
     attributes.push({ AttributeName: keys.sortKey.name, AttributeType: keys.sortKey.type });
   }
   const out = await bamBam('CreateTable', () =>
-    aws.dynamodb.send(
+    dynamoClient(aws).send(
       new CreateTableCommand({
         TableName: name,
         KeySchema: schema,
@@ -45,13 +51,13 @@ export async function createTable(aws: DynamoSession, name: string, keys: TableK
 
 /** Resolves when the table is ACTIVE (DescribeTable polled by the SDK's waiter). */
 export async function waitForTableActive(aws: DynamoSession, name: string): Promise<void> {
-  await bamBam('WaitForTableActive', () => waitUntilTableExists({ client: aws.dynamodb, ...tableWaitSettings }, { TableName: name }));
+  await bamBam('WaitForTableActive', () => waitUntilTableExists({ client: dynamoClient(aws), ...tableWaitSettings }, { TableName: name }));
 }
 
 /** DescribeTable, or undefined when the table does not exist. */
 export async function describeTable(aws: DynamoSession, name: string): Promise<TableDescription | undefined> {
   try {
-    const out = await bamBam('DescribeTable', () => aws.dynamodb.send(new DescribeTableCommand({ TableName: name })));
+    const out = await bamBam('DescribeTable', () => dynamoClient(aws).send(new DescribeTableCommand({ TableName: name })));
     return out.Table;
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
@@ -62,7 +68,7 @@ export async function describeTable(aws: DynamoSession, name: string): Promise<T
 /** DeleteTable; false when the table was already gone. */
 export async function deleteTable(aws: DynamoSession, name: string): Promise<boolean> {
   try {
-    await bamBam('DeleteTable', () => aws.dynamodb.send(new DeleteTableCommand({ TableName: name })));
+    await bamBam('DeleteTable', () => dynamoClient(aws).send(new DeleteTableCommand({ TableName: name })));
     return true;
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return false;
@@ -76,7 +82,7 @@ export async function tableTags(aws: DynamoSession, tableArn: string): Promise<R
   let token: string | undefined;
   do {
     const page = await bamBam('ListTagsOfResource', () =>
-      aws.dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: tableArn, ...(token ? { NextToken: token } : {}) })),
+      dynamoClient(aws).send(new ListTagsOfResourceCommand({ ResourceArn: tableArn, ...(token ? { NextToken: token } : {}) })),
     );
     for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
     token = page.NextToken;

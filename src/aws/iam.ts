@@ -1,4 +1,5 @@
 import {
+  IAMClient,
   AttachRolePolicyCommand,
   CreateRoleCommand,
   GetRoleCommand,
@@ -13,6 +14,9 @@ import { isAwsError } from '../core/errors.js';
 
 export const BASIC_EXECUTION_POLICY = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
 export const INVOKE_POLICY_NAME = 'bam-invoke-lambda';
+/** The session's IAM client (built on first use). */
+const iamClient = (aws: AwsSession): IAMClient => aws.client('iam', IAMClient);
+
 export const DYNAMODB_ACTIONS = ['Scan', 'Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'].map((a) => `dynamodb:${a}`);
 
 export function roleArn(account: string, role: string): string {
@@ -54,7 +58,7 @@ export function dynamoDbPolicy(region: string, account: string): string {
 /** The role, or undefined when it does not exist. */
 export async function findRole(aws: AwsSession, role: string): Promise<Role | undefined> {
   try {
-    return (await bamBam('GetRole', () => aws.iam.send(new GetRoleCommand({ RoleName: role })))).Role;
+    return (await bamBam('GetRole', () => iamClient(aws).send(new GetRoleCommand({ RoleName: role })))).Role;
   } catch (err) {
     if (isAwsError(err, 'NoSuchEntityException')) return undefined;
     throw err;
@@ -65,7 +69,7 @@ export async function findRole(aws: AwsSession, role: string): Promise<Role | un
 export async function createRole(aws: AwsSession, role: string): Promise<void> {
   try {
     await bamBam('CreateRole', () =>
-      aws.iam.send(
+      iamClient(aws).send(
         new CreateRoleCommand({
           RoleName: role,
           AssumeRolePolicyDocument: trustPolicy(),
@@ -82,16 +86,16 @@ export async function createRole(aws: AwsSession, role: string): Promise<void> {
 }
 
 export async function attachRolePolicy(aws: AwsSession, role: string, policyArn: string): Promise<void> {
-  await bamBam('AttachRolePolicy', () => aws.iam.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })));
+  await bamBam('AttachRolePolicy', () => iamClient(aws).send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })));
 }
 
 export async function putRolePolicy(aws: AwsSession, role: string, policyName: string, document: string): Promise<void> {
   await bamBam('PutRolePolicy', () =>
-    aws.iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: policyName, PolicyDocument: document })),
+    iamClient(aws).send(new PutRolePolicyCommand({ RoleName: role, PolicyName: policyName, PolicyDocument: document })),
   );
 }
 
 /** Waits until IAM answers for a new role (Lambda may still need seconds more: CreateFunction retries). */
 export async function waitForRole(aws: AwsSession, role: string): Promise<void> {
-  await bamBam('WaitForRole', () => waitUntilRoleExists({ client: aws.iam, maxWaitTime: 60 }, { RoleName: role }));
+  await bamBam('WaitForRole', () => waitUntilRoleExists({ client: iamClient(aws), maxWaitTime: 60 }, { RoleName: role }));
 }

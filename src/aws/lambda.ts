@@ -1,5 +1,6 @@
 import {
   AddPermissionCommand,
+  LambdaClient,
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
@@ -22,6 +23,9 @@ import { roleRejectedMessage } from '../core/lambdaRole.js';
 import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
 
 export const HANDLER = 'index.handler';
+/** The session's Lambda client (built on first use). */
+const lambdaClient = (aws: AwsSession): LambdaClient => aws.client('lambda', LambdaClient);
+
 /** Tags (from GetFunction) that say bam made the function, on this machine or another. */
 export function carriesManagedTag(tags: Record<string, string> | undefined): boolean {
   return tags?.[MANAGED_TAG_KEY] === MANAGED_TAG_VALUE;
@@ -104,7 +108,7 @@ export async function createFunction(aws: AwsSession, fn: NewFunction, retry: Ro
     Publish: false,
     ...settingsInput({ memory: fn.memory, timeout: fn.timeout, ...(fn.env && Object.keys(fn.env).length > 0 ? { env: fn.env } : {}) }),
   };
-  return bamBam('CreateFunction', withRoleRecheck(() => aws.lambda.send(new CreateFunctionCommand(input)), retry.recheckRole), retry);
+  return bamBam('CreateFunction', withRoleRecheck(() => lambdaClient(aws).send(new CreateFunctionCommand(input)), retry.recheckRole), retry);
 }
 
 const apiPermissionId = (restApiId: string): string => `bam-apigateway-${restApiId}`;
@@ -120,7 +124,7 @@ export async function addApiPermission(aws: AwsSession, target: { name: string; 
   };
   await bamBam('AddPermission', async () => {
     try {
-      await aws.lambda.send(new AddPermissionCommand(input));
+      await lambdaClient(aws).send(new AddPermissionCommand(input));
     } catch (err) {
       // The statement id is derived from the API, so an existing one is exactly this permission.
       if (isAwsError(err, 'ResourceConflictException') && /already exists/i.test(errorMessage(err))) return;
@@ -133,7 +137,7 @@ export async function addApiPermission(aws: AwsSession, target: { name: string; 
 export async function removeApiPermission(aws: AwsSession, name: string, restApiId: string): Promise<void> {
   await bamBam('RemovePermission', async () => {
     try {
-      await aws.lambda.send(new RemovePermissionCommand({ FunctionName: name, StatementId: apiPermissionId(restApiId) }));
+      await lambdaClient(aws).send(new RemovePermissionCommand({ FunctionName: name, StatementId: apiPermissionId(restApiId) }));
     } catch (err) {
       if (isAwsError(err, 'ResourceNotFoundException')) return; // no such statement, or no function: nothing to drop
       throw err;
@@ -142,7 +146,7 @@ export async function removeApiPermission(aws: AwsSession, name: string, restApi
 }
 
 export async function updateFunctionCode(aws: AwsSession, name: string, zip: Uint8Array, wait: BamBamOptions = {}): Promise<FunctionConfiguration> {
-  return bamBam('UpdateFunctionCode', () => aws.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })), wait);
+  return bamBam('UpdateFunctionCode', () => lambdaClient(aws).send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })), wait);
 }
 
 export async function updateFunctionConfiguration(
@@ -159,7 +163,7 @@ export async function updateFunctionConfiguration(
   };
   return bamBam(
     'UpdateFunctionConfiguration',
-    withRoleRecheck(() => aws.lambda.send(new UpdateFunctionConfigurationCommand(input)), retry.recheckRole),
+    withRoleRecheck(() => lambdaClient(aws).send(new UpdateFunctionConfigurationCommand(input)), retry.recheckRole),
     retry,
   );
 }
@@ -167,7 +171,7 @@ export async function updateFunctionConfiguration(
 /** Deletes the function (and with it its permissions); 'gone' when it was already deleted. */
 export async function deleteFunction(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
   try {
-    await bamBam('DeleteFunction', () => aws.lambda.send(new DeleteFunctionCommand({ FunctionName: name })));
+    await bamBam('DeleteFunction', () => lambdaClient(aws).send(new DeleteFunctionCommand({ FunctionName: name })));
     return 'deleted';
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return 'gone';
@@ -182,14 +186,14 @@ export const waiterSettings = { maxWaitSeconds: 300 };
 /** Waits until a new function can run (State Active). */
 export async function waitUntilActive(aws: AwsSession, name: string): Promise<void> {
   await waitFor('FunctionActive', 'become Active', () =>
-    waitUntilFunctionActiveV2({ client: aws.lambda, maxWaitTime: waiterSettings.maxWaitSeconds }, { FunctionName: name }),
+    waitUntilFunctionActiveV2({ client: lambdaClient(aws), maxWaitTime: waiterSettings.maxWaitSeconds }, { FunctionName: name }),
   );
 }
 
 /** Waits until an update is done; Lambda rejects the next update of the function until then. */
 export async function waitUntilUpdated(aws: AwsSession, name: string): Promise<void> {
   await waitFor('FunctionUpdated', 'finish its update', () =>
-    waitUntilFunctionUpdatedV2({ client: aws.lambda, maxWaitTime: waiterSettings.maxWaitSeconds }, { FunctionName: name }),
+    waitUntilFunctionUpdatedV2({ client: lambdaClient(aws), maxWaitTime: waiterSettings.maxWaitSeconds }, { FunctionName: name }),
   );
 }
 
@@ -210,7 +214,7 @@ export async function listAllFunctions(aws: AwsSession): Promise<FunctionConfigu
   const functions: FunctionConfiguration[] = [];
   let marker: string | undefined;
   do {
-    const page = await bamBam('ListFunctions', () => aws.lambda.send(new ListFunctionsCommand(marker ? { Marker: marker } : {})));
+    const page = await bamBam('ListFunctions', () => lambdaClient(aws).send(new ListFunctionsCommand(marker ? { Marker: marker } : {})));
     functions.push(...(page.Functions ?? []));
     marker = page.NextMarker;
   } while (marker);
@@ -220,7 +224,7 @@ export async function listAllFunctions(aws: AwsSession): Promise<FunctionConfigu
 /** GetFunction with its code location (a presigned URL), or undefined when there is no such function. */
 export async function findFunctionCode(aws: AwsSession, name: string): Promise<GetFunctionCommandOutput | undefined> {
   try {
-    return await bamBam('GetFunction', () => aws.lambda.send(new GetFunctionCommand({ FunctionName: name })));
+    return await bamBam('GetFunction', () => lambdaClient(aws).send(new GetFunctionCommand({ FunctionName: name })));
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
     throw err;

@@ -1,5 +1,9 @@
-import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import type { AwsSession } from './clients.js';
 import { bamBam, type BamBamOptions } from './bamBam.js';
+
+/** The session's CloudWatch Logs client (built on first use). */
+export const logsClient = (aws: AwsSession): CloudWatchLogsClient => aws.client('logs', CloudWatchLogsClient);
 
 /** Lambda writes every function's logs to this group, created on its first run. */
 export function functionLogGroup(functionName: string): string {

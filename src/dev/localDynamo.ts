@@ -89,7 +89,7 @@ async function ensureTables(endpoint: string, tables: LocalTable[]): Promise<str
   const { createTable, describeTable } = await import('../aws/dynamodb.js');
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bam-dev-local', secretAccessKey: 'bam-dev-local' } });
   // The table steps only use a DynamoDB client: hand them one aimed at dynalite.
-  const local: DynamoSession = { dynamodb: client };
+  const local: DynamoSession = { client: () => client };
   try {
     const created: string[] = [];
     for (const table of tables) {

@@ -1,4 +1,5 @@
-import { callerAccount, type AwsSession } from '../aws/clients.js';
+import type { AwsSession } from '../aws/clients.js';
+import { callerAccount } from '../aws/sts.js';
 import { BamError } from '../core/errors.js';
 import { readConfig, updateConfig } from '../store/records.js';
 

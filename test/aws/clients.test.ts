@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer, type Socket } from 'node:net';
-import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { explainCredentialError, openAws, requestTimeoutMs, resolveRegion } from '../../src/aws/clients.js';
 import { accountNumber } from '../../src/tasks/account.js';
@@ -74,11 +74,11 @@ describe('AWS clients', () => {
     try {
       process.env.AWS_ENDPOINT_URL_LAMBDA = url;
       const aws = await openAws({ region: 'us-east-1' });
-      await aws.lambda.send(new ListFunctionsCommand({}));
+      await aws.client('lambda', LambdaClient).send(new ListFunctionsCommand({}));
       delete process.env.AWS_ENDPOINT_URL_LAMBDA;
       process.env.AWS_ENDPOINT_URL = url;
       const other = await openAws({ region: 'us-east-1' });
-      await other.lambda.send(new ListFunctionsCommand({}));
+      await other.client('lambda', LambdaClient).send(new ListFunctionsCommand({}));
     } finally {
       server.close();
     }
@@ -87,8 +87,14 @@ describe('AWS clients', () => {
 
   it('builds each client once, on first use', async () => {
     const aws = await openAws({ region: 'us-east-1' });
-    expect(aws.lambda).toBe(aws.lambda);
-    expect(await aws.lambda.config.region()).toBe('us-east-1');
+    const lambda = aws.client('lambda', LambdaClient);
+    expect(aws.client('lambda', LambdaClient)).toBe(lambda);
+    expect(await lambda.config.region()).toBe('us-east-1');
+  });
+
+  it('loads no SDK client package itself: a command pays only for the clients it calls', async () => {
+    const source = await readFile(new URL('../../src/aws/clients.ts', import.meta.url), 'utf8');
+    expect(source).not.toMatch(/^import [^;]*from '@aws-sdk\/client-/m);
   });
 
   it('asks STS for the account number once and caches it in config.json', async () => {
@@ -158,7 +164,7 @@ describe('AWS requests that never get an answer', () => {
     expect(message).not.toContain('\n');
     // Three requests in all: bamBam's, with no SDK retries hidden inside each.
     expect(sockets).toHaveLength(3);
-    aws.lambda.destroy();
+    aws.client('lambda', LambdaClient).destroy();
   });
 
   it('a create is sent once: AWS may have done it, so bam says so instead of sending it again', async () => {
@@ -170,6 +176,6 @@ describe('AWS requests that never get an answer', () => {
       new RegExp(`^CreateFunction did not answer within 1 s: ${endpoint} got the request but sent nothing back, so it may have been done anyway; check .* before you try again\\.$`),
     );
     expect(sockets).toHaveLength(1);
-    aws.lambda.destroy();
+    aws.client('lambda', LambdaClient).destroy();
   });
 });
