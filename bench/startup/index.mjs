@@ -28,3 +28,6 @@ console.log(`node -e ""            ${fmt(node)}`);
 console.log(`bam --help            ${fmt(help)}   (+${fmt(help - node)}, ratio ${(help / node).toFixed(2)}x)`);
 console.log(`bam --version         ${fmt(version)}   (+${fmt(version - node)}, ratio ${(version / node).toFixed(2)}x)`);
 console.log(`target: within 60 ms of bare node → ${help - node <= 60 ? 'MET' : 'MISSED'}`);
+
+// Then the CPU that redeploy and delete spend in themselves, against the old eager client imports.
+await import('./commandCpu.mjs');
