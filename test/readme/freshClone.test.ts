@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,19 @@ const gitStatus = (): string => execFileSync('git', ['status', '--porcelain', '-
 describe('the README on a fresh clone', () => {
   it('lists the build, the example under bam dev, and the tests', async () => {
     expect(await freshCloneCommands()).toEqual(['npm ci && npm run build', '(cd examples && node ../bin/bam.js dev hello)', 'npm test']);
+  });
+
+  it('examples/hello is exactly what bam create hello --html writes (so the two cannot drift apart)', async () => {
+    const made = join(home, 'created');
+    await mkdir(made, { recursive: true });
+    // A package.json saying commonjs, as examples/ has: bam create then writes index.js.
+    await writeFile(join(made, 'package.json'), '{ "type": "commonjs" }\n');
+    execFileSync(process.execPath, [join(ROOT, 'bin', 'bam.js'), 'create', 'hello', '--html'], { cwd: made, env: { ...process.env, BAM_HOME: home, NO_COLOR: '1' } });
+    const names = (await readdir(join(made, 'hello'))).sort();
+    expect((await readdir(join(ROOT, 'examples', 'hello'))).sort()).toEqual(names);
+    for (const name of names) {
+      expect(await readFile(join(ROOT, 'examples', 'hello', name), 'utf8'), name).toBe(await readFile(join(made, 'hello', name), 'utf8'));
+    }
   });
 
   it('the bam dev line serves the example page and leaves git status as it was', async () => {
