@@ -19,15 +19,6 @@ const iamClient = (aws: AwsSession): IAMClient => aws.client('iam', IAMClient);
 
 export const DYNAMODB_ACTIONS = ['Scan', 'Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'].map((a) => `dynamodb:${a}`);
 
-export function roleArn(account: string, role: string): string {
-  return `arn:aws:iam::${account}:role/${role}`;
-}
-
-/** The role's name from its ARN (paths included: arn:aws:iam::1:role/a/b → b). */
-export function roleNameFromArn(arn: string): string {
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}
-
 export function trustPolicy(): string {
   return JSON.stringify({
     Version: '2012-10-17',

@@ -8,8 +8,9 @@ import type { TableKeys } from '../core/records.js';
 import { intents, newToken, type Intent } from '../store/intents.js';
 import { withNameLease } from '../store/lease.js';
 import { dbTableRecords } from '../store/records.js';
-import { createMayHaveHappened, createOwnTable } from '../tasks/ownCreates.js';
-import { settleTable } from '../tasks/settle.js';
+import { createMayHaveHappened } from '../tasks/ownCreates.js';
+import { createOwnTable } from '../tasks/ownTables.js';
+import { settleTable } from '../tasks/settleTable.js';
 import { UsageError } from '../core/errors.js';
 import { ask, canPrompt } from '../ui/prompt.js';
 

@@ -6,7 +6,7 @@ import { deleteTable, describeTable, tableCarriesManagedTag } from '../aws/dynam
 import { waitMessages } from '../tasks/endpoint.js';
 import { withNameLease } from '../store/lease.js';
 import { dbTableRecords } from '../store/records.js';
-import { settleTable } from '../tasks/settle.js';
+import { settleTable } from '../tasks/settleTable.js';
 import { BamError } from '../core/errors.js';
 
 export interface DeleteTableOptions {

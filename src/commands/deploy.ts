@@ -9,7 +9,7 @@ import { apiRecord, publishApi, recordApi, removeOrphanApi, waitMessages } from 
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { accountNumber } from '../tasks/account.js';
 import type { ApiSpec } from '../core/apiDocument.js';
-import { roleArn } from '../aws/iam.js';
+import { roleArn } from '../core/names.js';
 import { findFunction, waitUntilActive, type RoleRetry } from '../aws/lambda.js';
 import { checkFunctionSource, packageFunction } from '../package/index.js';
 import { intents, newToken, type Intent } from '../store/intents.js';

@@ -4,7 +4,7 @@ import { runtimeMark } from '../core/runtimes.js';
 import { intents } from '../store/intents.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { findRestApi } from '../aws/apiGateway.js';
-import { roleNameFromArn } from '../aws/iam.js';
+import { roleNameFromArn } from '../core/names.js';
 import { describeTable } from '../aws/dynamodb.js';
 import { listAllFunctions } from '../aws/lambda.js';
 import { type ApiRecord, type DbTableRecord, type EndpointType, type KeyRecord, type LambdaRecord } from '../core/records.js';

@@ -19,7 +19,7 @@ import { openAws, type AwsSession } from '../aws/clients.js';
 import { accountNumber } from '../tasks/account.js';
 import { apiDescription, type ApiSpec } from '../core/apiDocument.js';
 import { createDeployment, findRestApi, putRestApi, updateApiDescription } from '../aws/apiGateway.js';
-import { roleArn, roleNameFromArn } from '../aws/iam.js';
+import { roleArn, roleNameFromArn } from '../core/names.js';
 import {
   findFunction,
   removeApiPermission,

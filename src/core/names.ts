@@ -45,3 +45,12 @@ export function parseEndpointType(value: string): EndpointType {
   if (upper === 'EDGE' || upper === 'REGIONAL') return upper;
   throw new UsageError(`"${value}" is not an endpoint type: use edge or regional.`);
 }
+
+export function roleArn(account: string, role: string): string {
+  return `arn:aws:iam::${account}:role/${role}`;
+}
+
+/** The role's name from its ARN (paths included: arn:aws:iam::1:role/a/b → b). */
+export function roleNameFromArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}

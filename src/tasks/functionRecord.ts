@@ -1,6 +1,6 @@
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { functionArn } from '../core/apiDocument.js';
-import { roleNameFromArn } from '../aws/iam.js';
+import { roleNameFromArn } from '../core/names.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
 import type { LambdaRecord } from '../core/records.js';
 

@@ -1,17 +1,14 @@
-import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { AwsSession } from '../aws/clients.js';
 import type { ApiSpec } from '../core/apiDocument.js';
 import { alreadyExists, answerMayBeLost, type BamBamOptions } from '../aws/bamBam.js';
 import { importRestApi, listRestApis } from '../aws/apiGateway.js';
 import { createFunction, findFunctionCode, type NewFunction, type RoleRetry } from '../aws/lambda.js';
-import { createTable, describeTable, tableTags } from '../aws/dynamodb.js';
-import type { TableKeys } from '../core/records.js';
 import { TOKEN_TAG_KEY, apiTokenOf } from '../core/tags.js';
 import { BamError } from '../core/errors.js';
 
 /** A create whose answer was lost, and which did not happen, is sent again at most this often in all. */
-const SENDS = 3;
+export const SENDS = 3;
 
 /** Errors thrown after a create's answer was lost: what it made, if anything, is not known. */
 const uncertain = new WeakSet<object>();
@@ -25,7 +22,7 @@ export function createMayHaveHappened(err: unknown): boolean {
 }
 
 /** Runs the look that follows a lost answer; whatever it throws is marked uncertain. */
-async function afterLostAnswer<T>(lost: boolean, look: () => Promise<T>): Promise<T> {
+export async function afterLostAnswer<T>(lost: boolean, look: () => Promise<T>): Promise<T> {
   try {
     return await look();
   } catch (err) {
@@ -78,33 +75,4 @@ export async function findApisByToken(aws: AwsSession, token: string): Promise<{
     .filter((api) => api.id && apiTokenOf(api.description) === token)
     .map((api) => ({ id: api.id!, ...(api.createdDate ? { createdDate: api.createdDate } : {}) }))
     .sort((a, b) => (a.createdDate?.getTime() ?? 0) - (b.createdDate?.getTime() ?? 0));
-}
-
-/**
- * CreateTable that never leaves a table bam does not know about: after a lost answer, or
- * "already exists", the table's tags say whether this operation made it.
- */
-export async function createOwnTable(aws: AwsSession, name: string, keys: TableKeys, token: string): Promise<TableDescription> {
-  for (let sent = 1; ; sent += 1) {
-    try {
-      return await createTable(aws, name, keys, token);
-    } catch (err) {
-      const lost = answerMayBeLost(err);
-      if (!lost && !alreadyExists(err)) throw err;
-      const found = await afterLostAnswer(lost, () => findOwnTable(aws, name, token));
-      if (found.table && found.ours) return found.table;
-      if (found.table) {
-        throw new BamError(`Table "${name}" already exists in ${aws.region}. Pick another name, or delete it first with: bam delete ${name} --dbtable`, { cause: err });
-      }
-      if (!lost || sent >= SENDS) throw err;
-    }
-  }
-}
-
-/** The table of that name, and whether it carries this operation's token. */
-export async function findOwnTable(aws: AwsSession, name: string, token: string): Promise<{ table?: TableDescription; ours: boolean }> {
-  const table = await describeTable(aws, name);
-  if (!table) return { ours: false };
-  const tags = table.TableArn ? await tableTags(aws, table.TableArn) : {};
-  return { table, ours: tags[TOKEN_TAG_KEY] === token };
 }

@@ -1,16 +1,4 @@
 import type { AwsSession } from '../aws/clients.js';
-import {
-  BASIC_EXECUTION_POLICY,
-  INVOKE_POLICY_NAME,
-  attachRolePolicy,
-  createRole,
-  dynamoDbPolicy,
-  dynamoDbPolicyName,
-  findRole,
-  invokePolicy,
-  putRolePolicy,
-  waitForRole,
-} from '../aws/iam.js';
 import { DATABASE_ROLE, DEFAULT_ROLE } from '../core/records.js';
 import { readConfig, updateConfig } from '../store/records.js';
 import { BamError, UsageError } from '../core/errors.js';
@@ -76,6 +64,9 @@ export async function recheckRole(aws: AwsSession, target: RoleTarget): Promise<
 }
 
 async function checkRole(aws: AwsSession, target: RoleTarget): Promise<void> {
+  // Loaded here, not at the top: once a role is known (cached), no command loads the IAM client.
+  const { BASIC_EXECUTION_POLICY, INVOKE_POLICY_NAME, attachRolePolicy, createRole, dynamoDbPolicy, dynamoDbPolicyName, findRole, invokePolicy, putRolePolicy, waitForRole } =
+    await import('../aws/iam.js');
   const { role } = target;
   const exists = (await findRole(aws, role)) !== undefined;
   if (!isBamRole(role)) {

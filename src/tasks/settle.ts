@@ -6,12 +6,10 @@ import { findFunctionCode, removeApiPermission } from '../aws/lambda.js';
 import { TOKEN_TAG_KEY, apiTokenOf } from '../core/tags.js';
 import { intents, type Intent } from '../store/intents.js';
 import { type ApiRecord, type LambdaRecord } from '../core/records.js';
-import { dbTableRecords, lambdaRecords } from '../store/records.js';
+import { lambdaRecords } from '../store/records.js';
 import { errorMessage } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { functionRecordFrom } from './functionRecord.js';
-import { findOwnTable } from './ownCreates.js';
-import { tableRecordFrom } from './tableRecord.js';
 
 /**
  * Settles what an earlier bam left open for this function: a create it was killed in, or whose
@@ -81,21 +79,4 @@ async function removeApi(aws: AwsSession, name: string, restApiId: string, repor
     reporter.warn(`The duplicate API ${restApiId} of "${name}" could not be deleted (${errorMessage(err)}); delete it in the API Gateway console.`);
     throw err;
   }
-}
-
-/** Settles an interrupted `bam dbtable NAME`: a table carrying its token is recorded. True when it recorded one. */
-export async function settleTable(aws: AwsSession, name: string, reporter: Reporter): Promise<boolean> {
-  const open = await intents.forName(aws.region, name, ['table']);
-  if (open.length === 0) return false;
-  let recorded = false;
-  for (const intent of open) {
-    const found = await findOwnTable(aws, name, intent.token);
-    if (found.table && found.ours && !(await dbTableRecords.get(aws.region, name))) {
-      await dbTableRecords.put(aws.region, name, tableRecordFrom(found.table));
-      reporter.warn(`Recorded table "${name}", which an interrupted bam had created.`);
-      recorded = true;
-    }
-  }
-  await intents.close(...open);
-  return recorded;
 }
