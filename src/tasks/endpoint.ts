@@ -1,7 +1,7 @@
 import type { AwsSession } from '../aws/clients.js';
 import type { ApiSpec } from '../core/apiDocument.js';
 import type { BamBamOptions } from '../aws/bamBam.js';
-import { apiUrl, createDeployment, deleteRestApi, importRestApi } from '../aws/apiGateway.js';
+import { apiUrl, createDeployment, deleteRestApi } from '../aws/apiGateway.js';
 import { STAGE } from '../core/stage.js';
 import { addApiPermission } from '../aws/lambda.js';
 import { type ApiRecord, type ApiSettings, type LambdaRecord } from '../core/records.js';
@@ -49,11 +49,6 @@ export function apiSettingsOf(api: ApiRecord): ApiSettings {
 /** Merges changed fields into a function's record (the API part is left as it is). */
 export async function recordFunction(region: string, name: string, fields: Partial<Omit<LambdaRecord, 'api'>>): Promise<void> {
   await lambdaRecords.update(region, name, (current) => (current ? { ...current, ...fields } : undefined));
-}
-
-/** Imports the API; the record is written by the caller once the function's record exists. */
-export async function importApi(aws: AwsSession, spec: ApiSpec, reporter: Reporter): Promise<string> {
-  return importRestApi(aws, spec, waitMessages(reporter));
 }
 
 /**
