@@ -200,6 +200,8 @@ export function buildProgram(io: CliIO = {}): Command {
     .addOption(new Option('--roles <name>').hideHelp())
     .option('--endpointType <type>', 'edge or regional (default: from bam config, else edge)')
     .option('--cors [origin]', corsHelp)
+    .option('--url', 'a Lambda function URL as the endpoint instead of the REST API (no request fee, answers up to 15 minutes)')
+    .option('--restApi', 'with --url: the REST API too')
     .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder');
   settingsOptions(deployCommand, { runtime: `${DEFAULT_RUNTIME} (default) or nodejs22.x`, env: 'set an environment variable; repeat for more' })
     .action(async (name: string, _options: unknown, cmd: Command) => {

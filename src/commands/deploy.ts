@@ -19,6 +19,8 @@ import { lambdaRecords, readConfig } from '../store/records.js';
 import { functionRecordFrom } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, createOwnFunction, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
+import { addFunctionUrl, recordUrl } from '../tasks/functionUrl.js';
+import type { UrlSettings } from '../core/functionUrl.js';
 import { BamError, UsageError, errorMessage } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 
@@ -31,6 +33,9 @@ export interface DeployOptions extends SettingsFlags {
   src?: string;
   /** --cors (true: any origin) or --cors ORIGIN. */
   cors?: string | boolean;
+  /** --url: a function URL as the endpoint, instead of the REST API unless --restApi asks for both. */
+  url?: boolean;
+  restApi?: boolean;
 }
 
 /**
@@ -43,6 +48,7 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   if (options.lambdaOnly && (options.methods || options.endpointType || options.cors !== undefined)) {
     throw new UsageError('--lambdaOnly deploys no endpoint: drop --methods, --endpointType and --cors, or drop --lambdaOnly.');
   }
+  checkUrlFlags(options);
   const methods = options.methods ? parseMethods(options.methods) : DEFAULT_METHODS;
   const cors = options.cors !== undefined ? parseCorsOrigin(options.cors) : undefined;
   checkCorsMethods(methods, cors);
@@ -58,7 +64,9 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   // One command at a time on this name: it reads AWS and the records only once it has the lease.
   return withNameLease('function', aws.region, name, waitMessages(reporter), async () => {
     await settleFunction(aws, name, reporter);
-    return deployUnderLease(aws, name, { ...options, methods, cors, endpointType, role, defaultRole: config.defaultRole, settings }, ctx);
+    const url = options.url ? { ...(cors !== undefined ? { cors } : {}) } : undefined;
+    const lambdaOnly = options.lambdaOnly || (options.url && !options.restApi);
+    return deployUnderLease(aws, name, { ...options, lambdaOnly, methods, cors, endpointType, role, defaultRole: config.defaultRole, settings, url }, ctx);
   });
 }
 
@@ -69,6 +77,8 @@ interface DeployPlan extends Pick<DeployOptions, 'lambdaOnly' | 'src'> {
   role: string;
   defaultRole: string;
   settings: FunctionSettings;
+  /** The function URL to make after the function, if any. */
+  url: UrlSettings | undefined;
 }
 
 async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan, ctx: CommandContext): Promise<LambdaRecord> {
@@ -84,7 +94,8 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
       await ensureRole(aws, { role, account, region, reporter });
       return account;
     }),
-    refuseExistingFunction(aws, name, earlier),
+    // A function URL alone is made after the function: CreateFunction itself says the name is taken.
+    plan.url && plan.lambdaOnly && !earlier ? undefined : refuseExistingFunction(aws, name, earlier),
   ]);
   const roleTarget: RoleTarget = { role, account, region, reporter };
   warnIfTablesDenied({ name, usesDynamoDb: pkg.usesDynamoDb, role, defaultRole: plan.defaultRole, command: 'deploy' }, reporter);
@@ -95,7 +106,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
 
   // Write-ahead: what is about to be created is on disk before the calls go out.
   const started = new Date().toISOString();
-  const functionIntent: Intent = { token, kind: 'function', region, name, startedAt: started, sourcePath: pkg.source.sourcePath };
+  const functionIntent: Intent = { token, kind: 'function', region, name, startedAt: started, sourcePath: pkg.source.sourcePath, ...(plan.url ? { url: plan.url } : {}) };
   const apiIntent: Intent = { token, kind: 'api', region, name, startedAt: started, api: apiSettings };
   await intents.open([functionIntent, ...(plan.lambdaOnly ? [] : [apiIntent])], (message) => reporter.warn(message));
 
@@ -110,10 +121,12 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
   // Recorded at once too: an API import waiting out a rate limit must not leave the function unrecorded.
   const functionRecorded = creating.then(async (fn) => {
     const record = functionRecordFrom(fn, { region, account, name, sourcePath: pkg.source.sourcePath, role });
-    await lambdaRecords.put(region, name, { ...record, ...(plan.lambdaOnly ? {} : { pendingApi: apiSettings }) });
+    await lambdaRecords.put(region, name, { ...record, ...(plan.lambdaOnly ? {} : { pendingApi: apiSettings }), ...(plan.url ? { pendingUrl: plan.url } : {}) });
     await intents.close(functionIntent);
   });
-  for (const step of [activation, functionRecorded]) step.catch(() => undefined); // awaited below; a failed CreateFunction is reported from `created`
+  // The URL needs only the function: it is made the moment CreateFunction answers, and recorded once the function is.
+  const urlRecorded = plan.url ? deployUrl(aws, name, plan.url, creating, functionRecorded) : undefined;
+  for (const step of [activation, functionRecorded, urlRecorded]) step?.catch(() => undefined); // awaited below; a failed CreateFunction is reported from `created`
   const [created, imported] = await Promise.allSettled([
     creating,
     plan.lambdaOnly ? Promise.resolve(undefined) : importOwnApi(aws, { ...spec, token }, waitMessages(reporter)),
@@ -125,7 +138,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
   }
   reporter.succeed(`💥  Lambda: "${name}" has been created`);
   if (imported.status === 'rejected') {
-    await Promise.allSettled([functionRecorded, activation]);
+    await Promise.allSettled([functionRecorded, activation, urlRecorded]);
     // An import that failed for sure made nothing; one whose answer was lost stays to be settled.
     if (!createMayHaveHappened(imported.reason)) await intents.close(apiIntent);
     throw new BamError(`${errorMessage(imported.reason)}. Lambda "${name}" exists; add its endpoint with: bam redeploy ${name} --addEndpoint`, {
@@ -136,7 +149,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
 
   // Round trip 3: the API answers once it may invoke the function and is deployed to its stage.
   // What exists now is recorded meanwhile (function first: the API's record belongs to it).
-  if (restApiId) reporter.start('Deploying the endpoint');
+  if (restApiId || urlRecorded) reporter.start(restApiId ? 'Deploying the endpoint' : 'Making its URL public');
   const apiRecorded = functionRecorded.then(async () => {
     if (!restApiId) return;
     await recordApi(region, name, apiRecord(spec, restApiId, false));
@@ -149,13 +162,17 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
         (err: unknown) => Promise.reject(unfinishedEndpoint(name, err)),
       )
     : undefined;
-  await concurrently([apiRecorded, published, activation]);
+  await concurrently([apiRecorded, published, activation, urlRecorded]);
   if (restApiId) {
     reporter.succeed('💥  Endpoint has been created');
     reporter.result(apiRecord(spec, restApiId, true).url);
   }
   const record = await lambdaRecords.get(region, name);
   if (!record) throw new BamError(`The record of "${name}" disappeared while deploying; run: bam list`);
+  if (record.url) {
+    reporter.succeed('💥  Function URL has been created');
+    reporter.result(record.url.url);
+  }
   return record;
 }
 
@@ -209,9 +226,30 @@ function unfinishedEndpoint(name: string, err: unknown): BamError {
 
 async function refuseExistingFunction(aws: AwsSession, name: string, record: LambdaRecord | undefined): Promise<void> {
   if (!(await findFunction(aws, name))) return;
-  const unfinished = record && (record.pendingApi !== undefined || record.api?.deployed === false);
+  const unfinished = record && (record.pendingApi !== undefined || record.api?.deployed === false || record.pendingUrl !== undefined);
   if (unfinished) throw new BamError(`Lambda "${name}" exists but its endpoint is not finished (an earlier deploy was interrupted). Finish it with: bam redeploy ${name}`);
   throw new BamError(`Function "${name}" already exists in ${aws.region}. Use: bam redeploy ${name}`);
+}
+
+/** --url's companions: --restApi only beside it; REST-only flags only with the REST API. */
+function checkUrlFlags(options: DeployOptions): void {
+  if (options.restApi && !options.url) throw new UsageError('--restApi only goes with --url (a REST API is the default endpoint): drop --restApi, or add --url for both.');
+  if (options.url && options.lambdaOnly) throw new UsageError('--lambdaOnly deploys no endpoint and --url a function URL: pass one of them.');
+  if (options.url && !options.restApi && (options.methods || options.endpointType)) {
+    throw new UsageError('A function URL answers every method on every path: --methods and --endpointType are for the REST API. Add --restApi for both, or drop them.');
+  }
+}
+
+/** The function URL of a new function: made once CreateFunction answers, recorded once the function is. */
+async function deployUrl(aws: AwsSession, name: string, settings: UrlSettings, creating: Promise<unknown>, functionRecorded: Promise<void>): Promise<void> {
+  await creating;
+  try {
+    const [url] = await concurrently([addFunctionUrl(aws, name, settings), functionRecorded]);
+    await recordUrl(aws.region, name, url);
+  } catch (err) {
+    // The record still owes the URL, so any later redeploy makes it.
+    throw new BamError(`${errorMessage(err)}. Lambda "${name}" exists; finish its URL with: bam redeploy ${name}`, { cause: err });
+  }
 }
 
 /** While Lambda rejects the role: re-check it once (recreating a deleted bam role), and show the wait. */
