@@ -228,6 +228,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .addOption(new Option('--roles <name>').hideHelp())
     .option('--cors [origin]', corsHelp)
     .option('--noCors', 'stop answering CORS preflights (OPTIONS)')
+    .option('--url', 'give the function a Lambda function URL (with --cors: the URL\'s CORS)')
     .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder');
   settingsOptions(redeployCommand, {
     runtime: `switch to ${DEFAULT_RUNTIME} or nodejs22.x (upgrades a function on a runtime AWS no longer updates)`,
@@ -252,6 +253,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .argument('<name>', 'a function deployed with bam (or, with --dbtable, a table)')
     .description('delete the function NAME and its endpoint, or only the endpoint, or the DynamoDB table NAME')
     .option('--endpointOnly', 'delete only the endpoint, keep the function')
+    .option('--urlOnly', 'delete only the function URL, keep the function')
     .option('--dbtable', 'delete the DynamoDB table NAME instead')
     .option('--force', `also delete a function or table bam did not make (no record here, no ${MANAGED_TAG_KEY} tag) without asking for its name`)
     .action(async (name: string, _options: unknown, cmd: Command) => {

@@ -280,12 +280,14 @@ export async function createFunctionUrl(aws: AwsSession, name: string, settings:
 }
 
 /** Deletes the function's URL; 'gone' when it had none. */
-export async function deleteFunctionUrl(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
+export async function deleteFunctionUrlConfig(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
   try {
     await bamBam('DeleteFunctionUrlConfig', () => lambdaClient(aws).send(new DeleteFunctionUrlConfigCommand({ FunctionName: name })));
     return 'deleted';
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return 'gone';
+    // The answer was lost, but the deletion may have happened: one look says whether it did.
+    if (answerMayBeLost(err) && (await findFunctionUrl(aws, name).catch(() => 'unknown')) === undefined) return 'deleted';
     throw err;
   }
 }

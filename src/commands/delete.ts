@@ -10,10 +10,13 @@ import { withNameLease } from '../store/lease.js';
 import { storePaths } from '../store/paths.js';
 import { settleFunction } from '../tasks/settle.js';
 import { lambdaRecords } from '../store/records.js';
-import { BamError } from '../core/errors.js';
+import { BamError, UsageError } from '../core/errors.js';
+import { deleteFunctionUrl } from '../tasks/functionUrl.js';
 
 export interface DeleteOptions {
   endpointOnly?: boolean;
+  /** Delete only the function URL (and its two policy statements), keep the function. */
+  urlOnly?: boolean;
   /** Also delete a function bam did not make (no record, no tag), without asking. */
   force?: boolean;
 }
@@ -25,6 +28,7 @@ export interface DeleteOptions {
  */
 export async function deleteLambda(name: string, options: DeleteOptions, ctx: CommandContext): Promise<void> {
   validateFunctionName(name);
+  if (options.endpointOnly && options.urlOnly) throw new UsageError('--endpointOnly deletes the REST API and --urlOnly the function URL: pass one of them (run twice for both).');
   const aws = await openAws(ctx.aws);
   // Under the name's lease, after settling what an interrupted bam left: an API it made is deleted too.
   await withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
@@ -38,6 +42,8 @@ async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteOp
   const { reporter } = ctx;
   const record = await lambdaRecords.get(region, name);
   const api = record?.api;
+  // The function's deletion takes its URL and policy with it: only --urlOnly needs URL calls.
+  if (options.urlOnly) return deleteFunctionUrl(aws, name, record, reporter);
   if (options.endpointOnly && !api) {
     reporter.warn(`"${name}" has no endpoint recorded in ${region}; nothing to delete.`);
     return;

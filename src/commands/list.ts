@@ -4,6 +4,7 @@ import { runtimeMark } from '../core/runtimes.js';
 import { intents } from '../store/intents.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { findRestApi } from '../aws/apiGateway.js';
+import { ENDPOINT_KINDS, formatFunctionUrl, functionUrlFields, type EndpointKind, type FunctionUrlEntry } from '../tasks/functionUrlEntry.js';
 import { roleNameFromArn } from '../core/names.js';
 import { describeTable } from '../aws/dynamodb.js';
 import { listAllFunctions } from '../aws/lambda.js';
@@ -49,6 +50,10 @@ export interface LambdaEntry {
   inAws: boolean;
   /** cors: the origin allowed when API Gateway answers CORS preflights. */
   endpoint?: { url: string; endpointType: EndpointType; methods: string[]; cors?: string; inAws: boolean };
+  /** Which endpoints it has: a REST API, a function URL, both, or none. */
+  endpointKind: EndpointKind;
+  /** Its function URL; pending when an interrupted command still owes it (a redeploy makes it). */
+  functionUrl?: FunctionUrlEntry;
 }
 
 export interface OtherLambdaEntry {
@@ -133,6 +138,7 @@ function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAw
     ...(record.role ? { role: roleNameFromArn(record.role) } : {}),
     inAws,
     ...(record.api ? { endpoint: endpointEntry(record.api, apiInAws) } : {}),
+    ...functionUrlFields(record),
   };
 }
 
@@ -199,6 +205,8 @@ function formatLambda(entry: LambdaEntry): string {
   if (entry.role) settings.push(`role: ${entry.role}`);
   lines.push(`      ${settings.join(', ')}`);
   if (entry.env) lines.push(`      environment: ${entry.env.join(', ')}`);
+  // The kind is spelled out once a function URL is in play (an API's lines say REST already).
+  if (entry.functionUrl) lines.push(`      endpoint kind: ${ENDPOINT_KINDS[entry.endpointKind]}`, ...formatFunctionUrl(entry.functionUrl));
   if (entry.endpoint) {
     lines.push(`      endpoint: ${entry.endpoint.url}${entry.endpoint.inAws ? '' : style.warn(GONE)}`);
     lines.push(`      endpoint type: ${entry.endpoint.endpointType.toLowerCase()}`);

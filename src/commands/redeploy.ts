@@ -38,6 +38,7 @@ import { lambdaRecords, readConfig } from '../store/records.js';
 import { functionRecordFrom, recordedSettings } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
+import { finishFunctionUrl, urlToMake } from '../tasks/functionUrl.js';
 import { BamError, UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 
@@ -52,6 +53,8 @@ export interface RedeployOptions extends SettingsFlags {
   /** --cors (true: any origin) or --cors ORIGIN. */
   cors?: string | boolean;
   noCors?: boolean;
+  /** --url: give the function a function URL (--cors then sets the URL's CORS). */
+  url?: boolean;
 }
 
 /** What the endpoint flags ask for, before AWS is asked anything. */
@@ -84,8 +87,9 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
     add: options.methods ? parseMethods(options.methods) : [],
     remove: options.rmMethods ? parseMethods(options.rmMethods, '--rmMethods') : [],
     addEndpoint: Boolean(options.addEndpoint),
-    ...(options.cors !== undefined ? { cors: parseCorsOrigin(options.cors) } : options.noCors ? { cors: null } : {}),
+    ...(options.cors !== undefined && !options.url ? { cors: parseCorsOrigin(options.cors) } : options.noCors ? { cors: null } : {}),
   };
+  const urlCors = options.url && options.cors !== undefined ? parseCorsOrigin(options.cors) : undefined;
   const now = ctx.now();
   const settings = await readSettings(options, ctx.cwd, now);
   const config = await readConfig();
@@ -95,7 +99,7 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
   // One command at a time on this name: concurrent method changes apply one after the other.
   return withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
     await settleFunction(aws, name, ctx.reporter);
-    return redeployUnderLease(aws, name, { options: { ...options, ...(src !== undefined ? { src } : {}) }, request, settings, role, config, now }, ctx);
+    return redeployUnderLease(aws, name, { options: { ...options, ...(src !== undefined ? { src } : {}) }, request, settings, role, config, now, urlCors }, ctx);
   });
 }
 
@@ -128,6 +132,8 @@ interface RedeployInput {
   role: string | undefined;
   config: BamConfig;
   now: Date;
+  /** The CORS origin of a URL --url makes. */
+  urlCors: string | undefined;
 }
 
 async function redeployUnderLease(aws: AwsSession, name: string, input: RedeployInput, ctx: CommandContext): Promise<LambdaRecord> {
@@ -181,7 +187,8 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   if (request.addEndpoint && (plan.kind === 'none' || plan.kind === 'put') && record?.api) {
     reporter.info(`"${name}" already has an endpoint: ${record.api.url}`);
   }
-  if (!changes.code && !changes.config && !describeApi && (plan.kind === 'none' || plan.kind === 'dropStale')) {
+  const url = urlToMake(name, await lambdaRecords.get(region, name), options.url, input.urlCors, reporter);
+  if (!changes.code && !changes.config && !describeApi && !url && (plan.kind === 'none' || plan.kind === 'dropStale')) {
     reporter.succeed(`Lambda "${name}" is up to date; nothing to change.`);
     return (await lambdaRecords.get(region, name)) ?? functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath });
   }
@@ -189,15 +196,20 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   // Round trips 2 and 3: the function's updates and the endpoint's, side by side.
   const functionChanged = changes.code || changes.config !== undefined;
   reporter.start(functionChanged ? `Updating Lambda "${name}"` : `Updating the endpoint of "${name}"`);
-  const [, api] = await concurrently([
+  const [, api, , made] = await concurrently([
     updateTheFunction(aws, name, pkg, changes, roleTarget, reporter, !acceptsUpdates(current.Runtime ?? DEFAULT_RUNTIME, now)),
     changeTheEndpoint(aws, plan, spec, pkg.source.sourcePath, reporter),
     describeApi?.(),
+    url ? finishFunctionUrl(aws, name, url) : undefined,
   ]);
   if (functionChanged) reporter.succeed(`Lambda: "${name}" has been updated`);
   if (plan.kind === 'import') reporter.succeed('💥  Endpoint has been created');
   else if (plan.kind === 'put' || plan.kind === 'publish' || describeApi) reporter.succeed(`Endpoint: "${name}" has been updated`);
   if (api) reporter.result(api.url);
+  if (made) {
+    reporter.succeed('💥  Function URL has been created');
+    reporter.result(made.url);
+  }
   const updated = await lambdaRecords.get(region, name);
   if (!updated) throw new BamError(`The record of "${name}" disappeared while redeploying; run: bam list`);
   return updated;

@@ -1,7 +1,9 @@
 import type { AwsSession } from '../aws/clients.js';
-import { addUrlPermission, createFunctionUrl, deleteFunctionUrl, removeUrlPermission } from '../aws/lambda.js';
+import { addUrlPermission, createFunctionUrl, deleteFunctionUrlConfig, removeUrlPermission } from '../aws/lambda.js';
 import { URL_PERMISSIONS, type UrlRecord, type UrlSettings } from '../core/functionUrl.js';
 import { lambdaRecords } from '../store/records.js';
+import type { LambdaRecord } from '../core/records.js';
+import type { Reporter } from '../ui/reporter.js';
 import { concurrently } from './concurrently.js';
 
 /**
@@ -17,12 +19,15 @@ export async function addFunctionUrl(aws: AwsSession, name: string, settings: Ur
   return { url: config.FunctionUrl!, ...settings };
 }
 
-/** Removes the URL and both its statements in one round trip; 'gone' when there was no URL. */
+/**
+ * Removes the URL, then both its statements: a URL still there is never left without them (it
+ * would answer 403 while its record says it answers). The record drops the URL the moment it is
+ * gone, so a failure after that leaves only statements no URL uses, which the next --urlOnly removes.
+ */
 export async function removeFunctionUrl(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
-  const [outcome] = await concurrently([
-    deleteFunctionUrl(aws, name),
-    ...URL_PERMISSIONS.map(({ StatementId }) => removeUrlPermission(aws, name, StatementId)),
-  ]);
+  const outcome = await deleteFunctionUrlConfig(aws, name);
+  await recordUrl(aws.region, name, undefined);
+  await concurrently(URL_PERMISSIONS.map(({ StatementId }) => removeUrlPermission(aws, name, StatementId)));
   return outcome;
 }
 
@@ -46,4 +51,33 @@ export async function finishFunctionUrl(aws: AwsSession, name: string, settings:
   const url = await addFunctionUrl(aws, name, settings);
   await recordUrl(aws.region, name, url);
   return url;
+}
+
+/**
+ * The URL a redeploy makes: the one its record still owes (an interrupted deploy), or the one
+ * --url asks for when there is none. A function that has one keeps it as it is.
+ */
+export function urlToMake(name: string, record: LambdaRecord | undefined, asked: boolean | undefined, cors: string | undefined, reporter: Reporter): UrlSettings | undefined {
+  if (record?.url) {
+    if (asked) reporter.info(`"${name}" already has a function URL: ${record.url.url}`);
+    return undefined;
+  }
+  if (record?.pendingUrl) return { ...record.pendingUrl, ...(cors !== undefined ? { cors } : {}) };
+  return asked ? { ...(cors !== undefined ? { cors } : {}) } : undefined;
+}
+
+/**
+ * bam delete NAME --urlOnly: the URL, then its statements; the function stays. AWS is asked even
+ * when no URL is recorded: an interrupted bam may have made one, or left its statements behind.
+ */
+export async function deleteFunctionUrl(aws: AwsSession, name: string, record: LambdaRecord | undefined, reporter: Reporter): Promise<void> {
+  reporter.start(`Deleting the function URL of "${name}"`);
+  try {
+    const outcome = await removeFunctionUrl(aws, name);
+    if (outcome === 'deleted') reporter.succeed(`Function URL: "${name}" has been deleted`);
+    else if (record?.url) reporter.warn(`The function URL of "${name}" no longer existed in AWS; its record is dropped.`);
+    else reporter.warn(`"${name}" has no function URL in ${aws.region}; nothing to delete.`);
+  } finally {
+    reporter.stop();
+  }
 }
