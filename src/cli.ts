@@ -279,6 +279,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--envFile <path>', 'set the variables of a .env file (KEY=VALUE lines); --env wins over it')
     .option('--timeout <seconds>', 'function timeout, 1 to 900 (default: the deployed one, else 3)')
     .option('--cors [origin]', 'answer CORS preflights as the deployed API does (default: the deployed setting; no origin: *)')
+    .option('--url', 'serve as function URLs (payload format 2.0 events; default: for functions deployed with --url only)')
     .option('--apiTimeout <seconds>', 'API Gateway integration timeout', '29')
     .option('--fresh', 'start with an empty local DynamoDB')
     .action(async (names: string[], _options: unknown, cmd: Command) => {

@@ -32,6 +32,8 @@ export interface DevOptions {
   cors?: string | boolean;
   apiTimeout?: string;
   fresh?: boolean;
+  /** --url: serve the functions as function URLs (payload format 2.0). */
+  url?: boolean;
 }
 
 export interface DevHandle {
@@ -114,6 +116,7 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
       env: input.env,
       ...(input.unsetEnv ? { unsetEnv: input.unsetEnv } : {}),
       ...(input.cors !== undefined ? { cors: input.cors } : {}),
+      ...(options.url ? { url: true } : {}),
       dynamoDbEndpoint: dynamo.endpoint,
       lambdaEndpoint,
     };
@@ -144,7 +147,7 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
     const functions = [...hosts.values()].map(({ fn }) => ({ name: fn.name, url: names.length === 1 ? base : `${base}${encodeURIComponent(fn.name)}/` }));
     for (const [i, { name, url }] of functions.entries()) {
       const fn = found[i]?.source;
-      ctx.reporter.result(`${name} (${fn ? relative(ctx.cwd, fn.sourcePath) || '.' : name}) ${hosts.get(name)?.fn.methods.join(',') ?? ''} at ${url}`);
+      ctx.reporter.result(`${name} (${fn ? relative(ctx.cwd, fn.sourcePath) || '.' : name}) ${servedAs(hosts.get(name))} at ${url}`);
     }
     ctx.reporter.info('Press Ctrl-C to stop.');
     return { url: functions[0]?.url ?? base, functions, dynamoDbEndpoint: dynamo.endpoint, lambdaEndpoint, close };
@@ -232,6 +235,11 @@ function batched(report: (names: string[]) => void, ms = 100): (name: string) =>
       pending.clear();
     }, ms).unref();
   };
+}
+
+/** How a served function answers: as a function URL, or the methods of its API. */
+function servedAs(host: FunctionHost | undefined): string {
+  return host?.fn.url ? 'URL' : (host?.fn.methods.join(',') ?? '');
 }
 
 function formatLog({ functionName, awsRequestId, level, text }: LogLine): string {

@@ -3,7 +3,7 @@
 import { CORS_ALLOW_HEADERS } from './cors.js';
 
 /** How Lambda invokes the function for a URL request: buffered (6 MB), or streamed (awslambda.streamifyResponse). */
-export type InvokeMode = 'BUFFERED' | 'RESPONSE_STREAM';
+type InvokeMode = 'BUFFERED' | 'RESPONSE_STREAM';
 
 /** What a URL is made of, kept while it does not exist yet (a deploy was interrupted). */
 export interface UrlSettings {
@@ -43,15 +43,3 @@ export interface UrlCors {
 export function urlCors(origin: string): UrlCors {
   return { AllowOrigins: [origin], AllowMethods: ['*'], AllowHeaders: CORS_ALLOW_HEADERS.split(',') };
 }
-
-/** The headers Lambda answers a URL's preflight with, as `bam dev` imitates them (lower-case, as Lambda sends them). */
-export function urlPreflightHeaders(origin: string, requestOrigin: string | undefined): Record<string, string> {
-  return {
-    'access-control-allow-origin': origin === '*' ? '*' : (requestOrigin ?? origin),
-    'access-control-allow-methods': '*',
-    'access-control-allow-headers': CORS_ALLOW_HEADERS.toLowerCase(),
-  };
-}
-
-/** A function URL as Lambda forms it; the id is Lambda's choice, known only from its answer. */
-export const FUNCTION_URL_PATTERN = /^https:\/\/[a-z0-9]+\.lambda-url\.[a-z0-9-]+\.on\.aws\/$/;

@@ -6,6 +6,7 @@ import { buildProxyEvent } from './apiEvent.js';
 import { gatewayAnswer, gatewayErrors, mapProxyResponse, type HttpAnswer } from './apiResponse.js';
 import { MAX_BODY_BYTES, readBody } from './httpBody.js';
 import { preflightHeaders } from '../core/cors.js';
+import { serveFunctionUrl } from './urlServer.js';
 
 export interface AccessLine {
   method: string;
@@ -55,6 +56,7 @@ async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: str
   if (route.kind === 'unknown') return { answer: notServed(route.name, options.hosts) };
   const { host, path } = route;
   const { fn } = host;
+  if (fn.url) return serveFunctionUrl(req, host, { single: options.single, accountId: options.accountId });
 
   // The deployed API's mock OPTIONS operation takes precedence over ANY, so it does here too.
   if (method === 'OPTIONS' && fn.cors !== undefined) return { answer: preflight(fn.cors, fn.methods) };

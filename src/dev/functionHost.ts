@@ -20,6 +20,8 @@ export interface LocalFunction {
   invokedFunctionArn: string;
   /** Allowed origin when the deployed API answers CORS preflights. */
   cors?: string;
+  /** Served as a function URL (payload format 2.0), with the URL's own CORS origin if any. */
+  url?: { cors?: string };
 }
 
 export interface Invocation {

@@ -76,6 +76,8 @@ export interface LocalSettings {
   unsetEnv?: string[];
   /** --cors: the origin preflights allow, for every function served (else the recorded one). */
   cors?: string;
+  /** --url: serve every function as a function URL (else those whose record has a URL and no API). */
+  url?: boolean;
   dynamoDbEndpoint: string;
   lambdaEndpoint: string;
 }
@@ -127,5 +129,14 @@ export function localFunction(source: FunctionSource, record: LambdaRecord | und
     env: { ...applyEnv(record?.env ?? {}, settings), ...lambdaEnv },
     invokedFunctionArn,
     ...(cors !== undefined ? { cors } : {}),
+    ...servedAsUrl(record, settings),
   };
+}
+
+/** A function URL's settings when the function is served as one: asked for, or its only recorded endpoint. */
+function servedAsUrl(record: LambdaRecord | undefined, settings: LocalSettings): { url?: { cors?: string } } {
+  const recorded = record?.url ?? record?.pendingUrl;
+  if (!settings.url && !(recorded && !record?.api)) return {};
+  const cors = settings.cors ?? recorded?.cors;
+  return { url: cors !== undefined ? { cors } : {} };
 }
