@@ -24,7 +24,7 @@ export async function addFunctionUrl(aws: AwsSession, name: string, settings: Ur
  * would answer 403 while its record says it answers). The record drops the URL the moment it is
  * gone, so a failure after that leaves only statements no URL uses, which the next --urlOnly removes.
  */
-export async function removeFunctionUrl(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
+async function removeFunctionUrl(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
   const outcome = await deleteFunctionUrlConfig(aws, name);
   await recordUrl(aws.region, name, undefined);
   await concurrently(URL_PERMISSIONS.map(({ StatementId }) => removeUrlPermission(aws, name, StatementId)));
@@ -32,7 +32,7 @@ export async function removeFunctionUrl(aws: AwsSession, name: string): Promise<
 }
 
 /** Write-ahead: the record owes this URL before the calls that make it go out. */
-export async function recordPendingUrl(region: string, name: string, settings: UrlSettings): Promise<void> {
+async function recordPendingUrl(region: string, name: string, settings: UrlSettings): Promise<void> {
   await lambdaRecords.update(region, name, (current) => (current ? { ...current, pendingUrl: settings } : undefined));
 }
 
