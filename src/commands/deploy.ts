@@ -19,7 +19,7 @@ import { lambdaRecords, readConfig } from '../store/records.js';
 import { functionRecordFrom } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, createOwnFunction, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
-import { addFunctionUrl, recordUrl } from '../tasks/functionUrl.js';
+import { addFunctionUrl, recordUrl, urlSettingsFor } from '../tasks/functionUrl.js';
 import type { UrlSettings } from '../core/functionUrl.js';
 import { BamError, UsageError, errorMessage } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -98,6 +98,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
     plan.url && plan.lambdaOnly && !earlier ? undefined : refuseExistingFunction(aws, name, earlier),
   ]);
   const roleTarget: RoleTarget = { role, account, region, reporter };
+  const url = plan.url && (await urlSettingsFor(plan.url, pkg.source.entryFile));
   warnIfTablesDenied({ name, usesDynamoDb: pkg.usesDynamoDb, role, defaultRole: plan.defaultRole, command: 'deploy' }, reporter);
   if (earlier?.api) warnStaleApi(name, earlier.api.restApiId, region, reporter);
   const token = newToken();
@@ -106,7 +107,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
 
   // Write-ahead: what is about to be created is on disk before the calls go out.
   const started = new Date().toISOString();
-  const functionIntent: Intent = { token, kind: 'function', region, name, startedAt: started, sourcePath: pkg.source.sourcePath, ...(plan.url ? { url: plan.url } : {}) };
+  const functionIntent: Intent = { token, kind: 'function', region, name, startedAt: started, sourcePath: pkg.source.sourcePath, ...(url ? { url } : {}) };
   const apiIntent: Intent = { token, kind: 'api', region, name, startedAt: started, api: apiSettings };
   await intents.open([functionIntent, ...(plan.lambdaOnly ? [] : [apiIntent])], (message) => reporter.warn(message));
 
@@ -121,11 +122,11 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
   // Recorded at once too: an API import waiting out a rate limit must not leave the function unrecorded.
   const functionRecorded = creating.then(async (fn) => {
     const record = functionRecordFrom(fn, { region, account, name, sourcePath: pkg.source.sourcePath, role });
-    await lambdaRecords.put(region, name, { ...record, ...(plan.lambdaOnly ? {} : { pendingApi: apiSettings }), ...(plan.url ? { pendingUrl: plan.url } : {}) });
+    await lambdaRecords.put(region, name, { ...record, ...(plan.lambdaOnly ? {} : { pendingApi: apiSettings }), ...(url ? { pendingUrl: url } : {}) });
     await intents.close(functionIntent);
   });
   // The URL needs only the function: it is made the moment CreateFunction answers, and recorded once the function is.
-  const urlRecorded = plan.url ? deployUrl(aws, name, plan.url, creating, functionRecorded) : undefined;
+  const urlRecorded = url ? deployUrl(aws, name, url, creating, functionRecorded) : undefined;
   for (const step of [activation, functionRecorded, urlRecorded]) step?.catch(() => undefined); // awaited below; a failed CreateFunction is reported from `created`
   const [created, imported] = await Promise.allSettled([
     creating,

@@ -38,7 +38,7 @@ import { lambdaRecords, readConfig } from '../store/records.js';
 import { functionRecordFrom, recordedSettings } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
-import { finishFunctionUrl, urlToMake } from '../tasks/functionUrl.js';
+import { finishFunctionUrl, urlSettingsFor, urlToMake } from '../tasks/functionUrl.js';
 import { BamError, UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 
@@ -187,7 +187,8 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   if (request.addEndpoint && (plan.kind === 'none' || plan.kind === 'put') && record?.api) {
     reporter.info(`"${name}" already has an endpoint: ${record.api.url}`);
   }
-  const url = urlToMake(name, await lambdaRecords.get(region, name), options.url, input.urlCors, reporter);
+  const asked = urlToMake(name, await lambdaRecords.get(region, name), options.url, input.urlCors, reporter);
+  const url = asked && (await urlSettingsFor(asked, pkg.source.entryFile));
   if (!changes.code && !changes.config && !describeApi && !url && (plan.kind === 'none' || plan.kind === 'dropStale')) {
     reporter.succeed(`Lambda "${name}" is up to date; nothing to change.`);
     return (await lambdaRecords.get(region, name)) ?? functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath });

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FunctionHost, Invocation } from './functionHost.js';
 import type { InvokeOutcome } from './sandbox.js';
@@ -32,19 +32,22 @@ export function createApiServer(options: ApiServerOptions): Server {
   const apiId = randomBytes(8).toString('hex').slice(0, 10);
   return createServer((req, res) => {
     const started = performance.now();
-    serve(req, options, apiId)
+    serve(req, res, options, apiId)
       .then(({ answer, problem }) => {
-        // The length of what is sent, as API Gateway frames it (the function's own is dropped).
-        if (answer.statusCode >= 200 && answer.statusCode !== 204 && answer.statusCode !== 304) answer.headers.push('Content-Length', String(answer.body.length));
-        res.writeHead(answer.statusCode, answer.headers);
-        res.end(answer.body);
+        // A function URL's response stream is written as the handler writes it, not here.
+        if (!res.headersSent) {
+          // The length of what is sent, as API Gateway frames it (the function's own is dropped).
+          if (answer.statusCode >= 200 && answer.statusCode !== 204 && answer.statusCode !== 304) answer.headers.push('Content-Length', String(answer.body.length));
+          res.writeHead(answer.statusCode, answer.headers);
+          res.end(answer.body);
+        }
         options.access({ method: req.method ?? '', url: req.url ?? '', statusCode: answer.statusCode, ms: performance.now() - started, ...(problem ? { problem } : {}) });
       })
       .catch(() => res.destroy());
   });
 }
 
-async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: string): Promise<{ answer: HttpAnswer; problem?: string }> {
+async function serve(req: IncomingMessage, res: ServerResponse, options: ApiServerOptions, apiId: string): Promise<{ answer: HttpAnswer; problem?: string }> {
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
   const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -56,7 +59,7 @@ async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: str
   if (route.kind === 'unknown') return { answer: notServed(route.name, options.hosts) };
   const { host, path } = route;
   const { fn } = host;
-  if (fn.url) return serveFunctionUrl(req, host, { single: options.single, accountId: options.accountId });
+  if (fn.url) return serveFunctionUrl(req, res, host, { single: options.single, accountId: options.accountId });
 
   // The deployed API's mock OPTIONS operation takes precedence over ANY, so it does here too.
   if (method === 'OPTIONS' && fn.cors !== undefined) return { answer: preflight(fn.cors, fn.methods) };

@@ -3,6 +3,7 @@ import { basename, dirname, extname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FunctionSource } from '../package/source.js';
 import { Sandbox, type InvokeOutcome, type LogSink, type NoticeSink } from './sandbox.js';
+import type { StreamPart } from './protocol.js';
 import { failureNotice, nodeVersionNotice, type RuntimeRules } from './runtimeRules.js';
 
 /** A function as bam dev runs it: its code and the settings its deployed twin would have. */
@@ -62,7 +63,7 @@ export class FunctionHost {
     this.idle.push(this.spawn());
   }
 
-  async invoke(event: unknown, clientContext?: unknown): Promise<Invocation> {
+  async invoke(event: unknown, clientContext?: unknown, onStream?: (part: StreamPart) => void): Promise<Invocation> {
     const awsRequestId = randomUUID();
     const sandbox = await this.acquire();
     const initError = await sandbox.ready;
@@ -70,7 +71,7 @@ export class FunctionHost {
     if (initError) {
       outcome = { kind: 'error', error: initError };
     } else {
-      outcome = await sandbox.invoke({ event, awsRequestId, clientContext }, this.fn.timeoutMs);
+      outcome = await sandbox.invoke({ event, awsRequestId, clientContext }, this.fn.timeoutMs, onStream);
     }
     this.release(sandbox);
     this.report(awsRequestId, outcome, Boolean(initError));

@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { StreamPart } from './protocol.js';
 import type { FunctionHost } from './functionHost.js';
 import type { HttpAnswer } from './apiResponse.js';
 import { readBody } from './httpBody.js';
@@ -21,7 +22,7 @@ export interface UrlServeOptions {
  * timeout bounds the answer. With CORS on, Lambda answers preflights itself and adds the allowed
  * origin to every answer.
  */
-export async function serveFunctionUrl(req: IncomingMessage, host: FunctionHost, options: UrlServeOptions): Promise<{ answer: HttpAnswer; problem?: string }> {
+export async function serveFunctionUrl(req: IncomingMessage, res: ServerResponse, host: FunctionHost, options: UrlServeOptions): Promise<{ answer: HttpAnswer; problem?: string }> {
   const { fn } = host;
   const cors = fn.url?.cors !== undefined ? urlCors(fn.url.cors) : undefined;
   const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
@@ -47,14 +48,39 @@ export async function serveFunctionUrl(req: IncomingMessage, host: FunctionHost,
     region: fn.env.AWS_REGION ?? 'us-east-1',
   });
   const { requestId } = event.requestContext;
-  const { outcome } = await host.invoke(event);
+  const allowed = cors ? allowedOrigin(cors, origin) : undefined;
+  const extra = ['x-amzn-RequestId', requestId, ...(allowed ? ['access-control-allow-origin', allowed] : [])];
+  const { outcome } = await host.invoke(event, undefined, (part) => writeStreamed(res, part, extra));
+  if (res.headersSent) {
+    // Streamed: the status and first bytes are out; a handler that fails now cuts the answer short, as Lambda does.
+    if (outcome.kind === 'result') res.end();
+    else res.destroy();
+    return { answer: urlFailure(requestId) };
+  }
+  if (outcome.kind === 'result' && outcome.streamed) return { answer: { statusCode: 200, headers: ['content-type', 'application/octet-stream', ...extra], body: Buffer.alloc(0) } };
   // A failed or timed-out function is logged by the host; the URL only says 502.
   const mapped = outcome.kind === 'result' ? mapUrlResponse(outcome.payload, requestId) : undefined;
   if (!mapped) return { answer: urlFailure(requestId) };
   if (!mapped.ok) return { answer: urlFailure(requestId), problem: `Malformed function URL response: ${mapped.problem}` };
-  const allowed = cors ? allowedOrigin(cors, origin) : undefined;
   if (allowed) mapped.answer.headers.push('access-control-allow-origin', allowed);
   return { answer: mapped.answer };
+}
+
+/**
+ * A response stream's part, on the wire at once: the prelude (status, headers, cookies; Lambda's
+ * default content type for a stream is application/octet-stream) opens a chunked answer, and
+ * each chunk is written as the handler writes it.
+ */
+function writeStreamed(res: ServerResponse, part: StreamPart, extra: string[]): void {
+  if (!res.headersSent) {
+    const prelude = part.prelude ?? {};
+    const headers = Object.entries(prelude.headers ?? {}).flatMap(([name, value]) => [name, String(value)]);
+    if (!headers.some((name, i) => i % 2 === 0 && name.toLowerCase() === 'content-type')) headers.push('content-type', 'application/octet-stream');
+    for (const cookie of prelude.cookies ?? []) headers.push('set-cookie', cookie);
+    res.writeHead(prelude.statusCode ?? 200, [...headers, ...extra]);
+    res.flushHeaders();
+  }
+  if (part.chunk) res.write(part.chunk);
 }
 
 /** `/NAME/rest` → `/rest` (still encoded, as rawPath is). */

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { AwsSession } from '../aws/clients.js';
 import { addUrlPermission, createFunctionUrl, deleteFunctionUrlConfig, removeUrlPermission } from '../aws/lambda.js';
 import { URL_PERMISSIONS, type UrlRecord, type UrlSettings } from '../core/functionUrl.js';
@@ -80,4 +81,16 @@ export async function deleteFunctionUrl(aws: AwsSession, name: string, record: L
   } finally {
     reporter.stop();
   }
+}
+
+/** A handler wrapped in awslambda.streamifyResponse (the runtime's global, never imported). */
+const STREAMIFIED = /\bawslambda\s*\.\s*streamifyResponse\s*\(/;
+
+/**
+ * The URL's settings for this code: a handler that streams its answer gets InvokeMode
+ * RESPONSE_STREAM (with BUFFERED, Lambda would hold the stream back and send it whole).
+ */
+export async function urlSettingsFor(settings: UrlSettings, entryFile: string): Promise<UrlSettings> {
+  const streams = STREAMIFIED.test(await readFile(entryFile, 'utf8'));
+  return streams ? { ...settings, invokeMode: 'RESPONSE_STREAM' } : settings;
 }

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AddPermissionCommand, CreateFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { deploy } from '../../src/commands/deploy.js';
 import { intents } from '../../src/store/intents.js';
 import { ACCOUNT, REGION, awsError } from '../aws/fakeAws.js';
@@ -65,6 +67,24 @@ describe('bam deploy --url', () => {
       },
     });
     expect((await records()).hello!.url).toMatchObject({ cors: 'https://example.com' });
+  });
+
+  it('deploys a handler wrapped in awslambda.streamifyResponse with InvokeMode RESPONSE_STREAM, and records it', async () => {
+    await writeFile(
+      join(scene.world.cwd, 'hello.js'),
+      `// description: streams\nexports.handler = awslambda.streamifyResponse(async (event, responseStream) => {\n  responseStream.write('hi');\n  responseStream.end();\n});\n`,
+    );
+    await run({ url: true });
+    expect(scene.aws.inputs(CreateFunctionUrlConfigCommand)[0]).toEqual({ FunctionName: 'hello', AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' });
+    expect((await records()).hello!.url).toMatchObject({ invokeMode: 'RESPONSE_STREAM' });
+    const text = await runBam(scene.world, 'list', '--lambdas');
+    expect(text.stdout).toContain('function url invoke mode: response stream');
+  });
+
+  it('keeps the default (BUFFERED) invoke mode for a handler that returns its answer', async () => {
+    await run({ url: true });
+    expect(scene.aws.inputs(CreateFunctionUrlConfigCommand)[0]).not.toHaveProperty('InvokeMode');
+    expect(scene.aws.functions.get('hello')!.url!.InvokeMode).toBe('BUFFERED');
   });
 
   it('with --restApi makes both: the URL beside the REST API, in the REST deploy\'s three round trips', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rawRequest, root, startDev, stopAll, type DevProcess } from './devProcess.js';
@@ -51,12 +52,15 @@ const sortedKeys = (value: object): string[] => Object.keys(value).sort();
 let world: TestWorld;
 let cwd: string;
 let dev: DevProcess;
+/** The file whose existence lets the streaming handler finish. */
+let release: string;
 
 beforeAll(async () => {
   world = await makeWorld();
   cwd = await mkdtemp(join(tmpdir(), 'bam-url-cwd-'));
   await cp(join(root, 'test/fixtures/url'), cwd, { recursive: true });
-  dev = await startDev(['urlecho', 'answers', '--url', '--cors', 'https://example.com'], { cwd, home: world.home });
+  release = join(await mkdtemp(join(tmpdir(), 'bam-url-release-')), 'release');
+  dev = await startDev(['urlecho', 'answers', 'stream', '--url', '--cors', 'https://example.com', '--timeout', '60', '--env', `RELEASE=${release}`], { cwd, home: world.home });
 });
 afterAll(async () => {
   await stopAll();
@@ -195,6 +199,29 @@ describe("bam dev --url --cors: the URL's own CORS", () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     const preflight = await rawRequest(dev.urls.get('answers')!, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('bam dev --url: response streaming (awslambda.streamifyResponse)', () => {
+  it('sends the first chunk while the handler still runs, with the prelude\'s status, headers and cookies, chunked', async () => {
+    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      request(dev.urls.get('stream')!, { headers: { origin: 'https://example.com' } }, resolve).on('error', reject).end();
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['content-type']).toBe('text/plain');
+    expect(res.headers['set-cookie']).toEqual(['step=1']);
+    expect(res.headers['transfer-encoding']).toBe('chunked');
+    expect(res.headers['access-control-allow-origin']).toBe('https://example.com');
+    const chunks: string[] = [];
+    const firstChunk = new Promise<string>((resolve) => res.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    // The handler cannot finish before RELEASE exists: a first chunk now was sent while it ran.
+    chunks.push(await firstChunk);
+    expect(chunks[0]).toBe('first;');
+    res.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    const ended = new Promise<void>((resolve) => res.once('end', resolve));
+    await writeFile(release, '');
+    await ended;
+    expect(chunks.join('')).toBe('first;last');
   });
 });
 
