@@ -42,13 +42,13 @@ async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteOp
   const { reporter } = ctx;
   const record = await lambdaRecords.get(region, name);
   const api = record?.api;
-  // The function's deletion takes its URL and policy with it: only --urlOnly needs URL calls.
-  if (options.urlOnly) return deleteFunctionUrl(aws, name, record, reporter);
   if (options.endpointOnly && !api) {
     reporter.warn(`"${name}" has no endpoint recorded in ${region}; nothing to delete.`);
     return;
   }
   if (!record && !options.force) await makeSureBamMadeIt(aws, name, ctx);
+  // The function's deletion takes its URL and policy with it: only --urlOnly needs URL calls.
+  if (options.urlOnly) return deleteFunctionUrl(aws, name, record, reporter);
 
   reporter.start(options.endpointOnly ? `Deleting the endpoint of "${name}"` : `Deleting "${name}"`);
   try {

@@ -106,6 +106,15 @@ describe('bam delete NAME --urlOnly', () => {
     expect(scene.world.reporter.text('warn')).toContain('"hello" has no function URL in us-east-1; nothing to delete.');
   });
 
+  it("will not touch the URL of a function bam did not make (no record, no tag) without being told", async () => {
+    await deployHello(scene, { url: true });
+    await lambdaRecords.remove(REGION, 'hello');
+    scene.aws.functions.get('hello')!.tags = {};
+    await expect(deleteLambda('hello', { urlOnly: true }, scene.world.ctx)).rejects.toThrow();
+    expect(scene.aws.writes()).toEqual([]);
+    expect(scene.aws.functions.get('hello')!.url).toBeDefined();
+  });
+
   it('refuses --urlOnly with --endpointOnly', async () => {
     await expect(deleteLambda('hello', { urlOnly: true, endpointOnly: true }, scene.world.ctx)).rejects.toThrow('pass one of them');
   });
