@@ -240,7 +240,7 @@ export async function findFunctionCode(aws: AwsSession, name: string): Promise<G
 export type FunctionUrlConfig = Pick<GetFunctionUrlConfigCommandOutput, 'FunctionUrl' | 'InvokeMode' | 'Cors'>;
 
 /** The function's URL configuration, or undefined when it has none (or there is no such function). */
-async function findFunctionUrl(aws: AwsSession, name: string): Promise<FunctionUrlConfig | undefined> {
+export async function findFunctionUrl(aws: AwsSession, name: string): Promise<FunctionUrlConfig | undefined> {
   try {
     return await bamBam('GetFunctionUrlConfig', () => lambdaClient(aws).send(new GetFunctionUrlConfigCommand({ FunctionName: name })));
   } catch (err) {

@@ -4,7 +4,7 @@ import { runtimeMark } from '../core/runtimes.js';
 import { intents } from '../store/intents.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { findRestApi } from '../aws/apiGateway.js';
-import { ENDPOINT_KINDS, formatFunctionUrl, functionUrlFields, type EndpointKind, type FunctionUrlEntry } from '../tasks/functionUrlEntry.js';
+import { ENDPOINT_KINDS, formatFunctionUrl, functionUrlFields, urlInAws, type EndpointKind, type FunctionUrlEntry } from '../tasks/functionUrlEntry.js';
 import { roleNameFromArn } from '../core/names.js';
 import { describeTable } from '../aws/dynamodb.js';
 import { listAllFunctions } from '../aws/lambda.js';
@@ -100,19 +100,20 @@ export async function list(options: ListOptions, ctx: CommandContext): Promise<v
   ctx.reporter.result(options.json ? JSON.stringify(inventory, null, 2) : formatInventory(inventory));
 }
 
-/** Lambda records against ListFunctions (all pages) and their APIs against GetRestApi, concurrently. */
+/** Lambda records against ListFunctions (all pages), their APIs against GetRestApi and their URLs against GetFunctionUrlConfig, concurrently. */
 async function checkLambdas(aws: AwsSession, now: Date): Promise<Pick<Inventory, 'lambdas' | 'otherLambdas'>> {
   const records = Object.entries(await lambdaRecords.inRegion(aws.region)).sort(byName);
-  const [functions, apisFound] = await Promise.all([
+  const [functions, apisFound, urlsFound] = await Promise.all([
     listAllFunctions(aws),
     mapConcurrently(records, CONCURRENT_CHECKS, async ([, record]) => (record.api ? (await findRestApi(aws, record.api.restApiId)) !== undefined : false)),
+    mapConcurrently(records, CONCURRENT_CHECKS, ([name, record]) => urlInAws(aws, name, record)),
   ]);
   // AWS's runtime wins over the record's: the console may have changed it.
   const runtimeInAws = new Map(functions.map((fn) => [fn.FunctionName ?? '', fn.Runtime ?? '']));
   const recorded = new Set(records.map(([name]) => name));
   const lambdas = records.map(([name, record], i) => {
     const runtime = runtimeInAws.get(name) || record.runtime;
-    return lambdaEntry(name, { ...record, runtime }, runtimeInAws.has(name), apisFound[i] ?? false, now);
+    return lambdaEntry(name, { ...record, runtime }, runtimeInAws.has(name), apisFound[i] ?? false, now, urlsFound[i] ?? false);
   });
   const otherLambdas = functions
     .filter((fn) => fn.FunctionName && !recorded.has(fn.FunctionName))
@@ -127,7 +128,7 @@ function runtimeFields(runtime: string, now: Date): { runtime: string; runtimeWa
   return { runtime, ...(warning ? { runtimeWarning: warning } : {}) };
 }
 
-function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAws: boolean, now: Date): LambdaEntry {
+function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAws: boolean, now: Date, urlFound: boolean): LambdaEntry {
   return {
     name,
     description: record.description,
@@ -138,7 +139,7 @@ function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAw
     ...(record.role ? { role: roleNameFromArn(record.role) } : {}),
     inAws,
     ...(record.api ? { endpoint: endpointEntry(record.api, apiInAws) } : {}),
-    ...functionUrlFields(record),
+    ...functionUrlFields(record, urlFound),
   };
 }
 
@@ -206,7 +207,7 @@ function formatLambda(entry: LambdaEntry): string {
   lines.push(`      ${settings.join(', ')}`);
   if (entry.env) lines.push(`      environment: ${entry.env.join(', ')}`);
   // The kind is spelled out once a function URL is in play (an API's lines say REST already).
-  if (entry.functionUrl) lines.push(`      endpoint kind: ${ENDPOINT_KINDS[entry.endpointKind]}`, ...formatFunctionUrl(entry.functionUrl));
+  if (entry.functionUrl) lines.push(`      endpoint kind: ${ENDPOINT_KINDS[entry.endpointKind]}`, ...formatFunctionUrl(entry.functionUrl, style.warn(GONE)));
   if (entry.endpoint) {
     lines.push(`      endpoint: ${entry.endpoint.url}${entry.endpoint.inAws ? '' : style.warn(GONE)}`);
     lines.push(`      endpoint type: ${entry.endpoint.endpointType.toLowerCase()}`);

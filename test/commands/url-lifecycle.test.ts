@@ -138,8 +138,19 @@ describe('bam list (with a URL)', () => {
     expect(text.stdout).toContain(`      endpoint kind: function URL\n      function url: ${url}\n      function url cors: *\n`);
     const json = await runBam(scene.world, 'list', '--lambdas', '--json');
     const entry = (JSON.parse(json.stdout) as { lambdas: object[] }).lambdas[0];
-    expect(entry).toMatchObject({ name: 'hello', endpointKind: 'function-url', functionUrl: { url, cors: '*' } });
+    expect(entry).toMatchObject({ name: 'hello', endpointKind: 'function-url', functionUrl: { url, cors: '*', inAws: true } });
     expect(entry).not.toHaveProperty('endpoint');
+  });
+
+  it('checks a recorded URL against AWS (GetFunctionUrlConfig) and marks one deleted outside bam', async () => {
+    await deploy('hello', { url: true }, scene.world.ctx);
+    delete scene.aws.functions.get('hello')!.url;
+    scene.aws.resetCalls();
+    const text = await runBam(scene.world, 'list', '--lambdas');
+    expect(scene.aws.names()).toContain('GetFunctionUrlConfig');
+    expect(text.stdout).toMatch(/function url: https:\S+ {2}\(no longer in AWS\)/);
+    const json = await runBam(scene.world, 'list', '--lambdas', '--json');
+    expect((JSON.parse(json.stdout) as { lambdas: object[] }).lambdas[0]).toMatchObject({ functionUrl: { inAws: false } });
   });
 
   it('shows a URL still owed as pending, and both kinds when there is an API too', async () => {
