@@ -4,6 +4,7 @@ import {
   CreateFunctionUrlConfigCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
+  UpdateFunctionUrlConfigCommand,
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
@@ -314,4 +315,15 @@ export async function removeUrlPermission(aws: AwsSession, name: string, stateme
       throw err;
     }
   });
+}
+
+/** A URL's CORS origin (none: CORS off) and invoke mode, set as a whole; the URL itself stays. */
+export async function updateFunctionUrl(aws: AwsSession, name: string, settings: UrlSettings): Promise<void> {
+  const input = {
+    FunctionName: name,
+    // An empty Cors object clears the URL's CORS configuration.
+    Cors: settings.cors !== undefined ? urlCors(settings.cors) : {},
+    InvokeMode: settings.invokeMode ?? ('BUFFERED' as const),
+  };
+  await bamBam('UpdateFunctionUrlConfig', () => lambdaClient(aws).send(new UpdateFunctionUrlConfigCommand(input)));
 }

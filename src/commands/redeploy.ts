@@ -38,7 +38,7 @@ import { lambdaRecords, readConfig } from '../store/records.js';
 import { functionRecordFrom, recordedSettings } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
-import { finishFunctionUrl, urlSettingsFor, urlToMake } from '../tasks/functionUrl.js';
+import { changeFunctionUrl, finishFunctionUrl, streamsResponse, urlChanges, urlSettingsFor, urlToMake } from '../tasks/functionUrl.js';
 import { BamError, UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 
@@ -137,10 +137,12 @@ interface RedeployInput {
 }
 
 async function redeployUnderLease(aws: AwsSession, name: string, input: RedeployInput, ctx: CommandContext): Promise<LambdaRecord> {
-  const { options, request, settings, role, config, now } = input;
+  const { options, settings, role, config, now } = input;
   const { region } = aws;
   const { reporter } = ctx;
   const record = await lambdaRecords.get(region, name);
+  // A function whose only endpoint is its URL takes --cors and --noCors for the URL.
+  const { request, urlCorsFlag } = corsForUrl(record, input.request);
   checkMethodRequest(name, record, request);
 
   // Round trip 1: the function and its API as AWS has them, while the code is packaged.
@@ -187,9 +189,11 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   if (request.addEndpoint && (plan.kind === 'none' || plan.kind === 'put') && record?.api) {
     reporter.info(`"${name}" already has an endpoint: ${record.api.url}`);
   }
-  const asked = urlToMake(name, await lambdaRecords.get(region, name), options.url, input.urlCors, reporter);
+  const recordNow = await lambdaRecords.get(region, name);
+  const asked = urlToMake(name, recordNow, options.url, input.urlCors, reporter);
   const url = asked && (await urlSettingsFor(asked, pkg.source.entryFile));
-  if (!changes.code && !changes.config && !describeApi && !url && (plan.kind === 'none' || plan.kind === 'dropStale')) {
+  const urlUpdate = url ? undefined : urlChanges(recordNow, urlCorsFlag !== undefined ? urlCorsFlag : input.urlCors, await streamsResponse(pkg.source.entryFile));
+  if (!changes.code && !changes.config && !describeApi && !url && !urlUpdate && (plan.kind === 'none' || plan.kind === 'dropStale')) {
     reporter.succeed(`Lambda "${name}" is up to date; nothing to change.`);
     return (await lambdaRecords.get(region, name)) ?? functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath });
   }
@@ -197,11 +201,12 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   // Round trips 2 and 3: the function's updates and the endpoint's, side by side.
   const functionChanged = changes.code || changes.config !== undefined;
   reporter.start(functionChanged ? `Updating Lambda "${name}"` : `Updating the endpoint of "${name}"`);
-  const [, api, , made] = await concurrently([
+  const [, api, , made, changedUrl] = await concurrently([
     updateTheFunction(aws, name, pkg, changes, roleTarget, reporter, !acceptsUpdates(current.Runtime ?? DEFAULT_RUNTIME, now)),
     changeTheEndpoint(aws, plan, spec, pkg.source.sourcePath, reporter),
     describeApi?.(),
     url ? finishFunctionUrl(aws, name, url) : undefined,
+    urlUpdate && recordNow?.url ? changeFunctionUrl(aws, name, recordNow.url.url, urlUpdate) : undefined,
   ]);
   if (functionChanged) reporter.succeed(`Lambda: "${name}" has been updated`);
   if (plan.kind === 'import') reporter.succeed('💥  Endpoint has been created');
@@ -211,6 +216,7 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
     reporter.succeed('💥  Function URL has been created');
     reporter.result(made.url);
   }
+  if (changedUrl) reporter.succeed(`Function URL: "${name}" has been updated`);
   const updated = await lambdaRecords.get(region, name);
   if (!updated) throw new BamError(`The record of "${name}" disappeared while redeploying; run: bam list`);
   return updated;
@@ -225,6 +231,14 @@ async function catchUpRecord(region: string, name: string, record: LambdaRecord,
   const reported = { codeSha256: current.CodeSha256 ?? record.codeSha256, description: current.Description ?? '', ...recordedSettings(current) };
   const recorded = { codeSha256: record.codeSha256, description: record.description, runtime: record.runtime, memory: record.memory, timeout: record.timeout, env: record.env };
   if (JSON.stringify(reported) !== JSON.stringify(recorded)) await recordFunction(region, name, reported);
+}
+
+/** --cors/--noCors go to the URL of a function that has a URL and no REST API (nor asks for one). */
+function corsForUrl(record: LambdaRecord | undefined, request: EndpointRequest): { request: EndpointRequest; urlCorsFlag?: string | null } {
+  const urlOnly = record?.url !== undefined && !record.api && !record.pendingApi;
+  if (!urlOnly || request.cors === undefined || request.add.length > 0 || request.remove.length > 0 || request.addEndpoint) return { request };
+  const { cors, ...rest } = request;
+  return { request: rest, urlCorsFlag: cors };
 }
 
 /** Method flags that can be judged from the record alone fail before any AWS call. */

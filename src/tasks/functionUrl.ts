@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { AwsSession } from '../aws/clients.js';
-import { addUrlPermission, createFunctionUrl, deleteFunctionUrlConfig, removeUrlPermission } from '../aws/lambda.js';
+import { addUrlPermission, createFunctionUrl, deleteFunctionUrlConfig, removeUrlPermission, updateFunctionUrl } from '../aws/lambda.js';
 import { URL_PERMISSIONS, type UrlRecord, type UrlSettings } from '../core/functionUrl.js';
 import { lambdaRecords } from '../store/records.js';
 import type { LambdaRecord } from '../core/records.js';
@@ -91,6 +91,28 @@ const STREAMIFIED = /\bawslambda\s*\.\s*streamifyResponse\s*\(/;
  * RESPONSE_STREAM (with BUFFERED, Lambda would hold the stream back and send it whole).
  */
 export async function urlSettingsFor(settings: UrlSettings, entryFile: string): Promise<UrlSettings> {
-  const streams = STREAMIFIED.test(await readFile(entryFile, 'utf8'));
-  return streams ? { ...settings, invokeMode: 'RESPONSE_STREAM' } : settings;
+  return (await streamsResponse(entryFile)) ? { ...settings, invokeMode: 'RESPONSE_STREAM' } : settings;
+}
+
+/** What a redeploy changes on an existing URL: its CORS (--cors/--noCors, a function whose only endpoint it is) and invoke mode (the code). */
+export function urlChanges(record: LambdaRecord | undefined, cors: string | null | undefined, streams: boolean): UrlSettings | undefined {
+  const url = record?.url;
+  if (!url) return undefined;
+  const origin = cors === undefined ? url.cors : (cors ?? undefined);
+  const wanted: UrlSettings = { ...(origin !== undefined ? { cors: origin } : {}), ...(streams ? { invokeMode: 'RESPONSE_STREAM' as const } : {}) };
+  const same = wanted.cors === url.cors && (wanted.invokeMode ?? 'BUFFERED') === (url.invokeMode ?? 'BUFFERED');
+  return same ? undefined : wanted;
+}
+
+/** Sends the URL's new settings and records them. */
+export async function changeFunctionUrl(aws: AwsSession, name: string, url: string, settings: UrlSettings): Promise<UrlRecord> {
+  await updateFunctionUrl(aws, name, settings);
+  const changed = { url, ...settings };
+  await recordUrl(aws.region, name, changed);
+  return changed;
+}
+
+/** Whether the entry file wraps its handler in awslambda.streamifyResponse. */
+export async function streamsResponse(entryFile: string): Promise<boolean> {
+  return STREAMIFIED.test(await readFile(entryFile, 'utf8'));
 }

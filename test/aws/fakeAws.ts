@@ -7,6 +7,7 @@ import {
   CreateFunctionUrlConfigCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
+  UpdateFunctionUrlConfigCommand,
   type CreateFunctionUrlConfigCommandInput,
   DeleteFunctionCommand,
   GetFunctionCommand,
@@ -184,6 +185,19 @@ export class FakeAws {
         const { url } = this.fn(input.FunctionName);
         if (!url) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.');
         return { ...url, FunctionArn: functionArn(input.FunctionName) };
+      }),
+    );
+    lambda.on(UpdateFunctionUrlConfigCommand).callsFake((input) =>
+      this.call('UpdateFunctionUrlConfig', input, () => {
+        const { url } = this.fn(input.FunctionName!);
+        if (!url) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.');
+        // An empty Cors object clears CORS; InvokeMode left out keeps the current one.
+        if (input.Cors !== undefined) {
+          if (Object.keys(input.Cors).length === 0) delete url.Cors;
+          else url.Cors = input.Cors;
+        }
+        if (input.InvokeMode) url.InvokeMode = input.InvokeMode;
+        return { ...url, FunctionArn: functionArn(input.FunctionName!) };
       }),
     );
     lambda.on(DeleteFunctionUrlConfigCommand).callsFake((input) =>

@@ -277,6 +277,7 @@ export class HttpFakeAws {
       route('POST', `${FUNCTION_URL}/?`, 'CreateFunctionUrlConfig', (c) => this.createUrl(c)),
       route('GET', `${FUNCTION_URL}/?`, 'GetFunctionUrlConfig', (c) => json(200, { ...this.urlOf(c), FunctionArn: this.fn(c.params[0]).arn, LastModifiedTime: lambdaDate() })),
       route('DELETE', `${FUNCTION_URL}/?`, 'DeleteFunctionUrlConfig', (c) => this.deleteUrl(c)),
+      route('PUT', `${FUNCTION_URL}/?`, 'UpdateFunctionUrlConfig', (c) => this.updateUrl(c)),
       route('GET', `${TAGS}/?`, 'ListTags', (c) => json(200, { Tags: this.fn(c.params[0]).tags })),
       route('POST', `${TAGS}/?`, 'TagResource', (c) => this.tagFunction(c)),
       route('DELETE', `${TAGS}/?`, 'UntagResource', (c) => this.untagFunction(c)),
@@ -452,6 +453,17 @@ export class HttpFakeAws {
       CreationTime: new Date().toISOString(),
     };
     return json(201, { ...fn.url, FunctionArn: fn.arn });
+  }
+
+  private updateUrl(call: Call): Answer {
+    const url = this.urlOf(call);
+    const input = parseJson(call.body) as { Cors?: object; InvokeMode?: string };
+    if (input.Cors !== undefined) {
+      if (Object.keys(input.Cors).length === 0) delete url.Cors;
+      else url.Cors = input.Cors;
+    }
+    if (input.InvokeMode) url.InvokeMode = input.InvokeMode;
+    return json(200, { ...url, FunctionArn: this.fn(call.params[0]).arn, LastModifiedTime: lambdaDate() });
   }
 
   private deleteUrl(call: Call): Answer {

@@ -16,11 +16,14 @@ interface Scenario {
   setup?: string[][];
   /** A public URL recorded and answering, or none (the function stays). */
   goal: 'url' | 'noUrl';
+  /** The URL's CORS origin the command must leave. */
+  cors?: string;
 }
 
 const SCENARIOS: Scenario[] = [
   { title: 'deploy --url', command: ['deploy', 'hello', '--url'], goal: 'url' },
   { title: 'redeploy --url (lambda-only function)', setup: [['deploy', 'hello', '--lambdaOnly']], command: ['redeploy', 'hello', '--url'], goal: 'url' },
+  { title: 'redeploy --cors (URL-only function)', setup: [['deploy', 'hello', '--url']], command: ['redeploy', 'hello', '--cors', 'https://example.com'], goal: 'url', cors: 'https://example.com' },
   { title: 'delete --urlOnly', setup: [['deploy', 'hello', '--url']], command: ['delete', 'hello', '--urlOnly'], goal: 'noUrl' },
 ];
 
@@ -55,6 +58,8 @@ async function expectRecordsTruthful(aws: FakeAws, label: string): Promise<void>
   if (record.url) {
     expect(fn.url?.FunctionUrl, `${label}: recorded URL exists`).toBe(record.url.url);
     expect(Object.keys(fn.permissions).sort(), `${label}: recorded URL is public`).toEqual(['bam-function-url', 'bam-function-url-invoke']);
+    // A CORS change is recorded once AWS has it: a record never claims one AWS does not apply.
+    if (record.url.cors !== undefined) expect((fn.url?.Cors as { AllowOrigins?: string[] } | undefined)?.AllowOrigins, `${label}: recorded CORS`).toEqual([record.url.cors]);
   } else if (fn.url) {
     // A URL not (yet) recorded as made is owed: the next command finishes or removes it.
     expect(record.pendingUrl, `${label}: an unrecorded URL is owed`).toBeDefined();
@@ -69,6 +74,7 @@ async function expectGoal(aws: FakeAws, scenario: Scenario, label: string): Prom
     expect(record!.url?.url, label).toBe(fn.url!.FunctionUrl);
     expect(record!.pendingUrl, label).toBeUndefined();
     expect(Object.keys(fn.permissions).sort(), label).toEqual(['bam-function-url', 'bam-function-url-invoke']);
+    if (scenario.cors) expect(record!.url?.cors, label).toBe(scenario.cors);
   } else {
     expect(fn.url, label).toBeUndefined();
     expect(record!.url, label).toBeUndefined();

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CreateFunctionUrlConfigCommand, RemovePermissionCommand } from '@aws-sdk/client-lambda';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CreateFunctionUrlConfigCommand, RemovePermissionCommand, UpdateFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
 import { deploy } from '../../src/commands/deploy.js';
 import { redeploy } from '../../src/commands/redeploy.js';
 import { deleteLambda } from '../../src/commands/delete.js';
@@ -69,6 +71,35 @@ describe('bam redeploy NAME --url', () => {
     expect(scene.aws.names().filter((n) => n === 'CreateFunctionUrlConfig')).toHaveLength(1);
     expect(scene.aws.names()).toContain('GetFunctionUrlConfig');
     expect((await records()).hello!.url?.url).toBe(scene.aws.functions.get('hello')!.url!.FunctionUrl);
+  });
+});
+
+describe('bam redeploy NAME (a function whose URL is its only endpoint)', () => {
+  it('--cors sets the URL\'s CORS (UpdateFunctionUrlConfig) and --noCors clears it, with no REST API asked for', async () => {
+    await deployHello(scene, { url: true });
+    await redeploy('hello', { cors: 'https://example.com' }, scene.world.ctx);
+    expect(scene.aws.inputs(UpdateFunctionUrlConfigCommand)).toEqual([
+      { FunctionName: 'hello', Cors: expect.objectContaining({ AllowOrigins: ['https://example.com'] }), InvokeMode: 'BUFFERED' },
+    ]);
+    expect(scene.aws.functions.get('hello')!.url!.Cors).toMatchObject({ AllowOrigins: ['https://example.com'] });
+    expect((await records()).hello!.url).toMatchObject({ cors: 'https://example.com' });
+    expect(scene.aws.names()).not.toContain('ImportRestApi');
+
+    scene.aws.resetCalls();
+    await redeploy('hello', { noCors: true }, scene.world.ctx);
+    expect(scene.aws.inputs(UpdateFunctionUrlConfigCommand)).toEqual([{ FunctionName: 'hello', Cors: {}, InvokeMode: 'BUFFERED' }]);
+    expect(scene.aws.functions.get('hello')!.url!.Cors).toBeUndefined();
+    expect((await records()).hello!.url).not.toHaveProperty('cors');
+  });
+
+  it('switches the URL to RESPONSE_STREAM when the code starts streaming, and sends nothing when nothing changed', async () => {
+    await deployHello(scene, { url: true });
+    await redeploy('hello', {}, scene.world.ctx);
+    expect(scene.aws.writes()).toEqual([]);
+    await writeFile(join(scene.world.cwd, 'hello.js'), `exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.end('hi'); });\n`);
+    await redeploy('hello', {}, scene.world.ctx);
+    expect(scene.aws.functions.get('hello')!.url!.InvokeMode).toBe('RESPONSE_STREAM');
+    expect((await records()).hello!.url).toMatchObject({ invokeMode: 'RESPONSE_STREAM' });
   });
 });
 
