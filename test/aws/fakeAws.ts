@@ -189,7 +189,7 @@ export class FakeAws {
     );
     lambda.on(UpdateFunctionUrlConfigCommand).callsFake((input) =>
       this.call('UpdateFunctionUrlConfig', input, () => {
-        const { url } = this.fn(input.FunctionName!);
+        const { url } = this.fn(input.FunctionName);
         if (!url) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.');
         // An empty Cors object clears CORS; InvokeMode left out keeps the current one.
         if (input.Cors !== undefined) {
@@ -197,7 +197,7 @@ export class FakeAws {
           else url.Cors = input.Cors;
         }
         if (input.InvokeMode) url.InvokeMode = input.InvokeMode;
-        return { ...url, FunctionArn: functionArn(input.FunctionName!) };
+        return { ...url, FunctionArn: functionArn(input.FunctionName) };
       }),
     );
     lambda.on(DeleteFunctionUrlConfigCommand).callsFake((input) =>
