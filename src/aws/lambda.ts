@@ -108,7 +108,7 @@ export async function createFunction(aws: AwsSession, fn: NewFunction, retry: Ro
     Publish: false,
     ...settingsInput({ memory: fn.memory, timeout: fn.timeout, ...(fn.env && Object.keys(fn.env).length > 0 ? { env: fn.env } : {}) }),
   };
-  return bamBam('CreateFunction', withRoleRecheck(() => lambdaClient(aws).send(new CreateFunctionCommand(input)), retry.recheckRole), retry);
+  return bamBam(aws, 'CreateFunction', withRoleRecheck(() => lambdaClient(aws).send(new CreateFunctionCommand(input)), retry.recheckRole), retry);
 }
 
 const apiPermissionId = (restApiId: string): string => `bam-apigateway-${restApiId}`;
@@ -122,7 +122,7 @@ export async function addApiPermission(aws: AwsSession, target: { name: string; 
     Action: 'lambda:InvokeFunction',
     SourceArn: `arn:aws:execute-api:${target.region}:${target.account}:${target.restApiId}/*/*/*`,
   };
-  await bamBam('AddPermission', async () => {
+  await bamBam(aws, 'AddPermission', async () => {
     try {
       await lambdaClient(aws).send(new AddPermissionCommand(input));
     } catch (err) {
@@ -135,7 +135,7 @@ export async function addApiPermission(aws: AwsSession, target: { name: string; 
 
 /** Drops a deleted API's permission, so the function's policy does not grow with every endpoint. */
 export async function removeApiPermission(aws: AwsSession, name: string, restApiId: string): Promise<void> {
-  await bamBam('RemovePermission', async () => {
+  await bamBam(aws, 'RemovePermission', async () => {
     try {
       await lambdaClient(aws).send(new RemovePermissionCommand({ FunctionName: name, StatementId: apiPermissionId(restApiId) }));
     } catch (err) {
@@ -146,7 +146,7 @@ export async function removeApiPermission(aws: AwsSession, name: string, restApi
 }
 
 export async function updateFunctionCode(aws: AwsSession, name: string, zip: Uint8Array, wait: BamBamOptions = {}): Promise<FunctionConfiguration> {
-  return bamBam('UpdateFunctionCode', () => lambdaClient(aws).send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })), wait);
+  return bamBam(aws, 'UpdateFunctionCode', () => lambdaClient(aws).send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })), wait);
 }
 
 export async function updateFunctionConfiguration(
@@ -162,6 +162,7 @@ export async function updateFunctionConfiguration(
     ...settingsInput(changes),
   };
   return bamBam(
+    aws,
     'UpdateFunctionConfiguration',
     withRoleRecheck(() => lambdaClient(aws).send(new UpdateFunctionConfigurationCommand(input)), retry.recheckRole),
     retry,
@@ -171,7 +172,7 @@ export async function updateFunctionConfiguration(
 /** Deletes the function (and with it its permissions); 'gone' when it was already deleted. */
 export async function deleteFunction(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
   try {
-    await bamBam('DeleteFunction', () => lambdaClient(aws).send(new DeleteFunctionCommand({ FunctionName: name })));
+    await bamBam(aws, 'DeleteFunction', () => lambdaClient(aws).send(new DeleteFunctionCommand({ FunctionName: name })));
     return 'deleted';
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return 'gone';
@@ -181,30 +182,28 @@ export async function deleteFunction(aws: AwsSession, name: string): Promise<'de
   }
 }
 
-export const waiterSettings = { maxWaitSeconds: 300 };
-
 /** Waits until a new function can run (State Active). */
 export async function waitUntilActive(aws: AwsSession, name: string): Promise<void> {
-  await waitFor('FunctionActive', 'become Active', () =>
-    waitUntilFunctionActiveV2({ client: lambdaClient(aws), maxWaitTime: waiterSettings.maxWaitSeconds }, { FunctionName: name }),
+  await waitFor(aws, 'FunctionActive', 'become Active', () =>
+    waitUntilFunctionActiveV2({ client: lambdaClient(aws), maxWaitTime: aws.policy.lambdaWaitSeconds }, { FunctionName: name }),
   );
 }
 
 /** Waits until an update is done; Lambda rejects the next update of the function until then. */
 export async function waitUntilUpdated(aws: AwsSession, name: string): Promise<void> {
-  await waitFor('FunctionUpdated', 'finish its update', () =>
-    waitUntilFunctionUpdatedV2({ client: lambdaClient(aws), maxWaitTime: waiterSettings.maxWaitSeconds }, { FunctionName: name }),
+  await waitFor(aws, 'FunctionUpdated', 'finish its update', () =>
+    waitUntilFunctionUpdatedV2({ client: lambdaClient(aws), maxWaitTime: aws.policy.lambdaWaitSeconds }, { FunctionName: name }),
   );
 }
 
-async function waitFor(step: string, what: string, wait: () => Promise<unknown>): Promise<void> {
+async function waitFor(aws: AwsSession, step: string, what: string, wait: () => Promise<unknown>): Promise<void> {
   try {
     await wait();
   } catch (err) {
     // The waiter's error is a JSON dump; keep Lambda's own reason from it.
     const reason = /"(?:StateReason|LastUpdateStatusReason)":"([^"]*)"/.exec(errorMessage(err))?.[1];
     const timedOut = err instanceof Error && err.name === 'TimeoutError';
-    const detail = reason ?? (timedOut ? `still waiting after ${waiterSettings.maxWaitSeconds} s` : 'see the function in the Lambda console');
+    const detail = reason ?? (timedOut ? `still waiting after ${aws.policy.lambdaWaitSeconds} s` : 'see the function in the Lambda console');
     throw new StepError(step, new Error(`the function did not ${what} (${detail})`));
   }
 }
@@ -214,7 +213,7 @@ export async function listAllFunctions(aws: AwsSession): Promise<FunctionConfigu
   const functions: FunctionConfiguration[] = [];
   let marker: string | undefined;
   do {
-    const page = await bamBam('ListFunctions', () => lambdaClient(aws).send(new ListFunctionsCommand(marker ? { Marker: marker } : {})));
+    const page = await bamBam(aws, 'ListFunctions', () => lambdaClient(aws).send(new ListFunctionsCommand(marker ? { Marker: marker } : {})));
     functions.push(...(page.Functions ?? []));
     marker = page.NextMarker;
   } while (marker);
@@ -224,7 +223,7 @@ export async function listAllFunctions(aws: AwsSession): Promise<FunctionConfigu
 /** GetFunction with its code location (a presigned URL), or undefined when there is no such function. */
 export async function findFunctionCode(aws: AwsSession, name: string): Promise<GetFunctionCommandOutput | undefined> {
   try {
-    return await bamBam('GetFunction', () => lambdaClient(aws).send(new GetFunctionCommand({ FunctionName: name })));
+    return await bamBam(aws, 'GetFunction', () => lambdaClient(aws).send(new GetFunctionCommand({ FunctionName: name })));
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
     throw err;

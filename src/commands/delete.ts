@@ -6,10 +6,7 @@ import { confirmForeignDelete } from '../tasks/confirmDelete.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { deleteRestApi } from '../aws/apiGateway.js';
 import { carriesManagedTag, deleteFunction, findFunctionCode, removeApiPermission } from '../aws/lambda.js';
-import { withNameLease } from '../store/lease.js';
-import { storePaths } from '../store/paths.js';
 import { settleFunction } from '../tasks/settle.js';
-import { lambdaRecords } from '../store/records.js';
 import { BamError } from '../core/errors.js';
 
 export interface DeleteOptions {
@@ -27,8 +24,8 @@ export async function deleteLambda(name: string, options: DeleteOptions, ctx: Co
   validateFunctionName(name);
   const aws = await openAws(ctx.aws);
   // Under the name's lease, after settling what an interrupted bam left: an API it made is deleted too.
-  await withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
-    await settleFunction(aws, name, ctx.reporter);
+  await ctx.store.withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
+    await settleFunction(aws, ctx.store, name, ctx.reporter);
     await deleteUnderLease(aws, name, options, ctx);
   });
 }
@@ -36,7 +33,7 @@ export async function deleteLambda(name: string, options: DeleteOptions, ctx: Co
 async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteOptions, ctx: CommandContext): Promise<void> {
   const { region } = aws;
   const { reporter } = ctx;
-  const record = await lambdaRecords.get(region, name);
+  const record = await ctx.store.lambdaRecords.get(region, name);
   const api = record?.api;
   if (options.endpointOnly && !api) {
     reporter.warn(`"${name}" has no endpoint recorded in ${region}; nothing to delete.`);
@@ -50,7 +47,7 @@ async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteOp
     // deleted would leave a record of a function that is gone (the API's only record).
     if (api) {
       const outcome = await deleteRestApi(aws, api.restApiId, waitMessages(reporter));
-      await recordApi(region, name, undefined);
+      await recordApi(ctx.store, region, name, undefined);
       // A function that stays keeps no permission for an API that is gone.
       if (options.endpointOnly) await removeApiPermission(aws, name, api.restApiId);
       if (outcome === 'deleted') reporter.succeed(`Endpoint: "${name}" has been deleted`);
@@ -59,8 +56,8 @@ async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteOp
     if (options.endpointOnly) return;
     const outcome = await deleteFunction(aws, name);
     if (outcome === 'gone' && !record) throw doesNotExist(name, region);
-    await lambdaRecords.remove(region, name);
-    await rm(storePaths.staging(name), { recursive: true, force: true });
+    await ctx.store.lambdaRecords.remove(region, name);
+    await rm(ctx.store.paths.staging(name), { recursive: true, force: true });
     if (outcome === 'deleted') reporter.succeed(`Lambda: "${name}" has been deleted`);
     else reporter.warn(`Lambda "${name}" no longer existed in ${region}; its record is dropped.`);
   } finally {

@@ -12,15 +12,14 @@ import type { ApiSpec } from '../core/apiDocument.js';
 import { roleArn } from '../core/names.js';
 import { findFunction, waitUntilActive, type RoleRetry } from '../aws/lambda.js';
 import { checkFunctionSource, packageFunction } from '../package/index.js';
-import { intents, newToken, type Intent } from '../store/intents.js';
-import { withNameLease } from '../store/lease.js';
+import { newToken, type Intent } from '../store/intents.js';
 import { type ApiSettings, type EndpointType, type LambdaRecord } from '../core/records.js';
-import { lambdaRecords, readConfig } from '../store/records.js';
 import { functionRecordFrom } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, createOwnFunction, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
 import { BamError, UsageError, errorMessage } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
+import type { Store } from '../store/store.js';
 
 export interface DeployOptions extends SettingsFlags {
   methods?: string[];
@@ -49,15 +48,15 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   const settings = await readSettings(options, ctx.cwd, ctx.now());
   const notice = settings.runtime ? runtimeNotice(settings.runtime, ctx.now()) : undefined;
   if (notice) ctx.reporter.warn(notice);
-  const config = await readConfig();
+  const config = await ctx.store.readConfig();
   const endpointType = options.endpointType ? parseEndpointType(options.endpointType) : (config.endpointType ?? 'EDGE');
   const role = requestedRole(options, config.defaultRole) ?? config.defaultRole;
   await checkFunctionSource(name, { cwd: ctx.cwd, src: options.src });
   const aws = await openAws(ctx.aws);
   const { reporter } = ctx;
   // One command at a time on this name: it reads AWS and the records only once it has the lease.
-  return withNameLease('function', aws.region, name, waitMessages(reporter), async () => {
-    await settleFunction(aws, name, reporter);
+  return ctx.store.withNameLease('function', aws.region, name, waitMessages(reporter), async () => {
+    await settleFunction(aws, ctx.store, name, reporter);
     return deployUnderLease(aws, name, { ...options, methods, cors, endpointType, role, defaultRole: config.defaultRole, settings }, ctx);
   });
 }
@@ -75,18 +74,18 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
   const { region } = aws;
   const { reporter } = ctx;
   const { methods, cors, endpointType, role, settings } = plan;
-  const earlier = await lambdaRecords.get(region, name);
+  const earlier = await ctx.store.lambdaRecords.get(region, name);
 
   // Round trip 1: nothing is created before the name is known to be free and the code packs.
   const [pkg, account] = await concurrently([
-    packageFunction(name, { cwd: ctx.cwd, src: plan.src, reporter }),
-    accountNumber(aws).then(async (account) => {
-      await ensureRole(aws, { role, account, region, reporter });
+    packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src: plan.src, reporter }),
+    accountNumber(aws, ctx.store).then(async (account) => {
+      await ensureRole(aws, { role, account, region, reporter, store: ctx.store });
       return account;
     }),
     refuseExistingFunction(aws, name, earlier),
   ]);
-  const roleTarget: RoleTarget = { role, account, region, reporter };
+  const roleTarget: RoleTarget = { role, account, region, reporter, store: ctx.store };
   warnIfTablesDenied({ name, usesDynamoDb: pkg.usesDynamoDb, role, defaultRole: plan.defaultRole, command: 'deploy' }, reporter);
   if (earlier?.api) warnStaleApi(name, earlier.api.restApiId, region, reporter);
   const token = newToken();
@@ -97,7 +96,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
   const started = new Date().toISOString();
   const functionIntent: Intent = { token, kind: 'function', region, name, startedAt: started, sourcePath: pkg.source.sourcePath };
   const apiIntent: Intent = { token, kind: 'api', region, name, startedAt: started, api: apiSettings };
-  await intents.open([functionIntent, ...(plan.lambdaOnly ? [] : [apiIntent])], (message) => reporter.warn(message));
+  await ctx.store.intents.open([functionIntent, ...(plan.lambdaOnly ? [] : [apiIntent])], (message) => reporter.warn(message));
 
   // Round trip 2: the API only needs the function's ARN, which is known already.
   reporter.start(plan.lambdaOnly ? `Creating Lambda "${name}"` : `Creating Lambda "${name}" and its API`);
@@ -110,8 +109,8 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
   // Recorded at once too: an API import waiting out a rate limit must not leave the function unrecorded.
   const functionRecorded = creating.then(async (fn) => {
     const record = functionRecordFrom(fn, { region, account, name, sourcePath: pkg.source.sourcePath, role });
-    await lambdaRecords.put(region, name, { ...record, ...(plan.lambdaOnly ? {} : { pendingApi: apiSettings }) });
-    await intents.close(functionIntent);
+    await ctx.store.lambdaRecords.put(region, name, { ...record, ...(plan.lambdaOnly ? {} : { pendingApi: apiSettings }) });
+    await ctx.store.intents.close(functionIntent);
   });
   for (const step of [activation, functionRecorded]) step.catch(() => undefined); // awaited below; a failed CreateFunction is reported from `created`
   const [created, imported] = await Promise.allSettled([
@@ -120,14 +119,14 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
   ]);
   if (created.status === 'rejected') {
     reporter.fail(`Lambda "${name}" could not be created.`);
-    await cleanUpAfterFailedCreate(aws, created.reason, imported, [functionIntent, apiIntent], reporter);
+    await cleanUpAfterFailedCreate(aws, ctx.store, created.reason, imported, [functionIntent, apiIntent], reporter);
     throw created.reason;
   }
   reporter.succeed(`💥  Lambda: "${name}" has been created`);
   if (imported.status === 'rejected') {
     await Promise.allSettled([functionRecorded, activation]);
     // An import that failed for sure made nothing; one whose answer was lost stays to be settled.
-    if (!createMayHaveHappened(imported.reason)) await intents.close(apiIntent);
+    if (!createMayHaveHappened(imported.reason)) await ctx.store.intents.close(apiIntent);
     throw new BamError(`${errorMessage(imported.reason)}. Lambda "${name}" exists; add its endpoint with: bam redeploy ${name} --addEndpoint`, {
       cause: imported.reason,
     });
@@ -139,13 +138,13 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
   if (restApiId) reporter.start('Deploying the endpoint');
   const apiRecorded = functionRecorded.then(async () => {
     if (!restApiId) return;
-    await recordApi(region, name, apiRecord(spec, restApiId, false));
-    await intents.close(apiIntent);
+    await recordApi(ctx.store, region, name, apiRecord(spec, restApiId, false));
+    await ctx.store.intents.close(apiIntent);
   });
   const published = restApiId
     ? publishApi(aws, spec, restApiId, reporter).then(
         // Recorded as deployed as soon as it is, even should the function then fail to become Active.
-        () => apiRecorded.then(() => recordApi(region, name, apiRecord(spec, restApiId, true))),
+        () => apiRecorded.then(() => recordApi(ctx.store, region, name, apiRecord(spec, restApiId, true))),
         (err: unknown) => Promise.reject(unfinishedEndpoint(name, err)),
       )
     : undefined;
@@ -154,7 +153,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
     reporter.succeed('💥  Endpoint has been created');
     reporter.result(apiRecord(spec, restApiId, true).url);
   }
-  const record = await lambdaRecords.get(region, name);
+  const record = await ctx.store.lambdaRecords.get(region, name);
   if (!record) throw new BamError(`The record of "${name}" disappeared while deploying; run: bam list`);
   return record;
 }
@@ -168,6 +167,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
  */
 async function cleanUpAfterFailedCreate(
   aws: AwsSession,
+  store: Store,
   reason: unknown,
   imported: PromiseSettledResult<string | undefined>,
   opened: Intent[],
@@ -179,16 +179,16 @@ async function cleanUpAfterFailedCreate(
     return;
   }
   const [functionIntent, apiIntent] = opened as [Intent, Intent];
-  await intents.close(functionIntent);
+  await store.intents.close(functionIntent);
   if (imported.status === 'rejected') {
-    if (!createMayHaveHappened(imported.reason)) await intents.close(apiIntent);
+    if (!createMayHaveHappened(imported.reason)) await store.intents.close(apiIntent);
     return;
   }
   if (!imported.value) {
-    await intents.close(apiIntent);
+    await store.intents.close(apiIntent);
     return;
   }
-  if (await removeOrphanApi(aws, imported.value, reporter)) await intents.close(apiIntent);
+  if (await removeOrphanApi(aws, imported.value, reporter)) await store.intents.close(apiIntent);
 }
 
 /**

@@ -2,11 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import type { CommandContext } from '../tasks/context.js';
+import { AWS_POLICY } from '../aws/policy.js';
 import { isTableName, validateFunctionName, validateTableName } from '../core/names.js';
 import { keyNameProblem, parseKeyType } from '../core/keys.js';
 import { type DbTableRecord, type LambdaRecord } from '../core/records.js';
-import { dbTableRecords, lambdaRecords, readConfig } from '../store/records.js';
-import { storePaths } from '../store/paths.js';
 import { findSource } from '../package/source.js';
 import { BamError, UsageError } from '../core/errors.js';
 import { discoverFunctions, findFunctions, localFunction, type FoundFunction, type LocalSettings } from '../dev/functions.js';
@@ -68,17 +67,17 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
   const input = await validateInput(names, options, ctx.cwd);
   const region = ctx.aws.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const found = await findServedFunctions(names, ctx);
-  const [records, tableRecords, config] = await Promise.all([lambdaRecords.inRegion(region), dbTableRecords.inRegion(region), readConfig()]);
+  const [records, tableRecords, config] = await Promise.all([ctx.store.lambdaRecords.inRegion(region), ctx.store.dbTableRecords.inRegion(region), ctx.store.readConfig()]);
 
   const closers: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
     for (const closer of closers.splice(0).reverse()) await closer().catch(() => undefined);
   };
   try {
-    const dynamo = await startLocalDynamo({ fresh: Boolean(options.fresh) });
+    const dynamo = await startLocalDynamo({ fresh: Boolean(options.fresh), folder: ctx.store.paths.devDb(), policy: ctx.aws.policy ?? AWS_POLICY });
     closers.push(() => dynamo.close());
     const created = await dynamo.ensureTables(tablesToCreate(found, records, tableRecords, input));
-    ctx.reporter.info(`Local DynamoDB at ${dynamo.endpoint}, data in ${storePaths.devDb()}${created.length > 0 ? `; created table ${created.join(', ')}` : ''}`);
+    ctx.reporter.info(`Local DynamoDB at ${dynamo.endpoint}, data in ${ctx.store.paths.devDb()}${created.length > 0 ? `; created table ${created.join(', ')}` : ''}`);
 
     const hosts = new Map<string, FunctionHost>();
     const invokeOnly = new Map<string, Promise<FunctionHost | undefined>>();

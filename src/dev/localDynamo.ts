@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withLock } from '../store/lock.js';
-import { makePrivateFolder, storePaths } from '../store/paths.js';
+import { makePrivateFolder } from '../store/paths.js';
+import type { AwsPolicy } from '../aws/policy.js';
 import type { TableKeys } from '../core/records.js';
 import type { DynamoSession } from '../aws/dynamodb.js';
 import { BamError } from '../core/errors.js';
@@ -19,11 +20,11 @@ export interface LocalDynamo {
 }
 
 /**
- * dynalite, in this process, on a random loopback port, keeping its data under BAM_HOME/dev-db.
+ * dynalite, in this process, on a random loopback port, keeping its data in `folder` (the store's dev-db).
  * LevelDB allows one process per folder, so a lock file says which bam dev owns it.
  */
-export async function startLocalDynamo(options: { fresh: boolean }): Promise<LocalDynamo> {
-  const folder = storePaths.devDb();
+export async function startLocalDynamo(options: { fresh: boolean; folder: string; policy: AwsPolicy }): Promise<LocalDynamo> {
+  const { folder } = options;
   const releaseLock = await holdFolderLock(`${folder}.lock`, folder);
   try {
     if (options.fresh) await rm(folder, { recursive: true, force: true });
@@ -34,7 +35,7 @@ export async function startLocalDynamo(options: { fresh: boolean }): Promise<Loc
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return {
       endpoint,
-      ensureTables: (tables) => ensureTables(endpoint, tables),
+      ensureTables: (tables) => ensureTables(endpoint, tables, options.policy),
       close: async () => {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -83,13 +84,13 @@ async function holdFolderLock(lockFile: string, folder: string): Promise<() => P
   };
 }
 
-async function ensureTables(endpoint: string, tables: LocalTable[]): Promise<string[]> {
+async function ensureTables(endpoint: string, tables: LocalTable[], policy: AwsPolicy): Promise<string[]> {
   if (tables.length === 0) return [];
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const { createTable, describeTable } = await import('../aws/dynamodb.js');
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bam-dev-local', secretAccessKey: 'bam-dev-local' } });
   // The table steps only use a DynamoDB client: hand them one aimed at dynalite.
-  const local: DynamoSession = { client: () => client };
+  const local: DynamoSession = { client: () => client, policy };
   try {
     const created: string[] = [];
     for (const table of tables) {
