@@ -23,6 +23,7 @@ import { LineBuffer } from '../dev/lineBuffer.js';
 export interface DevOptions {
   port?: string;
   host?: string;
+  lambdaPort?: string;
   methods?: string[];
   table?: string[];
   env?: string[];
@@ -46,6 +47,7 @@ export interface DevHandle {
 
 interface DevInput {
   port: number;
+  lambdaPort: number;
   host: string;
   methods?: string[];
   tables: LocalTable[];
@@ -103,8 +105,9 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
       if (!invokeOnly.has(name)) invokeOnly.set(name, startInvokeOnly(name));
       return invokeOnly.get(name) as Promise<FunctionHost | undefined>;
     });
-    const lambdaEndpoint = `http://127.0.0.1:${await listen(lambdaApi, 0, '127.0.0.1')}`;
+    const lambdaEndpoint = `http://127.0.0.1:${await listen(lambdaApi, input.lambdaPort, '127.0.0.1', '--lambdaPort')}`;
     closers.push(() => stopServer(lambdaApi));
+    ctx.reporter.info(`Local Lambda API at ${lambdaEndpoint} (e.g. aws lambda invoke --endpoint-url ${lambdaEndpoint} --function-name NAME out.json)`);
 
     const settings: LocalSettings = {
       region,
@@ -124,7 +127,7 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
       host.watchSource(() => announceReload(name));
       return host;
     };
-    for (const { source } of found) hosts.set(source.name, new FunctionHost(localFunction(source, records[source.name], settings), log, notice));
+    for (const { source, methods } of found) hosts.set(source.name, new FunctionHost(localFunction(source, records[source.name], settings, methods), log, notice));
 
     const api = createApiServer({
       single: names.length === 1,
@@ -159,6 +162,8 @@ async function validateInput(names: string[], options: DevOptions, cwd: string):
   for (const name of names) validateFunctionName(name);
   const port = Number(options.port ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${options.port ?? ''}" must be a port number (0 to 65535; 0 picks a free one).`);
+  const lambdaPort = options.lambdaPort === undefined ? (port === 0 ? 0 : port + 2) : Number(options.lambdaPort);
+  if (!Number.isInteger(lambdaPort) || lambdaPort < 0 || lambdaPort > 65535) throw new UsageError(`--lambdaPort "${options.lambdaPort ?? lambdaPort}" must be a port number (0 to 65535; 0 picks a free one).`);
   const apiTimeout = options.apiTimeout === undefined ? API_GATEWAY_TIMEOUT_S : Number(options.apiTimeout);
   if (!Number.isFinite(apiTimeout) || apiTimeout <= 0 || apiTimeout > 900) {
     throw new UsageError(`--apiTimeout "${options.apiTimeout ?? ''}" must be a number of seconds up to 900.`);
@@ -169,6 +174,7 @@ async function validateInput(names: string[], options: DevOptions, cwd: string):
   const settings = await readSettings({ env: options.env, envFile: options.envFile, timeout: options.timeout }, cwd);
   return {
     port,
+    lambdaPort,
     host: options.host ?? '127.0.0.1',
     ...(methods ? { methods } : {}),
     tables: (options.table ?? []).map(parseTableFlag),
@@ -245,10 +251,10 @@ function reportAccess(line: AccessLine, output: LineBuffer, ctx: CommandContext)
   ctx.reporter.warn(`${text}: ${line.problem}`);
 }
 
-async function listen(server: Server, port: number, host: string): Promise<number> {
+async function listen(server: Server, port: number, host: string, flag = '--port'): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new BamError(`Port ${port} on ${host} is in use. Pick another with --port ${port + 1} (or --port 0 for any free port).`));
+      if (err.code === 'EADDRINUSE') reject(new BamError(`Port ${port} on ${host} is in use. Pick another with ${flag} ${port + 1} (or ${flag} 0 for any free port).`));
       else reject(new BamError(`Cannot listen on ${host}:${port}: ${err.message}`));
     });
     server.listen(port, host, () => resolve());

@@ -1,3 +1,5 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+
 /** An HTTP answer ready to write: flat [name, value, …] headers keep repeats and casing. */
 export interface HttpAnswer {
   statusCode: number;
@@ -30,16 +32,27 @@ export type MappedResponse = { ok: true; answer: HttpAnswer } | { ok: false; pro
 // Lambda's limit on a synchronous invocation's response; over it the invoke fails and API Gateway answers 502.
 const LAMBDA_PAYLOAD_LIMIT = 6_291_556;
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding']);
+// The only keys a REST API's proxy integration accepts; any other (an HTTP API's `cookies`) makes the answer malformed.
+const PROXY_RESULT_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded']);
+/**
+ * Response headers a REST API does not pass on as the function sent them: it owns these, so the
+ * function's are renamed x-amzn-Remapped-NAME (AWS's header table for Lambda proxy responses;
+ * x-amzn-RequestId is API Gateway's own id).
+ */
+const REMAPPED_HEADERS = new Set(['authorization', 'connection', 'content-md5', 'date', 'max-forwards', 'server', 'user-agent', 'www-authenticate', 'x-amzn-requestid']);
+/** Hop-by-hop headers API Gateway drops from a proxy response. */
+const DROPPED_HEADERS = new Set(['expect', 'proxy-authenticate', 'te', 'trailer', 'upgrade', 'via']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v);
 
 /**
  * Maps the function's JSON result the way API Gateway's Lambda proxy integration does: statusCode,
- * headers, multiValueHeaders (both merged), body (a string; base64-decoded when isBase64Encoded)
- * and Content-Type application/json when the function sets none.
+ * headers, multiValueHeaders (both merged), body (a string; base64-decoded when isBase64Encoded and
+ * the client's Accept asks for a binary media type) and Content-Type application/json when the
+ * function sets none.
  */
-export function mapProxyResponse(payload: string, requestId: string): MappedResponse {
+export function mapProxyResponse(payload: string, requestId: string, binaryAccepted = false): MappedResponse {
   const size = Buffer.byteLength(payload);
   if (size > LAMBDA_PAYLOAD_LIMIT) return { ok: false, problem: `the result is ${size} bytes, over Lambda's response payload limit (${LAMBDA_PAYLOAD_LIMIT} bytes)` };
   let value: unknown;
@@ -49,6 +62,10 @@ export function mapProxyResponse(payload: string, requestId: string): MappedResp
     return { ok: false, problem: 'the result is not JSON' };
   }
   if (!isObject(value)) return { ok: false, problem: `the result is ${value === null ? 'null' : typeof value}, not an object with statusCode` };
+  const extra = Object.keys(value).filter((key) => !PROXY_RESULT_KEYS.has(key));
+  if (extra.length > 0) {
+    return { ok: false, problem: `the result has ${extra.map((key) => `"${key}"`).join(', ')}; a REST API accepts only statusCode, headers, multiValueHeaders, body and isBase64Encoded (cookies go in multiValueHeaders Set-Cookie)` };
+  }
   const statusCode = typeof value.statusCode === 'string' && /^\d+$/.test(value.statusCode) ? Number(value.statusCode) : value.statusCode;
   if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
     return { ok: false, problem: `statusCode must be an integer HTTP status, got ${JSON.stringify(value.statusCode)}` };
@@ -61,12 +78,16 @@ export function mapProxyResponse(payload: string, requestId: string): MappedResp
   }
   const headers: string[] = [];
   const seen = new Set<string>();
+  let invalid: string | undefined;
   const add = (name: string, v: unknown): boolean => {
     if (!isScalar(v)) return false;
+    const lower = name.toLowerCase();
     // API Gateway frames the body itself; a stale Content-Length from the function would hang the client.
-    if (FRAMING_HEADERS.has(name.toLowerCase())) return true;
-    headers.push(name, String(v));
-    seen.add(name.toLowerCase());
+    if (FRAMING_HEADERS.has(lower) || DROPPED_HEADERS.has(lower)) return true;
+    invalid ??= headerProblem(name, String(v));
+    const sent = REMAPPED_HEADERS.has(lower) ? `x-amzn-Remapped-${name}` : name;
+    headers.push(sent, String(v));
+    seen.add(sent.toLowerCase());
     return true;
   };
   const multi = value.multiValueHeaders ?? {};
@@ -83,9 +104,26 @@ export function mapProxyResponse(payload: string, requestId: string): MappedResp
   for (const [name, list] of Object.entries(multi)) {
     if (!Array.isArray(list) || !list.every((v) => add(name, v))) return { ok: false, problem: `multiValueHeaders "${name}" must be a list of strings` };
   }
+  if (invalid) return { ok: false, problem: invalid };
   if (!seen.has('content-type')) headers.push('Content-Type', 'application/json');
   headers.push('x-amzn-RequestId', requestId);
   const text = typeof value.body === 'string' ? value.body : '';
-  const body = value.isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+  const decode = value.isBase64Encoded === true && binaryAccepted;
+  const body = decode ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
   return { ok: true, answer: { statusCode, headers, body } };
+}
+
+/** Why a header cannot go on the wire (a name that is not an HTTP token, a value with CR, LF or NUL). */
+function headerProblem(name: string, value: string): string | undefined {
+  try {
+    validateHeaderName(name);
+  } catch {
+    return `header name ${JSON.stringify(name)} is not a valid HTTP header name (no spaces or separators)`;
+  }
+  try {
+    validateHeaderValue(name, value);
+  } catch {
+    return `header "${name}" has a character not allowed in an HTTP header value (CR, LF or another control character): ${JSON.stringify(value)}`;
+  }
+  return undefined;
 }
