@@ -58,7 +58,7 @@ export function declaredMethods(text: string): string[] | undefined {
     if (trimmed === '' || trimmed.startsWith('#!')) continue;
     if (!trimmed.startsWith('//')) return undefined;
     const match = /^\/\/\s*methods:(.*)$/i.exec(trimmed);
-    if (match) return parseMethods([match[1] ?? ''], '// methods:');
+    if (match) return parseMethods([match[1] ?? ''], '// methods');
   }
   return undefined;
 }

@@ -30,7 +30,7 @@ describe('buildProxyEvent', () => {
 
 describe('mapProxyResponse', () => {
   it('merges headers and multiValueHeaders, defaults Content-Type to application/json, decodes base64', () => {
-    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 201, headers: { 'X-A': 1 }, multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] }, body: Buffer.from([1, 2, 255]).toString('base64'), isBase64Encoded: true }), 'rid');
+    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 201, headers: { 'X-A': 1 }, multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] }, body: Buffer.from([1, 2, 255]).toString('base64'), isBase64Encoded: true }), 'rid', true);
     expect(mapped).toEqual({
       ok: true,
       answer: { statusCode: 201, headers: ['X-A', '1', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Type', 'application/json', 'x-amzn-RequestId', 'rid'], body: Buffer.from([1, 2, 255]) },
@@ -65,5 +65,41 @@ describe('mapProxyResponse', () => {
     const mapped = mapProxyResponse(payload, 'rid');
     expect(mapped.ok).toBe(false);
     expect(mapped.ok ? '' : mapped.problem).toContain(problem);
+  });
+
+  it('decodes base64 only when the Accept header asks for a binary media type (else the client gets the text)', () => {
+    const payload = JSON.stringify({ statusCode: 200, body: Buffer.from([1, 2, 255]).toString('base64'), isBase64Encoded: true });
+    const text = mapProxyResponse(payload, 'rid', false);
+    expect(text.ok && text.answer.body.toString()).toBe(Buffer.from([1, 2, 255]).toString('base64'));
+  });
+
+  it('refuses any key besides the five a REST API accepts, naming it', () => {
+    expect(mapProxyResponse(JSON.stringify({ statusCode: 200, body: '', cookies: ['a=1'], version: '2.0' }), 'rid')).toEqual({
+      ok: false,
+      problem: 'the result has "cookies", "version"; a REST API accepts only statusCode, headers, multiValueHeaders, body and isBase64Encoded (cookies go in multiValueHeaders Set-Cookie)',
+    });
+  });
+
+  it.each([
+    [{ 'X-A': 'a\nb' }, /header "X-A" has a character not allowed/],
+    [{ 'X-A': 'a\rb' }, /header "X-A" has a character not allowed/],
+    [{ 'Bad Name': 'x' }, /header name "Bad Name" is not a valid HTTP header name/],
+    [{ 'X:Colon': 'x' }, /header name "X:Colon" is not a valid/],
+  ])('refuses header %o', (headers, why) => {
+    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 200, headers, body: '' }), 'rid');
+    expect(mapped.ok).toBe(false);
+    expect(!mapped.ok && mapped.problem).toMatch(why);
+  });
+
+  it('remaps the headers API Gateway owns and drops hop-by-hop ones', () => {
+    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 200, headers: { Server: 's', 'WWW-Authenticate': 'w', 'x-amzn-RequestId': 'own', Upgrade: 'h2c', TE: 'x', 'Content-Type': 'text/plain' }, body: '' }), 'rid');
+    expect(mapped.ok && mapped.answer.headers).toEqual(['x-amzn-Remapped-Server', 's', 'x-amzn-Remapped-WWW-Authenticate', 'w', 'x-amzn-Remapped-x-amzn-RequestId', 'own', 'Content-Type', 'text/plain', 'x-amzn-RequestId', 'rid']);
+  });
+});
+
+describe('buildProxyEvent request headers', () => {
+  it('leaves out the hop-by-hop headers API Gateway does not pass to the function', () => {
+    const event = buildProxyEvent(call({ rawHeaders: ['Host', 'h', 'Connection', 'keep-alive', 'TE', 'trailers', 'Upgrade', 'h2c', 'X-Mine', '1'] }));
+    expect(Object.keys(event.headers ?? {}).sort()).toEqual(['Host', 'X-Amzn-Trace-Id', 'X-Forwarded-For', 'X-Forwarded-Port', 'X-Forwarded-Proto', 'X-Mine']);
   });
 });
