@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBClient, TransactGetItemsCommand, TransactWriteItemsCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { rawRequest, startDev, stopAll, type DevProcess } from './devProcess.js';
+import { rawRequest, root, startDev, stopAll, type DevProcess } from './devProcess.js';
 
 // Where bam dev must answer as a deployed REST API does, not more kindly: a real `bam dev`
 // process, real HTTP with explicit Accept headers, the AWS SDK against its local endpoints.
@@ -39,6 +41,18 @@ exports.handler = async () => ({
   headers: { Server: 'mine', Date: 'yesterday', 'WWW-Authenticate': 'Basic realm="x"', Authorization: 'Bearer t', 'Content-MD5': 'abc', Connection: 'close', Via: '1.1 proxy', 'x-amzn-RequestId': 'own', 'X-Kept': 'yes' },
   body: '{}',
 });`,
+  // The document client's transactions, as a function writes them, against bam dev's local DynamoDB.
+  transfer: `const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
+const { DynamoDBDocumentClient, TransactWriteCommand, TransactGetCommand } = require('@aws-sdk/lib-dynamodb');
+const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+exports.handler = async () => {
+  await db.send(new TransactWriteCommand({ TransactItems: [
+    { Put: { TableName: 'ledger', Item: { id: 'from', balance: 90 } } },
+    { Put: { TableName: 'ledger', Item: { id: 'to', balance: 10 } } },
+  ] }));
+  const { Responses } = await db.send(new TransactGetCommand({ TransactItems: [{ Get: { TableName: 'ledger', Key: { id: 'from' } } }, { Get: { TableName: 'ledger', Key: { id: 'to' } } }] }));
+  return { statusCode: 200, body: JSON.stringify(Responses.map((r) => r.Item)) };
+};`,
   // Says which method and path reached it, and logs a line for LogType Tail.
   paths: `exports.handler = async (event) => {
   console.log('reached', event.httpMethod, event.path);
@@ -179,6 +193,25 @@ describe('6. the local Lambda API, printed at start', () => {
     expect(new Set(lines.slice(0, 4).map((line) => /[0-9a-f]{8}-[0-9a-f-]{27}/.exec(line)?.[0])).size).toBe(1);
   });
 
+  it('is named in bam dev --help, with its flag and default', () => {
+    const help = spawnSync(process.execPath, [join(root, 'bin/bam.js'), 'dev', '--help'], { encoding: 'utf8', env: { ...process.env, BAM_HOME: home } });
+    expect(help.status).toBe(0);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('--lambdaPort <port> port of the local Lambda API on 127.0.0.1, printed at start (aws lambda invoke --endpoint-url http://127.0.0.1:PORT; default: --port + 2, i.e. 3002; 0: any free port)');
+  });
+
+  it('listens on --lambdaPort and says so', async () => {
+    const port = await freePort();
+    const otherHome = await mkdtemp(join(tmpdir(), 'bam-dev-home-'));
+    const other = await startDev(['paths', '--lambdaPort', String(port)], { cwd, home: otherHome });
+    expect(other.output()).toContain(`Local Lambda API at http://127.0.0.1:${port} (e.g. aws lambda invoke --endpoint-url http://127.0.0.1:${port} --function-name NAME out.json)`);
+    const lambda = new LambdaClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const out = await lambda.send(new InvokeCommand({ FunctionName: 'paths', Payload: JSON.stringify({ httpMethod: 'POST', path: '/p' }) }));
+    lambda.destroy();
+    expect(JSON.parse(JSON.parse(Buffer.from(out.Payload ?? []).toString()).body as string)).toMatchObject({ method: 'POST', path: '/p' });
+    expect(await other.stop()).toBe(0);
+    await rm(otherHome, { recursive: true, force: true });
+  });
+
   it('without LogType Tail returns no log', async () => {
     const lambda = new LambdaClient({ endpoint: lambdaEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const out = await lambda.send(new InvokeCommand({ FunctionName: 'paths', Payload: '{}' }));
@@ -188,6 +221,12 @@ describe('6. the local Lambda API, printed at start', () => {
 });
 
 describe('7. transactions against the local DynamoDB', () => {
+  it('a function\'s TransactWriteCommand and TransactGetCommand (lib-dynamodb) work', async () => {
+    const res = await rawRequest(url('transfer'), { headers: { Accept: 'application/json' } });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.toString())).toEqual([{ id: 'from', balance: 90 }, { id: 'to', balance: 10 }]);
+  });
+
   const put = (id: string, note: string) => ({ Put: { TableName: 'ledger', Item: { id: { S: id }, note: { S: note } } } });
 
   it('TransactWriteItems writes all its items; a failed condition cancels all of them with a reason per item', async () => {
@@ -216,3 +255,12 @@ describe('7. transactions against the local DynamoDB', () => {
     db.destroy();
   });
 });
+
+/** A port nothing listens on right now (the OS picks it). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
