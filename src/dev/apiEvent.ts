@@ -95,7 +95,7 @@ export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEven
 }
 
 /** Request headers API Gateway does not pass to a Lambda proxy integration (hop-by-hop, or its own). */
-const DROPPED_REQUEST_HEADERS = new Set(['connection', 'content-md5', 'expect', 'keep-alive', 'max-forwards', 'proxy-authenticate', 'server', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'www-authenticate']);
+const DROPPED_REQUEST_HEADERS = new Set(['connection', 'content-length', 'content-md5', 'expect', 'max-forwards', 'proxy-authenticate', 'server', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'www-authenticate']);
 
 /** headers keeps the last value of a repeated header, multiValueHeaders all of them (as AWS). */
 function headerMaps(raw: string[]): { headers: Record<string, string> | null; multiValueHeaders: Record<string, string[]> | null } {

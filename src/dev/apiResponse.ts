@@ -31,17 +31,16 @@ export type MappedResponse = { ok: true; answer: HttpAnswer } | { ok: false; pro
 
 // Lambda's limit on a synchronous invocation's response; over it the invoke fails and API Gateway answers 502.
 const LAMBDA_PAYLOAD_LIMIT = 6_291_556;
-const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding']);
 // The only keys a REST API's proxy integration accepts; any other (an HTTP API's `cookies`) makes the answer malformed.
 const PROXY_RESULT_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded']);
 /**
- * Response headers a REST API does not pass on as the function sent them: it owns these, so the
- * function's are renamed x-amzn-Remapped-NAME (AWS's header table for Lambda proxy responses;
- * x-amzn-RequestId is API Gateway's own id).
+ * Response headers a REST API owns for a Lambda proxy integration: the function's reach the client
+ * renamed x-amzn-Remapped-NAME, and API Gateway's own are sent (its Date, its Connection, the
+ * length of the body it sends, its request id). The rest pass through as the function set them.
  */
-const REMAPPED_HEADERS = new Set(['authorization', 'connection', 'content-md5', 'date', 'max-forwards', 'server', 'user-agent', 'www-authenticate', 'x-amzn-requestid']);
-/** Hop-by-hop headers API Gateway drops from a proxy response. */
-const DROPPED_HEADERS = new Set(['expect', 'proxy-authenticate', 'te', 'trailer', 'upgrade', 'via']);
+const REMAPPED_HEADERS = new Set(['connection', 'content-length', 'date', 'server', 'x-amzn-requestid']);
+// API Gateway frames the body itself; a function's Transfer-Encoding would corrupt the answer.
+const DROPPED_HEADERS = new Set(['transfer-encoding']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v);
@@ -82,8 +81,7 @@ export function mapProxyResponse(payload: string, requestId: string, binaryAccep
   const add = (name: string, v: unknown): boolean => {
     if (!isScalar(v)) return false;
     const lower = name.toLowerCase();
-    // API Gateway frames the body itself; a stale Content-Length from the function would hang the client.
-    if (FRAMING_HEADERS.has(lower) || DROPPED_HEADERS.has(lower)) return true;
+    if (DROPPED_HEADERS.has(lower)) return true;
     invalid ??= headerProblem(name, String(v));
     const sent = REMAPPED_HEADERS.has(lower) ? `x-amzn-Remapped-${name}` : name;
     headers.push(sent, String(v));

@@ -42,9 +42,9 @@ describe('mapProxyResponse', () => {
     expect(mapped.ok ? mapped.answer.headers : []).toEqual(['X-Only', 'h', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Type', 'application/json', 'x-amzn-RequestId', 'rid']);
   });
 
-  it("drops the function's Content-Length and Transfer-Encoding (the server frames the body itself)", () => {
+  it("renames the function's Content-Length and drops its Transfer-Encoding (the server frames the body itself)", () => {
     const mapped = mapProxyResponse(JSON.stringify({ statusCode: 200, headers: { 'Content-Length': '100', 'Content-Type': 'text/plain' }, multiValueHeaders: { 'Transfer-Encoding': ['chunked'] }, body: 'x' }), 'rid');
-    expect(mapped.ok ? mapped.answer.headers : []).toEqual(['Content-Type', 'text/plain', 'x-amzn-RequestId', 'rid']);
+    expect(mapped.ok ? mapped.answer.headers : []).toEqual(['x-amzn-Remapped-Content-Length', '100', 'Content-Type', 'text/plain', 'x-amzn-RequestId', 'rid']);
   });
 
   it("calls a result over Lambda's 6 MB response payload limit malformed", () => {
@@ -91,15 +91,18 @@ describe('mapProxyResponse', () => {
     expect(!mapped.ok && mapped.problem).toMatch(why);
   });
 
-  it('remaps the headers API Gateway owns and drops hop-by-hop ones', () => {
-    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 200, headers: { Server: 's', 'WWW-Authenticate': 'w', 'x-amzn-RequestId': 'own', Upgrade: 'h2c', TE: 'x', 'Content-Type': 'text/plain' }, body: '' }), 'rid');
-    expect(mapped.ok && mapped.answer.headers).toEqual(['x-amzn-Remapped-Server', 's', 'x-amzn-Remapped-WWW-Authenticate', 'w', 'x-amzn-Remapped-x-amzn-RequestId', 'own', 'Content-Type', 'text/plain', 'x-amzn-RequestId', 'rid']);
+  it('renames the headers API Gateway owns for a proxy integration and passes the rest as they are', () => {
+    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 200, headers: { Server: 's', Date: 'd', Connection: 'close', 'x-amzn-RequestId': 'own', 'WWW-Authenticate': 'w', Via: 'v', 'Content-Type': 'text/plain' }, body: '' }), 'rid');
+    expect(mapped.ok && mapped.answer.headers).toEqual([
+      'x-amzn-Remapped-Server', 's', 'x-amzn-Remapped-Date', 'd', 'x-amzn-Remapped-Connection', 'close', 'x-amzn-Remapped-x-amzn-RequestId', 'own',
+      'WWW-Authenticate', 'w', 'Via', 'v', 'Content-Type', 'text/plain', 'x-amzn-RequestId', 'rid',
+    ]);
   });
 });
 
 describe('buildProxyEvent request headers', () => {
-  it('leaves out the hop-by-hop headers API Gateway does not pass to the function', () => {
-    const event = buildProxyEvent(call({ rawHeaders: ['Host', 'h', 'Connection', 'keep-alive', 'TE', 'trailers', 'Upgrade', 'h2c', 'X-Mine', '1'] }));
+  it('leaves out the headers API Gateway does not pass to the function (hop-by-hop, Content-Length, Content-MD5…)', () => {
+    const event = buildProxyEvent(call({ rawHeaders: ['Host', 'h', 'Connection', 'keep-alive', 'TE', 'trailers', 'Upgrade', 'h2c', 'Content-Length', '0', 'Content-MD5', 'x', 'X-Mine', '1'] }));
     expect(Object.keys(event.headers ?? {}).sort()).toEqual(['Host', 'X-Amzn-Trace-Id', 'X-Forwarded-For', 'X-Forwarded-Port', 'X-Forwarded-Proto', 'X-Mine']);
   });
 });
