@@ -27,7 +27,7 @@ export function gatewayAnswer(error: GatewayError, requestId: string): HttpAnswe
 }
 
 /** A proxy response, or why API Gateway would call it malformed (and answer 502). */
-export type MappedResponse = { ok: true; answer: HttpAnswer } | { ok: false; problem: string };
+export type MappedResponse = { ok: true; answer: HttpAnswer; base64Text?: boolean } | { ok: false; problem: string };
 
 // Lambda's limit on a synchronous invocation's response; over it the invoke fails and API Gateway answers 502.
 const LAMBDA_PAYLOAD_LIMIT = 6_291_556;
@@ -108,7 +108,7 @@ export function mapProxyResponse(payload: string, requestId: string, binaryAccep
   const text = typeof value.body === 'string' ? value.body : '';
   const decode = value.isBase64Encoded === true && binaryAccepted;
   const body = decode ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
-  return { ok: true, answer: { statusCode, headers, body } };
+  return { ok: true, answer: { statusCode, headers, body }, ...(value.isBase64Encoded === true && !decode ? { base64Text: true } : {}) };
 }
 
 /** Why a header cannot go on the wire (a name that is not an HTTP token, a value with CR, LF or NUL). */

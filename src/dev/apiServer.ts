@@ -30,9 +30,10 @@ export interface ApiServerOptions {
 /** The local stand-in for a REST API with Lambda proxy integrations on `/` and `/{proxy+}`. */
 export function createApiServer(options: ApiServerOptions): Server {
   const apiId = randomBytes(8).toString('hex').slice(0, 10);
+  const told = new Set<string>();
   return createServer((req, res) => {
     const started = performance.now();
-    serve(req, options, apiId)
+    serve(req, options, apiId, told)
       .then(({ answer, problem }) => {
         // The length of what is sent, as API Gateway frames it (the function's own is dropped).
         if (answer.statusCode >= 200 && answer.statusCode !== 204 && answer.statusCode !== 304) answer.headers.push('Content-Length', String(answer.body.length));
@@ -56,7 +57,7 @@ export function createApiServer(options: ApiServerOptions): Server {
 /** The methods a REST API has: any other (PROPFIND, TRACE…) matches no method and never reaches the function. */
 const REST_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
-async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: string): Promise<{ answer: HttpAnswer; problem?: string }> {
+async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: string, told: Set<string>): Promise<{ answer: HttpAnswer; problem?: string }> {
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
   const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -99,6 +100,12 @@ async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: str
   if (outcome.kind !== 'result') return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId) };
   const mapped = mapProxyResponse(outcome.payload, requestId, acceptsBinary(req.headers.accept));
   if (!mapped.ok) return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId), problem: `Malformed Lambda proxy response: ${mapped.problem}` };
+  // Said once per function: the base64 text is what the deployed API sends too, and the reason is not obvious.
+  if (mapped.base64Text && !told.has(fn.name)) {
+    told.add(fn.name);
+    const accept = req.headers.accept ?? 'none';
+    return { answer: mapped.answer, problem: `${fn.name} answered isBase64Encoded, and the request's first Accept type (${accept.split(',')[0]?.trim() ?? ''}) is not a binary media type: the client gets the base64 text, as from the deployed API (Accept: image/png, application/octet-stream… gets the bytes)` };
+  }
   return { answer: mapped.answer };
 }
 

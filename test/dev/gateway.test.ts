@@ -104,6 +104,10 @@ describe('1. an isBase64Encoded answer is decoded only for an Accept among the b
     expect(browser.body.toString('utf8')).toBe(Buffer.from(png).toString('base64'));
     const none = await rawRequest(url('png'), { headers: {} });
     expect(none.body.toString('utf8')).toBe(Buffer.from(png).toString('base64'));
+    // Why the client got text is said once for the function, not once per request.
+    await dev.waitForOutput(/png answered isBase64Encoded/);
+    expect(dev.output().match(/png answered isBase64Encoded, and the request's first Accept type \(text\/html\) is not a binary media type: the client gets the base64 text/g)).toHaveLength(1);
+    expect(dev.output().match(/png answered isBase64Encoded/g)).toHaveLength(1);
   });
 });
 
