@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../tasks/context.js';
 import { parseEndpointType, validateFunctionName } from '../core/names.js';
-import { DEFAULT_METHODS, parseMethods } from '../core/methods.js';
+import { parseMethods } from '../core/methods.js';
 import { concurrently } from '../tasks/concurrently.js';
 import { checkCorsMethods, parseCorsOrigin, readSettings, runtimeNotice, type FunctionSettings, type SettingsFlags } from '../tasks/settings.js';
 import { ensureRole, recheckRole, requestedRole, warnIfTablesDenied, type RoleTarget } from '../tasks/roles.js';
@@ -14,6 +14,7 @@ import { findFunction, waitUntilActive, type RoleRetry } from '../aws/lambda.js'
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
 import { newToken, type Intent } from '../store/intents.js';
+import { defaultMethods } from '../package/description.js';
 import { type ApiSettings, type EndpointType, type LambdaRecord } from '../core/records.js';
 import { functionRecordFrom } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, createOwnFunction, importOwnApi } from '../tasks/ownCreates.js';
@@ -43,7 +44,7 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   if (options.lambdaOnly && (options.methods || options.endpointType || options.cors !== undefined)) {
     throw new UsageError('--lambdaOnly deploys no endpoint: drop --methods, --endpointType and --cors, or drop --lambdaOnly.');
   }
-  const methods = options.methods ? parseMethods(options.methods) : DEFAULT_METHODS;
+  const methods = options.methods ? parseMethods(options.methods) : await defaultMethods(name, { cwd: ctx.cwd, src: options.src });
   const cors = options.cors !== undefined ? parseCorsOrigin(options.cors) : undefined;
   checkCorsMethods(methods, cors);
   const settings = await readSettings(options, ctx.cwd, ctx.now());
