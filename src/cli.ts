@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Help, Option } from 'commander';
@@ -14,6 +15,7 @@ import type { RedeployOptions } from './commands/redeploy.js';
 import type { DeleteOptions } from './commands/delete.js';
 import type { DevOptions } from './commands/dev.js';
 import type { PackageOptions } from './commands/package.js';
+import type { AwsPolicy } from './aws/policy.js';
 import { DEFAULT_RUNTIME } from './core/runtimes.js';
 import { MANAGED_TAG_KEY } from './core/tags.js';
 
@@ -27,6 +29,15 @@ export interface CliIO {
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   cwd?: string;
+  /** The .bam directory (default: BAM_HOME, else ~/.bam; read here and nowhere else). */
+  home?: string;
+  /** How long bam waits for AWS (default AWS_POLICY; in-process tests pass a fast one). */
+  policy?: AwsPolicy;
+}
+
+/** The .bam directory: machine-wide as in BAM!, `BAM_HOME` overrides it (tests always do). */
+function storeRoot(io: CliIO): string {
+  return io.home ?? (process.env.BAM_HOME || join(homedir(), '.bam'));
 }
 
 export function buildProgram(io: CliIO = {}): Command {
@@ -35,14 +46,16 @@ export function buildProgram(io: CliIO = {}): Command {
 
   const context = async (cmd: Command, options: { quiet?: boolean } = {}): Promise<CommandContext> => {
     const { createReporter } = await import('./ui/reporter.js');
-    const { waitNotices } = await import('./aws/bamBam.js');
+    const { openStore } = await import('./store/store.js');
     const globals = cmd.optsWithGlobals<GlobalOptions>();
     const reporter = createReporter({ stdout, stderr, quiet: options.quiet ?? false });
-    waitNotices.onWait = (message) => reporter.warn(message);
     return {
       reporter,
       cwd: io.cwd ?? process.cwd(),
-      aws: { region: globals.region, profile: globals.profile },
+      // openAws(ctx.aws) builds the session: region and profile, the retry and wait policy, and
+      // the wait-notice sink (a step that passes no onWait of its own says "AWS is making us wait" here).
+      aws: { region: globals.region, profile: globals.profile, policy: io.policy, onWait: (message) => reporter.warn(message) },
+      store: openStore(storeRoot(io)),
       io: { input: io.stdin ?? process.stdin, output: stdout },
       now: () => new Date(),
     };
@@ -191,7 +204,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .command('deploy')
     .argument('<name>', 'the function: NAME.js, NAME.mjs, NAME.cjs or NAME/ in this folder')
     .description('create the Lambda function NAME and its public endpoint (a REST API with stage bam)')
-    .option('--methods <methods...>', `${methodsHelp}; default GET`)
+    .option('--methods <methods...>', `${methodsHelp}; default: the code's // methods: line, else GET`)
     .addOption(new Option('--method <methods...>').hideHelp())
     .option('--lambdaOnly', 'create only the function, no endpoint')
     .addOption(new Option('--lambda').hideHelp())
@@ -273,7 +286,8 @@ export function buildProgram(io: CliIO = {}): Command {
     .description('run functions locally behind an API Gateway-like server, with a local DynamoDB, until Ctrl-C')
     .option('--port <port>', 'port to listen on (0: any free port)', '3000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--methods <methods...>', 'HTTP methods to enable (default: the deployed ones, else GET)')
+    .option('--lambdaPort <port>', 'port of the local Lambda API on 127.0.0.1, printed at start (aws lambda invoke --endpoint-url http://127.0.0.1:PORT; default: --port + 2, i.e. 3002; 0: any free port)')
+    .option('--methods <methods...>', "HTTP methods to enable (default: the deployed ones, else the code's // methods: line, else GET)")
     .option('--table <name:key:type...>', 'also create this local DynamoDB table, e.g. notes:id:string')
     .option('--env <KEY=VALUE>', 'set an environment variable over the deployed ones; repeat for more; KEY= removes KEY', collect)
     .option('--envFile <path>', 'set the variables of a .env file (KEY=VALUE lines); --env wins over it')

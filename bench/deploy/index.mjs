@@ -21,14 +21,14 @@ const ACCOUNT = '123456789012';
 
 const home = await mkdtemp(join(tmpdir(), 'bam-bench-home-'));
 const cwd = await mkdtemp(join(tmpdir(), 'bam-bench-cwd-'));
-process.env.BAM_HOME = home;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const dist = new URL('../../dist/', import.meta.url);
 const { deploy } = await import(new URL('commands/deploy.js', dist).href);
 const { redeploy } = await import(new URL('commands/redeploy.js', dist).href);
 const { deleteLambda } = await import(new URL('commands/delete.js', dist).href);
-const { updateConfig } = await import(new URL('store/records.js', dist).href);
+const { openStore } = await import(new URL('store/store.js', dist).href);
+const store = openStore(home);
 
 // A small model of AWS: enough state for the answers to be coherent.
 const functions = new Map();
@@ -100,9 +100,9 @@ const sts = mockClient(stsSdk.STSClient);
 sts.on(stsSdk.GetCallerIdentityCommand).callsFake(slow(() => ({ Account: ACCOUNT })));
 
 const silent = { start() {}, update() {}, succeed() {}, fail() {}, stop() {}, info() {}, warn() {}, result() {} };
-const ctx = { reporter: silent, cwd, aws: { region: REGION }, io: { input: new PassThrough(), output: new PassThrough() }, now: () => new Date() };
+const ctx = { reporter: silent, cwd, aws: { region: REGION }, store, io: { input: new PassThrough(), output: new PassThrough() }, now: () => new Date() };
 // As after the first deploy on a machine: account number and default role known.
-await updateConfig((config) => ({ ...config, accountNumber: ACCOUNT, knownRoles: ['defaultBamRole'] }));
+await store.updateConfig((config) => ({ ...config, accountNumber: ACCOUNT, knownRoles: ['defaultBamRole'] }));
 const source = (greeting) => `// description: Says hello\nexports.handler = async () => ({ statusCode: 200, body: '${greeting}' });\n`;
 
 async function measure(action) {

@@ -30,6 +30,7 @@ function documentBody(spec: ApiSpec): Uint8Array {
 /** Creates the whole REST API (resources, methods, integrations) from one generated document. */
 export async function importRestApi(aws: AwsSession, spec: ApiSpec, wait: BamBamOptions = {}): Promise<string> {
   const api = await bamBam(
+    aws,
     'ImportRestApi',
     () =>
       apiGatewayClient(aws).send(
@@ -44,6 +45,7 @@ export async function importRestApi(aws: AwsSession, spec: ApiSpec, wait: BamBam
 /** Replaces the API's resources and methods with a regenerated document (one call for any method change). */
 export async function putRestApi(aws: AwsSession, restApiId: string, spec: ApiSpec, wait: BamBamOptions = {}): Promise<void> {
   await bamBam(
+    aws,
     'PutRestApi',
     () => apiGatewayClient(aws).send(new PutRestApiCommand({ restApiId, mode: 'overwrite', body: documentBody(spec) })),
     wait,
@@ -52,20 +54,20 @@ export async function putRestApi(aws: AwsSession, restApiId: string, spec: ApiSp
 
 /** Sets the API's description alone (no new deployment needed: the stage serves no description). */
 export async function updateApiDescription(aws: AwsSession, restApiId: string, description: string): Promise<void> {
-  await bamBam('UpdateRestApi', () =>
+  await bamBam(aws, 'UpdateRestApi', () =>
     apiGatewayClient(aws).send(new UpdateRestApiCommand({ restApiId, patchOperations: [{ op: 'replace', path: '/description', value: description }] })),
   );
 }
 
 /** Publishes the API's current definition to the stage, which makes the URL answer. */
 export async function createDeployment(aws: AwsSession, restApiId: string, wait: BamBamOptions = {}): Promise<void> {
-  await bamBam('CreateDeployment', () => apiGatewayClient(aws).send(new CreateDeploymentCommand({ restApiId, stageName: STAGE })), wait);
+  await bamBam(aws, 'CreateDeployment', () => apiGatewayClient(aws).send(new CreateDeploymentCommand({ restApiId, stageName: STAGE })), wait);
 }
 
 /** The API, or undefined when it no longer exists (deleted in the console, say). */
 export async function findRestApi(aws: AwsSession, restApiId: string): Promise<RestApi | undefined> {
   try {
-    return await bamBam('GetRestApi', () => apiGatewayClient(aws).send(new GetRestApiCommand({ restApiId })));
+    return await bamBam(aws, 'GetRestApi', () => apiGatewayClient(aws).send(new GetRestApiCommand({ restApiId })));
   } catch (err) {
     if (isAwsError(err, 'NotFoundException')) return undefined;
     throw err;
@@ -77,7 +79,7 @@ export async function listRestApis(aws: AwsSession): Promise<RestApi[]> {
   const apis: RestApi[] = [];
   let position: string | undefined;
   do {
-    const page = await bamBam('GetRestApis', () => apiGatewayClient(aws).send(new GetRestApisCommand({ limit: 500, ...(position ? { position } : {}) })));
+    const page = await bamBam(aws, 'GetRestApis', () => apiGatewayClient(aws).send(new GetRestApisCommand({ limit: 500, ...(position ? { position } : {}) })));
     apis.push(...(page.items ?? []));
     position = page.position;
   } while (position);
@@ -90,7 +92,7 @@ export async function listRestApis(aws: AwsSession): Promise<RestApi[]> {
  */
 export async function deleteRestApi(aws: AwsSession, restApiId: string, wait: BamBamOptions = {}): Promise<'deleted' | 'gone'> {
   try {
-    await bamBam('DeleteRestApi', () => apiGatewayClient(aws).send(new DeleteRestApiCommand({ restApiId })), wait);
+    await bamBam(aws, 'DeleteRestApi', () => apiGatewayClient(aws).send(new DeleteRestApiCommand({ restApiId })), wait);
     return 'deleted';
   } catch (err) {
     if (isAwsError(err, 'NotFoundException')) return 'gone';

@@ -1,5 +1,6 @@
 import { StepError, awsErrorName, errorMessage } from '../core/errors.js';
 import { roleNotReadyMessage } from '../core/lambdaRole.js';
+import type { RetryPolicy, StepSettings } from './policy.js';
 
 /** Why AWS makes us wait, and for how long at most. */
 export interface RetryRule {
@@ -53,24 +54,6 @@ export interface BamBamOptions {
   idempotent?: boolean;
 }
 
-/** Knobs shared by every step; tests shrink them, production keeps the defaults. */
-export const retrySettings = {
-  baseDelayMs: 500,
-  maxDelayMs: 15_000,
-  roleBudgetMs: 90_000,
-  throttleBudgetMs: 60_000,
-  conflictBudgetMs: 60_000,
-  /** A request that timed out is sent at most this many times in all, within noAnswerBudgetMs. */
-  noAnswerAttempts: 3,
-  noAnswerBudgetMs: 120_000,
-  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
-  now: (): number => Date.now(),
-  random: (): number => Math.random(),
-};
-
-/** Where a step that passes no onWait says AWS is making us wait; the CLI points it at the command's reporter. */
-export const waitNotices: Pick<BamBamOptions, 'onWait'> = {};
-
 const THROTTLING = ['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'ThrottledException', 'RequestLimitExceeded'];
 const CONFLICT = ['ResourceConflictException', 'ConflictException'];
 
@@ -101,7 +84,7 @@ export function alreadyExists(err: unknown): boolean {
 const CREATES = /^(Create|Import)/;
 
 /** Which errors mean "not yet" rather than "no". Everything else surfaces at once. */
-export function retryRuleFor(err: unknown, idempotent = true): RetryRule | undefined {
+export function retryRuleFor(err: unknown, policy: RetryPolicy, idempotent = true): RetryRule | undefined {
   const name = awsErrorName(err);
   if (name === undefined) return undefined;
   if (name === 'NoAnswerError') {
@@ -109,22 +92,22 @@ export function retryRuleFor(err: unknown, idempotent = true): RetryRule | undef
     if (noAnswer.phase === 'answer' && !idempotent) return undefined;
     return {
       reason: `no answer within ${seconds(noAnswer.timeoutMs)} s`,
-      budgetMs: retrySettings.noAnswerBudgetMs,
-      attempts: retrySettings.noAnswerAttempts,
+      budgetMs: policy.noAnswerBudgetMs,
+      attempts: policy.noAnswerAttempts,
     };
   }
   if (name === 'InvalidParameterValueException') {
     return roleNotReadyMessage(errorMessage(err))
-      ? { reason: 'the new IAM role is still propagating', budgetMs: retrySettings.roleBudgetMs }
+      ? { reason: 'the new IAM role is still propagating', budgetMs: policy.roleBudgetMs }
       : undefined;
   }
-  if (THROTTLING.includes(name)) return { reason: 'rate limit reached', budgetMs: retrySettings.throttleBudgetMs };
+  if (THROTTLING.includes(name)) return { reason: 'rate limit reached', budgetMs: policy.throttleBudgetMs };
   // "Function already exist" is a ResourceConflictException too, but no wait will change it.
   if (CONFLICT.includes(name) && !ALREADY_EXISTS.test(errorMessage(err))) {
-    return { reason: 'another update is still in progress', budgetMs: retrySettings.conflictBudgetMs };
+    return { reason: 'another update is still in progress', budgetMs: policy.conflictBudgetMs };
   }
   if (answerMayBeLost(err)) {
-    return idempotent ? { reason: 'the connection to AWS failed', budgetMs: retrySettings.noAnswerBudgetMs, attempts: retrySettings.noAnswerAttempts } : undefined;
+    return idempotent ? { reason: 'the connection to AWS failed', budgetMs: policy.noAnswerBudgetMs, attempts: policy.noAnswerAttempts } : undefined;
   }
   return undefined;
 }
@@ -134,8 +117,9 @@ export function retryRuleFor(err: unknown, idempotent = true): RetryRule | undef
  * backoff and full jitter, within a bounded total wait. Any other error, or the original error
  * once the budget is spent, is thrown as a StepError naming the step.
  */
-export async function bamBam<T>(step: string, call: () => Promise<T>, options: BamBamOptions = {}): Promise<T> {
-  const started = retrySettings.now();
+export async function bamBam<T>(session: StepSettings, step: string, call: () => Promise<T>, options: BamBamOptions = {}): Promise<T> {
+  const policy = session.policy.retry;
+  const started = policy.now();
   const idempotent = options.idempotent ?? !CREATES.test(step);
   let attempt = 0;
   let warned = false;
@@ -143,21 +127,21 @@ export async function bamBam<T>(step: string, call: () => Promise<T>, options: B
     try {
       return await call();
     } catch (err) {
-      const rule = retryRuleFor(err, idempotent);
+      const rule = retryRuleFor(err, policy, idempotent);
       if (!rule) throw stepError(step, err, attempt + 1, idempotent);
       const budget = options.budgetMs ?? rule.budgetMs;
-      const waited = retrySettings.now() - started;
+      const waited = policy.now() - started;
       const left = budget - waited;
       if (left <= 0 || (rule.attempts !== undefined && attempt + 1 >= rule.attempts)) throw stepError(step, err, attempt + 1, idempotent);
-      const cap = Math.min(retrySettings.maxDelayMs, retrySettings.baseDelayMs * 2 ** attempt);
+      const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
       // Full jitter, but never a zero wait, and never past the budget.
-      const delay = Math.min(left, Math.max(50, Math.round(retrySettings.random() * cap)));
+      const delay = Math.min(left, Math.max(50, Math.round(policy.random() * cap)));
       attempt += 1;
       if (!warned) {
         warned = true;
-        (options.onWait ?? waitNotices.onWait)?.(`AWS is making us wait (${step}: ${rule.reason}); retrying for up to ${Math.ceil(budget / 1000)} s.`);
+        (options.onWait ?? session.onWait)?.(`AWS is making us wait (${step}: ${rule.reason}); retrying for up to ${Math.ceil(budget / 1000)} s.`);
       }
-      await waitWithCountdown(delay, (msLeft) =>
+      await waitWithCountdown(policy, delay, (msLeft) =>
         options.onTick?.(`${step}: ${rule.reason}; retry ${attempt} in ${Math.ceil(msLeft / 1000)} s (gives up in ${Math.ceil((left - delay + msLeft) / 1000)} s)`),
       );
     }
@@ -178,12 +162,12 @@ function stepError(step: string, err: unknown, calls: number, idempotent: boolea
 }
 
 /** Sleeps, telling the seconds left once a second, so a long wait never looks like a hang. */
-async function waitWithCountdown(delay: number, tick: (msLeft: number) => void): Promise<void> {
-  const until = retrySettings.now() + delay;
+async function waitWithCountdown(policy: RetryPolicy, delay: number, tick: (msLeft: number) => void): Promise<void> {
+  const until = policy.now() + delay;
   tick(delay);
-  const ticker = setInterval(() => tick(Math.max(0, until - retrySettings.now())), 1000);
+  const ticker = setInterval(() => tick(Math.max(0, until - policy.now())), 1000);
   try {
-    await retrySettings.sleep(delay);
+    await policy.sleep(delay);
   } finally {
     clearInterval(ticker);
   }

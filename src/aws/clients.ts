@@ -4,12 +4,17 @@
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { BamError, errorMessage } from '../core/errors.js';
 import { NoAnswerError } from './bamBam.js';
+import { AWS_POLICY, type AwsPolicy, type StepSettings } from './policy.js';
 
 export interface AwsOptions {
   region?: string;
   profile?: string;
   /** How long requests may take; tests shorten them. */
   bounds?: Partial<HttpBounds>;
+  /** Retry budgets and waiter limits (default AWS_POLICY; tests pass a fast one). */
+  policy?: AwsPolicy;
+  /** Where "AWS is making us wait" goes when a step passes no onWait (cli.ts: the command's reporter). */
+  onWait?: (message: string) => void;
 }
 
 /**
@@ -70,7 +75,7 @@ function bodyBytes(body: unknown): number {
  * Endpoints come from the SDK itself, which honours AWS_ENDPOINT_URL and the per-service
  * AWS_ENDPOINT_URL_<SERVICE> variables (LocalStack and other AWS-compatible endpoints).
  */
-export interface AwsSession {
+export interface AwsSession extends StepSettings {
   readonly region: string;
   /** The service's client, built on first use (one per service per command) with bam's settings. */
   client<T>(service: AwsService, Client: new (config: AwsClientConfig) => T): T;
@@ -136,6 +141,8 @@ export async function openAws(options: AwsOptions): Promise<AwsSession> {
   const clients = new Map<AwsService, unknown>();
   return {
     region,
+    policy: options.policy ?? AWS_POLICY,
+    onWait: options.onWait,
     client<T>(service: AwsService, Client: new (config: AwsClientConfig) => T): T {
       if (!clients.has(service)) clients.set(service, new Client(config(service)));
       return clients.get(service) as T;

@@ -13,18 +13,16 @@ import type { TableKeys } from '../core/records.js';
 import type { AwsClientConfig } from './clients.js';
 import { isAwsError } from '../core/errors.js';
 import { bamBam } from './bamBam.js';
+import type { StepSettings } from './policy.js';
 import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
 
 /** The table steps use only the DynamoDB client, so `bam dev` can hand them one aimed at its local DynamoDB. */
-export interface DynamoSession {
+export interface DynamoSession extends StepSettings {
   client(service: 'dynamodb', Client: new (config: AwsClientConfig) => DynamoDBClient): DynamoDBClient;
 }
 
 /** The session's DynamoDB client (built on first use). */
 const dynamoClient = (aws: DynamoSession): DynamoDBClient => aws.client('dynamodb', DynamoDBClient);
-
-/** Waiter delays in seconds; tests against a local emulator may shrink them. */
-export const tableWaitSettings = { minDelay: 1, maxDelay: 5, maxWaitTime: 300 };
 
 /** CreateTable, billed on demand (BAM!'s provisioned 100/10 capacity cost money while idle). */
 export async function createTable(aws: DynamoSession, name: string, keys: TableKeys, token?: string): Promise<TableDescription> {
@@ -34,7 +32,7 @@ export async function createTable(aws: DynamoSession, name: string, keys: TableK
     schema.push({ AttributeName: keys.sortKey.name, KeyType: 'RANGE' });
     attributes.push({ AttributeName: keys.sortKey.name, AttributeType: keys.sortKey.type });
   }
-  const out = await bamBam('CreateTable', () =>
+  const out = await bamBam(aws, 'CreateTable', () =>
     dynamoClient(aws).send(
       new CreateTableCommand({
         TableName: name,
@@ -51,13 +49,13 @@ export async function createTable(aws: DynamoSession, name: string, keys: TableK
 
 /** Resolves when the table is ACTIVE (DescribeTable polled by the SDK's waiter). */
 export async function waitForTableActive(aws: DynamoSession, name: string): Promise<void> {
-  await bamBam('WaitForTableActive', () => waitUntilTableExists({ client: dynamoClient(aws), ...tableWaitSettings }, { TableName: name }));
+  await bamBam(aws, 'WaitForTableActive', () => waitUntilTableExists({ client: dynamoClient(aws), ...aws.policy.tableWait }, { TableName: name }));
 }
 
 /** DescribeTable, or undefined when the table does not exist. */
 export async function describeTable(aws: DynamoSession, name: string): Promise<TableDescription | undefined> {
   try {
-    const out = await bamBam('DescribeTable', () => dynamoClient(aws).send(new DescribeTableCommand({ TableName: name })));
+    const out = await bamBam(aws, 'DescribeTable', () => dynamoClient(aws).send(new DescribeTableCommand({ TableName: name })));
     return out.Table;
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
@@ -68,7 +66,7 @@ export async function describeTable(aws: DynamoSession, name: string): Promise<T
 /** DeleteTable; false when the table was already gone. */
 export async function deleteTable(aws: DynamoSession, name: string): Promise<boolean> {
   try {
-    await bamBam('DeleteTable', () => dynamoClient(aws).send(new DeleteTableCommand({ TableName: name })));
+    await bamBam(aws, 'DeleteTable', () => dynamoClient(aws).send(new DeleteTableCommand({ TableName: name })));
     return true;
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return false;
@@ -81,7 +79,7 @@ export async function tableTags(aws: DynamoSession, tableArn: string): Promise<R
   const tags: Record<string, string> = {};
   let token: string | undefined;
   do {
-    const page = await bamBam('ListTagsOfResource', () =>
+    const page = await bamBam(aws, 'ListTagsOfResource', () =>
       dynamoClient(aws).send(new ListTagsOfResourceCommand({ ResourceArn: tableArn, ...(token ? { NextToken: token } : {}) })),
     );
     for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';

@@ -49,7 +49,7 @@ export function dynamoDbPolicy(region: string, account: string): string {
 /** The role, or undefined when it does not exist. */
 export async function findRole(aws: AwsSession, role: string): Promise<Role | undefined> {
   try {
-    return (await bamBam('GetRole', () => iamClient(aws).send(new GetRoleCommand({ RoleName: role })))).Role;
+    return (await bamBam(aws, 'GetRole', () => iamClient(aws).send(new GetRoleCommand({ RoleName: role })))).Role;
   } catch (err) {
     if (isAwsError(err, 'NoSuchEntityException')) return undefined;
     throw err;
@@ -59,7 +59,7 @@ export async function findRole(aws: AwsSession, role: string): Promise<Role | un
 /** Creates a role Lambda may assume; an existing one (another bam got there first) is fine. */
 export async function createRole(aws: AwsSession, role: string): Promise<void> {
   try {
-    await bamBam('CreateRole', () =>
+    await bamBam(aws, 'CreateRole', () =>
       iamClient(aws).send(
         new CreateRoleCommand({
           RoleName: role,
@@ -77,16 +77,16 @@ export async function createRole(aws: AwsSession, role: string): Promise<void> {
 }
 
 export async function attachRolePolicy(aws: AwsSession, role: string, policyArn: string): Promise<void> {
-  await bamBam('AttachRolePolicy', () => iamClient(aws).send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })));
+  await bamBam(aws, 'AttachRolePolicy', () => iamClient(aws).send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: policyArn })));
 }
 
 export async function putRolePolicy(aws: AwsSession, role: string, policyName: string, document: string): Promise<void> {
-  await bamBam('PutRolePolicy', () =>
+  await bamBam(aws, 'PutRolePolicy', () =>
     iamClient(aws).send(new PutRolePolicyCommand({ RoleName: role, PolicyName: policyName, PolicyDocument: document })),
   );
 }
 
 /** Waits until IAM answers for a new role (Lambda may still need seconds more: CreateFunction retries). */
 export async function waitForRole(aws: AwsSession, role: string): Promise<void> {
-  await bamBam('WaitForRole', () => waitUntilRoleExists({ client: iamClient(aws), maxWaitTime: 60 }, { RoleName: role }));
+  await bamBam(aws, 'WaitForRole', () => waitUntilRoleExists({ client: iamClient(aws), maxWaitTime: 60 }, { RoleName: role }));
 }

@@ -114,7 +114,7 @@ export async function createFunction(aws: AwsSession, fn: NewFunction, retry: Ro
     Publish: false,
     ...settingsInput({ memory: fn.memory, timeout: fn.timeout, ...(fn.env && Object.keys(fn.env).length > 0 ? { env: fn.env } : {}) }),
   };
-  return bamBam('CreateFunction', withRoleRecheck(() => lambdaClient(aws).send(new CreateFunctionCommand(input)), retry.recheckRole), retry);
+  return bamBam(aws, 'CreateFunction', withRoleRecheck(() => lambdaClient(aws).send(new CreateFunctionCommand(input)), retry.recheckRole), retry);
 }
 
 const apiPermissionId = (restApiId: string): string => `bam-apigateway-${restApiId}`;
@@ -128,7 +128,7 @@ export async function addApiPermission(aws: AwsSession, target: { name: string; 
     Action: 'lambda:InvokeFunction',
     SourceArn: `arn:aws:execute-api:${target.region}:${target.account}:${target.restApiId}/*/*/*`,
   };
-  await bamBam('AddPermission', async () => {
+  await bamBam(aws, 'AddPermission', async () => {
     try {
       await lambdaClient(aws).send(new AddPermissionCommand(input));
     } catch (err) {
@@ -141,7 +141,7 @@ export async function addApiPermission(aws: AwsSession, target: { name: string; 
 
 /** Drops a deleted API's permission, so the function's policy does not grow with every endpoint. */
 export async function removeApiPermission(aws: AwsSession, name: string, restApiId: string): Promise<void> {
-  await bamBam('RemovePermission', async () => {
+  await bamBam(aws, 'RemovePermission', async () => {
     try {
       await lambdaClient(aws).send(new RemovePermissionCommand({ FunctionName: name, StatementId: apiPermissionId(restApiId) }));
     } catch (err) {
@@ -152,7 +152,7 @@ export async function removeApiPermission(aws: AwsSession, name: string, restApi
 }
 
 export async function updateFunctionCode(aws: AwsSession, name: string, zip: Uint8Array, wait: BamBamOptions = {}): Promise<FunctionConfiguration> {
-  return bamBam('UpdateFunctionCode', () => lambdaClient(aws).send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })), wait);
+  return bamBam(aws, 'UpdateFunctionCode', () => lambdaClient(aws).send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })), wait);
 }
 
 export async function updateFunctionConfiguration(
@@ -168,6 +168,7 @@ export async function updateFunctionConfiguration(
     ...settingsInput(changes),
   };
   return bamBam(
+    aws,
     'UpdateFunctionConfiguration',
     withRoleRecheck(() => lambdaClient(aws).send(new UpdateFunctionConfigurationCommand(input)), retry.recheckRole),
     retry,
@@ -177,7 +178,7 @@ export async function updateFunctionConfiguration(
 /** Deletes the function (and with it its permissions); 'gone' when it was already deleted. */
 export async function deleteFunction(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
   try {
-    await bamBam('DeleteFunction', () => lambdaClient(aws).send(new DeleteFunctionCommand({ FunctionName: name })));
+    await bamBam(aws, 'DeleteFunction', () => lambdaClient(aws).send(new DeleteFunctionCommand({ FunctionName: name })));
     return 'deleted';
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return 'gone';
@@ -187,30 +188,28 @@ export async function deleteFunction(aws: AwsSession, name: string): Promise<'de
   }
 }
 
-export const waiterSettings = { maxWaitSeconds: 300 };
-
 /** Waits until a new function can run (State Active). */
 export async function waitUntilActive(aws: AwsSession, name: string): Promise<void> {
-  await waitFor('FunctionActive', 'become Active', () =>
-    waitUntilFunctionActiveV2({ client: lambdaClient(aws), maxWaitTime: waiterSettings.maxWaitSeconds }, { FunctionName: name }),
+  await waitFor(aws, 'FunctionActive', 'become Active', () =>
+    waitUntilFunctionActiveV2({ client: lambdaClient(aws), maxWaitTime: aws.policy.lambdaWaitSeconds }, { FunctionName: name }),
   );
 }
 
 /** Waits until an update is done; Lambda rejects the next update of the function until then. */
 export async function waitUntilUpdated(aws: AwsSession, name: string): Promise<void> {
-  await waitFor('FunctionUpdated', 'finish its update', () =>
-    waitUntilFunctionUpdatedV2({ client: lambdaClient(aws), maxWaitTime: waiterSettings.maxWaitSeconds }, { FunctionName: name }),
+  await waitFor(aws, 'FunctionUpdated', 'finish its update', () =>
+    waitUntilFunctionUpdatedV2({ client: lambdaClient(aws), maxWaitTime: aws.policy.lambdaWaitSeconds }, { FunctionName: name }),
   );
 }
 
-async function waitFor(step: string, what: string, wait: () => Promise<unknown>): Promise<void> {
+async function waitFor(aws: AwsSession, step: string, what: string, wait: () => Promise<unknown>): Promise<void> {
   try {
     await wait();
   } catch (err) {
     // The waiter's error is a JSON dump; keep Lambda's own reason from it.
     const reason = /"(?:StateReason|LastUpdateStatusReason)":"([^"]*)"/.exec(errorMessage(err))?.[1];
     const timedOut = err instanceof Error && err.name === 'TimeoutError';
-    const detail = reason ?? (timedOut ? `still waiting after ${waiterSettings.maxWaitSeconds} s` : 'see the function in the Lambda console');
+    const detail = reason ?? (timedOut ? `still waiting after ${aws.policy.lambdaWaitSeconds} s` : 'see the function in the Lambda console');
     throw new StepError(step, new Error(`the function did not ${what} (${detail})`));
   }
 }
@@ -220,7 +219,7 @@ export async function listAllFunctions(aws: AwsSession): Promise<FunctionConfigu
   const functions: FunctionConfiguration[] = [];
   let marker: string | undefined;
   do {
-    const page = await bamBam('ListFunctions', () => lambdaClient(aws).send(new ListFunctionsCommand(marker ? { Marker: marker } : {})));
+    const page = await bamBam(aws, 'ListFunctions', () => lambdaClient(aws).send(new ListFunctionsCommand(marker ? { Marker: marker } : {})));
     functions.push(...(page.Functions ?? []));
     marker = page.NextMarker;
   } while (marker);
@@ -230,7 +229,7 @@ export async function listAllFunctions(aws: AwsSession): Promise<FunctionConfigu
 /** GetFunction with its code location (a presigned URL), or undefined when there is no such function. */
 export async function findFunctionCode(aws: AwsSession, name: string): Promise<GetFunctionCommandOutput | undefined> {
   try {
-    return await bamBam('GetFunction', () => lambdaClient(aws).send(new GetFunctionCommand({ FunctionName: name })));
+    return await bamBam(aws, 'GetFunction', () => lambdaClient(aws).send(new GetFunctionCommand({ FunctionName: name })));
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
     throw err;
@@ -243,7 +242,7 @@ export type FunctionUrlConfig = Pick<GetFunctionUrlConfigCommandOutput, 'Functio
 /** The function's URL configuration, or undefined when it has none (or there is no such function). */
 export async function findFunctionUrl(aws: AwsSession, name: string): Promise<FunctionUrlConfig | undefined> {
   try {
-    return await bamBam('GetFunctionUrlConfig', () => lambdaClient(aws).send(new GetFunctionUrlConfigCommand({ FunctionName: name })));
+    return await bamBam(aws, 'GetFunctionUrlConfig', () => lambdaClient(aws).send(new GetFunctionUrlConfigCommand({ FunctionName: name })));
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
     throw err;
@@ -263,6 +262,7 @@ export async function createFunctionUrl(aws: AwsSession, name: string, settings:
     ...(settings.invokeMode ? { InvokeMode: settings.invokeMode } : {}),
   };
   const made = await bamBam(
+    aws,
     'CreateFunctionUrlConfig',
     async () => {
       try {
@@ -283,7 +283,7 @@ export async function createFunctionUrl(aws: AwsSession, name: string, settings:
 /** Deletes the function's URL; 'gone' when it had none. */
 export async function deleteFunctionUrlConfig(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
   try {
-    await bamBam('DeleteFunctionUrlConfig', () => lambdaClient(aws).send(new DeleteFunctionUrlConfigCommand({ FunctionName: name })));
+    await bamBam(aws, 'DeleteFunctionUrlConfig', () => lambdaClient(aws).send(new DeleteFunctionUrlConfigCommand({ FunctionName: name })));
     return 'deleted';
   } catch (err) {
     if (isAwsError(err, 'ResourceNotFoundException')) return 'gone';
@@ -295,7 +295,7 @@ export async function deleteFunctionUrlConfig(aws: AwsSession, name: string): Pr
 
 /** One of the statements that make a NONE URL public (URL_PERMISSIONS); one already there is this one. */
 export async function addUrlPermission(aws: AwsSession, name: string, statement: UrlPermission): Promise<void> {
-  await bamBam('AddPermission', async () => {
+  await bamBam(aws, 'AddPermission', async () => {
     try {
       await lambdaClient(aws).send(new AddPermissionCommand({ FunctionName: name, ...statement }));
     } catch (err) {
@@ -307,7 +307,7 @@ export async function addUrlPermission(aws: AwsSession, name: string, statement:
 
 /** Drops one URL statement, so a function without a URL keeps no public grant. */
 export async function removeUrlPermission(aws: AwsSession, name: string, statementId: string): Promise<void> {
-  await bamBam('RemovePermission', async () => {
+  await bamBam(aws, 'RemovePermission', async () => {
     try {
       await lambdaClient(aws).send(new RemovePermissionCommand({ FunctionName: name, StatementId: statementId }));
     } catch (err) {
@@ -325,5 +325,5 @@ export async function updateFunctionUrl(aws: AwsSession, name: string, settings:
     Cors: settings.cors !== undefined ? urlCors(settings.cors) : {},
     InvokeMode: settings.invokeMode ?? ('BUFFERED' as const),
   };
-  await bamBam('UpdateFunctionUrlConfig', () => lambdaClient(aws).send(new UpdateFunctionUrlConfigCommand(input)));
+  await bamBam(aws, 'UpdateFunctionUrlConfig', () => lambdaClient(aws).send(new UpdateFunctionUrlConfigCommand(input)));
 }

@@ -3,7 +3,7 @@ import type { AwsSession } from './clients.js';
 import { bamBam, type BamBamOptions } from './bamBam.js';
 
 /** The session's CloudWatch Logs client (built on first use). */
-export const logsClient = (aws: AwsSession): CloudWatchLogsClient => aws.client('logs', CloudWatchLogsClient);
+const logsClient = (aws: AwsSession): CloudWatchLogsClient => aws.client('logs', CloudWatchLogsClient);
 
 /** Lambda writes every function's logs to this group, created on its first run. */
 export function functionLogGroup(functionName: string): string {
@@ -17,7 +17,7 @@ export function functionLogGroup(functionName: string): string {
  * group does not exist yet.
  */
 export async function readLogEvents(
-  client: CloudWatchLogsClient,
+  aws: AwsSession,
   logGroupName: string,
   startTime: number,
   abortSignal?: AbortSignal,
@@ -26,8 +26,8 @@ export async function readLogEvents(
   const events: FilteredLogEvent[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await bamBam('FilterLogEvents', () =>
-      client.send(new FilterLogEventsCommand({ logGroupName, startTime, nextToken }), { abortSignal }),
+    const page = await bamBam(aws, 'FilterLogEvents', () =>
+      logsClient(aws).send(new FilterLogEventsCommand({ logGroupName, startTime, nextToken }), { abortSignal }),
       wait,
     );
     events.push(...(page.events ?? []));

@@ -4,6 +4,6 @@ import { bamBam } from './bamBam.js';
 
 /** GetCallerIdentity: the account the credentials belong to. */
 export async function callerAccount(aws: AwsSession): Promise<string | undefined> {
-  const identity = await bamBam('GetCallerIdentity', () => aws.client('sts', STSClient).send(new GetCallerIdentityCommand({})));
+  const identity = await bamBam(aws, 'GetCallerIdentity', () => aws.client('sts', STSClient).send(new GetCallerIdentityCommand({})));
   return identity.Account;
 }

@@ -2,7 +2,6 @@ import type { CommandContext } from '../tasks/context.js';
 import { openAws } from '../aws/clients.js';
 import { findRole } from '../aws/iam.js';
 import { DATABASE_ROLE, DEFAULT_ROLE, type BamConfig } from '../core/records.js';
-import { readConfig, updateConfig } from '../store/records.js';
 import { BamError, errorMessage, UsageError } from '../core/errors.js';
 import { ask, canPrompt } from '../ui/prompt.js';
 import { parseEndpointType, validateAccountNumber, validateRoleName } from '../core/names.js';
@@ -23,7 +22,7 @@ export async function config(options: ConfigOptions, ctx: CommandContext): Promi
     changes = validateFlags(options);
     if (changes.defaultRole !== undefined) await checkRoleExists(changes.defaultRole, ctx);
   } else if (!options.json && canPrompt(ctx.io)) {
-    const current = await readConfig();
+    const current = await ctx.store.readConfig();
     const prompted = await promptForChanges(current, ctx);
     if (!prompted) {
       ctx.reporter.info('Configuration unchanged.');
@@ -33,7 +32,7 @@ export async function config(options: ConfigOptions, ctx: CommandContext): Promi
     changes = prompted;
   }
 
-  const current = Object.keys(changes).length > 0 ? await updateConfig((c) => ({ ...c, ...changes })) : await readConfig();
+  const current = Object.keys(changes).length > 0 ? await ctx.store.updateConfig((c) => ({ ...c, ...changes })) : await ctx.store.readConfig();
   if (Object.keys(changes).length > 0) ctx.reporter.succeed('Configuration saved.');
   if (options.json) {
     ctx.reporter.result(JSON.stringify(current, null, 2));

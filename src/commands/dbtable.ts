@@ -5,9 +5,7 @@ import { waitMessages } from '../tasks/endpoint.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { waitForTableActive } from '../aws/dynamodb.js';
 import type { TableKeys } from '../core/records.js';
-import { intents, newToken, type Intent } from '../store/intents.js';
-import { withNameLease } from '../store/lease.js';
-import { dbTableRecords } from '../store/records.js';
+import { newToken, type Intent } from '../store/intents.js';
 import { createMayHaveHappened } from '../tasks/ownCreates.js';
 import { createOwnTable } from '../tasks/ownTables.js';
 import { settleTable } from '../tasks/settleTable.js';
@@ -31,9 +29,9 @@ export async function dbtable(name: string, options: DbTableOptions, ctx: Comman
     return;
   }
 
-  await withNameLease('table', aws.region, name, waitMessages(ctx.reporter), async () => {
+  await ctx.store.withNameLease('table', aws.region, name, waitMessages(ctx.reporter), async () => {
     // An interrupted `bam dbtable NAME` may have made the table already: then it is only recorded.
-    if (await settleTable(aws, name, ctx.reporter)) return;
+    if (await settleTable(aws, ctx.store, name, ctx.reporter)) return;
     await createAndRecord(aws, name, keys, ctx);
   });
   ctx.reporter.succeed(`💥  Table: "${name}" has been created`);
@@ -47,15 +45,15 @@ async function createAndRecord(aws: AwsSession, name: string, keys: TableKeys, c
   ctx.reporter.start(`Creating table "${name}" in ${aws.region}...`);
   const intent: Intent = { token: newToken(), kind: 'table', region: aws.region, name, startedAt: new Date().toISOString() };
   try {
-    await intents.open([intent], (message) => ctx.reporter.warn(message));
+    await ctx.store.intents.open([intent], (message) => ctx.reporter.warn(message));
     const table = await createOwnTable(aws, name, keys, intent.token).catch(async (err: unknown) => {
       // A create that failed for sure made nothing; one whose answer was lost is settled by the next command.
-      if (!createMayHaveHappened(err)) await intents.close(intent);
+      if (!createMayHaveHappened(err)) await ctx.store.intents.close(intent);
       throw err;
     });
     // Recorded at once, so a failure while waiting still leaves a record of the table.
-    await dbTableRecords.put(aws.region, name, { ...keys, arn: table.TableArn ?? '', createdAt: (table.CreationDateTime ?? new Date()).toISOString() });
-    await intents.close(intent);
+    await ctx.store.dbTableRecords.put(aws.region, name, { ...keys, arn: table.TableArn ?? '', createdAt: (table.CreationDateTime ?? new Date()).toISOString() });
+    await ctx.store.intents.close(intent);
     if (table.TableStatus !== 'ACTIVE') {
       ctx.reporter.update(`Waiting for table "${name}" to become active...`);
       await waitForTableActive(aws, name);

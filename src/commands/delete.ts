@@ -6,12 +6,12 @@ import { confirmForeignDelete } from '../tasks/confirmDelete.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { deleteRestApi } from '../aws/apiGateway.js';
 import { carriesManagedTag, deleteFunction, findFunctionCode, removeApiPermission } from '../aws/lambda.js';
-import { withNameLease } from '../store/lease.js';
-import { storePaths } from '../store/paths.js';
 import { settleFunction } from '../tasks/settle.js';
-import { lambdaRecords } from '../store/records.js';
 import { BamError, UsageError } from '../core/errors.js';
 import { deleteFunctionUrl } from '../tasks/functionUrl.js';
+import type { ApiRecord, LambdaRecord } from '../core/records.js';
+import type { Reporter } from '../ui/reporter.js';
+import type { Store } from '../store/store.js';
 
 export interface DeleteOptions {
   endpointOnly?: boolean;
@@ -31,47 +31,62 @@ export async function deleteLambda(name: string, options: DeleteOptions, ctx: Co
   if (options.endpointOnly && options.urlOnly) throw new UsageError('--endpointOnly deletes the REST API and --urlOnly the function URL: pass one of them (run twice for both).');
   const aws = await openAws(ctx.aws);
   // Under the name's lease, after settling what an interrupted bam left: an API it made is deleted too.
-  await withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
-    await settleFunction(aws, name, ctx.reporter);
+  await ctx.store.withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
+    await settleFunction(aws, ctx.store, name, ctx.reporter);
     await deleteUnderLease(aws, name, options, ctx);
   });
 }
 
+/** One delete under the name's lease: what every step reads. */
+interface DeleteRun {
+  aws: AwsSession;
+  name: string;
+  options: DeleteOptions;
+  store: Store;
+  reporter: Reporter;
+}
+
 async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteOptions, ctx: CommandContext): Promise<void> {
-  const { region } = aws;
-  const { reporter } = ctx;
-  const record = await lambdaRecords.get(region, name);
+  const run: DeleteRun = { aws, name, options, store: ctx.store, reporter: ctx.reporter };
+  const record = await run.store.lambdaRecords.get(aws.region, name);
   const api = record?.api;
   if (options.endpointOnly && !api) {
-    reporter.warn(`"${name}" has no endpoint recorded in ${region}; nothing to delete.`);
+    run.reporter.warn(`"${name}" has no endpoint recorded in ${aws.region}; nothing to delete.`);
     return;
   }
   if (!record && !options.force) await makeSureBamMadeIt(aws, name, ctx);
   // The function's deletion takes its URL and policy with it: only --urlOnly needs URL calls.
-  if (options.urlOnly) return deleteFunctionUrl(aws, name, record, reporter);
+  if (options.urlOnly) return deleteFunctionUrl(aws, run.store, name, record, run.reporter);
 
-  reporter.start(options.endpointOnly ? `Deleting the endpoint of "${name}"` : `Deleting "${name}"`);
+  run.reporter.start(options.endpointOnly ? `Deleting the endpoint of "${name}"` : `Deleting "${name}"`);
   try {
     // The API first, then the function: a function deleted beside an API that then could not be
     // deleted would leave a record of a function that is gone (the API's only record).
-    if (api) {
-      const outcome = await deleteRestApi(aws, api.restApiId, waitMessages(reporter));
-      await recordApi(region, name, undefined);
-      // A function that stays keeps no permission for an API that is gone.
-      if (options.endpointOnly) await removeApiPermission(aws, name, api.restApiId);
-      if (outcome === 'deleted') reporter.succeed(`Endpoint: "${name}" has been deleted`);
-      else reporter.warn(`The endpoint of "${name}" (${api.restApiId}) no longer existed in AWS; its record is dropped.`);
-    }
-    if (options.endpointOnly) return;
-    const outcome = await deleteFunction(aws, name);
-    if (outcome === 'gone' && !record) throw doesNotExist(name, region);
-    await lambdaRecords.remove(region, name);
-    await rm(storePaths.staging(name), { recursive: true, force: true });
-    if (outcome === 'deleted') reporter.succeed(`Lambda: "${name}" has been deleted`);
-    else reporter.warn(`Lambda "${name}" no longer existed in ${region}; its record is dropped.`);
+    if (api) await deleteTheEndpoint(run, api);
+    if (!options.endpointOnly) await deleteTheFunction(run, record);
   } finally {
-    reporter.stop();
+    run.reporter.stop();
   }
+}
+
+/** DeleteRestApi; the record drops the API whether it was deleted now or was gone already. */
+async function deleteTheEndpoint({ aws, name, options, store, reporter }: DeleteRun, api: ApiRecord): Promise<void> {
+  const outcome = await deleteRestApi(aws, api.restApiId, waitMessages(reporter));
+  await recordApi(store, aws.region, name, undefined);
+  // A function that stays keeps no permission for an API that is gone.
+  if (options.endpointOnly) await removeApiPermission(aws, name, api.restApiId);
+  if (outcome === 'deleted') reporter.succeed(`Endpoint: "${name}" has been deleted`);
+  else reporter.warn(`The endpoint of "${name}" (${api.restApiId}) no longer existed in AWS; its record is dropped.`);
+}
+
+/** DeleteFunction; its record and staged code go whether it was deleted now or was gone already (only a function bam never knew is an error). */
+async function deleteTheFunction({ aws, name, store, reporter }: DeleteRun, record: LambdaRecord | undefined): Promise<void> {
+  const outcome = await deleteFunction(aws, name);
+  if (outcome === 'gone' && !record) throw doesNotExist(name, aws.region);
+  await store.lambdaRecords.remove(aws.region, name);
+  await rm(store.paths.staging(name), { recursive: true, force: true });
+  if (outcome === 'deleted') reporter.succeed(`Lambda: "${name}" has been deleted`);
+  else reporter.warn(`Lambda "${name}" no longer existed in ${aws.region}; its record is dropped.`);
 }
 
 /** bam made it (its tag, from another machine), or a person says so by typing its name. */

@@ -4,8 +4,6 @@ import { confirmForeignDelete } from '../tasks/confirmDelete.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { deleteTable, describeTable, tableCarriesManagedTag } from '../aws/dynamodb.js';
 import { waitMessages } from '../tasks/endpoint.js';
-import { withNameLease } from '../store/lease.js';
-import { dbTableRecords } from '../store/records.js';
 import { settleTable } from '../tasks/settleTable.js';
 import { BamError } from '../core/errors.js';
 
@@ -21,14 +19,14 @@ export interface DeleteTableOptions {
 export async function deleteDbTable(name: string, options: DeleteTableOptions, ctx: CommandContext): Promise<void> {
   validateTableName(name);
   const aws = await openAws(ctx.aws);
-  await withNameLease('table', aws.region, name, waitMessages(ctx.reporter), async () => {
-    await settleTable(aws, name, ctx.reporter);
+  await ctx.store.withNameLease('table', aws.region, name, waitMessages(ctx.reporter), async () => {
+    await settleTable(aws, ctx.store, name, ctx.reporter);
     await deleteUnderLease(aws, name, options, ctx);
   });
 }
 
 async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteTableOptions, ctx: CommandContext): Promise<void> {
-  const record = await dbTableRecords.get(aws.region, name);
+  const record = await ctx.store.dbTableRecords.get(aws.region, name);
   if (!record && !options.force) await makeSureBamMadeIt(aws, name, ctx);
 
   ctx.reporter.start(`Deleting table "${name}" in ${aws.region}...`);
@@ -37,13 +35,13 @@ async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteTa
     throw err;
   });
   if (deleted) {
-    if (record) await dbTableRecords.remove(aws.region, name);
+    if (record) await ctx.store.dbTableRecords.remove(aws.region, name);
     ctx.reporter.succeed(`Table: "${name}" has been deleted`);
     return;
   }
   ctx.reporter.stop();
   if (!record) throw doesNotExist(name, aws.region);
-  await dbTableRecords.remove(aws.region, name);
+  await ctx.store.dbTableRecords.remove(aws.region, name);
   ctx.reporter.warn(`Table: "${name}" no longer exists in ${aws.region}; its stale record has been removed.`);
 }
 

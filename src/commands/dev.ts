@@ -2,11 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import type { CommandContext } from '../tasks/context.js';
+import { AWS_POLICY } from '../aws/policy.js';
 import { isTableName, validateFunctionName, validateTableName } from '../core/names.js';
 import { keyNameProblem, parseKeyType } from '../core/keys.js';
 import { type DbTableRecord, type LambdaRecord } from '../core/records.js';
-import { dbTableRecords, lambdaRecords, readConfig } from '../store/records.js';
-import { storePaths } from '../store/paths.js';
 import { findSource } from '../package/source.js';
 import { BamError, UsageError } from '../core/errors.js';
 import { discoverFunctions, findFunctions, localFunction, type FoundFunction, type LocalSettings } from '../dev/functions.js';
@@ -23,6 +22,7 @@ import { LineBuffer } from '../dev/lineBuffer.js';
 export interface DevOptions {
   port?: string;
   host?: string;
+  lambdaPort?: string;
   methods?: string[];
   table?: string[];
   env?: string[];
@@ -48,6 +48,7 @@ export interface DevHandle {
 
 interface DevInput {
   port: number;
+  lambdaPort: number;
   host: string;
   methods?: string[];
   tables: LocalTable[];
@@ -56,11 +57,37 @@ interface DevInput {
   timeoutSeconds?: number;
   apiTimeoutMs: number;
   cors?: string;
+  /** --url: every function served as a function URL. */
+  url: boolean;
 }
 
 // The account id functions see when bam does not know the user's (never a real one).
 const LOCAL_ACCOUNT = '000000000000';
 const API_GATEWAY_TIMEOUT_S = 29;
+
+/** What every step of bam dev's start reads, and where each one leaves what stops it. */
+interface DevRun {
+  ctx: CommandContext;
+  names: string[];
+  input: DevInput;
+  /** Undone in reverse order by close(), or when a later step fails. */
+  closers: (() => Promise<void>)[];
+}
+
+/** Where functions' log lines and bam dev's own notices go, in order. */
+interface DevOutput {
+  log: (line: LogLine) => void;
+  /** What bam dev says about a function (its runtime's rules, why it failed) comes after its log lines. */
+  notice: (text: string) => void;
+  announceReload: (name: string) => void;
+  buffer: LineBuffer;
+}
+
+/** The functions served over HTTP, and those only invoked by others (started on first use). */
+interface DevHosts {
+  served: Map<string, FunctionHost>;
+  invokeOnly: Map<string, Promise<FunctionHost | undefined>>;
+}
 
 /**
  * bam dev: runs the functions of the current folder locally behind an API Gateway–like server,
@@ -70,91 +97,140 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
   const input = await validateInput(names, options, ctx.cwd);
   const region = ctx.aws.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const found = await findServedFunctions(names, ctx);
-  const [records, tableRecords, config] = await Promise.all([lambdaRecords.inRegion(region), dbTableRecords.inRegion(region), readConfig()]);
+  const [records, tableRecords, config] = await Promise.all([ctx.store.lambdaRecords.inRegion(region), ctx.store.dbTableRecords.inRegion(region), ctx.store.readConfig()]);
 
-  const closers: (() => Promise<void>)[] = [];
+  const run: DevRun = { ctx, names, input, closers: [] };
   const close = async (): Promise<void> => {
-    for (const closer of closers.splice(0).reverse()) await closer().catch(() => undefined);
+    for (const closer of run.closers.splice(0).reverse()) await closer().catch(() => undefined);
   };
   try {
-    const dynamo = await startLocalDynamo({ fresh: Boolean(options.fresh) });
-    closers.push(() => dynamo.close());
-    const created = await dynamo.ensureTables(tablesToCreate(found, records, tableRecords, input));
-    ctx.reporter.info(`Local DynamoDB at ${dynamo.endpoint}, data in ${storePaths.devDb()}${created.length > 0 ? `; created table ${created.join(', ')}` : ''}`);
-
-    const hosts = new Map<string, FunctionHost>();
-    const invokeOnly = new Map<string, Promise<FunctionHost | undefined>>();
-    closers.push(async () => {
-      await Promise.all([...hosts.values()].map((h) => h.close()));
-      await Promise.all([...invokeOnly.values()].map(async (h) => (await h)?.close()));
-    });
-    const output = new LineBuffer((text) => ctx.reporter.info(text));
-    closers.push(() => Promise.resolve(output.flush()));
-    const log = (line: LogLine) => output.add(formatLog(line));
-    // What bam dev says about a function (its runtime's rules, why it failed) comes after its log lines.
-    const notice = (text: string) => {
-      output.flush();
-      ctx.reporter.warn(text);
-    };
-    const announceReload = batched((reloaded) => output.add(`Reloaded ${reloaded.join(', ')}: files changed.`));
-
-    const lambdaApi = createLambdaApi((name) => {
-      const served = hosts.get(name);
-      if (served) return Promise.resolve(served);
-      // Functions invoked by others but not served over HTTP start on first use.
-      if (!invokeOnly.has(name)) invokeOnly.set(name, startInvokeOnly(name));
-      return invokeOnly.get(name) as Promise<FunctionHost | undefined>;
-    });
-    const lambdaEndpoint = `http://127.0.0.1:${await listen(lambdaApi, 0, '127.0.0.1')}`;
-    closers.push(() => stopServer(lambdaApi));
-
-    const settings: LocalSettings = {
-      region,
-      accountId: config.accountNumber ?? LOCAL_ACCOUNT,
-      methods: input.methods,
-      timeoutSeconds: input.timeoutSeconds,
-      env: input.env,
-      ...(input.unsetEnv ? { unsetEnv: input.unsetEnv } : {}),
-      ...(input.cors !== undefined ? { cors: input.cors } : {}),
-      ...(options.url ? { url: true } : {}),
-      dynamoDbEndpoint: dynamo.endpoint,
-      lambdaEndpoint,
-    };
-    const startInvokeOnly = async (name: string): Promise<FunctionHost | undefined> => {
-      const source = await findSource(name, { cwd: ctx.cwd }).catch(() => undefined);
-      if (!source) return undefined;
-      const host = new FunctionHost(localFunction(source, records[name], settings), log, notice);
-      host.watchSource(() => announceReload(name));
-      return host;
-    };
-    for (const { source } of found) hosts.set(source.name, new FunctionHost(localFunction(source, records[source.name], settings), log, notice));
-
-    const api = createApiServer({
-      single: names.length === 1,
-      hosts,
-      accountId: settings.accountId,
-      apiTimeoutMs: input.apiTimeoutMs,
-      access: (line) => reportAccess(line, output, ctx),
-    });
-    const port = await listen(api, input.port, input.host);
-    closers.push(() => stopServer(api));
-
-    for (const host of hosts.values()) {
-      host.warm();
-      host.watchSource(() => announceReload(host.fn.name));
-    }
-    const base = `http://${input.host.includes(':') ? `[${input.host}]` : input.host}:${port}/`;
-    const functions = [...hosts.values()].map(({ fn }) => ({ name: fn.name, url: names.length === 1 ? base : `${base}${encodeURIComponent(fn.name)}/` }));
-    for (const [i, { name, url }] of functions.entries()) {
-      const fn = found[i]?.source;
-      ctx.reporter.result(`${name} (${fn ? relative(ctx.cwd, fn.sourcePath) || '.' : name}) ${servedAs(hosts.get(name))} at ${url}`);
-    }
-    ctx.reporter.info('Press Ctrl-C to stop.');
-    return { url: functions[0]?.url ?? base, functions, dynamoDbEndpoint: dynamo.endpoint, lambdaEndpoint, close };
+    const dynamoDbEndpoint = await startTheDynamoDb(run, Boolean(options.fresh), tablesToCreate(found, records, tableRecords, input));
+    const hosts = keepTheHosts(run);
+    const output = openTheOutput(run);
+    // The Lambda API starts first: every function is told its endpoint. A function it is asked
+    // for that is not served over HTTP starts on first use, with the same settings.
+    const lambdaEndpoint = await startTheLambdaApi(run, hosts, (name) => hostFor(name));
+    const settings = localSettings(region, config.accountNumber, input, dynamoDbEndpoint, lambdaEndpoint);
+    const hostFor = (name: string) => startInvokeOnly(run, name, records, settings, output);
+    hostTheFunctions(hosts, found, records, settings, output);
+    const port = await startTheApiServer(run, hosts, settings.accountId, output);
+    watchTheFunctions(hosts, output);
+    const functions = announceTheUrls(run, hosts, found, port);
+    return { url: functions[0]?.url ?? baseUrl(input.host, port), functions, dynamoDbEndpoint, lambdaEndpoint, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** Starts dynalite and makes the tables the functions need; returns its endpoint. */
+async function startTheDynamoDb({ ctx, closers }: DevRun, fresh: boolean, tables: LocalTable[]): Promise<string> {
+  const dynamo = await startLocalDynamo({ fresh, folder: ctx.store.paths.devDb(), policy: ctx.aws.policy ?? AWS_POLICY });
+  closers.push(() => dynamo.close());
+  const created = await dynamo.ensureTables(tables);
+  ctx.reporter.info(`Local DynamoDB at ${dynamo.endpoint}, data in ${ctx.store.paths.devDb()}${created.length > 0 ? `; created table ${created.join(', ')}` : ''}`);
+  return dynamo.endpoint;
+}
+
+function openTheOutput({ ctx, closers }: DevRun): DevOutput {
+  const buffer = new LineBuffer((text) => ctx.reporter.info(text));
+  closers.push(() => Promise.resolve(buffer.flush()));
+  return {
+    buffer,
+    log: (line) => buffer.add(formatLog(line)),
+    notice: (text) => {
+      buffer.flush();
+      ctx.reporter.warn(text);
+    },
+    announceReload: batched((reloaded) => buffer.add(`Reloaded ${reloaded.join(', ')}: files changed.`)),
+  };
+}
+
+function keepTheHosts({ closers }: DevRun): DevHosts {
+  const hosts: DevHosts = { served: new Map(), invokeOnly: new Map() };
+  closers.push(async () => {
+    await Promise.all([...hosts.served.values()].map((h) => h.close()));
+    await Promise.all([...hosts.invokeOnly.values()].map(async (h) => (await h)?.close()));
+  });
+  return hosts;
+}
+
+async function startTheLambdaApi({ ctx, input, closers }: DevRun, hosts: DevHosts, startInvokeOnly: (name: string) => Promise<FunctionHost | undefined>): Promise<string> {
+  const lambdaApi = createLambdaApi((name) => {
+    const served = hosts.served.get(name);
+    if (served) return Promise.resolve(served);
+    if (!hosts.invokeOnly.has(name)) hosts.invokeOnly.set(name, startInvokeOnly(name));
+    return hosts.invokeOnly.get(name) as Promise<FunctionHost | undefined>;
+  });
+  const endpoint = `http://127.0.0.1:${await listen(lambdaApi, input.lambdaPort, '127.0.0.1', '--lambdaPort')}`;
+  closers.push(() => stopServer(lambdaApi));
+  ctx.reporter.info(`Local Lambda API at ${endpoint} (e.g. aws lambda invoke --endpoint-url ${endpoint} --function-name NAME out.json)`);
+  return endpoint;
+}
+
+function localSettings(region: string, accountNumber: string | undefined, input: DevInput, dynamoDbEndpoint: string, lambdaEndpoint: string): LocalSettings {
+  return {
+    region,
+    accountId: accountNumber ?? LOCAL_ACCOUNT,
+    methods: input.methods,
+    timeoutSeconds: input.timeoutSeconds,
+    env: input.env,
+    ...(input.unsetEnv ? { unsetEnv: input.unsetEnv } : {}),
+    ...(input.cors !== undefined ? { cors: input.cors } : {}),
+    ...(input.url ? { url: true } : {}),
+    dynamoDbEndpoint,
+    lambdaEndpoint,
+  };
+}
+
+/** A function only invoked by others: found in this folder, started, and reloaded when its files change. */
+async function startInvokeOnly({ ctx }: DevRun, name: string, records: Record<string, LambdaRecord>, settings: LocalSettings, output: DevOutput): Promise<FunctionHost | undefined> {
+  const source = await findSource(name, { cwd: ctx.cwd }).catch(() => undefined);
+  if (!source) return undefined;
+  const host = new FunctionHost(localFunction(source, records[name], settings), output.log, output.notice);
+  host.watchSource(() => output.announceReload(name));
+  return host;
+}
+
+function hostTheFunctions(hosts: DevHosts, found: FoundFunction[], records: Record<string, LambdaRecord>, settings: LocalSettings, output: DevOutput): void {
+  for (const { source, methods } of found) hosts.served.set(source.name, new FunctionHost(localFunction(source, records[source.name], settings, methods), output.log, output.notice));
+}
+
+async function startTheApiServer({ ctx, names, input, closers }: DevRun, hosts: DevHosts, accountId: string, output: DevOutput): Promise<number> {
+  const api = createApiServer({
+    single: names.length === 1,
+    hosts: hosts.served,
+    accountId,
+    apiTimeoutMs: input.apiTimeoutMs,
+    access: (line) => reportAccess(line, output.buffer, ctx),
+  });
+  const port = await listen(api, input.port, input.host);
+  closers.push(() => stopServer(api));
+  return port;
+}
+
+/** Each served function starts warming now, and reloads when its files change. */
+function watchTheFunctions(hosts: DevHosts, output: DevOutput): void {
+  for (const host of hosts.served.values()) {
+    host.warm();
+    host.watchSource(() => output.announceReload(host.fn.name));
+  }
+}
+
+function baseUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}
+
+/** One line per served function: its name, where its code is, its methods and its URL. */
+function announceTheUrls({ ctx, names, input }: DevRun, hosts: DevHosts, found: FoundFunction[], port: number): { name: string; url: string }[] {
+  const base = baseUrl(input.host, port);
+  const functions = [...hosts.served.values()].map(({ fn }) => ({ name: fn.name, url: names.length === 1 ? base : `${base}${encodeURIComponent(fn.name)}/` }));
+  for (const [i, { name, url }] of functions.entries()) {
+    const fn = found[i]?.source;
+    ctx.reporter.result(`${name} (${fn ? relative(ctx.cwd, fn.sourcePath) || '.' : name}) ${servedAs(hosts.served.get(name))} at ${url}`);
+  }
+  ctx.reporter.info('Press Ctrl-C to stop.');
+  return functions;
 }
 
 /** The same parsers as deploy's, so a flag means the same locally and in the cloud. */
@@ -162,6 +238,8 @@ async function validateInput(names: string[], options: DevOptions, cwd: string):
   for (const name of names) validateFunctionName(name);
   const port = Number(options.port ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${options.port ?? ''}" must be a port number (0 to 65535; 0 picks a free one).`);
+  const lambdaPort = options.lambdaPort === undefined ? (port === 0 ? 0 : port + 2) : Number(options.lambdaPort);
+  if (!Number.isInteger(lambdaPort) || lambdaPort < 0 || lambdaPort > 65535) throw new UsageError(`--lambdaPort "${options.lambdaPort ?? lambdaPort}" must be a port number (0 to 65535; 0 picks a free one).`);
   const apiTimeout = options.apiTimeout === undefined ? API_GATEWAY_TIMEOUT_S : Number(options.apiTimeout);
   if (!Number.isFinite(apiTimeout) || apiTimeout <= 0 || apiTimeout > 900) {
     throw new UsageError(`--apiTimeout "${options.apiTimeout ?? ''}" must be a number of seconds up to 900.`);
@@ -172,6 +250,8 @@ async function validateInput(names: string[], options: DevOptions, cwd: string):
   const settings = await readSettings({ env: options.env, envFile: options.envFile, timeout: options.timeout }, cwd);
   return {
     port,
+    url: Boolean(options.url),
+    lambdaPort,
     host: options.host ?? '127.0.0.1',
     ...(methods ? { methods } : {}),
     tables: (options.table ?? []).map(parseTableFlag),
@@ -253,10 +333,10 @@ function reportAccess(line: AccessLine, output: LineBuffer, ctx: CommandContext)
   ctx.reporter.warn(`${text}: ${line.problem}`);
 }
 
-async function listen(server: Server, port: number, host: string): Promise<number> {
+async function listen(server: Server, port: number, host: string, flag = '--port'): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new BamError(`Port ${port} on ${host} is in use. Pick another with --port ${port + 1} (or --port 0 for any free port).`));
+      if (err.code === 'EADDRINUSE') reject(new BamError(`Port ${port} on ${host} is in use. Pick another with ${flag} ${port + 1} (or ${flag} 0 for any free port).`));
       else reject(new BamError(`Cannot listen on ${host}:${port}: ${err.message}`));
     });
     server.listen(port, host, () => resolve());

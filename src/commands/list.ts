@@ -1,7 +1,7 @@
 import type { CommandContext } from '../tasks/context.js';
+import type { Store } from '../store/store.js';
 import { describeKey } from '../core/keys.js';
 import { runtimeMark } from '../core/runtimes.js';
-import { intents } from '../store/intents.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { findRestApi } from '../aws/apiGateway.js';
 import { ENDPOINT_KINDS, formatFunctionUrl, functionUrlFields, urlInAws, type EndpointKind, type FunctionUrlEntry } from '../tasks/functionUrlEntry.js';
@@ -9,7 +9,6 @@ import { roleNameFromArn } from '../core/names.js';
 import { describeTable } from '../aws/dynamodb.js';
 import { listAllFunctions } from '../aws/lambda.js';
 import { type ApiRecord, type DbTableRecord, type EndpointType, type KeyRecord, type LambdaRecord } from '../core/records.js';
-import { dbTableRecords, lambdaRecords } from '../store/records.js';
 import { style } from '../ui/style.js';
 
 export interface ListOptions {
@@ -87,10 +86,10 @@ export async function list(options: ListOptions, ctx: CommandContext): Promise<v
   let inventory: Inventory;
   try {
     const [lambdas, tables] = await Promise.all([
-      showLambdas ? checkLambdas(aws, ctx.now()) : undefined,
-      showTables ? checkTables(aws) : undefined,
+      showLambdas ? checkLambdas(aws, ctx.store, ctx.now()) : undefined,
+      showTables ? checkTables(aws, ctx.store) : undefined,
     ]);
-    const unsettled = (await intents.inRegion(aws.region))
+    const unsettled = (await ctx.store.intents.inRegion(aws.region))
       .filter((intent) => (intent.kind === 'table' ? showTables : showLambdas))
       .map(({ kind, name, startedAt }) => ({ kind, name, startedAt }));
     inventory = { region: aws.region, ...lambdas, ...(tables ? { dbTables: tables } : {}), ...(unsettled.length > 0 ? { unsettled } : {}) };
@@ -101,8 +100,8 @@ export async function list(options: ListOptions, ctx: CommandContext): Promise<v
 }
 
 /** Lambda records against ListFunctions (all pages), their APIs against GetRestApi and their URLs against GetFunctionUrlConfig, concurrently. */
-async function checkLambdas(aws: AwsSession, now: Date): Promise<Pick<Inventory, 'lambdas' | 'otherLambdas'>> {
-  const records = Object.entries(await lambdaRecords.inRegion(aws.region)).sort(byName);
+async function checkLambdas(aws: AwsSession, store: Store, now: Date): Promise<Pick<Inventory, 'lambdas' | 'otherLambdas'>> {
+  const records = Object.entries(await store.lambdaRecords.inRegion(aws.region)).sort(byName);
   const [functions, apisFound, urlsFound] = await Promise.all([
     listAllFunctions(aws),
     mapConcurrently(records, CONCURRENT_CHECKS, async ([, record]) => (record.api ? (await findRestApi(aws, record.api.restApiId)) !== undefined : false)),
@@ -148,8 +147,8 @@ function endpointEntry(api: ApiRecord, inAws: boolean): NonNullable<LambdaEntry[
 }
 
 /** Table records against DescribeTable, concurrently. */
-async function checkTables(aws: AwsSession): Promise<TableEntry[]> {
-  const records = Object.entries(await dbTableRecords.inRegion(aws.region)).sort(byName);
+async function checkTables(aws: AwsSession, store: Store): Promise<TableEntry[]> {
+  const records = Object.entries(await store.dbTableRecords.inRegion(aws.region)).sort(byName);
   const found = await mapConcurrently(records, CONCURRENT_CHECKS, ([name]) => describeTable(aws, name));
   return records.map(([name, record], i) => tableEntry(name, record, found[i]?.TableStatus));
 }

@@ -4,7 +4,7 @@ import type { CommandContext } from '../tasks/context.js';
 import { validateFunctionName } from '../core/names.js';
 import { parseSince } from '../core/since.js';
 import { openAws } from '../aws/clients.js';
-import { functionLogGroup, logsClient, readLogEvents } from '../aws/logs.js';
+import { functionLogGroup, readLogEvents } from '../aws/logs.js';
 import { isAwsError } from '../core/errors.js';
 import { style } from '../ui/style.js';
 
@@ -39,7 +39,7 @@ export async function logs(name: string, options: LogsOptions, ctx: CommandConte
   const wait = { onWait: (message: string) => ctx.reporter.warn(message) };
 
   if (!options.follow) {
-    const events = await readOrNothing(() => readLogEvents(logsClient(aws), group, startTime, undefined, wait));
+    const events = await readOrNothing(() => readLogEvents(aws, group, startTime, undefined, wait));
     // A script reading --json gets an array either way: no log group is no events.
     if (options.json) return ctx.reporter.result(JSON.stringify((events ?? []).map(toJson), null, 2));
     if (events === undefined) return ctx.reporter.info(noLogsYet(name, aws.region));
@@ -52,7 +52,7 @@ export async function logs(name: string, options: LogsOptions, ctx: CommandConte
   try {
     ctx.reporter.info(`Following the logs of ${name} (times in UTC); press Ctrl-C to stop.`);
     await followEvents(startTime, stop.signal, {
-      read: (from) => readOrNothing(() => readLogEvents(logsClient(aws), group, from, stop.signal, wait)),
+      read: (from) => readOrNothing(() => readLogEvents(aws, group, from, stop.signal, wait)),
       print: (event) => ctx.reporter.result(options.json ? JSON.stringify(toJson(event)) : formatEvent(event)),
       noGroup: () => ctx.reporter.info(`${noLogsYet(name, aws.region)} Waiting for its first run...`),
       sleep: () => (options.sleep ?? abortableSleep)(options.pollMs ?? POLL_MS, stop.signal),

@@ -16,7 +16,7 @@ export async function packageCommand(name: string, options: PackageOptions, ctx:
   validateFunctionName(name);
   const { reporter } = ctx;
   reporter.start(`Packaging ${name}`);
-  const result = await packageFunction(name, { cwd: ctx.cwd, src: options.src, reporter }).catch((err: unknown) => {
+  const result = await packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src: options.src, reporter }).catch((err: unknown) => {
     reporter.fail(`Could not package ${name}.`);
     throw err;
   });

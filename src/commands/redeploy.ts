@@ -1,6 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { CommandContext } from '../tasks/context.js';
+import type { Store } from '../store/store.js';
 import { validateFunctionName } from '../core/names.js';
 import { DEFAULT_METHODS, combineMethods, parseMethods, sameMethods } from '../core/methods.js';
 import { concurrently } from '../tasks/concurrently.js';
@@ -31,10 +32,8 @@ import {
 import { DEFAULT_RUNTIME, acceptsUpdates, findRuntime } from '../core/runtimes.js';
 import { stripApiToken } from '../core/tags.js';
 import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
-import { intents, newToken, type Intent } from '../store/intents.js';
-import { withNameLease } from '../store/lease.js';
+import { newToken, type Intent } from '../store/intents.js';
 import { type ApiRecord, type ApiSettings, type BamConfig, type EndpointType, type LambdaRecord } from '../core/records.js';
-import { lambdaRecords, readConfig } from '../store/records.js';
 import { functionRecordFrom, recordedSettings } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
@@ -92,13 +91,13 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
   const urlCors = options.url && options.cors !== undefined ? parseCorsOrigin(options.cors) : undefined;
   const now = ctx.now();
   const settings = await readSettings(options, ctx.cwd, now);
-  const config = await readConfig();
+  const config = await ctx.store.readConfig();
   const role = requestedRole(options, config.defaultRole);
   const aws = await openAws(ctx.aws);
-  const src = await sourceToRedeploy(name, options.src, (await lambdaRecords.get(aws.region, name))?.sourcePath, ctx);
+  const src = await sourceToRedeploy(name, options.src, (await ctx.store.lambdaRecords.get(aws.region, name))?.sourcePath, ctx);
   // One command at a time on this name: concurrent method changes apply one after the other.
-  return withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
-    await settleFunction(aws, name, ctx.reporter);
+  return ctx.store.withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
+    await settleFunction(aws, ctx.store, name, ctx.reporter);
     return redeployUnderLease(aws, name, { options: { ...options, ...(src !== undefined ? { src } : {}) }, request, settings, role, config, now, urlCors }, ctx);
   });
 }
@@ -140,26 +139,26 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   const { options, settings, role, config, now } = input;
   const { region } = aws;
   const { reporter } = ctx;
-  const record = await lambdaRecords.get(region, name);
+  const record = await ctx.store.lambdaRecords.get(region, name);
   // A function whose only endpoint is its URL takes --cors and --noCors for the URL.
   const { request, urlCorsFlag } = corsForUrl(record, input.request);
   checkMethodRequest(name, record, request);
 
   // Round trip 1: the function and its API as AWS has them, while the code is packaged.
   const [pkg, current, apiNow, account] = await concurrently([
-    packageFunction(name, { cwd: ctx.cwd, src: options.src, reporter }),
+    packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src: options.src, reporter }),
     findFunction(aws, name),
     record?.api ? findRestApi(aws, record.api.restApiId) : undefined,
-    accountNumber(aws).then(async (account) => {
-      if (role) await ensureRole(aws, { role, account, region, reporter });
+    accountNumber(aws, ctx.store).then(async (account) => {
+      if (role) await ensureRole(aws, { role, account, region, reporter, store: ctx.store });
       return account;
     }),
   ]);
   if (!current) throw new BamError(`Function "${name}" does not exist in ${region}. Deploy it first: bam deploy ${name}`);
-  if (!record) await lambdaRecords.put(region, name, functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath }));
-  else await catchUpRecord(region, name, record, current);
+  if (!record) await ctx.store.lambdaRecords.put(region, name, functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath }));
+  else await catchUpRecord(ctx.store, region, name, record, current);
 
-  const roleTarget: RoleTarget | undefined = role ? { role, account, region, reporter } : undefined;
+  const roleTarget: RoleTarget | undefined = role ? { role, account, region, reporter, store: ctx.store } : undefined;
   const roleAfter = role ?? (current.Role ? roleNameFromArn(current.Role) : '');
   warnIfTablesDenied({ name, usesDynamoDb: pkg.usesDynamoDb, role: roleAfter, defaultRole: config.defaultRole, command: 'redeploy' }, reporter);
   const changes = functionChanges(current, pkg, roleTarget, settings);
@@ -184,29 +183,29 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   if (plan.kind === 'dropStale') {
     reporter.warn(`The API of "${name}" (${plan.restApiId}) no longer exists in AWS; its record is dropped. Add a new one (same methods and CORS) with: bam redeploy ${name} --addEndpoint`);
     // The vanished API's invoke permission goes too, so the function's policy names no dead API.
-    await concurrently([recordApi(region, name, undefined), removeApiPermission(aws, name, plan.restApiId)]);
+    await concurrently([recordApi(ctx.store, region, name, undefined), removeApiPermission(aws, name, plan.restApiId)]);
   }
   if (request.addEndpoint && (plan.kind === 'none' || plan.kind === 'put') && record?.api) {
     reporter.info(`"${name}" already has an endpoint: ${record.api.url}`);
   }
-  const recordNow = await lambdaRecords.get(region, name);
+  const recordNow = await ctx.store.lambdaRecords.get(region, name);
   const asked = urlToMake(name, recordNow, options.url, input.urlCors, reporter);
   const url = asked && (await urlSettingsFor(asked, pkg.source.entryFile));
   const urlUpdate = url ? undefined : urlChanges(recordNow, urlCorsFlag !== undefined ? urlCorsFlag : input.urlCors, await streamsResponse(pkg.source.entryFile));
   if (!changes.code && !changes.config && !describeApi && !url && !urlUpdate && (plan.kind === 'none' || plan.kind === 'dropStale')) {
     reporter.succeed(`Lambda "${name}" is up to date; nothing to change.`);
-    return (await lambdaRecords.get(region, name)) ?? functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath });
+    return (await ctx.store.lambdaRecords.get(region, name)) ?? functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath });
   }
 
   // Round trips 2 and 3: the function's updates and the endpoint's, side by side.
   const functionChanged = changes.code || changes.config !== undefined;
   reporter.start(functionChanged ? `Updating Lambda "${name}"` : `Updating the endpoint of "${name}"`);
   const [, api, , made, changedUrl] = await concurrently([
-    updateTheFunction(aws, name, pkg, changes, roleTarget, reporter, !acceptsUpdates(current.Runtime ?? DEFAULT_RUNTIME, now)),
-    changeTheEndpoint(aws, plan, spec, pkg.source.sourcePath, reporter),
+    updateTheFunction(aws, ctx.store, name, pkg, changes, roleTarget, reporter, !acceptsUpdates(current.Runtime ?? DEFAULT_RUNTIME, now)),
+    changeTheEndpoint(aws, ctx.store, plan, spec, pkg.source.sourcePath, reporter),
     describeApi?.(),
-    url ? finishFunctionUrl(aws, name, url) : undefined,
-    urlUpdate && recordNow?.url ? changeFunctionUrl(aws, name, recordNow.url.url, urlUpdate) : undefined,
+    url ? finishFunctionUrl(aws, ctx.store, name, url) : undefined,
+    urlUpdate && recordNow?.url ? changeFunctionUrl(aws, ctx.store, name, recordNow.url.url, urlUpdate) : undefined,
   ]);
   if (functionChanged) reporter.succeed(`Lambda: "${name}" has been updated`);
   if (plan.kind === 'import') reporter.succeed('💥  Endpoint has been created');
@@ -217,7 +216,7 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
     reporter.result(made.url);
   }
   if (changedUrl) reporter.succeed(`Function URL: "${name}" has been updated`);
-  const updated = await lambdaRecords.get(region, name);
+  const updated = await ctx.store.lambdaRecords.get(region, name);
   if (!updated) throw new BamError(`The record of "${name}" disappeared while redeploying; run: bam list`);
   return updated;
 }
@@ -227,10 +226,10 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
  * behind what Lambda runs; with nothing left to change, no later update would correct it.
  * The record takes what Lambda reports (no AWS call: round trip 1 already asked).
  */
-async function catchUpRecord(region: string, name: string, record: LambdaRecord, current: FunctionConfiguration): Promise<void> {
+async function catchUpRecord(store: Store, region: string, name: string, record: LambdaRecord, current: FunctionConfiguration): Promise<void> {
   const reported = { codeSha256: current.CodeSha256 ?? record.codeSha256, description: current.Description ?? '', ...recordedSettings(current) };
   const recorded = { codeSha256: record.codeSha256, description: record.description, runtime: record.runtime, memory: record.memory, timeout: record.timeout, env: record.env };
-  if (JSON.stringify(reported) !== JSON.stringify(recorded)) await recordFunction(region, name, reported);
+  if (JSON.stringify(reported) !== JSON.stringify(recorded)) await recordFunction(store, region, name, reported);
 }
 
 /** --cors/--noCors go to the URL of a function that has a URL and no REST API (nor asks for one). */
@@ -333,6 +332,7 @@ function functionChanges(current: FunctionConfiguration, pkg: PackageResult, rol
  */
 async function updateTheFunction(
   aws: AwsSession,
+  store: Store,
   name: string,
   pkg: PackageResult,
   changes: FunctionChanges,
@@ -341,7 +341,7 @@ async function updateTheFunction(
   configurationFirst: boolean,
 ): Promise<void> {
   const record = (fn: FunctionConfiguration) =>
-    recordFunction(aws.region, name, {
+    recordFunction(store, aws.region, name, {
       codeSha256: fn.CodeSha256 ?? pkg.codeSha256,
       description: fn.Description ?? pkg.description,
       role: fn.Role ? roleNameFromArn(fn.Role) : (role?.role ?? ''),
@@ -389,19 +389,19 @@ function checkRuntime(name: string, runtime: string, changes: FunctionChanges, s
 
 type SpecOf = (target: { methods: string[]; cors?: string | undefined; endpointType?: EndpointType | undefined }) => ApiSpec;
 
-async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: SpecOf, sourcePath: string, reporter: Reporter): Promise<ApiRecord | undefined> {
+async function changeTheEndpoint(aws: AwsSession, store: Store, plan: EndpointPlan, spec: SpecOf, sourcePath: string, reporter: Reporter): Promise<ApiRecord | undefined> {
   switch (plan.kind) {
     case 'put': {
       const target = spec({ ...plan, endpointType: plan.api.endpointType });
       await putRestApi(aws, plan.api.restApiId, target, waitMessages(reporter));
-      await recordApi(target.region, target.name, apiRecord(target, plan.api.restApiId, false));
+      await recordApi(store, target.region, target.name, apiRecord(target, plan.api.restApiId, false));
       await createDeployment(aws, plan.api.restApiId, waitMessages(reporter));
-      return recordPublished(target, plan.api.restApiId);
+      return recordPublished(store, target, plan.api.restApiId);
     }
     case 'publish': {
       const target = spec(plan.api);
       await publishApi(aws, target, plan.api.restApiId, reporter);
-      return recordPublished(target, plan.api.restApiId);
+      return recordPublished(store, target, plan.api.restApiId);
     }
     case 'import': {
       const token = newToken();
@@ -415,31 +415,31 @@ async function changeTheEndpoint(aws: AwsSession, plan: EndpointPlan, spec: Spec
         sourcePath,
         api: { methods: target.methods, endpointType: target.endpointType, ...(target.cors !== undefined ? { cors: target.cors } : {}) },
       };
-      await intents.open([intent], (message) => reporter.warn(message));
+      await store.intents.open([intent], (message) => reporter.warn(message));
       let restApiId: string;
       try {
         restApiId = await importOwnApi(aws, target, waitMessages(reporter));
       } catch (err) {
         // A failed import made nothing; one whose answer was lost is settled by the next command.
-        if (!createMayHaveHappened(err)) await intents.close(intent);
+        if (!createMayHaveHappened(err)) await store.intents.close(intent);
         throw err;
       }
-      await recordApi(target.region, target.name, apiRecord(target, restApiId, false));
-      await intents.close(intent);
+      await recordApi(store, target.region, target.name, apiRecord(target, restApiId, false));
+      await store.intents.close(intent);
       // The new API is published while the vanished API's permission goes.
       await concurrently([
         publishApi(aws, target, restApiId, reporter),
         plan.replaces ? removeApiPermission(aws, target.name, plan.replaces.restApiId) : undefined,
       ]);
-      return recordPublished(target, restApiId);
+      return recordPublished(store, target, restApiId);
     }
     default:
       return undefined;
   }
 }
 
-async function recordPublished(spec: ApiSpec, restApiId: string): Promise<ApiRecord> {
+async function recordPublished(store: Store, spec: ApiSpec, restApiId: string): Promise<ApiRecord> {
   const api = apiRecord(spec, restApiId, true);
-  await recordApi(spec.region, spec.name, api);
+  await recordApi(store, spec.region, spec.name, api);
   return api;
 }

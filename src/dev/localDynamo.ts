@@ -2,10 +2,13 @@ import { rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withLock } from '../store/lock.js';
-import { makePrivateFolder, storePaths } from '../store/paths.js';
+import { makePrivateFolder } from '../store/paths.js';
+import type { AwsPolicy } from '../aws/policy.js';
 import type { TableKeys } from '../core/records.js';
 import type { DynamoSession } from '../aws/dynamodb.js';
 import { BamError } from '../core/errors.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTransactionFront } from './dynamoTransactions.js';
 
 export interface LocalTable extends TableKeys {
   name: string;
@@ -19,11 +22,11 @@ export interface LocalDynamo {
 }
 
 /**
- * dynalite, in this process, on a random loopback port, keeping its data under BAM_HOME/dev-db.
+ * dynalite, in this process, on a random loopback port, keeping its data in `folder` (the store's dev-db).
  * LevelDB allows one process per folder, so a lock file says which bam dev owns it.
  */
-export async function startLocalDynamo(options: { fresh: boolean }): Promise<LocalDynamo> {
-  const folder = storePaths.devDb();
+export async function startLocalDynamo(options: { fresh: boolean; folder: string; policy: AwsPolicy }): Promise<LocalDynamo> {
+  const { folder } = options;
   const releaseLock = await holdFolderLock(`${folder}.lock`, folder);
   try {
     if (options.fresh) await rm(folder, { recursive: true, force: true });
@@ -31,13 +34,21 @@ export async function startLocalDynamo(options: { fresh: boolean }): Promise<Loc
     const { default: dynalite } = await import('dynalite');
     const server = dynalite({ path: folder, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await listen(server);
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const backend = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // dynalite has no transactions: the functions talk to a front that runs them over its single-item calls.
+    const client = await localClient(backend);
+    const front = createTransactionFront(backend, client);
+    await listen(front);
+    const endpoint = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
     return {
       endpoint,
-      ensureTables: (tables) => ensureTables(endpoint, tables),
+      ensureTables: (tables) => ensureTables(client, tables, options.policy),
       close: async () => {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const running of [front, server]) {
+          running.closeAllConnections();
+          await new Promise<void>((resolve) => running.close(() => resolve()));
+        }
+        client.destroy();
         await releaseLock();
       },
     };
@@ -83,22 +94,21 @@ async function holdFolderLock(lockFile: string, folder: string): Promise<() => P
   };
 }
 
-async function ensureTables(endpoint: string, tables: LocalTable[]): Promise<string[]> {
-  if (tables.length === 0) return [];
+async function localClient(endpoint: string): Promise<DynamoDBClient> {
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bam-dev-local', secretAccessKey: 'bam-dev-local' } });
+}
+
+async function ensureTables(client: DynamoDBClient, tables: LocalTable[], policy: AwsPolicy): Promise<string[]> {
+  if (tables.length === 0) return [];
   const { createTable, describeTable } = await import('../aws/dynamodb.js');
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bam-dev-local', secretAccessKey: 'bam-dev-local' } });
   // The table steps only use a DynamoDB client: hand them one aimed at dynalite.
-  const local: DynamoSession = { client: () => client };
-  try {
-    const created: string[] = [];
-    for (const table of tables) {
-      if (await describeTable(local, table.name)) continue;
-      await createTable(local, table.name, table);
-      created.push(table.name);
-    }
-    return created;
-  } finally {
-    client.destroy();
+  const local: DynamoSession = { client: () => client, policy };
+  const created: string[] = [];
+  for (const table of tables) {
+    if (await describeTable(local, table.name)) continue;
+    await createTable(local, table.name, table);
+    created.push(table.name);
   }
+  return created;
 }

@@ -50,7 +50,7 @@ export async function serveFunctionUrl(req: IncomingMessage, res: ServerResponse
   const { requestId } = event.requestContext;
   const allowed = cors ? allowedOrigin(cors, origin) : undefined;
   const extra = ['x-amzn-RequestId', requestId, ...(allowed ? ['access-control-allow-origin', allowed] : [])];
-  const { outcome } = await host.invoke(event, undefined, (part) => writeStreamed(res, part, extra));
+  const { outcome } = await host.invoke(event, undefined, { onStream: (part) => writeStreamed(res, part, extra) });
   if (res.headersSent) {
     // Streamed: the status and first bytes are out; a handler that fails now cuts the answer short, as Lambda does.
     if (outcome.kind === 'result') res.end();

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Comment } from 'acorn';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import { storePaths } from '../store/paths.js';
+import type { Store } from '../store/store.js';
 import { BamError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { detectDependencies, isJavaScriptFile, type ParsedStagedFile } from './dependencies.js';
@@ -37,6 +37,8 @@ export interface PackageOptions {
   cwd: string;
   src?: string;
   reporter?: Reporter;
+  /** Where the function is staged (its folder under the store's staging/). */
+  store: Store;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface PackageOptions {
 export async function packageFunction(name: string, options: PackageOptions): Promise<PackageResult> {
   const { reporter } = options;
   const source = await findSource(name, options);
-  const stagingDir = storePaths.staging(name);
+  const stagingDir = options.store.paths.staging(name);
   const staged = await stageFiles(source, stagingDir);
   const parsed = await parseStagedFiles(staged, stagingDir, options.cwd);
 

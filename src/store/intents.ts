@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readJsonFile, writeJsonFileAtomic } from './jsonFile.js';
 import { withLock } from './lock.js';
-import { storePaths } from './paths.js';
+import type { StorePaths } from './paths.js';
 import type { EndpointType } from '../core/records.js';
 import type { UrlSettings } from '../core/functionUrl.js';
 
@@ -42,17 +42,6 @@ function validateIntents(value: unknown): string | undefined {
   return undefined;
 }
 
-async function readIntents(): Promise<Intent[]> {
-  return (await readJsonFile<IntentFile>(storePaths.intents(), validateIntents))?.intents ?? [];
-}
-
-async function changeIntents(change: (intents: Intent[]) => Intent[], onWait?: (holder: string) => void): Promise<void> {
-  await withLock(storePaths.lock(), async () => {
-    const next = change(await readIntents());
-    await writeJsonFileAtomic(storePaths.intents(), { version: 1, intents: next } satisfies IntentFile);
-  }, onWait ? { onWait } : {});
-}
-
 /** A fresh operation token (tagged on what the operation creates). */
 export function newToken(): string {
   return randomBytes(8).toString('hex');
@@ -60,28 +49,45 @@ export function newToken(): string {
 
 const same = (a: Intent, b: Pick<Intent, 'token' | 'kind'>): boolean => a.token === b.token && a.kind === b.kind;
 
-export const intents = {
-  /** Write-ahead: on disk (fsynced) before the call that creates the resource is sent. */
-  /**
-   * Before the first AWS write: a records lock held by a live bam is waited for here (told once
-   * through onWait), or the command stops here, never after it has created something.
-   */
-  async open(added: Intent[], onWait?: (message: string) => void): Promise<void> {
-    const told = onWait ? (holder: string) => onWait(`The bam records are locked by ${holder}; waiting for it before creating anything.`) : undefined;
-    await changeIntents((current) => [...current.filter((i) => !added.some((a) => same(i, a))), ...added], told);
-  },
+/** intents.json: the write-ahead list of what bam is about to create. */
+export interface Intents {
+  open(added: Intent[], onWait?: (message: string) => void): Promise<void>;
+  close(...done: Pick<Intent, 'token' | 'kind'>[]): Promise<void>;
+  forName(region: string, name: string, kinds: Intent['kind'][]): Promise<Intent[]>;
+  inRegion(region: string): Promise<Intent[]>;
+}
 
-  /** The outcome is recorded (or the resource is known not to exist): nothing left to settle. */
-  async close(...done: Pick<Intent, 'token' | 'kind'>[]): Promise<void> {
-    await changeIntents((current) => current.filter((i) => !done.some((d) => same(i, d))));
-  },
+export function intentsAt(paths: StorePaths): Intents {
+  const readIntents = async (): Promise<Intent[]> => (await readJsonFile<IntentFile>(paths.intents(), validateIntents))?.intents ?? [];
+  const changeIntents = async (change: (intents: Intent[]) => Intent[], onWait?: (holder: string) => void): Promise<void> => {
+    await withLock(paths.lock(), async () => {
+      const next = change(await readIntents());
+      await writeJsonFileAtomic(paths.intents(), { version: 1, intents: next } satisfies IntentFile);
+    }, onWait ? { onWait } : {});
+  };
+  return {
+    /** Write-ahead: on disk (fsynced) before the call that creates the resource is sent. */
+    /**
+     * Before the first AWS write: a records lock held by a live bam is waited for here (told once
+     * through onWait), or the command stops here, never after it has created something.
+     */
+    async open(added: Intent[], onWait?: (message: string) => void): Promise<void> {
+      const told = onWait ? (holder: string) => onWait(`The bam records are locked by ${holder}; waiting for it before creating anything.`) : undefined;
+      await changeIntents((current) => [...current.filter((i) => !added.some((a) => same(i, a))), ...added], told);
+    },
 
-  /** Open intents for this name in this region (of the given kinds). */
-  async forName(region: string, name: string, kinds: Intent['kind'][]): Promise<Intent[]> {
-    return (await readIntents()).filter((i) => i.region === region && i.name === name && kinds.includes(i.kind));
-  },
+    /** The outcome is recorded (or the resource is known not to exist): nothing left to settle. */
+    async close(...done: Pick<Intent, 'token' | 'kind'>[]): Promise<void> {
+      await changeIntents((current) => current.filter((i) => !done.some((d) => same(i, d))));
+    },
 
-  async inRegion(region: string): Promise<Intent[]> {
-    return (await readIntents()).filter((i) => i.region === region);
-  },
-};
+    /** Open intents for this name in this region (of the given kinds). */
+    async forName(region: string, name: string, kinds: Intent['kind'][]): Promise<Intent[]> {
+      return (await readIntents()).filter((i) => i.region === region && i.name === name && kinds.includes(i.kind));
+    },
+
+    async inRegion(region: string): Promise<Intent[]> {
+      return (await readIntents()).filter((i) => i.region === region);
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { withLock } from './lock.js';
-import { storePaths } from './paths.js';
+import type { StorePaths } from './paths.js';
 
 export type LeaseKind = 'function' | 'table';
 
@@ -18,8 +18,8 @@ export interface LeaseOptions {
  * the other (each reads AWS and the records only once it has the lease) while commands on
  * other names run side by side. A lease left by a killed process is taken over.
  */
-export async function withNameLease<T>(kind: LeaseKind, region: string, name: string, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
-  return withLock(storePaths.lease(kind, region, name), work, {
+export async function withNameLease<T>(paths: StorePaths, kind: LeaseKind, region: string, name: string, options: LeaseOptions, work: () => Promise<T>): Promise<T> {
+  return withLock(paths.lease(kind, region, name), work, {
     timeoutMs: options.timeoutMs ?? LEASE_WAIT_MS,
     onWait: (holder) => options.onWait?.(`Another bam (${holder}) is working on ${kind === 'table' ? 'table ' : ''}"${name}"; waiting for it to finish.`),
   });

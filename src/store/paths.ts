@@ -1,23 +1,31 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
-/** The .bam directory: machine-wide as in BAM!, `BAM_HOME` overrides it (tests always do). */
-export function bamHome(): string {
-  return process.env.BAM_HOME || join(homedir(), '.bam');
+/** Where each file of the store lives under its root (the .bam directory cli.ts picked). */
+export interface StorePaths {
+  config: () => string;
+  lambdas: () => string;
+  dbTables: () => string;
+  lock: () => string;
+  intents: () => string;
+  /** One lease per resource name, held by the command working on it (names are file-safe). */
+  lease: (kind: string, region: string, name: string) => string;
+  staging: (name: string) => string;
+  devDb: () => string;
 }
 
-export const storePaths = {
-  config: () => join(bamHome(), 'config.json'),
-  lambdas: () => join(bamHome(), 'lambdas.json'),
-  dbTables: () => join(bamHome(), 'dbTables.json'),
-  lock: () => join(bamHome(), 'records.lock'),
-  intents: () => join(bamHome(), 'intents.json'),
-  /** One lease per resource name, held by the command working on it (names are file-safe). */
-  lease: (kind: string, region: string, name: string) => join(bamHome(), 'leases', `${kind}.${region}.${name}.lock`),
-  staging: (name: string) => join(bamHome(), 'staging', name),
-  devDb: () => join(bamHome(), 'dev-db'),
-};
+export function storePathsIn(root: string): StorePaths {
+  return {
+    config: () => join(root, 'config.json'),
+    lambdas: () => join(root, 'lambdas.json'),
+    dbTables: () => join(root, 'dbTables.json'),
+    lock: () => join(root, 'records.lock'),
+    intents: () => join(root, 'intents.json'),
+    lease: (kind, region, name) => join(root, 'leases', `${kind}.${region}.${name}.lock`),
+    staging: (name) => join(root, 'staging', name),
+    devDb: () => join(root, 'dev-db'),
+  };
+}
 
 /**
  * The store holds the account number, function settings (environment variables included), staged

@@ -1,8 +1,8 @@
 import { readJsonFile, writeJsonFileAtomic } from './jsonFile.js';
 import { withLock } from './lock.js';
-import { storePaths } from './paths.js';
+import type { StorePaths } from './paths.js';
 import { isAccountNumber } from '../core/names.js';
-import { DEFAULT_ROLE, STORE_VERSION, type BamConfig, type DbTableRecord, type LambdaRecord, type RegionMap } from '../core/records.js';
+import { DEFAULT_ROLE, STORE_VERSION, type BamConfig, type RegionMap } from '../core/records.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -87,6 +87,7 @@ function regionMapValidator(validateRecord: (v: unknown) => string | undefined) 
 export class RecordFile<T> {
   constructor(
     private readonly file: () => string,
+    private readonly lockFile: () => string,
     private readonly validateRecord: (v: unknown) => string | undefined,
   ) {}
 
@@ -111,7 +112,7 @@ export class RecordFile<T> {
    * returns the new one, or undefined to remove it.
    */
   async update(region: string, name: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined> {
-    return withLock(storePaths.lock(), async () => {
+    return withLock(this.lockFile(), async () => {
       const all = await this.all();
       const next = change(all[region]?.[name]);
       const regionRecords = { ...(all[region] ?? {}) };
@@ -128,20 +129,23 @@ export class RecordFile<T> {
   }
 }
 
-export const lambdaRecords = new RecordFile<LambdaRecord>(storePaths.lambdas, validateLambda);
-export const dbTableRecords = new RecordFile<DbTableRecord>(storePaths.dbTables, validateDbTable);
-
 const defaultConfig = (): BamConfig => ({ defaultRole: DEFAULT_ROLE, version: STORE_VERSION });
 
-export async function readConfig(): Promise<BamConfig> {
-  return (await readJsonFile<BamConfig>(storePaths.config(), validateConfig)) ?? defaultConfig();
+/** config.json: the default role, the account number, the roles known to be ready. */
+export interface ConfigFile {
+  readConfig(): Promise<BamConfig>;
+  updateConfig(change: (current: BamConfig) => BamConfig): Promise<BamConfig>;
 }
 
-export async function updateConfig(change: (current: BamConfig) => BamConfig): Promise<BamConfig> {
-  return withLock(storePaths.lock(), async () => {
-    const current = (await readJsonFile<BamConfig>(storePaths.config(), validateConfig)) ?? defaultConfig();
-    const next = change(current);
-    await writeJsonFileAtomic(storePaths.config(), next);
-    return next;
-  });
+export function configFileAt(paths: StorePaths): ConfigFile {
+  const read = async (): Promise<BamConfig> => (await readJsonFile<BamConfig>(paths.config(), validateConfig)) ?? defaultConfig();
+  return {
+    readConfig: read,
+    updateConfig: (change) =>
+      withLock(paths.lock(), async () => {
+        const next = change(await read());
+        await writeJsonFileAtomic(paths.config(), next);
+        return next;
+      }),
+  };
 }

@@ -5,7 +5,7 @@ import { apiUrl, createDeployment, deleteRestApi } from '../aws/apiGateway.js';
 import { STAGE } from '../core/stage.js';
 import { addApiPermission } from '../aws/lambda.js';
 import { type ApiRecord, type ApiSettings, type LambdaRecord } from '../core/records.js';
-import { lambdaRecords } from '../store/records.js';
+import type { Store } from '../store/store.js';
 import { errorMessage } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { concurrently } from './concurrently.js';
@@ -31,8 +31,8 @@ export function apiRecord(spec: ApiSpec, restApiId: string, deployed: boolean): 
  * Sets the API of a function's record (it is no longer pending, nor a last-known one), or with
  * undefined drops it, keeping its settings as the last known endpoint for --addEndpoint.
  */
-export async function recordApi(region: string, name: string, api: ApiRecord | undefined): Promise<void> {
-  await lambdaRecords.update(region, name, (current) => {
+export async function recordApi(store: Store, region: string, name: string, api: ApiRecord | undefined): Promise<void> {
+  await store.lambdaRecords.update(region, name, (current) => {
     if (!current) return undefined;
     const { api: old, pendingApi: _pending, lastApi, ...rest } = current;
     if (api) return { ...rest, api };
@@ -47,8 +47,8 @@ export function apiSettingsOf(api: ApiRecord): ApiSettings {
 }
 
 /** Merges changed fields into a function's record (the API part is left as it is). */
-export async function recordFunction(region: string, name: string, fields: Partial<Omit<LambdaRecord, 'api'>>): Promise<void> {
-  await lambdaRecords.update(region, name, (current) => (current ? { ...current, ...fields } : undefined));
+export async function recordFunction(store: Store, region: string, name: string, fields: Partial<Omit<LambdaRecord, 'api'>>): Promise<void> {
+  await store.lambdaRecords.update(region, name, (current) => (current ? { ...current, ...fields } : undefined));
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { AwsSession } from '../aws/clients.js';
 import { addUrlPermission, createFunctionUrl, deleteFunctionUrlConfig, removeUrlPermission, updateFunctionUrl } from '../aws/lambda.js';
 import { URL_PERMISSIONS, type UrlRecord, type UrlSettings } from '../core/functionUrl.js';
-import { lambdaRecords } from '../store/records.js';
+import type { Store } from '../store/store.js';
 import type { LambdaRecord } from '../core/records.js';
 import type { Reporter } from '../ui/reporter.js';
 import { concurrently } from './concurrently.js';
@@ -25,21 +25,21 @@ export async function addFunctionUrl(aws: AwsSession, name: string, settings: Ur
  * would answer 403 while its record says it answers). The record drops the URL the moment it is
  * gone, so a failure after that leaves only statements no URL uses, which the next --urlOnly removes.
  */
-async function removeFunctionUrl(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
+async function removeFunctionUrl(aws: AwsSession, store: Store, name: string): Promise<'deleted' | 'gone'> {
   const outcome = await deleteFunctionUrlConfig(aws, name);
-  await recordUrl(aws.region, name, undefined);
+  await recordUrl(store, aws.region, name, undefined);
   await concurrently(URL_PERMISSIONS.map(({ StatementId }) => removeUrlPermission(aws, name, StatementId)));
   return outcome;
 }
 
 /** Write-ahead: the record owes this URL before the calls that make it go out. */
-async function recordPendingUrl(region: string, name: string, settings: UrlSettings): Promise<void> {
-  await lambdaRecords.update(region, name, (current) => (current ? { ...current, pendingUrl: settings } : undefined));
+async function recordPendingUrl(store: Store, region: string, name: string, settings: UrlSettings): Promise<void> {
+  await store.lambdaRecords.update(region, name, (current) => (current ? { ...current, pendingUrl: settings } : undefined));
 }
 
 /** Sets the function's URL (no longer owed), or with undefined drops it and anything owed. */
-export async function recordUrl(region: string, name: string, url: UrlRecord | undefined): Promise<void> {
-  await lambdaRecords.update(region, name, (current) => {
+export async function recordUrl(store: Store, region: string, name: string, url: UrlRecord | undefined): Promise<void> {
+  await store.lambdaRecords.update(region, name, (current) => {
     if (!current) return undefined;
     const { url: _old, pendingUrl: _pending, ...rest } = current;
     return url ? { ...rest, url } : rest;
@@ -47,10 +47,10 @@ export async function recordUrl(region: string, name: string, url: UrlRecord | u
 }
 
 /** Makes the URL a record owes (or a command asks for), recording it as owed first and as made once it answers. */
-export async function finishFunctionUrl(aws: AwsSession, name: string, settings: UrlSettings): Promise<UrlRecord> {
-  await recordPendingUrl(aws.region, name, settings);
+export async function finishFunctionUrl(aws: AwsSession, store: Store, name: string, settings: UrlSettings): Promise<UrlRecord> {
+  await recordPendingUrl(store, aws.region, name, settings);
   const url = await addFunctionUrl(aws, name, settings);
-  await recordUrl(aws.region, name, url);
+  await recordUrl(store, aws.region, name, url);
   return url;
 }
 
@@ -71,10 +71,10 @@ export function urlToMake(name: string, record: LambdaRecord | undefined, asked:
  * bam delete NAME --urlOnly: the URL, then its statements; the function stays. AWS is asked even
  * when no URL is recorded: an interrupted bam may have made one, or left its statements behind.
  */
-export async function deleteFunctionUrl(aws: AwsSession, name: string, record: LambdaRecord | undefined, reporter: Reporter): Promise<void> {
+export async function deleteFunctionUrl(aws: AwsSession, store: Store, name: string, record: LambdaRecord | undefined, reporter: Reporter): Promise<void> {
   reporter.start(`Deleting the function URL of "${name}"`);
   try {
-    const outcome = await removeFunctionUrl(aws, name);
+    const outcome = await removeFunctionUrl(aws, store, name);
     if (outcome === 'deleted') reporter.succeed(`Function URL: "${name}" has been deleted`);
     else if (record?.url) reporter.warn(`The function URL of "${name}" no longer existed in AWS; its record is dropped.`);
     else reporter.warn(`"${name}" has no function URL in ${aws.region}; nothing to delete.`);
@@ -105,10 +105,10 @@ export function urlChanges(record: LambdaRecord | undefined, cors: string | null
 }
 
 /** Sends the URL's new settings and records them. */
-export async function changeFunctionUrl(aws: AwsSession, name: string, url: string, settings: UrlSettings): Promise<UrlRecord> {
+export async function changeFunctionUrl(aws: AwsSession, store: Store, name: string, url: string, settings: UrlSettings): Promise<UrlRecord> {
   await updateFunctionUrl(aws, name, settings);
   const changed = { url, ...settings };
-  await recordUrl(aws.region, name, changed);
+  await recordUrl(store, aws.region, name, changed);
   return changed;
 }
 

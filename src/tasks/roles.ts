@@ -1,6 +1,6 @@
 import type { AwsSession } from '../aws/clients.js';
 import { DATABASE_ROLE, DEFAULT_ROLE } from '../core/records.js';
-import { readConfig, updateConfig } from '../store/records.js';
+import type { Store } from '../store/store.js';
 import { BamError, UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { validateRoleName } from '../core/names.js';
@@ -30,6 +30,8 @@ export interface RoleTarget {
   account: string;
   region: string;
   reporter: Reporter;
+  /** Where the roles known to be ready are remembered (config.json). */
+  store: Store;
 }
 
 /** The roles bam creates and repairs; any other role must already exist. */
@@ -48,9 +50,9 @@ function cacheKey(role: string, region: string): string {
  */
 export async function ensureRole(aws: AwsSession, target: RoleTarget): Promise<void> {
   const key = cacheKey(target.role, target.region);
-  if ((await readConfig()).knownRoles?.includes(key)) return;
+  if ((await target.store.readConfig()).knownRoles?.includes(key)) return;
   await checkRole(aws, target);
-  await updateConfig((config) => ({ ...config, knownRoles: [...new Set([...(config.knownRoles ?? []), key])] }));
+  await target.store.updateConfig((config) => ({ ...config, knownRoles: [...new Set([...(config.knownRoles ?? []), key])] }));
 }
 
 /**
@@ -59,7 +61,7 @@ export async function ensureRole(aws: AwsSession, target: RoleTarget): Promise<v
  */
 export async function recheckRole(aws: AwsSession, target: RoleTarget): Promise<void> {
   const key = cacheKey(target.role, target.region);
-  await updateConfig((config) => ({ ...config, knownRoles: (config.knownRoles ?? []).filter((known) => known !== key) }));
+  await target.store.updateConfig((config) => ({ ...config, knownRoles: (config.knownRoles ?? []).filter((known) => known !== key) }));
   await ensureRole(aws, target);
 }
 

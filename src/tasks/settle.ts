@@ -4,9 +4,9 @@ import { apiUrl, deleteRestApi, listRestApis } from '../aws/apiGateway.js';
 import { STAGE } from '../core/stage.js';
 import { findFunctionCode, removeApiPermission } from '../aws/lambda.js';
 import { TOKEN_TAG_KEY, apiTokenOf } from '../core/tags.js';
-import { intents, type Intent } from '../store/intents.js';
+import type { Intent } from '../store/intents.js';
 import { type ApiRecord, type LambdaRecord } from '../core/records.js';
-import { lambdaRecords } from '../store/records.js';
+import type { Store } from '../store/store.js';
 import { errorMessage } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { functionRecordFrom } from './functionRecord.js';
@@ -16,12 +16,12 @@ import { functionRecordFrom } from './functionRecord.js';
  * answer it lost. Whatever carries the operation's token is found and recorded; duplicate APIs
  * it made are deleted; then the intents are closed. Costs nothing when no intent is open.
  */
-export async function settleFunction(aws: AwsSession, name: string, reporter: Reporter): Promise<void> {
-  const open = await intents.forName(aws.region, name, ['function', 'api']);
+export async function settleFunction(aws: AwsSession, store: Store, name: string, reporter: Reporter): Promise<void> {
+  const open = await store.intents.forName(aws.region, name, ['function', 'api']);
   if (open.length === 0) return;
   const apiIntents = open.filter((intent) => intent.kind === 'api');
   const [found, apis] = await Promise.all([findFunctionCode(aws, name), apiIntents.length > 0 ? listRestApis(aws) : Promise.resolve([])]);
-  let record = await lambdaRecords.get(aws.region, name);
+  let record = await store.lambdaRecords.get(aws.region, name);
 
   const made = open.find((intent) => intent.kind === 'function' && ours(found, intent));
   if (found?.Configuration && made && !record) {
@@ -29,7 +29,7 @@ export async function settleFunction(aws: AwsSession, name: string, reporter: Re
     const wanted = apiIntents.find((intent) => intent.token === made.token)?.api;
     if (wanted) record.pendingApi = wanted;
     if (made.url) record.pendingUrl = made.url;
-    await lambdaRecords.put(aws.region, name, record);
+    await store.lambdaRecords.put(aws.region, name, record);
     reporter.warn(`Recorded Lambda "${name}", which an interrupted bam had created.`);
   }
 
@@ -44,13 +44,13 @@ export async function settleFunction(aws: AwsSession, name: string, reporter: Re
     const keep = found?.Configuration && record ? (tagged.find((id) => id === record!.api?.restApiId) ?? tagged[0]) : undefined;
     if (keep && record && record.api?.restApiId !== keep) {
       const replaced = record.api?.restApiId;
-      record = await recordFoundApi(aws.region, name, keep, intent);
+      record = await recordFoundApi(store, aws.region, name, keep, intent);
       reporter.warn(`Recorded the API ${keep} of "${name}", which an interrupted bam had created.`);
       if (replaced) await removeApiPermission(aws, name, replaced);
     }
     for (const id of tagged.filter((id) => id !== keep)) await removeApi(aws, name, id, reporter);
   }
-  await intents.close(...open);
+  await store.intents.close(...open);
 }
 
 function ours(found: GetFunctionCommandOutput | undefined, intent: Intent): boolean {
@@ -58,10 +58,10 @@ function ours(found: GetFunctionCommandOutput | undefined, intent: Intent): bool
 }
 
 /** Not deployed as far as bam knows: the next redeploy publishes it (permission and stage). */
-async function recordFoundApi(region: string, name: string, restApiId: string, intent: Intent): Promise<LambdaRecord | undefined> {
+async function recordFoundApi(store: Store, region: string, name: string, restApiId: string, intent: Intent): Promise<LambdaRecord | undefined> {
   const settings = intent.api ?? { methods: ['GET'], endpointType: 'EDGE' as const };
   const api: ApiRecord = { restApiId, ...settings, url: apiUrl(restApiId, region), stage: STAGE, deployed: false };
-  return lambdaRecords.update(region, name, (current) => {
+  return store.lambdaRecords.update(region, name, (current) => {
     if (!current) return undefined;
     const { pendingApi: _pending, ...rest } = current;
     return { ...rest, api };

@@ -11,9 +11,8 @@ import { explainCredentialError, openAws, requestTimeoutMs, resolveRegion } from
 import { accountNumber } from '../../src/tasks/account.js';
 import { createFunction, findFunction } from '../../src/aws/lambda.js';
 import { StepError } from '../../src/core/errors.js';
-import { instantRetries } from '../helpers/aws.js';
-import { readConfig } from '../../src/store/records.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
+import { fastPolicy } from '../helpers/policy.js';
 import { mockClient } from 'aws-sdk-client-mock';
 import { STSClient } from '@aws-sdk/client-sts';
 
@@ -102,10 +101,10 @@ describe('AWS clients', () => {
     sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
     try {
       const aws = await openAws({ region: 'us-east-1' });
-      expect(await accountNumber(aws)).toBe('123456789012');
-      expect(await accountNumber(aws)).toBe('123456789012');
+      expect(await accountNumber(aws, world.store)).toBe('123456789012');
+      expect(await accountNumber(aws, world.store)).toBe('123456789012');
       expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
-      expect((await readConfig()).accountNumber).toBe('123456789012');
+      expect((await world.store.readConfig()).accountNumber).toBe('123456789012');
     } finally {
       sts.restore();
     }
@@ -129,7 +128,6 @@ describe('AWS requests that never get an answer', () => {
   let server: ReturnType<typeof createTcpServer>;
   let sockets: Socket[];
   let endpoint: string;
-  let retries: ReturnType<typeof instantRetries>;
 
   beforeEach(async () => {
     sockets = [];
@@ -143,15 +141,13 @@ describe('AWS requests that never get an answer', () => {
     process.env.AWS_ENDPOINT_URL = endpoint;
     process.env.AWS_ACCESS_KEY_ID = 'test';
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
-    retries = instantRetries();
   });
   afterEach(async () => {
-    retries.restore();
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  const silentAws = () => openAws({ region: 'us-east-1', bounds: { connectionMs: 1_000, requestMs: 300 } });
+  const silentAws = () => openAws({ region: 'us-east-1', bounds: { connectionMs: 1_000, requestMs: 300 }, policy: fastPolicy().policy });
 
   it('a read is sent again a bounded number of times, then ends in one line naming the step', async () => {
     const aws = await silentAws();

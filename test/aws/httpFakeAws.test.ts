@@ -7,7 +7,6 @@ import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { describeRun, killLeftoverBams, runBam, type BamRun } from '../helpers/bamProcess.js';
 import { convergenceProblems } from '../helpers/converged.js';
 import { DEFAULT_ROLE } from '../../src/core/records.js';
-import { lambdaRecords, updateConfig } from '../../src/store/records.js';
 
 // The real CLI in a child process, against the fake on 127.0.0.1 (dist/ must be built: npx tsc -p tsconfig.json).
 
@@ -39,7 +38,7 @@ afterEach(async () => {
 
 /** The account and bam's role already known, as after a first deploy: deploy then makes no STS or IAM call. */
 async function knownAccount(): Promise<void> {
-  await updateConfig((config) => ({ ...config, accountNumber: ACCOUNT, knownRoles: [DEFAULT_ROLE] }));
+  await world.store.updateConfig((config) => ({ ...config, accountNumber: ACCOUNT, knownRoles: [DEFAULT_ROLE] }));
 }
 
 function bam(...args: string[]): Promise<BamRun> {
@@ -47,7 +46,7 @@ function bam(...args: string[]): Promise<BamRun> {
 }
 
 async function expectConverged(name: string): Promise<void> {
-  const recorded = await lambdaRecords.inRegion(REGION);
+  const recorded = await world.store.lambdaRecords.inRegion(REGION);
   const problems = convergenceProblems(aws, recorded, name);
   expect(problems, `AWS: ${JSON.stringify(aws.snapshot(), null, 2)}\nrecords: ${JSON.stringify(recorded, null, 2)}`).toEqual([]);
 }
@@ -82,7 +81,7 @@ describe('the HTTP fake AWS, with the real bam CLI as a child process', () => {
     expectSuccess(deleted);
     expect(aws.functions.size).toBe(0);
     expect(aws.apis.size).toBe(0);
-    expect(await lambdaRecords.inRegion(REGION)).toEqual({});
+    expect(await world.store.lambdaRecords.inRegion(REGION)).toEqual({});
   });
 
   it('redeploy after an edit uploads the new code, and the record keeps AWS’s CodeSha256', async () => {

@@ -53,7 +53,7 @@ async function bam(...args: string[]): Promise<{ code: number; stderr: string }>
   const stderr = new PassThrough();
   let err = '';
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(['node', 'bam', ...args], { stdout, stderr, cwd: world.cwd, stdin: new PassThrough() });
+  const code = await main(['node', 'bam', ...args], { stdout, stderr, cwd: world.cwd, stdin: new PassThrough(), home: world.home, policy: world.policy });
   return { code, stderr: err };
 }
 

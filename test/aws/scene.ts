@@ -3,10 +3,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect } from 'vitest';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
-import { instantRetries } from '../helpers/aws.js';
 import { ACCOUNT, FakeAws, REGION } from './fakeAws.js';
 import { DEFAULT_ROLE, type LambdaRecord } from '../../src/core/records.js';
-import { lambdaRecords, updateConfig } from '../../src/store/records.js';
 import { main } from '../../src/cli.js';
 import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 
@@ -29,29 +27,28 @@ export interface Scene {
 export async function setScene(options: { roleKnown?: boolean } = {}): Promise<Scene> {
   const world = await makeWorld({ region: REGION });
   const aws = new FakeAws();
-  const retries = instantRetries();
   aws.roles.set(DEFAULT_ROLE, { policies: [], inline: {} });
-  await updateConfig((config) => ({ ...config, accountNumber: ACCOUNT, knownRoles: options.roleKnown === false ? [] : [DEFAULT_ROLE] }));
+  await world.store.updateConfig((config) => ({ ...config, accountNumber: ACCOUNT, knownRoles: options.roleKnown === false ? [] : [DEFAULT_ROLE] }));
   await writeFile(join(world.cwd, 'hello.js'), HELLO);
   return {
     world,
     aws,
-    delays: retries.delays,
+    delays: world.delays,
     cleanup: async () => {
       aws.restore();
-      retries.restore();
       await world.cleanup();
     },
   };
 }
 
-export async function records(): Promise<Record<string, LambdaRecord>> {
-  return lambdaRecords.inRegion(REGION);
+export async function records(scene: Scene): Promise<Record<string, LambdaRecord>> {
+  return scene.world.store.lambdaRecords.inRegion(REGION);
 }
 
 /** The records list exactly what exists in AWS: the same functions, and each one's API. */
-export async function expectRecordsMatchAws(aws: FakeAws): Promise<void> {
-  const recorded = await records();
+export async function expectRecordsMatchAws(scene: Scene): Promise<void> {
+  const { aws } = scene;
+  const recorded = await records(scene);
   expect(Object.keys(recorded).sort()).toEqual([...aws.functions.keys()].sort());
   const recordedApis = Object.values(recorded).flatMap((record) => (record.api ? [record.api.restApiId] : []));
   expect(recordedApis.sort()).toEqual([...aws.apis.keys()].sort());
@@ -65,7 +62,7 @@ export async function runBam(world: TestWorld, ...args: string[]): Promise<{ cod
   let err = '';
   stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(['node', 'bam', ...args, '--region', REGION], { stdout, stderr, cwd: world.cwd, stdin: new PassThrough() });
+  const code = await main(['node', 'bam', ...args, '--region', REGION], { stdout, stderr, cwd: world.cwd, stdin: new PassThrough(), home: world.home, policy: world.policy });
   return { code, stdout: out, stderr: err };
 }
 

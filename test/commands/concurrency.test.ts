@@ -9,7 +9,6 @@ import { REGION, type FakeAws } from '../aws/fakeAws.js';
 import { HELLO, expectRecordsMatchAws, records, setScene, type Scene } from '../aws/scene.js';
 import { deploy } from '../../src/commands/deploy.js';
 import { redeploy } from '../../src/commands/redeploy.js';
-import { storePaths } from '../../src/store/paths.js';
 
 let scene: Scene;
 const children: ChildProcess[] = [];
@@ -38,7 +37,7 @@ function expectAllDeployed(aws: FakeAws, recorded: Awaited<ReturnType<typeof rec
 
 /** A lease file as src/store/lock.ts writes it, naming this process id. */
 async function holdLease(name: string, pid: number): Promise<string> {
-  const file = storePaths.lease('function', REGION, name);
+  const file = scene.world.store.paths.lease('function', REGION, name);
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   await writeFile(file, JSON.stringify({ pid, host: hostname(), since: new Date().toISOString() }), { mode: 0o600, flag: 'wx' });
   return file;
@@ -55,8 +54,8 @@ describe('bam commands at the same time', () => {
 
     expect([...aws.functions.keys()].sort()).toEqual(names);
     expect(aws.apis.size).toBe(5);
-    await expectRecordsMatchAws(aws);
-    const recorded = await records();
+    await expectRecordsMatchAws(scene);
+    const recorded = await records(scene);
     expectAllDeployed(aws, recorded);
     // Each name's lease is its own: calls for different names were in flight together, and nobody waited.
     const named = aws.calls.filter((call) => 'FunctionName' in call.input);
@@ -75,9 +74,9 @@ describe('bam commands at the same time', () => {
     const methods = ['GET', 'POST', 'PUT', 'DELETE'];
     expect(Object.keys(api!.document.paths['/']!).map((m) => m.toUpperCase()).sort()).toEqual([...methods].sort());
     expect(Object.keys(api!.document.paths['/{proxy+}']!).map((m) => m.toUpperCase()).sort()).toEqual([...methods].sort());
-    const recorded = await records();
+    const recorded = await records(scene);
     expect([...recorded.hello!.api!.methods].sort()).toEqual([...methods].sort());
-    await expectRecordsMatchAws(aws);
+    await expectRecordsMatchAws(scene);
     expectAllDeployed(aws, recorded);
     // They took turns on the name's lease: the two that came later said they were waiting.
     expect(waits().length).toBeGreaterThanOrEqual(1);
@@ -105,8 +104,8 @@ describe('bam commands at the same time', () => {
     await deploying;
     expect(waits()).toHaveLength(1);
     expect(aws.functions.has('hello')).toBe(true);
-    await expectRecordsMatchAws(aws);
-    expectAllDeployed(aws, await records());
+    await expectRecordsMatchAws(scene);
+    expectAllDeployed(aws, await records(scene));
   });
 
   it('the records lock held by a live process: deploy reads AWS but writes nothing until it is released, says so once, then deploys', async () => {
@@ -114,7 +113,7 @@ describe('bam commands at the same time', () => {
     const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
     children.push(holder);
     await once(holder, 'spawn');
-    const lock = storePaths.lock();
+    const lock = scene.world.store.paths.lock();
     await writeFile(lock, JSON.stringify({ pid: holder.pid!, host: hostname(), since: new Date().toISOString() }), { mode: 0o600, flag: 'wx' });
 
     let done = false;
@@ -131,8 +130,8 @@ describe('bam commands at the same time', () => {
     await rm(lock);
     await deploying;
     expect(lockWaits()).toHaveLength(1);
-    await expectRecordsMatchAws(aws);
-    expectAllDeployed(aws, await records());
+    await expectRecordsMatchAws(scene);
+    expectAllDeployed(aws, await records(scene));
   });
 
   it('a lease left by a process that no longer runs is taken over at once', async () => {
@@ -144,7 +143,7 @@ describe('bam commands at the same time', () => {
     await deploy('hello', {}, world.ctx);
     expect(waits()).toEqual([]);
     expect(aws.functions.has('hello')).toBe(true);
-    await expectRecordsMatchAws(aws);
-    expectAllDeployed(aws, await records());
+    await expectRecordsMatchAws(scene);
+    expectAllDeployed(aws, await records(scene));
   });
 });

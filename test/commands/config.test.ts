@@ -5,11 +5,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
-import { instantRetries } from '../helpers/aws.js';
 import { runBam } from '../aws/scene.js';
 import { config } from '../../src/commands/config.js';
-import { readConfig } from '../../src/store/records.js';
-import { storePaths } from '../../src/store/paths.js';
 import { UsageError } from '../../src/core/errors.js';
 
 /** A fake terminal: answers are fed line by line, prompts collected. */
@@ -29,16 +26,13 @@ const iamMock = mockClient(IAMClient);
 const role = (name: string) => ({ Role: { RoleName: name, Arn: `arn:aws:iam::123456789012:role/${name}`, Path: '/', RoleId: 'id', CreateDate: new Date() } });
 
 let world: TestWorld;
-let retries: ReturnType<typeof instantRetries>;
 beforeEach(async () => {
   world = await makeWorld();
-  retries = instantRetries();
   // Every role the tests name exists, unless a test says otherwise.
   iamMock.on(GetRoleCommand).callsFake((input: { RoleName: string }) => role(input.RoleName));
 });
 afterEach(async () => {
   iamMock.reset();
-  retries.restore();
   await world.cleanup();
 });
 
@@ -46,22 +40,22 @@ describe('bam config', () => {
   it('shows the defaults without changing anything', async () => {
     await config({}, world.ctx);
     expect(world.reporter.text('result')).toContain('Default role:   defaultBamRole');
-    await expect(readFile(storePaths.config(), 'utf8')).rejects.toThrow(); // nothing written
+    await expect(readFile(world.store.paths.config(), 'utf8')).rejects.toThrow(); // nothing written
   });
 
   it('updates the account number, role and endpoint type from flags', async () => {
     await config({ accountNumber: '123456789012', role: 'myRole', endpointType: 'regional' }, world.ctx);
-    expect(await readConfig()).toMatchObject({ accountNumber: '123456789012', defaultRole: 'myRole', endpointType: 'REGIONAL' });
+    expect(await world.store.readConfig()).toMatchObject({ accountNumber: '123456789012', defaultRole: 'myRole', endpointType: 'REGIONAL' });
     expect(world.reporter.text('result')).toContain('Account number: 123456789012');
   });
 
   it('refuses a bad account number, role or endpoint type and leaves config alone', async () => {
     await config({ accountNumber: '111111111111' }, world.ctx);
-    const before = await readFile(storePaths.config(), 'utf8');
+    const before = await readFile(world.store.paths.config(), 'utf8');
     await expect(config({ accountNumber: '12345' }, world.ctx)).rejects.toThrow(/12 digits/);
     await expect(config({ role: 'bad role!' }, world.ctx)).rejects.toBeInstanceOf(UsageError);
     await expect(config({ endpointType: 'private' }, world.ctx)).rejects.toThrow(/edge or regional/);
-    expect(await readFile(storePaths.config(), 'utf8')).toBe(before);
+    expect(await readFile(world.store.paths.config(), 'utf8')).toBe(before);
   });
 
   it('prompts on a terminal, re-asks after a bad answer, and keeps a default on Enter', async () => {
@@ -69,14 +63,14 @@ describe('bam config', () => {
     const tty = terminal(['12', '210987654321', '']);
     await config({}, { ...world.ctx, io: tty.io });
     expect(tty.shown()).toContain('exactly 12 digits'); // the bad answer was explained
-    expect(await readConfig()).toMatchObject({ accountNumber: '210987654321', defaultRole: 'keptRole' });
+    expect(await world.store.readConfig()).toMatchObject({ accountNumber: '210987654321', defaultRole: 'keptRole' });
   });
 
   it('keeps an account number not known yet on Enter, so only the role can be changed', async () => {
     const tty = terminal(['', 'otherRole']);
     await config({}, { ...world.ctx, io: tty.io });
     expect(tty.shown()).not.toContain('12 digits');
-    const saved = await readConfig();
+    const saved = await world.store.readConfig();
     expect(saved).toMatchObject({ defaultRole: 'otherRole' });
     expect(saved).not.toHaveProperty('accountNumber');
   });
@@ -84,7 +78,7 @@ describe('bam config', () => {
   it('quits the prompts on q without saving', async () => {
     const tty = terminal(['q']);
     await config({}, { ...world.ctx, io: tty.io });
-    await expect(readFile(storePaths.config(), 'utf8')).rejects.toThrow();
+    await expect(readFile(world.store.paths.config(), 'utf8')).rejects.toThrow();
     expect(world.reporter.text()).toContain('unchanged');
   });
 
@@ -95,12 +89,12 @@ describe('bam config', () => {
     expect(refused.stderr.trim()).toBe(
       'Error: Role "nonexistentRole" does not exist in this AWS account, so every deploy would fail. Create it in the IAM console (trusted by lambda.amazonaws.com), or keep bam\'s own role: bam config --role defaultBamRole',
     );
-    expect(await readConfig()).toMatchObject({ defaultRole: 'defaultBamRole' });
+    expect(await world.store.readConfig()).toMatchObject({ defaultRole: 'defaultBamRole' });
 
     const saved = await runBam(world, 'config', '--role', 'existingRole');
     expect(saved.code).toBe(0);
     expect(iamMock.commandCalls(GetRoleCommand).map((call) => call.args[0].input.RoleName)).toEqual(['nonexistentRole', 'existingRole']);
-    expect(await readConfig()).toMatchObject({ defaultRole: 'existingRole' });
+    expect(await world.store.readConfig()).toMatchObject({ defaultRole: 'existingRole' });
   });
 
   it('asks AWS nothing for bam\'s own roles, which deploy creates', async () => {
@@ -113,7 +107,7 @@ describe('bam config', () => {
     iamMock.on(GetRoleCommand, { RoleName: 'typoRole' }).rejects(new NoSuchEntityException({ message: 'not found', $metadata: {} }));
     const tty = terminal(['', 'typoRole']);
     await expect(config({}, { ...world.ctx, io: tty.io })).rejects.toThrow('Role "typoRole" does not exist');
-    expect(await readConfig()).toMatchObject({ defaultRole: 'defaultBamRole' });
+    expect(await world.store.readConfig()).toMatchObject({ defaultRole: 'defaultBamRole' });
   });
 
   it('saves the role with a warning when AWS cannot be asked (no credentials, or no region)', async () => {
@@ -122,7 +116,7 @@ describe('bam config', () => {
     const run = await runBam(world, 'config', '--role', 'offlineRole');
     expect(run.code).toBe(0);
     expect(run.stdout + run.stderr).toContain('Could not ask AWS whether role "offlineRole" exists (GetRole failed: Could not load credentials from any providers); saved it anyway');
-    expect(await readConfig()).toMatchObject({ defaultRole: 'offlineRole' });
+    expect(await world.store.readConfig()).toMatchObject({ defaultRole: 'offlineRole' });
 
     const saved = { region: process.env.AWS_REGION, config: process.env.AWS_CONFIG_FILE, profile: process.env.AWS_PROFILE };
     delete process.env.AWS_REGION;
@@ -131,7 +125,7 @@ describe('bam config', () => {
     try {
       await config({ role: 'noRegionRole' }, { ...world.ctx, aws: {} });
       expect(world.reporter.text('warn')).toContain('Could not ask AWS whether role "noRegionRole" exists (No AWS region is set');
-      expect(await readConfig()).toMatchObject({ defaultRole: 'noRegionRole' });
+      expect(await world.store.readConfig()).toMatchObject({ defaultRole: 'noRegionRole' });
     } finally {
       for (const [key, value] of [['AWS_REGION', saved.region], ['AWS_CONFIG_FILE', saved.config], ['AWS_PROFILE', saved.profile]] as const) {
         if (value === undefined) delete process.env[key];
@@ -146,8 +140,8 @@ describe('bam config', () => {
   });
 
   it('reports a corrupt config.json by name instead of resetting it', async () => {
-    await writeFile(storePaths.config(), 'not json');
+    await writeFile(world.store.paths.config(), 'not json');
     await expect(config({ role: 'x' }, world.ctx)).rejects.toThrow(/config\.json is not valid JSON/);
-    expect(await readFile(storePaths.config(), 'utf8')).toBe('not json');
+    expect(await readFile(world.store.paths.config(), 'utf8')).toBe('not json');
   });
 });

@@ -43,7 +43,7 @@ describe('deploy --cors', () => {
     }
     expect(scene.aws.names().filter((name) => /RestApi|Deployment/.test(name))).toEqual(['ImportRestApi', 'CreateDeployment']);
     expect(scene.aws.roundTrips()).toBe(3);
-    expect((await records()).hello!.api!.cors).toBe('*');
+    expect((await records(scene)).hello!.api!.cors).toBe('*');
   });
 
   it('takes an origin, and ANY keeps its proxy operation beside the mock OPTIONS', async () => {
@@ -51,7 +51,7 @@ describe('deploy --cors', () => {
     const document = scene.aws.apis.get('api1')!.document;
     expect(Object.keys(document.paths['/']!)).toEqual(['x-amazon-apigateway-any-method', 'options']);
     expect(preflight(document, '/')).toMatchObject({ [ORIGIN]: "'https://example.com'", [METHODS]: "'GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS'" });
-    expect((await records()).hello!.api!.cors).toBe('https://example.com');
+    expect((await records(scene)).hello!.api!.cors).toBe('https://example.com');
   });
 
   it.each([
@@ -69,7 +69,7 @@ describe('deploy --cors', () => {
 
   it('the CLI takes --cors alone (any origin) and --cors ORIGIN', async () => {
     expect((await runBam(scene.world, 'deploy', 'hello', '--cors')).code).toBe(0);
-    expect((await records()).hello!.api!.cors).toBe('*');
+    expect((await records(scene)).hello!.api!.cors).toBe('*');
     const bad = await runBam(scene.world, 'redeploy', 'hello', '--cors', 'https://a.example', '--noCors');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('contradict');
@@ -86,7 +86,7 @@ describe('redeploy --cors / --noCors', () => {
     const document = sentDocument(put.body);
     for (const path of ['/', '/{proxy+}']) expect(preflight(document, path)).toMatchObject({ [ORIGIN]: "'http://localhost:5173'", [METHODS]: "'GET,OPTIONS'" });
     expect(scene.aws.inputs(CreateDeploymentCommand)[0]).toEqual({ restApiId: 'api1', stageName: 'bam' });
-    expect((await records()).hello!.api).toMatchObject({ cors: 'http://localhost:5173', deployed: true });
+    expect((await records(scene)).hello!.api).toMatchObject({ cors: 'http://localhost:5173', deployed: true });
   });
 
   it('--noCors removes the OPTIONS operations and the recorded origin', async () => {
@@ -95,7 +95,7 @@ describe('redeploy --cors / --noCors', () => {
     expect(scene.aws.writes()).toEqual(['PutRestApi', 'CreateDeployment']);
     const document = sentDocument(scene.aws.inputs(PutRestApiCommand)[0]!.body);
     expect(Object.keys(document.paths['/']!)).toEqual(['get']);
-    expect((await records()).hello!.api!.cors).toBeUndefined();
+    expect((await records(scene)).hello!.api!.cors).toBeUndefined();
   });
 
   it('a methods change keeps the preflight\'s Allow-Methods in step; --rmMethods too', async () => {
@@ -106,7 +106,7 @@ describe('redeploy --cors / --noCors', () => {
     await runRedeploy({ rmMethods: ['get'] });
     document = scene.aws.apis.get('api1')!.document;
     expect(preflight(document, '/')).toMatchObject({ [METHODS]: "'POST,DELETE,OPTIONS'" });
-    expect((await records()).hello!.api).toMatchObject({ methods: ['POST', 'DELETE'], cors: 'https://example.com' });
+    expect((await records(scene)).hello!.api).toMatchObject({ methods: ['POST', 'DELETE'], cors: 'https://example.com' });
   });
 
   it('the same origin again changes nothing (no write)', async () => {
@@ -139,6 +139,6 @@ describe('redeploy --cors / --noCors', () => {
     await runRedeploy({ cors: true, addEndpoint: true });
     const document = sentDocument(scene.aws.inputs(ImportRestApiCommand)[0]!.body);
     expect(preflight(document, '/')).toMatchObject({ [ORIGIN]: "'*'" });
-    expect((await records()).hello!.api!.cors).toBe('*');
+    expect((await records(scene)).hello!.api!.cors).toBe('*');
   });
 });

@@ -12,10 +12,7 @@ import {
 import { dbtable } from '../../src/commands/dbtable.js';
 import { deleteDbTable } from '../../src/commands/deleteTable.js';
 import { NoAnswerError } from '../../src/aws/bamBam.js';
-import { intents } from '../../src/store/intents.js';
-import { dbTableRecords } from '../../src/store/records.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
-import { instantRetries } from '../helpers/aws.js';
 import { awsError } from '../aws/fakeAws.js';
 
 // bam dbtable under failure: CreateTable failing before DynamoDB acts, its answer lost after
@@ -71,17 +68,14 @@ class FakeDynamo {
 
 let world: TestWorld;
 let fake: FakeDynamo;
-let retries: ReturnType<typeof instantRetries>;
 
 beforeEach(async () => {
   world = await makeWorld({ region: REGION });
-  retries = instantRetries();
   dynamo.reset();
   fake = new FakeDynamo();
 });
 
 afterEach(async () => {
-  retries.restore();
   dynamo.reset();
   await world.cleanup();
 });
@@ -89,7 +83,7 @@ afterEach(async () => {
 const create = () => dbtable('notes', { partitionKey: 'id:string' }, world.ctx);
 
 async function expectRecordsMatchTables(): Promise<void> {
-  expect(Object.keys(await dbTableRecords.inRegion(REGION)).sort()).toEqual([...fake.tables.keys()].sort());
+  expect(Object.keys(await world.store.dbTableRecords.inRegion(REGION)).sort()).toEqual([...fake.tables.keys()].sort());
 }
 
 describe('bam dbtable, CreateTable failing each way', () => {
@@ -97,7 +91,7 @@ describe('bam dbtable, CreateTable failing each way', () => {
     fake.script.push('error');
     await expect(create()).rejects.toThrow(/CreateTable failed: Too many tables/);
     await expectRecordsMatchTables();
-    expect(await intents.inRegion(REGION)).toEqual([]);
+    expect(await world.store.intents.inRegion(REGION)).toEqual([]);
     await create();
     expect(fake.tables.size).toBe(1);
     await expectRecordsMatchTables();
@@ -108,8 +102,8 @@ describe('bam dbtable, CreateTable failing each way', () => {
     await create();
     expect(fake.calls.filter((c) => c === 'CreateTable')).toHaveLength(1);
     expect(fake.tables.size).toBe(1);
-    expect((await dbTableRecords.get(REGION, 'notes'))!.partitionKey).toEqual({ name: 'id', type: 'S' });
-    expect(await intents.inRegion(REGION)).toEqual([]);
+    expect((await world.store.dbTableRecords.get(REGION, 'notes'))!.partitionKey).toEqual({ name: 'id', type: 'S' });
+    expect(await world.store.intents.inRegion(REGION)).toEqual([]);
   });
 
   it('no answer and nothing made: sent again, one table', async () => {
@@ -123,11 +117,11 @@ describe('bam dbtable, CreateTable failing each way', () => {
     fake.script.push('hangNot', 'hangNot', 'hangNot');
     await expect(create()).rejects.toThrow(/CreateTable did not answer within 30 s/);
     expect(fake.tables.size).toBe(0);
-    expect(await intents.inRegion(REGION)).toHaveLength(1);
+    expect(await world.store.intents.inRegion(REGION)).toHaveLength(1);
     await create();
     expect(fake.tables.size).toBe(1);
     await expectRecordsMatchTables();
-    expect(await intents.inRegion(REGION)).toEqual([]);
+    expect(await world.store.intents.inRegion(REGION)).toEqual([]);
   });
 
   /** The table is made, but the answer is lost and the look for it fails too: only the intent knows. */
@@ -136,8 +130,8 @@ describe('bam dbtable, CreateTable failing each way', () => {
     failDescribeOnce();
     await expect(create()).rejects.toThrow(/DescribeTable failed/);
     expect(fake.tables.size).toBe(1);
-    expect(await dbTableRecords.inRegion(REGION)).toEqual({});
-    expect(await intents.inRegion(REGION)).toHaveLength(1);
+    expect(await world.store.dbTableRecords.inRegion(REGION)).toEqual({});
+    expect(await world.store.intents.inRegion(REGION)).toHaveLength(1);
   }
 
   function failDescribeOnce(): void {
@@ -159,7 +153,7 @@ describe('bam dbtable, CreateTable failing each way', () => {
     expect(world.reporter.text('warn')).toContain('Recorded table "notes", which an interrupted bam had created.');
     expect(fake.calls.filter((c) => c === 'CreateTable')).toHaveLength(1);
     await expectRecordsMatchTables();
-    expect(await intents.inRegion(REGION)).toEqual([]);
+    expect(await world.store.intents.inRegion(REGION)).toEqual([]);
   });
 
   it('a delete after such a failure settles first, then deletes the table bam made without asking', async () => {
@@ -171,13 +165,13 @@ describe('bam dbtable, CreateTable failing each way', () => {
     await deleteDbTable('notes', {}, world.ctx);
     expect(fake.tables.size).toBe(0);
     await expectRecordsMatchTables();
-    expect(await intents.inRegion(REGION)).toEqual([]);
+    expect(await world.store.intents.inRegion(REGION)).toEqual([]);
   });
 
   it('a stranger\'s table of that name is never adopted', async () => {
     fake.tables.set('notes', { description: { TableName: 'notes', TableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/notes' }, tags: {} });
     await expect(create()).rejects.toThrow('Table "notes" already exists in us-east-1. Pick another name, or delete it first with: bam delete notes --dbtable');
-    expect(await dbTableRecords.inRegion(REGION)).toEqual({});
-    expect(await intents.inRegion(REGION)).toEqual([]);
+    expect(await world.store.dbTableRecords.inRegion(REGION)).toEqual({});
+    expect(await world.store.intents.inRegion(REGION)).toEqual([]);
   });
 });

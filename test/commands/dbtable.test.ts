@@ -5,9 +5,8 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dbtable } from '../../src/commands/dbtable.js';
 import { deleteDbTable } from '../../src/commands/deleteTable.js';
 import { list } from '../../src/commands/list.js';
-import { tableWaitSettings } from '../../src/aws/dynamodb.js';
-import { dbTableRecords } from '../../src/store/records.js';
 import { BamError, UsageError } from '../../src/core/errors.js';
+import { fastPolicy } from '../helpers/policy.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { startDynalite, type LocalDynamo } from '../helpers/dynalite.js';
 
@@ -17,22 +16,22 @@ import { startDynalite, type LocalDynamo } from '../helpers/dynalite.js';
 let dynamo: LocalDynamo;
 let direct: DynamoDBClient;
 let world: TestWorld;
-const savedWait = { ...tableWaitSettings };
 
 beforeAll(async () => {
   dynamo = await startDynalite();
   direct = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
-  Object.assign(tableWaitSettings, { minDelay: 0.05, maxDelay: 0.2, maxWaitTime: 10 });
 });
 
 afterAll(async () => {
-  Object.assign(tableWaitSettings, savedWait);
   direct.destroy();
   await dynamo.stop();
 });
 
+/** The local emulator makes a table in well under a second: poll it often. */
+const localTableWaits = () => fastPolicy({ tableWait: { minDelay: 0.05, maxDelay: 0.2, maxWaitTime: 10 } });
+
 beforeEach(async () => {
-  world = await makeWorld();
+  world = await makeWorld({ policy: localTableWaits() });
 });
 
 afterEach(async () => {
@@ -71,7 +70,7 @@ describe('bam dbtable (against dynalite)', () => {
     });
     expect(created[0]!.input).not.toHaveProperty('ProvisionedThroughput');
 
-    const record = await dbTableRecords.get('us-east-1', 'notes');
+    const record = await world.store.dbTableRecords.get('us-east-1', 'notes');
     expect(record).toMatchObject({
       partitionKey: { name: 'userId', type: 'S' },
       sortKey: { name: 'createdAt', type: 'N' },
@@ -83,14 +82,14 @@ describe('bam dbtable (against dynalite)', () => {
 
   it('a second dbtable of the same name fails cleanly and leaves the record untouched', async () => {
     await dbtable('dupes', { partitionKey: 'id:number' }, world.ctx);
-    const before = await dbTableRecords.get('us-east-1', 'dupes');
+    const before = await world.store.dbTableRecords.get('us-east-1', 'dupes');
     expect(before).toBeDefined();
 
     const second = dbtable('dupes', { partitionKey: 'other:string' }, world.ctx);
     await expect(second).rejects.toBeInstanceOf(BamError);
     await expect(second).rejects.toThrow('Table "dupes" already exists in us-east-1');
 
-    expect(await dbTableRecords.get('us-east-1', 'dupes')).toEqual(before);
+    expect(await world.store.dbTableRecords.get('us-east-1', 'dupes')).toEqual(before);
     expect((await describeBack('dupes')).KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
   });
 
@@ -104,7 +103,7 @@ describe('bam dbtable (against dynalite)', () => {
 
     await deleteDbTable('orders', {}, world.ctx);
     expect(world.reporter.text('succeed')).toContain('Table: "orders" has been deleted');
-    expect(await dbTableRecords.get('us-east-1', 'orders')).toBeUndefined();
+    expect(await world.store.dbTableRecords.get('us-east-1', 'orders')).toBeUndefined();
     // dynalite keeps a deleted table in DELETING for deleteTableMs, then it is gone.
     await expect
       .poll(async () => direct.send(new DescribeTableCommand({ TableName: 'orders' })).then(() => 'exists', (err: Error) => err.name), { timeout: 5000 })
@@ -112,14 +111,14 @@ describe('bam dbtable (against dynalite)', () => {
   });
 
   it('list marks a recorded table that is gone from AWS, and delete --dbtable drops the stale record', async () => {
-    await dbTableRecords.put('us-east-1', 'ghost', { partitionKey: { name: 'id', type: 'S' }, arn: 'arn:aws:dynamodb:us-east-1:000000000000:table/ghost', createdAt: new Date().toISOString() });
+    await world.store.dbTableRecords.put('us-east-1', 'ghost', { partitionKey: { name: 'id', type: 'S' }, arn: 'arn:aws:dynamodb:us-east-1:000000000000:table/ghost', createdAt: new Date().toISOString() });
 
     await list({ dbtables: true }, world.ctx);
     expect(world.reporter.text('result')).toContain('    ghost  (no longer in AWS)');
 
     await deleteDbTable('ghost', {}, world.ctx);
     expect(world.reporter.text('warn')).toContain('Table: "ghost" no longer exists in us-east-1; its stale record has been removed.');
-    expect(await dbTableRecords.get('us-east-1', 'ghost')).toBeUndefined();
+    expect(await world.store.dbTableRecords.get('us-east-1', 'ghost')).toBeUndefined();
   });
 
   it('delete --dbtable of a table with neither record nor table is an error', async () => {
@@ -128,13 +127,13 @@ describe('bam dbtable (against dynalite)', () => {
 
   it('asks for the keys on a terminal (sort key "none" skips its type)', async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
-    const tty = await makeWorld({ stdin });
+    const tty = await makeWorld({ stdin, policy: localTableWaits() });
     try {
       stdin.write('pk\nstring\nnone\n');
       await dbtable('prompted', {}, tty.ctx);
       expect((await describeBack('prompted')).KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
-      expect(await dbTableRecords.get('us-east-1', 'prompted')).toMatchObject({ partitionKey: { name: 'pk', type: 'S' } });
-      expect((await dbTableRecords.get('us-east-1', 'prompted'))?.sortKey).toBeUndefined();
+      expect(await tty.store.dbTableRecords.get('us-east-1', 'prompted')).toMatchObject({ partitionKey: { name: 'pk', type: 'S' } });
+      expect((await tty.store.dbTableRecords.get('us-east-1', 'prompted'))?.sortKey).toBeUndefined();
     } finally {
       await tty.cleanup();
     }
@@ -142,7 +141,7 @@ describe('bam dbtable (against dynalite)', () => {
 
   it('says a region is missing before asking anything', async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
-    const tty = await makeWorld({ stdin });
+    const tty = await makeWorld({ stdin, policy: localTableWaits() });
     const saved = { region: process.env.AWS_REGION, config: process.env.AWS_CONFIG_FILE, profile: process.env.AWS_PROFILE };
     delete process.env.AWS_REGION;
     delete process.env.AWS_PROFILE;
@@ -163,11 +162,11 @@ describe('bam dbtable (against dynalite)', () => {
 
   it('asks again for a sort key named like the partition key, instead of failing after the last answer', async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
-    const tty = await makeWorld({ stdin });
+    const tty = await makeWorld({ stdin, policy: localTableWaits() });
     try {
       stdin.write('pk\nstring\npk\nat\nnumber\n');
       await dbtable('twice', {}, tty.ctx);
-      expect(await dbTableRecords.get('us-east-1', 'twice')).toMatchObject({ partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'at', type: 'N' } });
+      expect(await tty.store.dbTableRecords.get('us-east-1', 'twice')).toMatchObject({ partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'at', type: 'N' } });
     } finally {
       await tty.cleanup();
     }
@@ -175,13 +174,13 @@ describe('bam dbtable (against dynalite)', () => {
 
   it('asks again after a bad type, takes the defaults on Enter, and creates nothing when the user types q', async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
-    const tty = await makeWorld({ stdin });
+    const tty = await makeWorld({ stdin, policy: localTableWaits() });
     try {
       stdin.write('\nbool\n\nsk\nq\n');
       await dbtable('quitter', {}, tty.ctx);
       expect(tty.reporter.text('info')).toContain('No table created.');
       await expect(direct.send(new DescribeTableCommand({ TableName: 'quitter' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-      expect(await dbTableRecords.get('us-east-1', 'quitter')).toBeUndefined();
+      expect(await tty.store.dbTableRecords.get('us-east-1', 'quitter')).toBeUndefined();
     } finally {
       await tty.cleanup();
     }
@@ -223,7 +222,7 @@ describe('bam dbtable / list / delete --dbtable through the CLI (against dynalit
     const err: Buffer[] = [];
     stdout.on('data', (chunk: Buffer) => out.push(chunk));
     stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    const code = await main(['node', 'bam', ...args], { stdout, stderr, stdin: new PassThrough(), cwd: world.cwd });
+    const code = await main(['node', 'bam', ...args], { stdout, stderr, stdin: new PassThrough(), cwd: world.cwd, home: world.home, policy: world.policy });
     return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
   }
 
@@ -234,8 +233,8 @@ describe('bam dbtable / list / delete --dbtable through the CLI (against dynalit
     const table = await describeBack('blobs');
     expect(table.KeySchema).toEqual([{ AttributeName: 'hash', KeyType: 'HASH' }]);
     expect(table.AttributeDefinitions).toEqual([{ AttributeName: 'hash', AttributeType: 'B' }]);
-    expect(await dbTableRecords.get('us-east-1', 'blobs')).toMatchObject({ partitionKey: { name: 'hash', type: 'B' } });
-    expect((await dbTableRecords.get('us-east-1', 'blobs'))?.sortKey).toBeUndefined();
+    expect(await world.store.dbTableRecords.get('us-east-1', 'blobs')).toMatchObject({ partitionKey: { name: 'hash', type: 'B' } });
+    expect((await world.store.dbTableRecords.get('us-east-1', 'blobs'))?.sortKey).toBeUndefined();
   });
 
   it('wires the flags, the exit codes and --json', async () => {
@@ -257,7 +256,7 @@ describe('bam dbtable / list / delete --dbtable through the CLI (against dynalit
     expect(again.stderr).toContain('Table "cli-table" already exists in us-east-1');
 
     expect((await bam('delete', 'cli-table', '--dbtable')).code).toBe(0);
-    expect(await dbTableRecords.get('us-east-1', 'cli-table')).toBeUndefined();
+    expect(await world.store.dbTableRecords.get('us-east-1', 'cli-table')).toBeUndefined();
     const gone = await bam('delete', 'never-made', '--dbtable');
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('Table "never-made" does not exist in us-east-1');

@@ -4,10 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import { main } from '../../src/cli.js';
 import { deleteDbTable } from '../../src/commands/deleteTable.js';
-import { dbTableRecords } from '../../src/store/records.js';
 import { BamError } from '../../src/core/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
-import { instantRetries } from '../helpers/aws.js';
 import { awsError } from '../aws/fakeAws.js';
 
 // bam delete NAME --dbtable deletes without asking only the tables bam made: recorded here, or
@@ -20,16 +18,13 @@ const BAM_TAG = { Key: 'bam:managed', Value: 'true' };
 
 let world: TestWorld;
 const dynamo = mockClient(DynamoDBClient);
-let retries: ReturnType<typeof instantRetries>;
 
 beforeEach(async () => {
   world = await makeWorld({ region: REGION });
-  retries = instantRetries();
   dynamo.reset();
   dynamo.on(DeleteTableCommand).callsFake((input: { TableName: string }) => ({ TableDescription: { TableName: input.TableName, TableStatus: 'DELETING' } }));
 });
 afterEach(async () => {
-  retries.restore();
   await world.cleanup();
 });
 
@@ -59,16 +54,16 @@ async function bam(...args: string[]): Promise<{ code: number; stderr: string }>
   const stderr = new PassThrough();
   let err = '';
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(['node', 'bam', ...args, '--region', REGION], { stdout: new PassThrough(), stderr, stdin: new PassThrough(), cwd: world.cwd });
+  const code = await main(['node', 'bam', ...args, '--region', REGION], { stdout: new PassThrough(), stderr, stdin: new PassThrough(), cwd: world.cwd, home: world.home, policy: world.policy });
   return { code, stderr: err };
 }
 
 describe('bam delete NAME --dbtable: only what bam made, unless a person or --force says so', () => {
   it('a recorded table is deleted at once: DeleteTable alone, no look at its tags', async () => {
-    await dbTableRecords.put(REGION, 'notes', { partitionKey: { name: 'id', type: 'S' }, arn: arn('notes'), createdAt: new Date().toISOString() });
+    await world.store.dbTableRecords.put(REGION, 'notes', { partitionKey: { name: 'id', type: 'S' }, arn: arn('notes'), createdAt: new Date().toISOString() });
     await deleteDbTable('notes', {}, world.ctx);
     expect(calls()).toEqual([['DeleteTable', { TableName: 'notes' }]]);
-    expect(await dbTableRecords.get(REGION, 'notes')).toBeUndefined();
+    expect(await world.store.dbTableRecords.get(REGION, 'notes')).toBeUndefined();
   });
 
   it('a table with bam\'s tag but no record (made from another machine) is deleted without asking', async () => {

@@ -5,7 +5,6 @@ import { DeleteFunctionCommand, GetFunctionCommand } from '@aws-sdk/client-lambd
 import { DeleteRestApiCommand } from '@aws-sdk/client-api-gateway';
 import type { DeployOptions } from '../../src/commands/deploy.js';
 import { deleteLambda } from '../../src/commands/delete.js';
-import { storePaths } from '../../src/store/paths.js';
 import { ACCOUNT, awsError } from '../aws/fakeAws.js';
 import { BamError, UsageError } from '../../src/core/errors.js';
 import { expectRecordsMatchAws, records, runBam, deployHello, setScene, type Scene } from '../aws/scene.js';
@@ -26,7 +25,7 @@ const exists = (path: string) => access(path).then(() => true, () => false);
 describe('bam delete', () => {
   it('deletes the API, then the function (two round trips), then the record and staging', async () => {
     await deployed();
-    expect(await exists(storePaths.staging('hello'))).toBe(true);
+    expect(await exists(scene.world.store.paths.staging('hello'))).toBe(true);
     await run();
     const { aws } = scene;
     // In this order, an API that cannot be deleted stops the delete with everything still recorded.
@@ -36,22 +35,22 @@ describe('bam delete', () => {
     expect(aws.inputs(DeleteRestApiCommand)).toEqual([{ restApiId: 'api1' }]);
     expect(aws.inputs(DeleteFunctionCommand)).toEqual([{ FunctionName: 'hello' }]);
     expect(aws.functions.size + aws.apis.size).toBe(0);
-    expect(await records()).toEqual({});
-    expect(await exists(storePaths.staging('hello'))).toBe(false);
+    expect(await records(scene)).toEqual({});
+    expect(await exists(scene.world.store.paths.staging('hello'))).toBe(false);
     expect(scene.world.reporter.text('succeed')).toContain('Lambda: "hello" has been deleted');
   });
 
   it('--endpointOnly deletes only the API and keeps the function and its record without the API', async () => {
     await deployed();
-    const restApiId = (await records()).hello!.api!.restApiId;
+    const restApiId = (await records(scene)).hello!.api!.restApiId;
     expect(Object.keys(scene.aws.functions.get('hello')!.permissions)).toEqual([`bam-apigateway-${restApiId}`]);
     await run(true);
     expect(scene.aws.names()).toEqual(['DeleteRestApi', 'RemovePermission']);
     expect(scene.aws.roundTrips()).toBe(2);
     expect(scene.aws.functions.get('hello')!.permissions).toEqual({}); // no permission left for a deleted API
-    expect((await records()).hello).toBeDefined();
-    expect((await records()).hello!.api).toBeUndefined();
-    await expectRecordsMatchAws(scene.aws);
+    expect((await records(scene)).hello).toBeDefined();
+    expect((await records(scene)).hello!.api).toBeUndefined();
+    await expectRecordsMatchAws(scene);
   });
 
   it('--endpointOnly on a function without an endpoint warns and calls nothing', async () => {
@@ -66,7 +65,7 @@ describe('bam delete', () => {
     scene.aws.apis.clear();
     scene.aws.functions.clear();
     await run();
-    expect(await records()).toEqual({});
+    expect(await records(scene)).toEqual({});
     const warnings = scene.world.reporter.text('warn');
     expect(warnings).toContain('endpoint of "hello" (api1) no longer existed');
     expect(warnings).toContain('Lambda "hello" no longer existed');
@@ -81,7 +80,7 @@ describe('bam delete', () => {
     expect(reporter.events.filter((event) => event.type === 'warn')).toHaveLength(1);
     expect(reporter.text('warn')).toContain('AWS is making us wait (DeleteRestApi: rate limit reached)');
     expect(reporter.events.filter((event) => event.type === 'update' && /DeleteRestApi.*retry \d in \d+ s/.test(event.text))).toHaveLength(3);
-    expect(await records()).toEqual({});
+    expect(await records(scene)).toEqual({});
   });
 
   it('when the API cannot be deleted, nothing else is touched: function and record stay, and the next delete finishes the job', async () => {
@@ -91,21 +90,21 @@ describe('bam delete', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('DeleteRestApi failed');
     expect(scene.aws.names()).not.toContain('DeleteFunction');
-    expect((await records()).hello!.api!.restApiId).toBe('api1');
-    await expectRecordsMatchAws(scene.aws);
+    expect((await records(scene)).hello!.api!.restApiId).toBe('api1');
+    await expectRecordsMatchAws(scene);
 
     const again = await runBam(scene.world, 'delete', 'hello');
     expect(again.code).toBe(0);
     expect(scene.aws.apis.size + scene.aws.functions.size).toBe(0);
-    expect(await records()).toEqual({});
+    expect(await records(scene)).toEqual({});
   });
 
   it('when the function cannot be deleted, the deleted API leaves the record', async () => {
     await deployed();
     scene.aws.fail('DeleteFunction', () => awsError('AccessDeniedException', 'not authorized to perform lambda:DeleteFunction'));
     await expect(run()).rejects.toThrow('DeleteFunction failed');
-    expect((await records()).hello!.api).toBeUndefined();
-    await expectRecordsMatchAws(scene.aws);
+    expect((await records(scene)).hello!.api).toBeUndefined();
+    await expectRecordsMatchAws(scene);
   });
 
   it('leaves the user\'s own folders alone', async () => {
@@ -223,7 +222,7 @@ describe('bam delete of a function bam has no record of', () => {
     scene.aws.functions.get('hello')!.tags = {};
     await run();
     expect(scene.aws.names()).toEqual(['DeleteFunction']);
-    expect(await records()).toEqual({});
+    expect(await records(scene)).toEqual({});
   });
 });
 

@@ -36,7 +36,7 @@ async function expectWholeEndpoint(aws: FakeAws): Promise<void> {
     Action: 'lambda:InvokeFunction',
     SourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api!.id}/*/*/*`,
   });
-  expect((await records()).hello!.api).toMatchObject({ restApiId: api!.id, deployed: true, methods: ['GET'] });
+  expect((await records(scene)).hello!.api).toMatchObject({ restApiId: api!.id, deployed: true, methods: ['GET'] });
 }
 
 describe('bam deploy, failing at every step', () => {
@@ -49,7 +49,7 @@ describe('bam deploy, failing at every step', () => {
       const lines = failed.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(`${step} failed`);
-      await expectRecordsMatchAws(aws);
+      await expectRecordsMatchAws(scene);
 
       // What a user does next: finish the endpoint if the function exists, else deploy again.
       aws.failsActivation = false;
@@ -57,12 +57,12 @@ describe('bam deploy, failing at every step', () => {
       expect(recovery.stderr).toBe('');
       expect(recovery.code).toBe(0);
       await expectWholeEndpoint(aws);
-      await expectRecordsMatchAws(aws);
+      await expectRecordsMatchAws(scene);
 
       const deleted = await runBam(world, 'delete', 'hello');
       expect(deleted.code).toBe(0);
       expect(aws.functions.size + aws.apis.size).toBe(0);
-      expect(await records()).toEqual({});
+      expect(await records(scene)).toEqual({});
     });
   }
 
@@ -90,16 +90,16 @@ describe('bam deploy, failing at every step', () => {
     scene.aws.failsActivation = true;
     expect((await runBam(scene.world, 'deploy', 'hello')).code).toBe(1);
     expect(scene.aws.apis.get('api1')!.deployments).toEqual(['bam']);
-    expect((await records()).hello!.api).toMatchObject({ restApiId: 'api1', deployed: true });
+    expect((await records(scene)).hello!.api).toMatchObject({ restApiId: 'api1', deployed: true });
   });
 
   it('a delete right after any failure also leaves nothing behind', async () => {
     const { aws, world } = scene;
     aws.fail('CreateDeployment', () => awsError('BadRequestException', 'No integration defined for method'));
     expect((await runBam(world, 'deploy', 'hello')).code).toBe(1);
-    expect((await records()).hello!.api!.deployed).toBe(false);
+    expect((await records(scene)).hello!.api!.deployed).toBe(false);
     expect((await runBam(world, 'delete', 'hello')).code).toBe(0);
     expect(aws.functions.size + aws.apis.size).toBe(0);
-    expect(await records()).toEqual({});
+    expect(await records(scene)).toEqual({});
   });
 });

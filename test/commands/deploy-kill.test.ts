@@ -6,7 +6,6 @@ import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { describeRun, killLeftoverBams, runBam, startBam, type BamRun } from '../helpers/bamProcess.js';
 import { convergenceProblems } from '../helpers/converged.js';
 import { DEFAULT_ROLE, type LambdaRecord } from '../../src/core/records.js';
-import { lambdaRecords, updateConfig } from '../../src/store/records.js';
 
 /*
  * Issue 13, "records equal AWS after any kill": a real `bam deploy hello` (the built CLI, a child
@@ -102,7 +101,7 @@ describe('bam deploy SIGKILLed at an AWS request boundary, then the next command
       aws.onRequest = undefined;
       aws.onAnswered = undefined;
       await aws.settled();
-      const afterKill = { aws: aws.snapshot(), records: await readRecords() };
+      const afterKill = { aws: aws.snapshot(), records: await readRecords(world) };
 
       // The command a user runs next: deploy again; redeploy when deploy refuses because the
       // function exists and points there ("already exists …", "exists but its endpoint is not finished …").
@@ -114,7 +113,7 @@ describe('bam deploy SIGKILLed at an AWS request boundary, then the next command
         command = `redeploy (deploy refused: ${firstLine(refused.stderr)})`;
       }
       await aws.settled();
-      const recorded = await readRecords();
+      const recorded = await readRecords(world);
 
       const problems = [
         ...(killedAt ? [] : [`the boundary was never reached: the first deploy ended on its own (${describeEnd(killedRun)})`]),
@@ -148,7 +147,7 @@ describe('bam deploy SIGKILLed at an AWS request boundary, then the next command
 async function freshWorld(): Promise<TestWorld> {
   aws.reset();
   const fresh = await makeWorld({ region: REGION });
-  await updateConfig((config) => ({ ...config, accountNumber: ACCOUNT, knownRoles: [DEFAULT_ROLE] }));
+  await fresh.store.updateConfig((config) => ({ ...config, accountNumber: ACCOUNT, knownRoles: [DEFAULT_ROLE] }));
   await writeFile(join(fresh.cwd, 'hello.js'), HELLO);
   return fresh;
 }
@@ -159,7 +158,7 @@ async function cleanDeploy(): Promise<{ names: string[]; codeSha256: string }> {
   try {
     const run = await runBam(['deploy', 'hello', '--region', REGION], { cwd: fresh.cwd, home: fresh.home, endpoint: aws.url, timeoutMs: CHILD_TIMEOUT_MS });
     await aws.settled();
-    const recorded = await readRecords();
+    const recorded = await readRecords(fresh);
     const problems = run.code === 0 ? (typeof recorded === 'string' ? [recorded] : convergenceProblems(aws, recorded, 'hello')) : [`exit ${describeEnd(run)}`];
     if (problems.length > 0) {
       throw new Error(`A clean deploy must converge before kills can be judged (is dist/ built?): ${problems.join('; ')}\n${describeRun(run)}`);
@@ -171,9 +170,9 @@ async function cleanDeploy(): Promise<{ names: string[]; codeSha256: string }> {
 }
 
 /** The records of the region, or what is wrong with the file. */
-async function readRecords(): Promise<Record<string, LambdaRecord> | string> {
+async function readRecords(world: TestWorld): Promise<Record<string, LambdaRecord> | string> {
   try {
-    return await lambdaRecords.inRegion(REGION);
+    return await world.store.lambdaRecords.inRegion(REGION);
   } catch (err) {
     return `the records cannot be read: ${err instanceof Error ? err.message : String(err)}`;
   }

@@ -5,7 +5,6 @@ import { ACCOUNT, HttpFakeAws, REGION } from '../aws/httpFakeAws.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { describeRun, killLeftoverBams, runBam, startBam, type BamRun } from '../helpers/bamProcess.js';
 import { DEFAULT_ROLE, type LambdaRecord } from '../../src/core/records.js';
-import { lambdaRecords, updateConfig } from '../../src/store/records.js';
 
 /*
  * deploy-kill.test.ts for `bam deploy hello --url`: the built CLI, SIGKILLed when AWS has received
@@ -70,7 +69,7 @@ describe('bam deploy --url SIGKILLed at an AWS request boundary, then the next c
       const problems = [
         ...(reached ? [] : ['the boundary was never reached']),
         ...(next.code === 0 ? [] : [`the next command failed: ${describeRun(next)}`]),
-        ...urlProblems(await lambdaRecords.inRegion(REGION)),
+        ...urlProblems(await world.store.lambdaRecords.inRegion(REGION)),
       ];
       expect(problems, `${describeRun(killedRun)}\nAWS: ${JSON.stringify(aws.snapshot(), null, 2)}`).toEqual([]);
     }, 60_000);
@@ -104,7 +103,7 @@ function urlProblems(recorded: Record<string, LambdaRecord>): string[] {
 async function freshWorld(): Promise<TestWorld> {
   aws.reset();
   const fresh = await makeWorld({ region: REGION });
-  await updateConfig((config) => ({ ...config, accountNumber: ACCOUNT, knownRoles: [DEFAULT_ROLE] }));
+  await fresh.store.updateConfig((config) => ({ ...config, accountNumber: ACCOUNT, knownRoles: [DEFAULT_ROLE] }));
   await writeFile(join(fresh.cwd, 'hello.js'), HELLO);
   return fresh;
 }
@@ -114,7 +113,7 @@ async function cleanDeploy(): Promise<string[]> {
   try {
     const run: BamRun = await runBam(DEPLOY, { cwd: fresh.cwd, home: fresh.home, endpoint: aws.url, timeoutMs: CHILD_TIMEOUT_MS });
     await aws.settled();
-    const problems = run.code === 0 ? urlProblems(await lambdaRecords.inRegion(REGION)) : [describeRun(run)];
+    const problems = run.code === 0 ? urlProblems(await fresh.store.lambdaRecords.inRegion(REGION)) : [describeRun(run)];
     if (problems.length > 0) throw new Error(`A clean deploy --url must converge first (is dist/ built?): ${problems.join('; ')}`);
     return aws.names();
   } finally {

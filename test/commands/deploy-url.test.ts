@@ -3,7 +3,6 @@ import { AddPermissionCommand, CreateFunctionUrlConfigCommand } from '@aws-sdk/c
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deploy } from '../../src/commands/deploy.js';
-import { intents } from '../../src/store/intents.js';
 import { ACCOUNT, REGION, awsError } from '../aws/fakeAws.js';
 import { records, runBam, setScene, type Scene } from '../aws/scene.js';
 
@@ -45,13 +44,13 @@ describe('bam deploy --url', () => {
     expect(fn.permissions['bam-function-url']).toMatchObject({ Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' });
     expect(fn.permissions['bam-function-url-invoke']).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true });
 
-    const record = (await records()).hello!;
+    const record = (await records(scene)).hello!;
     expect(record.url).toEqual({ url: fn.url!.FunctionUrl });
     expect(record.url!.url).toMatch(URL_PATTERN);
     expect(record.api).toBeUndefined();
     expect(record.pendingUrl).toBeUndefined();
     expect(record.pendingApi).toBeUndefined();
-    expect(await intents.inRegion(REGION)).toEqual([]);
+    expect(await scene.world.store.intents.inRegion(REGION)).toEqual([]);
     expect(scene.world.reporter.text('result')).toBe(fn.url!.FunctionUrl);
   });
 
@@ -66,7 +65,7 @@ describe('bam deploy --url', () => {
         AllowHeaders: ['Content-Type', 'Authorization', 'X-Amz-Date', 'X-Api-Key', 'X-Amz-Security-Token'],
       },
     });
-    expect((await records()).hello!.url).toMatchObject({ cors: 'https://example.com' });
+    expect((await records(scene)).hello!.url).toMatchObject({ cors: 'https://example.com' });
   });
 
   it('deploys a handler wrapped in awslambda.streamifyResponse with InvokeMode RESPONSE_STREAM, and records it', async () => {
@@ -76,7 +75,7 @@ describe('bam deploy --url', () => {
     );
     await run({ url: true });
     expect(scene.aws.inputs(CreateFunctionUrlConfigCommand)[0]).toEqual({ FunctionName: 'hello', AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' });
-    expect((await records()).hello!.url).toMatchObject({ invokeMode: 'RESPONSE_STREAM' });
+    expect((await records(scene)).hello!.url).toMatchObject({ invokeMode: 'RESPONSE_STREAM' });
     const text = await runBam(scene.world, 'list', '--lambdas');
     expect(text.stdout).toContain('function url invoke mode: response stream');
   });
@@ -93,7 +92,7 @@ describe('bam deploy --url', () => {
     expect(aws.roundTrips()).toBe(3);
     expect(aws.startedAfter('CreateFunctionUrlConfig', 'CreateFunction')).toBe(true);
     expect(aws.apis.size).toBe(1);
-    const record = (await records()).hello!;
+    const record = (await records(scene)).hello!;
     expect(record.api?.deployed).toBe(true);
     expect(record.url?.url).toMatch(URL_PATTERN);
     expect(scene.world.reporter.text('result').split('\n')).toEqual([record.api!.url, record.url!.url]);
@@ -111,12 +110,11 @@ describe('bam deploy --url', () => {
 
   it('refuses a name that is taken in AWS, creating nothing', async () => {
     await run({ url: true });
-    const { lambdaRecords } = await import('../../src/store/records.js');
-    await lambdaRecords.remove(REGION, 'hello');
+    await scene.world.store.lambdaRecords.remove(REGION, 'hello');
     scene.aws.resetCalls();
     await expect(run({ url: true })).rejects.toThrow('Function "hello" already exists in us-east-1. Use: bam redeploy hello');
     expect(scene.aws.writes()).toEqual(['CreateFunction']);
-    expect(await intents.inRegion(REGION)).toEqual([]);
+    expect(await scene.world.store.intents.inRegion(REGION)).toEqual([]);
   });
 
   it('finds the URL it made when CreateFunctionUrlConfig loses its answer, and makes no second one', async () => {
@@ -125,24 +123,24 @@ describe('bam deploy --url', () => {
     await run({ url: true });
     expect(aws.names().filter((n) => n === 'CreateFunctionUrlConfig')).toHaveLength(2);
     expect(aws.names()).toContain('GetFunctionUrlConfig');
-    expect((await records()).hello!.url!.url).toBe(aws.functions.get('hello')!.url!.FunctionUrl);
+    expect((await records(scene)).hello!.url!.url).toBe(aws.functions.get('hello')!.url!.FunctionUrl);
   });
 
   it('a lost AddPermission answer is sent again and the statement found there', async () => {
     scene.aws.loseAnswer('AddPermission', 1, (input) => (input as { StatementId?: string }).StatementId === 'bam-function-url-invoke');
     await run({ url: true });
     expect(Object.keys(scene.aws.functions.get('hello')!.permissions).sort()).toEqual(['bam-function-url', 'bam-function-url-invoke']);
-    expect((await records()).hello!.url).toBeDefined();
+    expect((await records(scene)).hello!.url).toBeDefined();
   });
 
   it('a URL that fails leaves the function recorded with the URL owed, and says how to finish it', async () => {
     scene.aws.fail('CreateFunctionUrlConfig', () => awsError('InvalidParameterValueException', 'Cors is invalid'));
     await expect(run({ url: true })).rejects.toThrow('Lambda "hello" exists; finish its URL with: bam redeploy hello');
-    const record = (await records()).hello!;
+    const record = (await records(scene)).hello!;
     expect(record.url).toBeUndefined();
     expect(record.pendingUrl).toEqual({});
     expect(record.arn).toBe(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:hello`);
-    expect(await intents.inRegion(REGION)).toEqual([]);
+    expect(await scene.world.store.intents.inRegion(REGION)).toEqual([]);
   });
 
   it('refuses flags that only a REST API takes, and --restApi without --url, before any AWS call', async () => {

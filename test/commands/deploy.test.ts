@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import { deploy } from '../../src/commands/deploy.js';
 import { redeploy } from '../../src/commands/redeploy.js';
 import { DATABASE_ROLE, DEFAULT_ROLE } from '../../src/core/records.js';
-import { readConfig, updateConfig } from '../../src/store/records.js';
-import { storePaths } from '../../src/store/paths.js';
 import { BamError } from '../../src/core/errors.js';
 import { ACCOUNT, REGION, ROLE_NOT_ASSUMABLE, awsError } from '../aws/fakeAws.js';
 import { expectRecordsMatchAws, records, runBam, setScene, type Scene } from '../aws/scene.js';
@@ -80,7 +78,7 @@ describe('bam deploy', () => {
 
     const url = `https://api1.execute-api.${REGION}.amazonaws.com/bam`;
     expect(scene.world.reporter.text('result')).toBe(url);
-    expect((await records()).hello).toMatchObject({
+    expect((await records(scene)).hello).toMatchObject({
       arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:hello`,
       role: DEFAULT_ROLE,
       runtime: 'nodejs24.x',
@@ -88,7 +86,7 @@ describe('bam deploy', () => {
       codeSha256: aws.functions.get('hello')!.codeSha256,
       api: { restApiId: 'api1', endpointType: 'EDGE', methods: ['GET'], url, stage: 'bam', deployed: true },
     });
-    await expectRecordsMatchAws(aws);
+    await expectRecordsMatchAws(scene);
   });
 
   it('starts waiting for Active as soon as CreateFunction answers, while a slow ImportRestApi is still running', async () => {
@@ -107,7 +105,7 @@ describe('bam deploy', () => {
     let recordedDuringImport: unknown;
     // Looks at the records at the moment ImportRestApi answers (the fault itself never fires).
     aws.fail('ImportRestApi', () => new Error('never thrown'), 1, () => {
-      const file = storePaths.lambdas();
+      const file = scene.world.store.paths.lambdas();
       recordedDuringImport = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>)[REGION]?.hello : undefined;
       return false;
     });
@@ -126,8 +124,8 @@ describe('bam deploy', () => {
     await run({ lambdaOnly: true });
     expect(scene.aws.names()).toEqual(['GetFunction', 'CreateFunction', 'GetFunction']);
     expect(scene.aws.roundTrips()).toBe(3);
-    expect((await records()).hello!.api).toBeUndefined();
-    await expectRecordsMatchAws(scene.aws);
+    expect((await records(scene)).hello!.api).toBeUndefined();
+    await expectRecordsMatchAws(scene);
   });
 
   it('--methods GET,POST,DELETE puts the three methods on both paths', async () => {
@@ -135,7 +133,20 @@ describe('bam deploy', () => {
     const { paths } = scene.aws.apis.get('api1')!.document;
     expect(Object.keys(paths['/']!)).toEqual(['get', 'post', 'delete']);
     expect(Object.keys(paths['/{proxy+}']!)).toEqual(['get', 'post', 'delete']);
-    expect((await records()).hello!.api!.methods).toEqual(['GET', 'POST', 'DELETE']);
+    expect((await records(scene)).hello!.api!.methods).toEqual(['GET', 'POST', 'DELETE']);
+  });
+
+  it('without --methods takes the code\'s // methods: line (as the templates write it); --methods wins over it', async () => {
+    await writeFile(join(scene.world.cwd, 'hello.js'), '// description: hi\n// methods: GET, POST, DELETE\nexports.handler = async () => ({ statusCode: 200, body: "" });\n');
+    await run();
+    expect(Object.keys(scene.aws.apis.get('api1')!.document.paths['/{proxy+}']!)).toEqual(['get', 'post', 'delete']);
+    expect((await records(scene)).hello!.api!.methods).toEqual(['GET', 'POST', 'DELETE']);
+  });
+
+  it('refuses a // methods: line that names no HTTP method before any AWS call (exit 2)', async () => {
+    await writeFile(join(scene.world.cwd, 'hello.js'), '// methods: GET, FETCH\nexports.handler = async () => ({ statusCode: 200, body: "" });\n');
+    await expect(run()).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/\/\/ methods: FETCH is not an HTTP method/) as unknown });
+    expect(scene.aws.calls).toEqual([]);
   });
 
   it('--methods ANY uses API Gateway\'s any-method key', async () => {
@@ -146,9 +157,9 @@ describe('bam deploy', () => {
   it('--endpointType regional imports a REGIONAL API; the config default applies without the flag', async () => {
     await run({ endpointType: 'regional' });
     expect(scene.aws.inputs(ImportRestApiCommand)[0]!.parameters).toEqual({ endpointConfigurationTypes: 'REGIONAL' });
-    expect((await records()).hello!.api!.endpointType).toBe('REGIONAL');
+    expect((await records(scene)).hello!.api!.endpointType).toBe('REGIONAL');
 
-    await updateConfig((config) => ({ ...config, endpointType: 'REGIONAL' }));
+    await scene.world.store.updateConfig((config) => ({ ...config, endpointType: 'REGIONAL' }));
     await deploy('hello2', { src: 'hello.js' }, scene.world.ctx);
     expect(scene.aws.inputs(ImportRestApiCommand)[1]!.parameters).toEqual({ endpointConfigurationTypes: 'REGIONAL' });
   });
@@ -176,8 +187,8 @@ describe('bam deploy', () => {
       Resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/*`,
     });
     expect(aws.inputs(CreateFunctionCommand)[0]!.Role).toBe(`arn:aws:iam::${ACCOUNT}:role/${DATABASE_ROLE}`);
-    expect((await records()).hello!.role).toBe(DATABASE_ROLE);
-    expect((await readConfig()).knownRoles).toContain(`${DATABASE_ROLE}@${REGION}`);
+    expect((await records(scene)).hello!.role).toBe(DATABASE_ROLE);
+    expect((await scene.world.store.readConfig()).knownRoles).toContain(`${DATABASE_ROLE}@${REGION}`);
 
     aws.resetCalls();
     await deploy('hello2', { src: 'hello.js', permitDb: true }, scene.world.ctx);
@@ -191,13 +202,13 @@ describe('bam deploy', () => {
     expect(scene.aws.inputs(GetRoleCommand)[0]).toEqual({ RoleName: 'myRole' });
     expect(scene.aws.inputs(CreateFunctionCommand)[0]!.Role).toBe(`arn:aws:iam::${ACCOUNT}:role/myRole`);
     expect(scene.aws.inputs(CreateRoleCommand)).toEqual([]);
-    expect((await records()).hello!.role).toBe('myRole');
+    expect((await records(scene)).hello!.role).toBe('myRole');
   });
 
   it('--role with a role that does not exist fails before anything is created', async () => {
     await expect(run({ role: 'nope' })).rejects.toThrow('Role "nope" does not exist');
     expect(scene.aws.writes()).toEqual([]);
-    expect(await records()).toEqual({});
+    expect(await records(scene)).toEqual({});
   });
 
   it('refuses a function that already exists in AWS and suggests redeploy', async () => {
@@ -209,11 +220,11 @@ describe('bam deploy', () => {
 
   it('creates the default role when it is missing and not known yet', async () => {
     scene.aws.roles.clear();
-    await updateConfig((config) => ({ ...config, knownRoles: [] }));
+    await scene.world.store.updateConfig((config) => ({ ...config, knownRoles: [] }));
     await run();
     expect(scene.aws.inputs(CreateRoleCommand)[0]).toMatchObject({ RoleName: DEFAULT_ROLE });
     expect(scene.aws.roles.get(DEFAULT_ROLE)!.inline[`bam-dynamodb-${REGION}`]).toBeUndefined();
-    expect((await readConfig()).knownRoles).toEqual([DEFAULT_ROLE]);
+    expect((await scene.world.store.readConfig()).knownRoles).toEqual([DEFAULT_ROLE]);
   });
 
   it('recreates a role deleted in the console after Lambda rejects it, then creates the function', async () => {
@@ -232,7 +243,7 @@ describe('bam deploy', () => {
     for (const step of ['AttachRolePolicy', 'PutRolePolicy']) expect(names.indexOf(step)).toBeLessThan(names.lastIndexOf('CreateFunction'));
     expect(aws.roles.has(DEFAULT_ROLE)).toBe(true);
     expect(aws.functions.get('hello')!.role).toBe(`arn:aws:iam::${ACCOUNT}:role/${DEFAULT_ROLE}`);
-    await expectRecordsMatchAws(aws);
+    await expectRecordsMatchAws(scene);
   });
 
   it('retries CreateFunction while a new role is not assumable yet, then succeeds', async () => {
@@ -244,7 +255,7 @@ describe('bam deploy', () => {
     expect(scene.aws.inputs(CreateRoleCommand)).toHaveLength(0);
     expect(scene.delays).toHaveLength(4);
     expect(scene.world.reporter.text('warn')).toContain('the new IAM role is still propagating');
-    await expectRecordsMatchAws(scene.aws);
+    await expectRecordsMatchAws(scene);
   });
 
   it('waits out TooManyRequestsException on ImportRestApi', async () => {
@@ -252,7 +263,7 @@ describe('bam deploy', () => {
     await run();
     expect(scene.aws.inputs(ImportRestApiCommand)).toHaveLength(3);
     expect(scene.world.reporter.text('warn')).toContain('ImportRestApi: rate limit reached');
-    expect((await records()).hello!.api!.deployed).toBe(true);
+    expect((await records(scene)).hello!.api!.deployed).toBe(true);
   });
 
   it('rejects bad flags before any AWS call (exit 2)', async () => {
@@ -264,7 +275,7 @@ describe('bam deploy', () => {
   });
 
   it('refuses a file without a handler, a syntax error or a missing file before any AWS call, even with the role unknown', async () => {
-    await updateConfig((config) => ({ ...config, accountNumber: undefined, knownRoles: [] }));
+    await scene.world.store.updateConfig((config) => ({ ...config, accountNumber: undefined, knownRoles: [] }));
     await writeFile(join(scene.world.cwd, 'hello.js'), 'exports.other = async () => ({ statusCode: 200 });\n');
     await expect(run()).rejects.toThrow(/hello\.js does not export a function named handler/);
     await writeFile(join(scene.world.cwd, 'hello.js'), 'exports.handler = async () => {\n  return {;\n};\n');
@@ -284,7 +295,7 @@ describe('bam deploy', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Finishing the AWS steps under way');
     expect(result.stdout).toMatch(/https:\/\/.+\.execute-api\.us-east-1\.amazonaws\.com\/bam/);
-    await expectRecordsMatchAws(scene.aws);
+    await expectRecordsMatchAws(scene);
   });
 
   it('the CLI takes --methods post put, --method get and --roles, and prints the URL', async () => {

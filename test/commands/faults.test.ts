@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GetRestApisCommandInput } from '@aws-sdk/client-api-gateway';
 import { REGION, awsError, type FakeAws, type FakeAwsState } from '../aws/fakeAws.js';
 import { HELLO, expectRecordsMatchAws, records, runBam, setScene, type Scene } from '../aws/scene.js';
-import { intents } from '../../src/store/intents.js';
 import { DEFAULT_ROLE } from '../../src/core/records.js';
 
 // Every AWS call a command makes fails in turn, in every way a call can fail; after the failed
@@ -105,9 +104,10 @@ function instantWaiterPolls(): () => void {
  * unrecorded, nothing recorded that is gone), and an API recorded as deployed really answers
  * (stage bam, and the function lets that API invoke it).
  */
-async function expectRecordsTruthful(aws: FakeAws): Promise<void> {
-  await expectRecordsMatchAws(aws);
-  for (const [name, record] of Object.entries(await records())) {
+async function expectRecordsTruthful(scene: Scene): Promise<void> {
+  const { aws } = scene;
+  await expectRecordsMatchAws(scene);
+  for (const [name, record] of Object.entries(await records(scene))) {
     if (!record.api?.deployed) continue;
     const { restApiId } = record.api;
     expect(aws.apis.get(restApiId)!.deployments, `API ${restApiId} recorded as deployed`).toContain('bam');
@@ -116,8 +116,9 @@ async function expectRecordsTruthful(aws: FakeAws): Promise<void> {
 }
 
 /** What the user wanted is there: one function whose one API answers with these methods, or nothing at all. */
-async function expectGoal(aws: FakeAws, scenario: Scenario, originalCode: string | undefined): Promise<void> {
-  const recorded = await records();
+async function expectGoal(scene: Scene, scenario: Scenario, originalCode: string | undefined): Promise<void> {
+  const { aws } = scene;
+  const recorded = await records(scene);
   if (scenario.goal === 'gone') {
     expect([...aws.functions.keys(), ...aws.apis.keys()]).toEqual([]);
     expect(recorded).toEqual({});
@@ -132,7 +133,7 @@ async function expectGoal(aws: FakeAws, scenario: Scenario, originalCode: string
   expect(Object.keys(fn.permissions)).toEqual([`bam-apigateway-${api!.id}`]);
   expect(recorded.hello!.codeSha256).toBe(fn.codeSha256);
   if (scenario.editCode) expect(fn.codeSha256).not.toBe(originalCode);
-  expect(await intents.inRegion(REGION)).toEqual([]);
+  expect(await scene.world.store.intents.inRegion(REGION)).toEqual([]);
 }
 
 /** What the one error line tells the user to run, else the same command again. */
@@ -232,25 +233,25 @@ async function runCase(start: Start, scenario: Scenario, call: string, nth: numb
   } else {
     expect(lines, `${label}: no error`).toEqual([]);
   }
-  await expectRecordsTruthfulFor(label, aws);
+  await expectRecordsTruthfulFor(label, start.scene);
 
   if (failed.code !== 0) {
     const next = nextCommand(scenario, lines[0]!);
     const after = await runBam(world, ...next);
     expect(after.stderr, `${label}, then bam ${next.join(' ')}`).toBe('');
     expect(after.code).toBe(0);
-    await expectRecordsTruthfulFor(`${label}, then bam ${next.join(' ')}`, aws);
+    await expectRecordsTruthfulFor(`${label}, then bam ${next.join(' ')}`, start.scene);
   }
   try {
-    await expectGoal(aws, scenario, start.originalCode);
+    await expectGoal(start.scene, scenario, start.originalCode);
   } catch (err) {
     throw new Error(`${label}: ${(err as Error).message}`, { cause: err });
   }
 }
 
-async function expectRecordsTruthfulFor(label: string, aws: FakeAws): Promise<void> {
+async function expectRecordsTruthfulFor(label: string, scene: Scene): Promise<void> {
   try {
-    await expectRecordsTruthful(aws);
+    await expectRecordsTruthful(scene);
   } catch (err) {
     throw new Error(`${label}: ${(err as Error).message}`, { cause: err });
   }
@@ -278,8 +279,8 @@ describe('bam deploy, when the look for a lost API goes further', () => {
     expect(aws.names().filter((name) => name === 'ImportRestApi')).toHaveLength(1);
     expect(aws.calls.filter((call) => call.name === 'GetRestApis').map((call) => (call.input as GetRestApisCommandInput).position)).toEqual([undefined, '1', '2']);
     expect(aws.apis.size).toBe(3);
-    await expectRecordsTruthful(aws);
-    expect((await records()).hello!.api).toMatchObject({ restApiId: 'api3', deployed: true });
+    await expectRecordsTruthful(scene);
+    expect((await records(scene)).hello!.api).toMatchObject({ restApiId: 'api3', deployed: true });
   });
 
   it('an import whose answer was lost and whose look failed stays an open intent, which the next command settles', async () => {
@@ -294,14 +295,14 @@ describe('bam deploy, when the look for a lost API goes further', () => {
     expect(failed.stderr.trim().split('\n')).toEqual([expect.stringMatching(/GetRestApis failed: .*bam redeploy hello --addEndpoint/)]);
     // bam cannot know the API's id, so no record lists it; the intent does, until it is settled.
     const [made] = [...aws.apis.keys()];
-    expect((await records()).hello!.api).toBeUndefined();
-    expect((await intents.inRegion(REGION)).map((intent) => intent.kind)).toEqual(['api']);
+    expect((await records(scene)).hello!.api).toBeUndefined();
+    expect((await scene.world.store.intents.inRegion(REGION)).map((intent) => intent.kind)).toEqual(['api']);
 
     const next = await runBam(world, 'redeploy', 'hello', '--addEndpoint');
     expect(next.stderr).toBe('');
     expect([...aws.apis.keys()]).toEqual([made]);
-    await expectRecordsTruthful(aws);
-    expect((await records()).hello!.api).toMatchObject({ restApiId: made, deployed: true });
-    expect(await intents.inRegion(REGION)).toEqual([]);
+    await expectRecordsTruthful(scene);
+    expect((await records(scene)).hello!.api).toMatchObject({ restApiId: made, deployed: true });
+    expect(await scene.world.store.intents.inRegion(REGION)).toEqual([]);
   });
 });

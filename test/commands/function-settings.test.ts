@@ -4,7 +4,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CreateFunctionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 import { redeploy, type RedeployOptions } from '../../src/commands/redeploy.js';
-import { lambdaRecords } from '../../src/store/records.js';
 import { UsageError } from '../../src/core/errors.js';
 import { REGION } from '../aws/fakeAws.js';
 import { HELLO, records, runBam, deployHello, setScene, type Scene } from '../aws/scene.js';
@@ -34,7 +33,7 @@ describe('deploy with function settings', () => {
       Environment: { Variables: { API_KEY: 'k1', GREETING: 'hi', MODE: 'test' } },
     });
     expect(scene.aws.roundTrips()).toBe(3);
-    expect((await records()).hello).toMatchObject({ runtime: 'nodejs24.x', memory: 512, timeout: 30, env: { API_KEY: 'k1', GREETING: 'hi', MODE: 'test' } });
+    expect((await records(scene)).hello).toMatchObject({ runtime: 'nodejs24.x', memory: 512, timeout: 30, env: { API_KEY: 'k1', GREETING: 'hi', MODE: 'test' } });
   });
 
   it('without flags sends no settings (Lambda\'s defaults) and records what Lambda reports', async () => {
@@ -44,7 +43,7 @@ describe('deploy with function settings', () => {
     expect(input).not.toHaveProperty('MemorySize');
     expect(input).not.toHaveProperty('Timeout');
     expect(input).not.toHaveProperty('Environment');
-    const record = (await records()).hello!;
+    const record = (await records(scene)).hello!;
     expect(record).toMatchObject({ runtime: 'nodejs24.x', memory: 128, timeout: 3 });
     expect(record.env).toBeUndefined();
   });
@@ -77,7 +76,7 @@ describe('deploy with function settings', () => {
     await runDeploy();
     expect(scene.world.reporter.text('warn')).toContain('had the API api1, which may still exist');
     expect(scene.world.reporter.text('warn')).toContain(`aws apigateway delete-rest-api --region ${REGION} --rest-api-id api1`);
-    expect((await records()).hello!.api!.restApiId).toBe('api2');
+    expect((await records(scene)).hello!.api!.restApiId).toBe('api2');
   });
 });
 
@@ -97,7 +96,7 @@ describe('redeploy with function settings', () => {
     expect(scene.aws.inputs(UpdateFunctionConfigurationCommand)).toEqual([
       { FunctionName: 'hello', Runtime: 'nodejs22.x', MemorySize: 1024, Timeout: 20, Environment: { Variables: { KEEP: '1', NEW: '2' } } },
     ]);
-    expect((await records()).hello).toMatchObject({ runtime: 'nodejs22.x', memory: 1024, timeout: 20, env: { KEEP: '1', NEW: '2' } });
+    expect((await records(scene)).hello).toMatchObject({ runtime: 'nodejs22.x', memory: 1024, timeout: 20, env: { KEEP: '1', NEW: '2' } });
   });
 
   it('settings only: one UpdateFunctionConfiguration, then the wait for it to finish', async () => {
@@ -106,7 +105,7 @@ describe('redeploy with function settings', () => {
     expect(scene.aws.writes()).toEqual(['UpdateFunctionConfiguration']);
     expect(scene.aws.inputs(UpdateFunctionConfigurationCommand)[0]).toEqual({ FunctionName: 'hello', Timeout: 15 });
     expect(scene.aws.roundTrips()).toBe(3);
-    expect((await records()).hello!.timeout).toBe(15);
+    expect((await records(scene)).hello!.timeout).toBe(15);
   });
 
   it('folds a description change and the settings into the same single call', async () => {
@@ -134,7 +133,7 @@ describe('redeploy with function settings', () => {
     await deployed({ env: ['ONLY=1'] });
     await runRedeploy({ env: ['ONLY='] });
     expect(scene.aws.inputs(UpdateFunctionConfigurationCommand)[0]).toEqual({ FunctionName: 'hello', Environment: { Variables: {} } });
-    expect((await records()).hello!.env).toBeUndefined();
+    expect((await records(scene)).hello!.env).toBeUndefined();
   });
 
   it('refuses bad settings before any AWS call, and a merge over 4 KB before any write', async () => {
@@ -145,6 +144,6 @@ describe('redeploy with function settings', () => {
     expect(scene.aws.calls).toEqual([]);
     await expect(runRedeploy({ env: [`MORE=${'y'.repeat(1500)}`] })).rejects.toThrow(/Lambda allows 4096/);
     expect(scene.aws.writes()).toEqual([]);
-    expect((await lambdaRecords.get(REGION, 'hello'))!.env).toEqual({ BIG: 'x'.repeat(3000) });
+    expect((await scene.world.store.lambdaRecords.get(REGION, 'hello'))!.env).toEqual({ BIG: 'x'.repeat(3000) });
   });
 });

@@ -46,7 +46,7 @@ describe('get, then redeploy (the seed\'s workflow on another machine)', () => {
     const sent = scene.aws.inputs(UpdateFunctionCodeCommand);
     expect(sent).toHaveLength(1);
     expect(scene.aws.functions.get('hello')!.codeSha256).not.toBe(before);
-    expect((await records()).hello!.codeSha256).toBe(scene.aws.functions.get('hello')!.codeSha256);
-    expect((await records()).hello!.sourcePath).toBe(join(cwd, 'hello'));
+    expect((await records(scene)).hello!.codeSha256).toBe(scene.aws.functions.get('hello')!.codeSha256);
+    expect((await records(scene)).hello!.sourcePath).toBe(join(cwd, 'hello'));
   });
 });

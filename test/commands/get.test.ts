@@ -15,7 +15,6 @@ import { packageFunction } from '../../src/package/index.js';
 import { findSource } from '../../src/package/source.js';
 import { BamError } from '../../src/core/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
-import { instantRetries } from '../helpers/aws.js';
 import { buildZip } from '../helpers/zip.js';
 import { runBam } from '../aws/scene.js';
 
@@ -50,11 +49,9 @@ afterAll(async () => {
 });
 
 let world: TestWorld;
-let retries: ReturnType<typeof instantRetries>;
 
 beforeEach(async () => {
   world = await makeWorld();
-  retries = instantRetries();
   served.clear();
   handlers.clear();
   requested.length = 0;
@@ -64,7 +61,6 @@ const defaultDownloadSettings = { ...downloadSettings };
 afterEach(async () => {
   Object.assign(downloadSettings, defaultDownloadSettings);
   lambdaMock.reset();
-  retries.restore();
   await world.cleanup();
 });
 
@@ -149,7 +145,7 @@ describe('bam get', () => {
       await writeFile(join(world.cwd, 'src', 'tool', 'cli.js'), '#!/usr/bin/env node\n');
       await writeFile(join(world.cwd, 'src', 'package.json'), JSON.stringify({ dependencies: { 'tool-local': 'file:./tool' } }));
       await writeFile(join(world.cwd, 'src', 'hello.js'), "const tool = require('tool-local');\nexports.handler = async () => tool();\n");
-      const deployed = await packageFunction('hello', { cwd: world.cwd, src: 'src/hello.js' });
+      const deployed = await packageFunction('hello', { cwd: world.cwd, store: world.store, src: 'src/hello.js' });
       publish('hello', await readFile(deployed.zipPath));
 
       await get('hello', {}, world.ctx);
@@ -158,7 +154,7 @@ describe('bam get', () => {
       expect(world.reporter.text('info')).toContain('node_modules/.bin/tool');
 
       // What redeploy does next: package ./hello/ — the same bytes, so no code update is needed.
-      const again = await packageFunction('hello', { cwd: world.cwd });
+      const again = await packageFunction('hello', { cwd: world.cwd, store: world.store });
       expect(again.source.sourcePath).toBe(join(world.cwd, 'hello'));
       expect(again.codeSha256).toBe(deployed.codeSha256);
     } finally {

@@ -80,7 +80,7 @@ describe('a changed // description:', () => {
     await redeploy('hello', {}, scene.world.ctx);
     expect(scene.aws.inputs(UpdateRestApiCommand)).toEqual([{ restApiId: 'api1', patchOperations: [{ op: 'replace', path: '/description', value: 'Says hi' }] }]);
     expect(scene.aws.apis.get('api1')!.document.info.description).toBe('Says hi');
-    expect((await records()).hello!.description).toBe('Says hi');
+    expect((await records(scene)).hello!.description).toBe('Says hi');
     expect(scene.world.reporter.text('succeed')).toContain('Endpoint: "hello" has been updated');
   });
 

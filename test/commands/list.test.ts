@@ -6,28 +6,22 @@ import { APIGatewayClient, GetRestApiCommand, NotFoundException } from '@aws-sdk
 import { DynamoDBClient, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { list, type Inventory } from '../../src/commands/list.js';
 import { type LambdaRecord } from '../../src/core/records.js';
-import { dbTableRecords, lambdaRecords } from '../../src/store/records.js';
-import { intents } from '../../src/store/intents.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
-import { instantRetries } from '../helpers/aws.js';
 
 const lambdaMock = mockClient(LambdaClient);
 const apiMock = mockClient(APIGatewayClient);
 const dynamoMock = mockClient(DynamoDBClient);
 
 let world: TestWorld;
-let retries: ReturnType<typeof instantRetries>;
 
 beforeEach(async () => {
   world = await makeWorld();
-  retries = instantRetries();
 });
 
 afterEach(async () => {
   lambdaMock.reset();
   apiMock.reset();
   dynamoMock.reset();
-  retries.restore();
   await world.cleanup();
 });
 
@@ -57,19 +51,19 @@ const api = (restApiId: string, methods: string[]) => ({
 
 /** Three pages of functions: `hello` is on the second page, `stale` on none. */
 async function seedAccount(): Promise<void> {
-  await lambdaRecords.put('us-east-1', 'hello', lambdaRecord('hello', {
+  await world.store.lambdaRecords.put('us-east-1', 'hello', lambdaRecord('hello', {
       description: 'says hello',
       memory: 256,
       timeout: 10,
       env: { TOKEN: 'not-for-eyes', GREETING: 'hi' },
       api: { ...api('abc123', ['GET', 'POST']), cors: 'https://example.com' },
     }));
-  await lambdaRecords.put('us-east-1', 'stale', lambdaRecord('stale', {
+  await world.store.lambdaRecords.put('us-east-1', 'stale', lambdaRecord('stale', {
       role: 'arn:aws:iam::123456789012:role/service-role/ownRole',
       api: { ...api('gone99', ['GET']), endpointType: 'REGIONAL' },
     }));
-  await dbTableRecords.put('us-east-1', 'notes', { partitionKey: { name: 'id', type: 'S' }, sortKey: { name: 'at', type: 'N' }, arn: 'arn:notes', createdAt: '2025-01-01T00:00:00.000Z' });
-  await dbTableRecords.put('us-east-1', 'dropped', { partitionKey: { name: 'id', type: 'N' }, arn: 'arn:dropped', createdAt: '2025-01-01T00:00:00.000Z' });
+  await world.store.dbTableRecords.put('us-east-1', 'notes', { partitionKey: { name: 'id', type: 'S' }, sortKey: { name: 'at', type: 'N' }, arn: 'arn:notes', createdAt: '2025-01-01T00:00:00.000Z' });
+  await world.store.dbTableRecords.put('us-east-1', 'dropped', { partitionKey: { name: 'id', type: 'N' }, arn: 'arn:dropped', createdAt: '2025-01-01T00:00:00.000Z' });
 
   lambdaMock
     .on(ListFunctionsCommand)
@@ -98,7 +92,7 @@ describe('bam list', () => {
   it('shows creates an interrupted bam left unsettled, in text and JSON, for the parts asked for', async () => {
     await seedAccount();
     const startedAt = '2026-12-02T10:00:00.000Z';
-    await intents.open([
+    await world.store.intents.open([
       { token: 'aaaa1111bbbb2222', kind: 'function', region: 'us-east-1', name: 'half', startedAt },
       { token: 'aaaa1111bbbb2222', kind: 'api', region: 'us-east-1', name: 'half', startedAt },
       { token: 'cccc3333dddd4444', kind: 'table', region: 'us-east-1', name: 'orders', startedAt },
@@ -166,8 +160,8 @@ describe('bam list', () => {
     );
     expect(output()).not.toContain('not-for-eyes');
     // The records are checked, never changed, by list.
-    expect(Object.keys(await lambdaRecords.inRegion('us-east-1'))).toEqual(['hello', 'stale']);
-    expect(Object.keys(await dbTableRecords.inRegion('us-east-1'))).toEqual(['notes', 'dropped']);
+    expect(Object.keys(await world.store.lambdaRecords.inRegion('us-east-1'))).toEqual(['hello', 'stale']);
+    expect(Object.keys(await world.store.dbTableRecords.inRegion('us-east-1'))).toEqual(['notes', 'dropped']);
   });
 
   it('--json prints one document with the same content', async () => {
@@ -216,7 +210,7 @@ describe('bam list', () => {
   });
 
   it('checks APIs with GetRestApi concurrently, not one by one', async () => {
-    for (const name of ['a1', 'a2', 'a3']) await lambdaRecords.put('us-east-1', name, lambdaRecord(name, { api: api(`id-${name}`, ['GET']) }));
+    for (const name of ['a1', 'a2', 'a3']) await world.store.lambdaRecords.put('us-east-1', name, lambdaRecord(name, { api: api(`id-${name}`, ['GET']) }));
     lambdaMock.on(ListFunctionsCommand).resolves({ Functions: [fn('a1'), fn('a2'), fn('a3')] });
     let inFlight = 0;
     let most = 0;
@@ -263,7 +257,7 @@ describe('bam list', () => {
   });
 
   it('shows a table that is not ACTIVE with its status', async () => {
-    await dbTableRecords.put('us-east-1', 'busy', { partitionKey: { name: 'id', type: 'S' }, arn: 'arn:busy', createdAt: '2025-01-01T00:00:00.000Z' });
+    await world.store.dbTableRecords.put('us-east-1', 'busy', { partitionKey: { name: 'id', type: 'S' }, arn: 'arn:busy', createdAt: '2025-01-01T00:00:00.000Z' });
     dynamoMock.on(DescribeTableCommand).resolves({ Table: { TableName: 'busy', TableStatus: 'DELETING' } });
     await list({ dbtables: true }, world.ctx);
     expect(output()).toContain('    busy  (DELETING)\n');

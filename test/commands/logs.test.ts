@@ -5,7 +5,6 @@ import { logs, type LogsOptions } from '../../src/commands/logs.js';
 import { parseSince } from '../../src/core/since.js';
 import { UsageError } from '../../src/core/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
-import { instantRetries } from '../helpers/aws.js';
 import { runBam } from '../aws/scene.js';
 
 const logsMock = mockClient(CloudWatchLogsClient);
@@ -13,16 +12,13 @@ const NOW = Date.parse('2025-03-01T12:00:00.000Z');
 const now = () => NOW;
 
 let world: TestWorld;
-let retries: ReturnType<typeof instantRetries>;
 
 beforeEach(async () => {
   world = await makeWorld();
-  retries = instantRetries();
 });
 
 afterEach(async () => {
   logsMock.reset();
-  retries.restore();
   await world.cleanup();
 });
 

@@ -6,7 +6,6 @@ import { CreateDeploymentCommand, ImportRestApiCommand, PutRestApiCommand } from
 import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 import { redeploy, type RedeployOptions } from '../../src/commands/redeploy.js';
 import { DATABASE_ROLE, DEFAULT_ROLE } from '../../src/core/records.js';
-import { lambdaRecords } from '../../src/store/records.js';
 import { BamError } from '../../src/core/errors.js';
 import { ACCOUNT, REGION, awsError } from '../aws/fakeAws.js';
 import { HELLO, expectRecordsMatchAws, records, runBam, deployHello, setScene, type Scene } from '../aws/scene.js';
@@ -28,12 +27,12 @@ const methodsOf = (path: string) => Object.keys(scene.aws.apis.get('api1')!.docu
 describe('bam redeploy', () => {
   it('with unchanged code makes one round trip of reads and no write call', async () => {
     await deployed();
-    const before = await records();
+    const before = await records(scene);
     await run();
     expect(scene.aws.names().sort()).toEqual(['GetFunction', 'GetRestApi']);
     expect(scene.aws.writes()).toEqual([]);
     expect(scene.aws.roundTrips()).toBe(1);
-    expect(await records()).toEqual(before);
+    expect(await records(scene)).toEqual(before);
     expect(scene.world.reporter.text('succeed')).toContain('up to date');
   });
 
@@ -48,24 +47,24 @@ describe('bam redeploy', () => {
     expect(aws.names()).toHaveLength(4);
     expect(aws.startedAfter('UpdateFunctionCode', 'GetFunction')).toBe(true);
     expect(aws.roundTrips()).toBe(3);
-    expect((await records()).hello!.codeSha256).toBe(aws.functions.get('hello')!.codeSha256);
-    expect((await records()).hello!.api!.restApiId).toBe('api1');
+    expect((await records(scene)).hello!.codeSha256).toBe(aws.functions.get('hello')!.codeSha256);
+    expect((await records(scene)).hello!.api!.restApiId).toBe('api1');
   });
 
   it('new code applied but the configuration update failing: the record has the new code, and a rerun sends only the configuration', async () => {
     await deployed();
-    const before = (await records()).hello!;
+    const before = (await records(scene)).hello!;
     await editCode(HELLO.replace('Says hello', 'Says hi').replace("'hello'", "'hi'"));
     scene.aws.fail('UpdateFunctionConfiguration', () => awsError('AccessDeniedException', 'not authorized to perform lambda:UpdateFunctionConfiguration'));
     await expect(run()).rejects.toThrow('UpdateFunctionConfiguration failed');
     const fn = scene.aws.functions.get('hello')!;
     expect(fn.codeSha256).not.toBe(before.codeSha256);
-    expect((await records()).hello).toMatchObject({ codeSha256: fn.codeSha256, description: 'Says hello' });
+    expect((await records(scene)).hello).toMatchObject({ codeSha256: fn.codeSha256, description: 'Says hello' });
 
     scene.aws.resetCalls();
     await run();
     expect(scene.aws.writes()).toEqual(['UpdateFunctionConfiguration']);
-    expect((await records()).hello).toMatchObject({ codeSha256: fn.codeSha256, description: 'Says hi' });
+    expect((await records(scene)).hello).toMatchObject({ codeSha256: fn.codeSha256, description: 'Says hi' });
   });
 
   it('waits until the code update is done before changing the configuration (a new description)', async () => {
@@ -78,7 +77,7 @@ describe('bam redeploy', () => {
     expect(code).toBeGreaterThan(-1);
     expect(names.slice(code + 1, config)).toEqual(['GetFunction']);
     expect(scene.aws.inputs(UpdateFunctionConfigurationCommand)[0]).toEqual({ FunctionName: 'hello', Description: 'Says hello politely' });
-    expect((await records()).hello!.description).toBe('Says hello politely');
+    expect((await records(scene)).hello!.description).toBe('Says hello politely');
   });
 
   it('retries a ResourceConflictException (update in progress) during the configuration update', async () => {
@@ -99,12 +98,12 @@ describe('bam redeploy', () => {
       Role: `arn:aws:iam::${ACCOUNT}:role/${DATABASE_ROLE}`,
     });
     expect(scene.aws.writes()).not.toContain('UpdateFunctionCode');
-    expect((await records()).hello!.role).toBe(DATABASE_ROLE);
+    expect((await records(scene)).hello!.role).toBe(DATABASE_ROLE);
 
     scene.aws.resetCalls();
     await run({ revokeDb: true });
     expect(scene.aws.inputs(UpdateFunctionConfigurationCommand)[0]!.Role).toBe(`arn:aws:iam::${ACCOUNT}:role/${DEFAULT_ROLE}`);
-    expect((await records()).hello!.role).toBe(DEFAULT_ROLE);
+    expect((await records(scene)).hello!.role).toBe(DEFAULT_ROLE);
   });
 
   it('--role switches to an existing role and refuses a missing one before any write', async () => {
@@ -128,14 +127,14 @@ describe('bam redeploy', () => {
     expect(aws.inputs(CreateDeploymentCommand)[0]).toEqual({ restApiId: 'api1', stageName: 'bam' });
     expect(methodsOf('/')).toEqual(['get', 'post']);
     expect(methodsOf('/{proxy+}')).toEqual(['get', 'post']);
-    expect((await records()).hello!.api).toMatchObject({ restApiId: 'api1', methods: ['GET', 'POST'], deployed: true });
+    expect((await records(scene)).hello!.api).toMatchObject({ restApiId: 'api1', methods: ['GET', 'POST'], deployed: true });
   });
 
   it('--rmMethods removes a method; removing the last one or an unknown one is refused before any call', async () => {
     await deployed({ methods: ['GET', 'POST'] });
     await run({ rmMethods: ['get'] });
     expect(methodsOf('/')).toEqual(['post']);
-    expect((await records()).hello!.api!.methods).toEqual(['POST']);
+    expect((await records(scene)).hello!.api!.methods).toEqual(['POST']);
 
     scene.aws.resetCalls();
     await expect(run({ rmMethods: ['post'] })).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('bam delete hello --endpointOnly') });
@@ -157,8 +156,8 @@ describe('bam redeploy', () => {
     expect(aws.inputs(ImportRestApiCommand)[0]!.parameters).toEqual({ endpointConfigurationTypes: 'EDGE' });
     expect(methodsOf('/')).toEqual(['get']);
     expect(scene.world.reporter.text('result')).toBe(`https://api1.execute-api.${REGION}.amazonaws.com/bam`);
-    expect((await records()).hello!.api).toMatchObject({ restApiId: 'api1', deployed: true, methods: ['GET'] });
-    await expectRecordsMatchAws(aws);
+    expect((await records(scene)).hello!.api).toMatchObject({ restApiId: 'api1', deployed: true, methods: ['GET'] });
+    await expectRecordsMatchAws(scene);
   });
 
   it('--addEndpoint when there is one already says so and changes nothing', async () => {
@@ -178,8 +177,8 @@ describe('bam redeploy', () => {
     // Only the new API may invoke the function: the vanished one's permission is gone.
     expect(Object.keys(aws.functions.get('hello')!.permissions)).toEqual(['bam-apigateway-api2']);
     expect(Object.keys(aws.apis.get('api2')!.document.paths['/']!)).toEqual(['get', 'put']);
-    expect((await records()).hello!.api).toMatchObject({ restApiId: 'api2', methods: ['GET', 'PUT'], deployed: true });
-    await expectRecordsMatchAws(aws);
+    expect((await records(scene)).hello!.api).toMatchObject({ restApiId: 'api2', methods: ['GET', 'PUT'], deployed: true });
+    await expectRecordsMatchAws(scene);
   });
 
   it('an API deleted behind bam\'s back with nothing asked gives a warning, drops its permission and its record, keeps its settings', async () => {
@@ -190,8 +189,8 @@ describe('bam redeploy', () => {
     expect(scene.aws.inputs(RemovePermissionCommand)).toEqual([{ FunctionName: 'hello', StatementId: 'bam-apigateway-api1' }]);
     expect(scene.aws.functions.get('hello')!.permissions).toEqual({});
     expect(scene.world.reporter.text('warn')).toContain('bam redeploy hello --addEndpoint');
-    expect((await records()).hello!.lastApi).toEqual({ methods: ['GET', 'POST', 'DELETE'], endpointType: 'EDGE', cors: 'https://example.com' });
-    await expectRecordsMatchAws(scene.aws);
+    expect((await records(scene)).hello!.lastApi).toEqual({ methods: ['GET', 'POST', 'DELETE'], endpointType: 'EDGE', cors: 'https://example.com' });
+    await expectRecordsMatchAws(scene);
   });
 
   it('following that hint, --addEndpoint brings back the last endpoint\'s methods and CORS', async () => {
@@ -202,11 +201,11 @@ describe('bam redeploy', () => {
     const api = scene.aws.apis.get('api2')!;
     expect(Object.keys(api.document.paths['/']!)).toEqual(['get', 'post', 'delete', 'options']);
     expect(api.endpointType).toBe('REGIONAL');
-    const record = (await records()).hello!;
+    const record = (await records(scene)).hello!;
     expect(record.api).toMatchObject({ restApiId: 'api2', methods: ['GET', 'POST', 'DELETE'], cors: 'https://example.com', endpointType: 'REGIONAL', deployed: true });
     expect(record.lastApi).toBeUndefined();
     expect(scene.world.reporter.text('succeed')).toContain('Endpoint has been created');
-    await expectRecordsMatchAws(scene.aws);
+    await expectRecordsMatchAws(scene);
   });
 
   it('a function that does not exist: run deploy, exit 1', async () => {
@@ -221,9 +220,9 @@ describe('bam redeploy', () => {
     await deployed();
     await runBam(scene.world, 'delete', 'hello');
     await deploy('hello', { lambdaOnly: true }, scene.world.ctx);
-    await lambdaRecords.remove(REGION, 'hello');
+    await scene.world.store.lambdaRecords.remove(REGION, 'hello');
     await run();
-    expect((await records()).hello).toMatchObject({ role: DEFAULT_ROLE, description: 'Says hello' });
+    expect((await records(scene)).hello).toMatchObject({ role: DEFAULT_ROLE, description: 'Says hello' });
   });
 
   it('the CLI takes --rmMethod and --method aliases', async () => {

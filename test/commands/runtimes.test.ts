@@ -34,7 +34,7 @@ describe('runtimes on deploy', () => {
   it('nodejs24.x is the default, with no notice', async () => {
     await runDeploy();
     expect(scene.aws.inputs(CreateFunctionCommand)[0]!.Runtime).toBe('nodejs24.x');
-    expect((await records()).hello!.runtime).toBe('nodejs24.x');
+    expect((await records(scene)).hello!.runtime).toBe('nodejs24.x');
     expect(scene.world.reporter.text('warn')).toBe('');
   });
 
@@ -80,7 +80,7 @@ describe('runtimes on redeploy', () => {
     expect(scene.aws.inputs(UpdateFunctionConfigurationCommand)).toEqual([{ FunctionName: 'hello', Runtime: 'nodejs24.x' }]);
     const fn = scene.aws.functions.get('hello')!;
     expect(fn.runtime).toBe('nodejs24.x');
-    expect((await records()).hello).toMatchObject({ runtime: 'nodejs24.x', codeSha256: fn.codeSha256 });
+    expect((await records(scene)).hello).toMatchObject({ runtime: 'nodejs24.x', codeSha256: fn.codeSha256 });
   });
 
   it('unchanged code on a blocked runtime: nothing to write, and a warning with the upgrade command', async () => {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGION, awsError, type FakeAws, type FakeAwsState } from '../aws/fakeAws.js';
 import { records, runBam, setScene, type Scene } from '../aws/scene.js';
-import { intents } from '../../src/store/intents.js';
 
 // The trust suite of test/commands/faults.test.ts for function URLs: every AWS call of a clean
 // run fails in turn, in each way a call can fail; after the failed command, and after the command
@@ -49,8 +48,9 @@ const isWrite = (call: string): boolean => !/^(Get|List)/.test(call);
 const STEP_NAMES: Record<string, string[]> = { GetFunction: ['GetFunction', 'FunctionActive'] };
 
 /** The records are the truth: one function, a URL recorded iff AWS has one, and a recorded URL is public (both statements). */
-async function expectRecordsTruthful(aws: FakeAws, label: string): Promise<void> {
-  const recorded = await records();
+async function expectRecordsTruthful(scene: Scene, label: string): Promise<void> {
+  const { aws } = scene;
+  const recorded = await records(scene);
   expect(Object.keys(recorded), label).toEqual([...aws.functions.keys()]);
   const fn = aws.functions.get('hello');
   const record = recorded.hello;
@@ -66,8 +66,9 @@ async function expectRecordsTruthful(aws: FakeAws, label: string): Promise<void>
   }
 }
 
-async function expectGoal(aws: FakeAws, scenario: Scenario, label: string): Promise<void> {
-  const record = (await records()).hello;
+async function expectGoal(scene: Scene, scenario: Scenario, label: string): Promise<void> {
+  const { aws } = scene;
+  const record = (await records(scene)).hello;
   const fn = aws.functions.get('hello')!;
   expect(record, label).toBeDefined();
   if (scenario.goal === 'url') {
@@ -80,7 +81,7 @@ async function expectGoal(aws: FakeAws, scenario: Scenario, label: string): Prom
     expect(record!.url, label).toBeUndefined();
     expect(fn.permissions, label).toEqual({});
   }
-  expect(await intents.inRegion(REGION), label).toEqual([]);
+  expect(await scene.world.store.intents.inRegion(REGION), label).toEqual([]);
 }
 
 function nextCommand(scenario: Scenario, errorLine: string): string[] {
@@ -156,14 +157,14 @@ for (const scenario of SCENARIOS) {
       } else {
         expect(lines, `${label}: no error`).toEqual([]);
       }
-      await expectRecordsTruthful(aws, label);
+      await expectRecordsTruthful(start.scene, label);
       if (failed.code !== 0) {
         const next = nextCommand(scenario, lines[0]!);
         const after = await runBam(world, ...next);
         expect(after.stderr, `${label}, then bam ${next.join(' ')}`).toBe('');
-        await expectRecordsTruthful(aws, `${label}, then bam ${next.join(' ')}`);
+        await expectRecordsTruthful(start.scene, `${label}, then bam ${next.join(' ')}`);
       }
-      await expectGoal(aws, scenario, label);
+      await expectGoal(start.scene, scenario, label);
     });
   });
 }

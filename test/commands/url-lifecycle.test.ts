@@ -5,8 +5,7 @@ import { CreateFunctionUrlConfigCommand, RemovePermissionCommand, UpdateFunction
 import { deploy } from '../../src/commands/deploy.js';
 import { redeploy } from '../../src/commands/redeploy.js';
 import { deleteLambda } from '../../src/commands/delete.js';
-import { intents, newToken } from '../../src/store/intents.js';
-import { lambdaRecords } from '../../src/store/records.js';
+import { newToken } from '../../src/store/intents.js';
 import { REGION } from '../aws/fakeAws.js';
 import { deployHello, records, runBam, setScene, type Scene } from '../aws/scene.js';
 
@@ -29,7 +28,7 @@ describe('bam redeploy NAME --url', () => {
     expect(aws.inputs(CreateFunctionUrlConfigCommand)[0]).toMatchObject({ AuthType: 'NONE', Cors: { AllowOrigins: ['https://example.com'] } });
     // Round trip 1 looks at the function and its API; round trip 2 makes the URL.
     expect(aws.roundTrips()).toBe(2);
-    const record = (await records()).hello!;
+    const record = (await records(scene)).hello!;
     expect(record.url).toEqual({ url: aws.functions.get('hello')!.url!.FunctionUrl, cors: 'https://example.com' });
     // --cors went to the URL only: the API keeps its own (none).
     expect(record.api?.cors).toBeUndefined();
@@ -40,7 +39,7 @@ describe('bam redeploy NAME --url', () => {
   it('adds a URL to a --lambdaOnly function', async () => {
     await deployHello(scene, { lambdaOnly: true });
     await redeploy('hello', { url: true }, scene.world.ctx);
-    expect((await records()).hello!.url?.url).toBe(scene.aws.functions.get('hello')!.url!.FunctionUrl);
+    expect((await records(scene)).hello!.url?.url).toBe(scene.aws.functions.get('hello')!.url!.FunctionUrl);
     expect(Object.keys(scene.aws.functions.get('hello')!.permissions).sort()).toEqual(URL_STATEMENTS);
   });
 
@@ -53,9 +52,9 @@ describe('bam redeploy NAME --url', () => {
 
   it('finishes a URL its record still owes without being asked again', async () => {
     await deployHello(scene, { lambdaOnly: true });
-    await lambdaRecords.update(REGION, 'hello', (r) => r && { ...r, pendingUrl: { cors: '*' } });
+    await scene.world.store.lambdaRecords.update(REGION, 'hello', (r) => r && { ...r, pendingUrl: { cors: '*' } });
     await redeploy('hello', {}, scene.world.ctx);
-    const record = (await records()).hello!;
+    const record = (await records(scene)).hello!;
     expect(record.pendingUrl).toBeUndefined();
     expect(record.url).toMatchObject({ cors: '*' });
     expect(scene.aws.functions.get('hello')!.url?.Cors).toMatchObject({ AllowOrigins: ['*'] });
@@ -63,14 +62,14 @@ describe('bam redeploy NAME --url', () => {
 
   it('a URL an interrupted command made but did not record is found (GetFunctionUrlConfig), not made twice', async () => {
     await deployHello(scene, { url: true });
-    await lambdaRecords.update(REGION, 'hello', (r) => {
+    await scene.world.store.lambdaRecords.update(REGION, 'hello', (r) => {
       const { url: _url, ...rest } = r!;
       return { ...rest, pendingUrl: {} };
     });
     await redeploy('hello', {}, scene.world.ctx);
     expect(scene.aws.names().filter((n) => n === 'CreateFunctionUrlConfig')).toHaveLength(1);
     expect(scene.aws.names()).toContain('GetFunctionUrlConfig');
-    expect((await records()).hello!.url?.url).toBe(scene.aws.functions.get('hello')!.url!.FunctionUrl);
+    expect((await records(scene)).hello!.url?.url).toBe(scene.aws.functions.get('hello')!.url!.FunctionUrl);
   });
 });
 
@@ -82,14 +81,14 @@ describe('bam redeploy NAME (a function whose URL is its only endpoint)', () => 
       { FunctionName: 'hello', Cors: expect.objectContaining({ AllowOrigins: ['https://example.com'] }), InvokeMode: 'BUFFERED' },
     ]);
     expect(scene.aws.functions.get('hello')!.url!.Cors).toMatchObject({ AllowOrigins: ['https://example.com'] });
-    expect((await records()).hello!.url).toMatchObject({ cors: 'https://example.com' });
+    expect((await records(scene)).hello!.url).toMatchObject({ cors: 'https://example.com' });
     expect(scene.aws.names()).not.toContain('ImportRestApi');
 
     scene.aws.resetCalls();
     await redeploy('hello', { noCors: true }, scene.world.ctx);
     expect(scene.aws.inputs(UpdateFunctionUrlConfigCommand)).toEqual([{ FunctionName: 'hello', Cors: {}, InvokeMode: 'BUFFERED' }]);
     expect(scene.aws.functions.get('hello')!.url!.Cors).toBeUndefined();
-    expect((await records()).hello!.url).not.toHaveProperty('cors');
+    expect((await records(scene)).hello!.url).not.toHaveProperty('cors');
   });
 
   it('switches the URL to RESPONSE_STREAM when the code starts streaming, and sends nothing when nothing changed', async () => {
@@ -99,7 +98,7 @@ describe('bam redeploy NAME (a function whose URL is its only endpoint)', () => 
     await writeFile(join(scene.world.cwd, 'hello.js'), `exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.end('hi'); });\n`);
     await redeploy('hello', {}, scene.world.ctx);
     expect(scene.aws.functions.get('hello')!.url!.InvokeMode).toBe('RESPONSE_STREAM');
-    expect((await records()).hello!.url).toMatchObject({ invokeMode: 'RESPONSE_STREAM' });
+    expect((await records(scene)).hello!.url).toMatchObject({ invokeMode: 'RESPONSE_STREAM' });
   });
 });
 
@@ -116,7 +115,7 @@ describe('bam delete NAME --urlOnly', () => {
     const fn = aws.functions.get('hello')!;
     expect(fn.url).toBeUndefined();
     expect(Object.keys(fn.permissions)).toEqual(['bam-apigateway-api1']);
-    const record = (await records()).hello!;
+    const record = (await records(scene)).hello!;
     expect(record.url).toBeUndefined();
     expect(record.api?.deployed).toBe(true);
   });
@@ -125,7 +124,7 @@ describe('bam delete NAME --urlOnly', () => {
     await deployHello(scene, { url: true });
     delete scene.aws.functions.get('hello')!.url;
     await deleteLambda('hello', { urlOnly: true }, scene.world.ctx);
-    expect((await records()).hello!.url).toBeUndefined();
+    expect((await records(scene)).hello!.url).toBeUndefined();
     expect(scene.world.reporter.text('warn')).toContain('no longer existed in AWS');
   });
 
@@ -139,7 +138,7 @@ describe('bam delete NAME --urlOnly', () => {
 
   it("will not touch the URL of a function bam did not make (no record, no tag) without being told", async () => {
     await deployHello(scene, { url: true });
-    await lambdaRecords.remove(REGION, 'hello');
+    await scene.world.store.lambdaRecords.remove(REGION, 'hello');
     scene.aws.functions.get('hello')!.tags = {};
     await expect(deleteLambda('hello', { urlOnly: true }, scene.world.ctx)).rejects.toThrow();
     expect(scene.aws.writes()).toEqual([]);
@@ -157,7 +156,7 @@ describe('bam delete NAME (with a URL)', () => {
     await deleteLambda('hello', {}, scene.world.ctx);
     expect(scene.aws.writes()).toEqual(['DeleteFunction']);
     expect(scene.aws.functions.size).toBe(0);
-    expect(await records()).toEqual({});
+    expect(await records(scene)).toEqual({});
   });
 });
 
@@ -186,7 +185,7 @@ describe('bam list (with a URL)', () => {
 
   it('shows a URL still owed as pending, and both kinds when there is an API too', async () => {
     await deployHello(scene);
-    await lambdaRecords.update(REGION, 'hello', (r) => r && { ...r, pendingUrl: {} });
+    await scene.world.store.lambdaRecords.update(REGION, 'hello', (r) => r && { ...r, pendingUrl: {} });
     const json = await runBam(scene.world, 'list', '--lambdas', '--json');
     expect((JSON.parse(json.stdout) as { lambdas: object[] }).lambdas[0]).toMatchObject({ endpointKind: 'rest-api+function-url', functionUrl: { pending: true } });
     const text = await runBam(scene.world, 'list', '--lambdas');
@@ -204,13 +203,13 @@ describe('an interrupted deploy --url', () => {
     fn.tags['bam:token'] = token;
     delete fn.url;
     fn.permissions = {};
-    await lambdaRecords.remove(REGION, 'hello');
-    await intents.open([{ token, kind: 'function', region: REGION, name: 'hello', startedAt: new Date().toISOString(), sourcePath: '/x/hello.js', url: { cors: '*' } }]);
+    await scene.world.store.lambdaRecords.remove(REGION, 'hello');
+    await scene.world.store.intents.open([{ token, kind: 'function', region: REGION, name: 'hello', startedAt: new Date().toISOString(), sourcePath: '/x/hello.js', url: { cors: '*' } }]);
     scene.aws.resetCalls();
 
     await redeploy('hello', {}, scene.world.ctx);
-    expect(await intents.inRegion(REGION)).toEqual([]);
-    const record = (await records()).hello!;
+    expect(await scene.world.store.intents.inRegion(REGION)).toEqual([]);
+    const record = (await records(scene)).hello!;
     expect(record.url).toMatchObject({ url: scene.aws.functions.get('hello')!.url!.FunctionUrl, cors: '*' });
     expect(Object.keys(scene.aws.functions.get('hello')!.permissions).sort()).toEqual(URL_STATEMENTS);
     expect(scene.world.reporter.text('warn')).toContain('Recorded Lambda "hello", which an interrupted bam had created.');

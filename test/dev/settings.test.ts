@@ -100,13 +100,7 @@ describe('bam dev environment and timeout', () => {
     const stderr = new PassThrough();
     let text = '';
     stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const saved = process.env.BAM_HOME;
-    process.env.BAM_HOME = world.home;
-    try {
-      expect(await main(['node', 'bam', 'dev', 'echo', ...args], { stdout: new PassThrough(), stderr, cwd: world.cwd })).toBe(2);
-    } finally {
-      process.env.BAM_HOME = saved;
-    }
+    expect(await main(['node', 'bam', 'dev', 'echo', ...args], { stdout: new PassThrough(), stderr, cwd: world.cwd, home: world.home })).toBe(2);
     expect(text).toMatch(message);
   });
 });

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rawRequest, root, startDev, stopAll, type DevProcess } from './devProcess.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
-import { lambdaRecords } from '../../src/store/records.js';
 
 // The built CLI's `bam dev` as a real process, serving functions as function URLs (payload format 2.0).
 
@@ -227,7 +226,7 @@ describe('bam dev --url: response streaming (awslambda.streamifyResponse)', () =
 
 describe('bam dev without --url', () => {
   it('serves a function whose record has a URL and no API as a function URL, and a REST function as before', async () => {
-    await lambdaRecords.put('us-east-1', 'urlecho', {
+    await world.store.lambdaRecords.put('us-east-1', 'urlecho', {
       arn: 'arn:aws:lambda:us-east-1:123456789012:function:urlecho',
       role: 'defaultBamRole',
       runtime: 'nodejs24.x',

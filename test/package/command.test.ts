@@ -26,7 +26,7 @@ async function runCli(...args: string[]): Promise<{ code: number; stdout: string
   let err = '';
   stdout.on('data', (c: Buffer) => (out += c.toString()));
   stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(['node', 'bam', ...args], { stdout, stderr, stdin: new PassThrough(), cwd: world.cwd });
+  const code = await main(['node', 'bam', ...args], { stdout, stderr, stdin: new PassThrough(), cwd: world.cwd, home: world.home, policy: world.policy });
   return { code, stdout: out, stderr: err };
 }
 

@@ -58,7 +58,7 @@ describe('packageFunction', () => {
     ].join('\n'));
     const before = await listTree(world.cwd);
 
-    const result = await packageFunction('hello', { cwd: world.cwd, reporter: world.reporter });
+    const result = await packageFunction('hello', { cwd: world.cwd, store: world.store, reporter: world.reporter });
 
     expect(result.dependencies).toEqual({
       '@bam-fixture/greet': `file:${DEPS}scoped-greet`,
@@ -99,7 +99,7 @@ describe('packageFunction', () => {
     await write('vendor/left-pad-local/index.js', await readFile(join(DEPS, 'left-pad-local', 'index.js'), 'utf8'));
     await write('esm.js', "import pad from 'left-pad-local';\nexport const handler = async () => pad('a', 3);\n");
 
-    const result = await packageFunction('esm', { cwd: world.cwd });
+    const result = await packageFunction('esm', { cwd: world.cwd, store: world.store });
 
     expect(JSON.parse(await readFile(join(result.stagingDir, 'package.json'), 'utf8'))).toEqual({
       name: 'esm',
@@ -113,17 +113,17 @@ describe('packageFunction', () => {
 
   it('marks an ES module NAME.js as "type": "module" in staging when there is no package.json', async () => {
     await write('modern.js', 'export const handler = async () => 1;\n');
-    const result = await packageFunction('modern', { cwd: world.cwd });
+    const result = await packageFunction('modern', { cwd: world.cwd, store: world.store });
     expect(JSON.parse(await readFile(join(result.stagingDir, 'package.json'), 'utf8'))).toEqual({ name: 'modern', version: '1.0.0', private: true, type: 'module', dependencies: {} });
   });
 
   it('skips @aws-sdk/* packages unless package.json pins them', async () => {
     await write('unpinned.mjs', "import { S3Client } from '@aws-sdk/client-s3';\nexport const handler = async () => S3Client.name;\n");
-    expect((await packageFunction('unpinned', { cwd: world.cwd })).dependencies).toEqual({});
+    expect((await packageFunction('unpinned', { cwd: world.cwd, store: world.store })).dependencies).toEqual({});
 
     await write('package.json', JSON.stringify({ dependencies: { '@aws-sdk/client-bam-fixture': `file:${DEPS}aws-sdk-client-fake` } }));
     await write('pinned.mjs', "import { FakeClient } from '@aws-sdk/client-bam-fixture';\nimport { S3Client } from '@aws-sdk/client-s3';\nexport const handler = async () => [FakeClient, S3Client];\n");
-    const result = await packageFunction('pinned', { cwd: world.cwd });
+    const result = await packageFunction('pinned', { cwd: world.cwd, store: world.store });
     expect(result.dependencies).toEqual({ '@aws-sdk/client-bam-fixture': `file:${DEPS}aws-sdk-client-fake` });
     expect((await readZipEntries(result.zipPath)).map((e) => e.name)).toContain('node_modules/@aws-sdk/client-bam-fixture/index.js');
   });
@@ -131,26 +131,26 @@ describe('packageFunction', () => {
   it('reuses node_modules when the dependency set is unchanged, and reinstalls when it changes', async () => {
     await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local`, '@bam-fixture/greet': `file:${DEPS}scoped-greet` } }));
     await write('fn.js', "const pad = require('left-pad-local');\nexports.handler = async () => pad('a', 2);\n");
-    const first = await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    const first = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
     const installedAt = (await stat(join(first.stagingDir, 'node_modules', 'left-pad-local'))).ino;
 
     await write('fn.js', "const pad = require('left-pad-local');\nexports.handler = async () => pad('b', 2);\n");
     world.reporter.events.length = 0;
-    await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
     expect(world.reporter.text('info')).toContain('reusing node_modules');
     expect((await stat(join(first.stagingDir, 'node_modules', 'left-pad-local'))).ino).toBe(installedAt);
 
     // A local package whose files changed is copied in again, though its spec did not change.
     await cp(join(DEPS, 'left-pad-local'), join(world.cwd, 'pad'), { recursive: true });
     await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': 'file:./pad', '@bam-fixture/greet': `file:${DEPS}scoped-greet` } }));
-    await packageFunction('fn', { cwd: world.cwd });
+    await packageFunction('fn', { cwd: world.cwd, store: world.store });
     await write('pad/index.js', 'module.exports = () => "changed";\n');
-    const changedLocal = await packageFunction('fn', { cwd: world.cwd });
+    const changedLocal = await packageFunction('fn', { cwd: world.cwd, store: world.store });
     expect(await readFile(join(changedLocal.stagingDir, 'node_modules', 'left-pad-local', 'index.js'), 'utf8')).toContain('changed');
 
     await write('fn.js', "const pad = require('left-pad-local');\nconst { greet } = require('@bam-fixture/greet');\nexports.handler = async () => pad(greet('b'), 2);\n");
     world.reporter.events.length = 0;
-    const third = await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    const third = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
     expect(world.reporter.text('info')).not.toContain('reusing node_modules');
     expect(Object.keys(third.dependencies)).toEqual(['left-pad-local', '@bam-fixture/greet']);
     expect(await readdir(join(third.stagingDir, 'node_modules', '@bam-fixture'))).toEqual(['greet']);
@@ -158,7 +158,7 @@ describe('packageFunction', () => {
 
   it('shows npm\'s error when an install fails (here: a package only the unreachable registry could give)', async () => {
     await write('net.js', "const x = require('surely-not-installed-bam-test');\nexports.handler = async () => x;\n");
-    const err = await packageFunction('net', { cwd: world.cwd, reporter: world.reporter }).catch((e: unknown) => e);
+    const err = await packageFunction('net', { cwd: world.cwd, store: world.store, reporter: world.reporter }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BamError);
     expect((err as BamError).message).toMatch(/^npm install failed in .*staging\/net: /);
     expect(world.reporter.text('warn')).toMatch(/127\.0\.0\.1:9|ECONNREFUSED/);
@@ -170,13 +170,13 @@ describe('packageFunction', () => {
     await write('package.json', JSON.stringify({ dependencies }));
     await write('fn.js', "const marker = require('postinstall-marker');\nexports.handler = async () => marker();\n");
 
-    const plain = await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    const plain = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
     expect(await readFile(join(plain.stagingDir, 'node_modules', 'postinstall-marker', 'index.js'), 'utf8')).toContain("'marker'");
     expect(existsSync(marker())).toBe(false);
 
     // Same dependencies, scripts now allowed: node_modules is rebuilt and the script runs.
     await write('package.json', JSON.stringify({ dependencies, bam: { installScripts: true } }));
-    await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
     expect(world.reporter.events.filter((e) => e.text.startsWith('Running npm install'))).toHaveLength(2);
     expect(await readFile(marker(), 'utf8')).toBe('the postinstall script ran');
   });
@@ -185,7 +185,7 @@ describe('packageFunction', () => {
     await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local` } }));
     await write('fn.js', "const pad = require('left-pad-local');\nconst leftPad = require('left-pad');\nexports.handler = async () => leftPad(pad('a', 2), 3);\n");
     // The registry is unreachable here, so npm then fails: what matters is the warning came first.
-    await expect(packageFunction('fn', { cwd: world.cwd, reporter: world.reporter })).rejects.toThrow('npm install failed');
+    await expect(packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter })).rejects.toThrow('npm install failed');
     const warning = 'left-pad is not in your package.json; installing its latest version. Add it to package.json to pin it.';
     const texts = world.reporter.events.map((e) => e.text);
     expect(world.reporter.events.find((e) => e.text === warning)?.type).toBe('warn');
@@ -195,7 +195,7 @@ describe('packageFunction', () => {
 
   it('names every undeclared package in one warning, and says when there is no package.json at all', async () => {
     await write('fn.js', "require('left-pad'); require('@scope/thing/sub');\nexports.handler = async () => 1;\n");
-    await expect(packageFunction('fn', { cwd: world.cwd, reporter: world.reporter })).rejects.toThrow('npm install failed');
+    await expect(packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter })).rejects.toThrow('npm install failed');
     expect(world.reporter.text('warn')).toContain(
       'left-pad and @scope/thing are not in a package.json (bam found none above the function); installing their latest versions. Add them to package.json to pin them.',
     );
@@ -214,12 +214,12 @@ describe('packageFunction', () => {
 
     await symlink('..', join(world.cwd, 'site', 'lib', 'loop')); // a cycle is not followed forever
 
-    const first = await packageFunction('site', { cwd: world.cwd });
+    const first = await packageFunction('site', { cwd: world.cwd, store: world.store });
     const names = (await readZipEntries(first.zipPath)).map((e) => e.name);
     expect(names).toEqual(['index.js', 'lib/page.js', 'lib/page.json', 'package.json', 'public/style.css']);
 
     await write('site/.bamignore', '# not shipped\nnotes/\n*.log\npublic/\n');
-    const second = await packageFunction('site', { cwd: world.cwd });
+    const second = await packageFunction('site', { cwd: world.cwd, store: world.store });
     expect((await readZipEntries(second.zipPath)).map((e) => e.name)).toEqual(['index.js', 'lib/page.js', 'lib/page.json', 'package.json']);
     expect(await listTree(second.stagingDir)).not.toContain('public');
   });
@@ -228,7 +228,7 @@ describe('packageFunction', () => {
     await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local` } }));
     await write('dyn/index.js', "const p = require.resolve('left-pad-local');\nexports.handler = async (e) => require(`./locales/${e.lang}.json`);\n");
     await write('dyn/locales/en.json', '{}');
-    const result = await packageFunction('dyn', { cwd: world.cwd, reporter: world.reporter });
+    const result = await packageFunction('dyn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
     expect(result.dependencies).toEqual({ 'left-pad-local': `file:${DEPS}left-pad-local` });
     expect(world.reporter.text('info')).toContain("dyn/index.js: one require()/import() names its module with an expression; bam installs only packages named by a plain string");
   });
@@ -236,21 +236,21 @@ describe('packageFunction', () => {
   it('refuses a folder whose .bamignore leaves out the entry file', async () => {
     await write('hidden/index.js', 'exports.handler = 1;');
     await write('hidden/.bamignore', 'index.js\n');
-    await expect(packageFunction('hidden', { cwd: world.cwd })).rejects.toThrow(/index\.js is the function's entry but \.bamignore leaves it out/);
+    await expect(packageFunction('hidden', { cwd: world.cwd, store: world.store })).rejects.toThrow(/index\.js is the function's entry but \.bamignore leaves it out/);
   });
 
   it('refuses a relative import that is not among the staged files, naming the file and the specifier', async () => {
     await write('lonely.js', "const helper = require('./helper');\nexports.handler = helper;\n");
     await write('helper.js', 'module.exports = 1;');
-    await expect(packageFunction('lonely', { cwd: world.cwd })).rejects.toThrow("lonely.js imports './helper', which is not among the function's files");
+    await expect(packageFunction('lonely', { cwd: world.cwd, store: world.store })).rejects.toThrow("lonely.js imports './helper', which is not among the function's files");
   });
 
   it('refuses an entry without a handler export and reports syntax errors as file:line:column', async () => {
     await write('nohandler.mjs', 'export const main = async () => 1;\n');
-    await expect(packageFunction('nohandler', { cwd: world.cwd })).rejects.toThrow(/^nohandler\.mjs does not export a function named handler.*export const handler/);
+    await expect(packageFunction('nohandler', { cwd: world.cwd, store: world.store })).rejects.toThrow(/^nohandler\.mjs does not export a function named handler.*export const handler/);
 
     await write('broken/index.js', 'exports.handler = async () => 1;\n');
     await write('broken/util.js', 'const a = 1;\nconst b = (;\n');
-    await expect(packageFunction('broken', { cwd: world.cwd })).rejects.toThrow(/^broken\/util\.js:2:12 Unexpected token/);
+    await expect(packageFunction('broken', { cwd: world.cwd, store: world.store })).rejects.toThrow(/^broken\/util\.js:2:12 Unexpected token/);
   });
 });

@@ -70,15 +70,15 @@ describe('deterministic zip', () => {
     await mkdir(join(world.cwd, 'fn'));
     await writeFile(join(world.cwd, 'fn', 'index.js'), "exports.handler = require('./reply');\n");
     await writeFile(join(world.cwd, 'fn', 'reply.js'), 'module.exports = async () => "one";\n');
-    const first = await packageFunction('fn', { cwd: world.cwd });
+    const first = await packageFunction('fn', { cwd: world.cwd, store: world.store });
     const firstBytes = await readFile(first.zipPath);
     await backdate(join(world.cwd, 'fn'));
-    const again = await packageFunction('fn', { cwd: world.cwd });
+    const again = await packageFunction('fn', { cwd: world.cwd, store: world.store });
     expect(await readFile(again.zipPath)).toEqual(firstBytes);
     expect(again.codeSha256).toBe(first.codeSha256);
 
     await writeFile(join(world.cwd, 'fn', 'reply.js'), 'module.exports = async () => "two";\n');
-    const changed = await packageFunction('fn', { cwd: world.cwd });
+    const changed = await packageFunction('fn', { cwd: world.cwd, store: world.store });
     expect(changed.codeSha256).not.toBe(first.codeSha256);
   });
 });

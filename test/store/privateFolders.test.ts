@@ -4,19 +4,19 @@ import { join } from 'node:path';
 import { startLocalDynamo } from '../../src/dev/localDynamo.js';
 import { packageFunction } from '../../src/package/index.js';
 import { withLock } from '../../src/store/lock.js';
-import { storePaths } from '../../src/store/paths.js';
-import { readConfig, updateConfig } from '../../src/store/records.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
+import { openStore, type Store } from '../../src/store/store.js';
 
 // The whole file runs in its own process (vitest's forks pool), so the umask set here stays here.
 let world: TestWorld;
 let savedUmask: number;
 let home: string;
+let store: Store;
 beforeEach(async () => {
   world = await makeWorld();
-  // A BAM_HOME bam has to create, two levels down, rather than the test's own 0700 folder.
+  // A store root bam has to create, two levels down, rather than the test's own 0700 folder.
   home = join(world.home, 'fresh', '.bam');
-  process.env.BAM_HOME = home;
+  store = openStore(home);
   savedUmask = process.umask();
 });
 afterEach(async () => {
@@ -32,13 +32,13 @@ describe('the store is private whatever the umask', () => {
     ['277', 0o277],
   ])('umask %s: BAM_HOME (and its new parent) 0700, records and the lock 0600', async (_label, umask) => {
     process.umask(umask);
-    await updateConfig((config) => ({ ...config, accountNumber: '123456789012' }));
+    await store.updateConfig((config) => ({ ...config, accountNumber: '123456789012' }));
     expect(await modeOf(home)).toBe(0o700);
     expect(await modeOf(join(world.home, 'fresh'))).toBe(0o700);
-    expect(await modeOf(storePaths.config())).toBe(0o600);
-    expect((await readConfig()).accountNumber).toBe('123456789012');
+    expect(await modeOf(store.paths.config())).toBe(0o600);
+    expect((await store.readConfig()).accountNumber).toBe('123456789012');
     // The lock lives for one read-modify-write: never shared, 0600 when the umask leaves it so.
-    const lockMode = await withLock(storePaths.lock(), () => modeOf(storePaths.lock()));
+    const lockMode = await withLock(store.paths.lock(), () => modeOf(store.paths.lock()));
     expect(lockMode & 0o077).toBe(0);
     if (umask === 0) expect(lockMode).toBe(0o600);
   });
@@ -48,7 +48,7 @@ describe('the store is private whatever the umask', () => {
     await mkdir(join(world.cwd, 'hello', 'lib'), { recursive: true });
     await writeFile(join(world.cwd, 'hello', 'index.js'), "const util = require('./lib/util');\nexports.handler = async () => util;\n");
     await writeFile(join(world.cwd, 'hello', 'lib', 'util.js'), 'module.exports = 1;\n');
-    const result = await packageFunction('hello', { cwd: world.cwd });
+    const result = await packageFunction('hello', { cwd: world.cwd, store });
     expect(await modeOf(home)).toBe(0o700);
     expect(await modeOf(join(home, 'staging'))).toBe(0o700);
     expect(await modeOf(result.stagingDir)).toBe(0o700);
@@ -59,11 +59,11 @@ describe('the store is private whatever the umask', () => {
 
   it('umask 000: dev-db/ is 0700 and its lock 0600', async () => {
     process.umask(0);
-    const dynamo = await startLocalDynamo({ fresh: false });
+    const dynamo = await startLocalDynamo({ fresh: false, folder: store.paths.devDb(), policy: world.policy });
     try {
       expect(await modeOf(home)).toBe(0o700);
-      expect(await modeOf(storePaths.devDb())).toBe(0o700);
-      expect(await modeOf(`${storePaths.devDb()}.lock`)).toBe(0o600);
+      expect(await modeOf(store.paths.devDb())).toBe(0o700);
+      expect(await modeOf(`${store.paths.devDb()}.lock`)).toBe(0o600);
     } finally {
       await dynamo.close();
     }

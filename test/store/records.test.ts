@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { type LambdaRecord } from '../../src/core/records.js';
-import { dbTableRecords, lambdaRecords, readConfig, updateConfig } from '../../src/store/records.js';
 import { writeJsonFileAtomic } from '../../src/store/jsonFile.js';
-import { storePaths } from '../../src/store/paths.js';
 import { BamError } from '../../src/core/errors.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -35,42 +33,42 @@ afterEach(async () => {
 
 describe('the .bam store', () => {
   it('lives in BAM_HOME and starts empty with a default config', async () => {
-    expect(storePaths.lambdas()).toBe(join(world.home, 'lambdas.json'));
-    expect(await lambdaRecords.all()).toEqual({});
-    expect(await readConfig()).toEqual({ defaultRole: 'defaultBamRole', version: 1 });
+    expect(world.store.paths.lambdas()).toBe(join(world.home, 'lambdas.json'));
+    expect(await world.store.lambdaRecords.all()).toEqual({});
+    expect(await world.store.readConfig()).toEqual({ defaultRole: 'defaultBamRole', version: 1 });
   });
 
   it('keeps records per region and per name, and removes them', async () => {
-    await lambdaRecords.put('us-east-1', 'a', record('a'));
-    await lambdaRecords.put('eu-west-1', 'a', record('a-eu'));
-    await lambdaRecords.update('us-east-1', 'a', (r) => r && { ...r, description: 'changed' });
-    expect((await lambdaRecords.get('us-east-1', 'a'))?.description).toBe('changed');
-    expect((await lambdaRecords.get('eu-west-1', 'a'))?.arn).toContain('a-eu');
-    await lambdaRecords.remove('us-east-1', 'a');
-    expect(await lambdaRecords.get('us-east-1', 'a')).toBeUndefined();
+    await world.store.lambdaRecords.put('us-east-1', 'a', record('a'));
+    await world.store.lambdaRecords.put('eu-west-1', 'a', record('a-eu'));
+    await world.store.lambdaRecords.update('us-east-1', 'a', (r) => r && { ...r, description: 'changed' });
+    expect((await world.store.lambdaRecords.get('us-east-1', 'a'))?.description).toBe('changed');
+    expect((await world.store.lambdaRecords.get('eu-west-1', 'a'))?.arn).toContain('a-eu');
+    await world.store.lambdaRecords.remove('us-east-1', 'a');
+    expect(await world.store.lambdaRecords.get('us-east-1', 'a')).toBeUndefined();
     // Records may hold environment variable values (secrets): readable by their owner only.
-    expect((await stat(storePaths.lambdas())).mode & 0o777).toBe(0o600);
-    const onDisk = JSON.parse(await readFile(storePaths.lambdas(), 'utf8'));
+    expect((await stat(world.store.paths.lambdas())).mode & 0o777).toBe(0o600);
+    const onDisk = JSON.parse(await readFile(world.store.paths.lambdas(), 'utf8'));
     expect(Object.keys(onDisk['eu-west-1'])).toEqual(['a']);
   });
 
   it('reports a corrupt file by name and leaves it untouched', async () => {
     const broken = '{"us-east-1": {"a": ';
-    await writeFile(storePaths.lambdas(), broken);
-    await expect(lambdaRecords.all()).rejects.toThrow(storePaths.lambdas());
-    await expect(lambdaRecords.put('us-east-1', 'b', record('b'))).rejects.toBeInstanceOf(BamError);
-    expect(await readFile(storePaths.lambdas(), 'utf8')).toBe(broken);
+    await writeFile(world.store.paths.lambdas(), broken);
+    await expect(world.store.lambdaRecords.all()).rejects.toThrow(world.store.paths.lambdas());
+    await expect(world.store.lambdaRecords.put('us-east-1', 'b', record('b'))).rejects.toBeInstanceOf(BamError);
+    expect(await readFile(world.store.paths.lambdas(), 'utf8')).toBe(broken);
   });
 
   it('reports a hand-edited record of the wrong shape and leaves it untouched', async () => {
     const wrong = JSON.stringify({ 'us-east-1': { a: { arn: 42 } } });
-    await writeFile(storePaths.lambdas(), wrong);
-    await expect(lambdaRecords.get('us-east-1', 'a')).rejects.toThrow(/lambdas\.json.*us-east-1\/a.*"arn" must be a string/);
-    await writeFile(storePaths.dbTables(), JSON.stringify({ 'us-east-1': { t: { arn: 'x' } } }));
-    await expect(dbTableRecords.all()).rejects.toThrow(/dbTables\.json/);
-    await writeFile(storePaths.config(), JSON.stringify({ defaultRole: 'r', version: 1, accountNumber: '12' }));
-    await expect(updateConfig((c) => c)).rejects.toThrow(/config\.json.*12-digit/);
-    expect(await readFile(storePaths.lambdas(), 'utf8')).toBe(wrong);
+    await writeFile(world.store.paths.lambdas(), wrong);
+    await expect(world.store.lambdaRecords.get('us-east-1', 'a')).rejects.toThrow(/lambdas\.json.*us-east-1\/a.*"arn" must be a string/);
+    await writeFile(world.store.paths.dbTables(), JSON.stringify({ 'us-east-1': { t: { arn: 'x' } } }));
+    await expect(world.store.dbTableRecords.all()).rejects.toThrow(/dbTables\.json/);
+    await writeFile(world.store.paths.config(), JSON.stringify({ defaultRole: 'r', version: 1, accountNumber: '12' }));
+    await expect(world.store.updateConfig((c) => c)).rejects.toThrow(/config\.json.*12-digit/);
+    expect(await readFile(world.store.paths.lambdas(), 'utf8')).toBe(wrong);
   });
 
   it('checks the optional settings of a record too (memory, timeout, env, api cors and deployed)', async () => {
@@ -84,13 +82,13 @@ describe('the .bam store', () => {
     ];
     for (const [change, message] of cases) {
       const wrong = JSON.stringify({ 'us-east-1': { a: { ...record('a'), ...change } } });
-      await writeFile(storePaths.lambdas(), wrong);
-      await expect(lambdaRecords.all(), JSON.stringify(change)).rejects.toThrow(message);
-      expect(await readFile(storePaths.lambdas(), 'utf8')).toBe(wrong);
+      await writeFile(world.store.paths.lambdas(), wrong);
+      await expect(world.store.lambdaRecords.all(), JSON.stringify(change)).rejects.toThrow(message);
+      expect(await readFile(world.store.paths.lambdas(), 'utf8')).toBe(wrong);
     }
     const fine = { ...record('a'), memory: 512, timeout: 30, env: { A: '1' }, api: { restApiId: 'r', endpointType: 'EDGE', url: 'u', stage: 'bam', methods: ['GET'], deployed: true, cors: '*' } };
-    await writeFile(storePaths.lambdas(), JSON.stringify({ 'us-east-1': { a: fine } }));
-    expect(await lambdaRecords.get('us-east-1', 'a')).toEqual(fine);
+    await writeFile(world.store.paths.lambdas(), JSON.stringify({ 'us-east-1': { a: fine } }));
+    expect(await world.store.lambdaRecords.get('us-east-1', 'a')).toEqual(fine);
   });
 
   it('writes atomically: a process killed mid-write leaves the old or the new file, never a torn one', async () => {
@@ -116,8 +114,7 @@ describe('the .bam store', () => {
     await Promise.all(
       Array.from({ length: writers }, (_, w) =>
         new Promise<void>((resolve, reject) => {
-          const child = spawn(process.execPath, [writer, 'records', dist, `w${w}`, String(each)], {
-            env: { ...process.env, BAM_HOME: world.home },
+          const child = spawn(process.execPath, [writer, 'records', dist, world.home, `w${w}`, String(each)], {
             stdio: ['ignore', 'ignore', 'pipe'],
           });
           let err = '';
@@ -126,7 +123,7 @@ describe('the .bam store', () => {
         }),
       ),
     );
-    const names = Object.keys(await lambdaRecords.inRegion('us-east-1'));
+    const names = Object.keys(await world.store.lambdaRecords.inRegion('us-east-1'));
     expect(names).toHaveLength(writers * each);
   }, 60_000);
 
@@ -141,9 +138,9 @@ describe('the .bam store', () => {
       const dead = deadPid();
       const each = 4;
       for (let round = 0; round < 12; round++) {
-        await writeFile(storePaths.lock(), JSON.stringify({ pid: dead, host: hostname(), since: new Date().toISOString() }));
+        await writeFile(world.store.paths.lock(), JSON.stringify({ pid: dead, host: hostname(), since: new Date().toISOString() }));
         await Promise.all(contenders.map((c, p) => c.put(`r${round}p${p}`, each)));
-        expect(Object.keys(await lambdaRecords.inRegion('us-east-1')), `round ${round}`).toHaveLength((round + 1) * each * contenders.length);
+        expect(Object.keys(await world.store.lambdaRecords.inRegion('us-east-1')), `round ${round}`).toHaveLength((round + 1) * each * contenders.length);
       }
     } finally {
       for (const c of contenders) c.child.kill();
@@ -153,7 +150,7 @@ describe('the .bam store', () => {
 
 /** A long-lived writer process (writer.mjs contend): `put` makes it put `count` records at once. */
 function contender() {
-  const child = fork(writer, ['contend', dist], { env: { ...process.env, BAM_HOME: world.home }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(writer, ['contend', dist, world.home], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let waiting: { resolve: () => void; reject: (err: Error) => void } | undefined;
   const next = () => new Promise<void>((resolve, reject) => (waiting = { resolve, reject }));
   child.on('message', (answer: { failed?: string }) => {
