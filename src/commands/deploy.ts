@@ -11,7 +11,7 @@ import { accountNumber } from '../tasks/account.js';
 import type { ApiSpec } from '../core/apiDocument.js';
 import { roleArn } from '../core/names.js';
 import { findFunction, waitUntilActive, type RoleRetry } from '../aws/lambda.js';
-import { checkFunctionSource, packageFunction } from '../package/index.js';
+import { checkFunctionSource, packageFunction, type BuildFlags } from '../package/index.js';
 import { intents, newToken, type Intent } from '../store/intents.js';
 import { withNameLease } from '../store/lease.js';
 import { type ApiSettings, type EndpointType, type LambdaRecord } from '../core/records.js';
@@ -22,7 +22,7 @@ import { settleFunction } from '../tasks/settle.js';
 import { BamError, UsageError, errorMessage } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 
-export interface DeployOptions extends SettingsFlags {
+export interface DeployOptions extends SettingsFlags, BuildFlags {
   methods?: string[];
   lambdaOnly?: boolean;
   permitDb?: boolean;
@@ -62,7 +62,7 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   });
 }
 
-interface DeployPlan extends Pick<DeployOptions, 'lambdaOnly' | 'src'> {
+interface DeployPlan extends Pick<DeployOptions, 'lambdaOnly' | 'src' | 'bundle' | 'external'> {
   methods: string[];
   cors: string | undefined;
   endpointType: EndpointType;
@@ -79,7 +79,7 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
 
   // Round trip 1: nothing is created before the name is known to be free and the code packs.
   const [pkg, account] = await concurrently([
-    packageFunction(name, { cwd: ctx.cwd, src: plan.src, reporter }),
+    packageFunction(name, { cwd: ctx.cwd, src: plan.src, reporter, bundle: plan.bundle, external: plan.external, runtime: settings.runtime }),
     accountNumber(aws).then(async (account) => {
       await ensureRole(aws, { role, account, region, reporter });
       return account;

@@ -1,20 +1,24 @@
-import { readFile } from 'node:fs/promises';
-import type { Comment } from 'acorn';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Comment, Program } from 'acorn';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import { storePaths } from '../store/paths.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE, storePaths } from '../store/paths.js';
 import { BamError } from '../core/errors.js';
+import { DEFAULT_RUNTIME, runtimeNodeMajor } from '../core/runtimes.js';
 import type { Reporter } from '../ui/reporter.js';
-import { detectDependencies, isJavaScriptFile, type ParsedStagedFile } from './dependencies.js';
+import { bundleFunction } from './bundle.js';
+import { detectDependencies, isSourceFile, type ParsedStagedFile } from './dependencies.js';
 import { readDescription } from './description.js';
 import { computedImports, importedSpecifiers } from './imports.js';
 import { assertExportsHandler } from './handler.js';
-import { installDependencies, stagingPackageJson } from './install.js';
-import { moduleTypeFor } from './moduleType.js';
-import { parseJavaScript } from './parse.js';
+import { installDependencies, linkModules, stagingPackageJson, type LambdaCpu } from './install.js';
+import { hasModuleSyntax, moduleTypeFor } from './moduleType.js';
+import { externalPackageEntries, findUnbundleable } from './native.js';
 import { findSource, type FunctionSource } from './source.js';
-import { INSTALL_STAMP, stageFiles, zipFileName, type StagedFile } from './stage.js';
+import { BUILD_DIR, sourceMapFileName, stageFiles, zipFileName, type StagedFile } from './stage.js';
+import { findTsConfig, type TsConfig } from './tsconfig.js';
+import { javaScriptName, loaderFor, parseSourceFile, transpile } from './typescript.js';
 import { readUserPackage, undeclaredPackages, type UserPackage } from './userPackage.js';
-import { checkSizeLimits, listZipEntries, writeDeterministicZip } from './zip.js';
+import { checkSizeLimits, listZipEntries, writeDeterministicZip, type ZipEntry } from './zip.js';
 
 export interface PackageResult {
   name: string;
@@ -31,52 +35,191 @@ export interface PackageResult {
   dependencies: Record<string, string>;
   /** Some staged file imports a DynamoDB client (so the function needs a role that may use tables). */
   usesDynamoDb: boolean;
+  /** One esbuild bundle (false with --no-bundle). */
+  bundled: boolean;
+  /** The packages shipped in node_modules beside the bundle (native addons, --external, bam.external). */
+  external: string[];
+  /** The bundle's source map in staging (never in the zip); undefined with --no-bundle. */
+  sourceMapPath: string | undefined;
 }
 
-export interface PackageOptions {
+/** The packaging flags of deploy, redeploy and package. */
+export interface BuildFlags {
+  /** false (--no-bundle): the files as they are plus node_modules (TypeScript compiled file by file). */
+  bundle?: boolean;
+  /** Packages to ship in node_modules instead of bundling (--external, repeatable). */
+  external?: string[];
+}
+
+export interface PackageOptions extends BuildFlags {
   cwd: string;
   src?: string;
   reporter?: Reporter;
+  /** The function's runtime (nodejs22.x, ...): the bundle targets its Node major. Default: bam's default runtime. */
+  runtime?: string;
+  /** Lambda's architecture the dependencies are installed for (x64 unless arm64). */
+  cpu?: LambdaCpu;
 }
 
 /**
  * From the user's file to a zip Lambda accepts, without touching AWS and without running the
- * user's code: find, stage, check the handler, detect and install dependencies, zip.
+ * user's code: find, stage, check the handler, detect and install dependencies, bundle, zip.
  */
 export async function packageFunction(name: string, options: PackageOptions): Promise<PackageResult> {
   const { reporter } = options;
   const source = await findSource(name, options);
   const stagingDir = storePaths.staging(name);
   const staged = await stageFiles(source, stagingDir);
-  const parsed = await parseStagedFiles(staged, stagingDir, options.cwd);
+  const folder = source.kind === 'dir' ? source.sourcePath : dirname(source.entryFile);
+  const tsconfig = await findTsConfig(folder);
+  const parsed = await parseStagedFiles(staged, stagingDir, options.cwd, tsconfig);
 
   const entry = parsed.find((file) => file.relativePath === source.entryName);
   if (!entry) throw new BamError(`${source.entryFile} is the function's entry but .bamignore leaves it out. Remove that line from .bamignore.`);
   assertExportsHandler(entry.program, entry.displayPath);
-  const description = readDescription(entry.comments, entry.program.body[0]?.start ?? entry.program.end);
+  const description = readDescription(entry.comments, entry.headerEnd);
 
-  const userPackage = await readUserPackage(dirname(source.entryFile));
+  const userPackage = await readUserPackage(folder);
   const stagedPaths = new Set(staged.map((file) => file.relativePath));
-  const dependencies = detectDependencies(parsed, stagedPaths, userPackage);
+  const dependencies = detectDependencies(parsed, stagedPaths, userPackage, tsconfig?.aliases);
   noteComputedImports(parsed, reporter);
   const names = Object.keys(dependencies);
   // Info lines only: deploy packages while other steps run, so spinners belong to the use case.
   if (names.length > 0) reporter?.info(`Dependencies: ${names.map((n) => `${n}@${dependencies[n]}`).join(', ')}`);
   warnUndeclared(undeclaredPackages(userPackage, names), userPackage, reporter);
-  const packageJson = stagingPackageJson(name, dependencies, moduleTypeFor(userPackage.type, source.entryName, parsed));
-  await installDependencies(stagingDir, packageJson, reporter, { installScripts: userPackage.installScripts });
+  const install = await installDependencies(dependencies, reporter, {
+    installScripts: userPackage.installScripts,
+    cpu: options.cpu ?? 'x64',
+    integrity: userPackage.integrity,
+  });
+  await linkModules(stagingDir, install?.modulesDir);
+
+  const buildDir = join(stagingDir, BUILD_DIR);
+  await rm(buildDir, { recursive: true, force: true });
+  await makePrivateFolder(buildDir);
+  const context: BuildContext = { name, source, stagingDir, buildDir, staged, parsed, entry, userPackage, tsconfig, modulesDir: install?.modulesDir, cwd: options.cwd };
+  const built = options.bundle === false
+    ? { ...(await unbundledEntries(context, dependencies)), external: [], sourceMapPath: undefined }
+    : await bundledEntries(context, options);
 
   const zipPath = join(stagingDir, zipFileName(name));
-  // npm's hidden lockfile only speeds up the next install here; it names paths on this machine.
-  const entries = await listZipEntries(stagingDir, new Set([zipFileName(name), INSTALL_STAMP, 'node_modules/.package-lock.json']));
-  const zip = await writeDeterministicZip(entries, zipPath);
+  const zip = await writeDeterministicZip(sortByName(built.entries), zipPath);
   checkSizeLimits(zip.zipSize, zip.unzippedSize);
   const usesDynamoDb = parsed.some((file) => importedSpecifiers(file.program).some((specifier) => DYNAMODB_CLIENTS.test(specifier)));
-  return { name, source, stagingDir, ...zip, description, dependencies, usesDynamoDb };
+  return { name, source, stagingDir, ...zip, description, dependencies, usesDynamoDb, bundled: options.bundle !== false, external: built.external, sourceMapPath: built.sourceMapPath };
 }
 
 // The SDK v3 clients and document client, and the v2 SDK's DynamoDB (aws-sdk/clients/dynamodb).
 const DYNAMODB_CLIENTS = /^(@aws-sdk\/(client-dynamodb|lib-dynamodb)|aws-sdk\/clients\/dynamodb)$/;
+
+interface BuildContext {
+  name: string;
+  source: FunctionSource;
+  stagingDir: string;
+  buildDir: string;
+  staged: StagedFile[];
+  parsed: ParsedSourceFile[];
+  entry: ParsedSourceFile;
+  userPackage: UserPackage;
+  tsconfig: TsConfig | undefined;
+  modulesDir: string | undefined;
+  cwd: string;
+}
+
+/** Root files that describe the project, not the function: the bundle replaces what they say. */
+const PROJECT_FILES = new Set(['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'tsconfig.json']);
+
+/**
+ * The bundle, the files the code reads at run time (every staged file the bundle does not
+ * contain, TypeScript aside), and node_modules for the packages left outside the bundle.
+ */
+async function bundledEntries(context: BuildContext, options: PackageOptions): Promise<{ entries: ZipEntry[]; external: string[]; sourceMapPath: string }> {
+  const { source, stagingDir, buildDir, userPackage, modulesDir } = context;
+  const unbundleable = modulesDir ? await findUnbundleable(modulesDir) : [];
+  const external = [...new Set([...unbundleable, ...userPackage.external, ...(options.external ?? [])])].sort();
+  const bundle = await bundleFunction({
+    stagingDir,
+    entryName: source.entryName,
+    format: moduleFormat(context),
+    nodeMajor: runtimeNodeMajor(options.runtime ?? DEFAULT_RUNTIME) ?? runtimeNodeMajor(DEFAULT_RUNTIME)!,
+    external,
+    declared: userPackage.specs,
+    ...(context.tsconfig && !isInside(context.tsconfig.path, source.kind === 'dir' ? source.sourcePath : undefined)
+      ? { tsconfig: context.tsconfig.path, ...(source.kind === 'dir' ? { sourceFolder: source.sourcePath } : {}) }
+      : {}),
+    displayPath: (stagedPath) => displayPathOf(stagedPath === source.entryName ? source.entryFile : join(source.sourcePath, stagedPath), context.cwd),
+  });
+  for (const warning of bundle.warnings) options.reporter?.info(`esbuild: ${warning}`);
+  const bundlePath = join(buildDir, bundle.fileName);
+  await writeFile(bundlePath, bundle.code, { mode: PRIVATE_FILE_MODE });
+  const sourceMapPath = join(stagingDir, sourceMapFileName(context.name));
+  await writeFile(sourceMapPath, bundle.sourceMap, { mode: PRIVATE_FILE_MODE });
+
+  const assets = context.staged
+    .filter((file) => !bundle.inputs.has(file.relativePath) && loaderFor(file.relativePath) === undefined && !PROJECT_FILES.has(file.relativePath))
+    .map((file): ZipEntry => ({ name: file.relativePath, path: join(stagingDir, file.relativePath), kind: 'file' }));
+  const shipped = bundle.externalImports.filter((name) => !(name.startsWith('@aws-sdk/') && !(name in userPackage.specs)));
+  const modules = modulesDir ? await externalPackageEntries(modulesDir, shipped) : [];
+  return { entries: [{ name: bundle.fileName, path: bundlePath, kind: 'file' }, ...assets, ...modules], external: shipped, sourceMapPath };
+}
+
+/** index.mjs for ES module sources, index.js (CommonJS) otherwise. */
+function moduleFormat(context: BuildContext): 'esm' | 'cjs' {
+  const entryName = context.source.entryName;
+  if (/\.m[jt]s$/.test(entryName)) return 'esm';
+  if (/\.c[jt]s$/.test(entryName)) return 'cjs';
+  if (context.userPackage.type === 'module') return 'esm';
+  if (context.userPackage.type === 'commonjs') return 'cjs';
+  return hasModuleSyntax(context.entry.program) ? 'esm' : 'cjs';
+}
+
+/**
+ * --no-bundle: the staged files as they are (TypeScript and JSX compiled file by file), the
+ * staging package.json, and the whole node_modules.
+ */
+async function unbundledEntries(context: BuildContext, dependencies: Record<string, string>): Promise<{ entries: ZipEntry[] }> {
+  const { stagingDir, buildDir, userPackage, modulesDir } = context;
+  const entries: ZipEntry[] = [];
+  const typescriptEntry = loaderFor(context.source.entryName) !== undefined;
+  for (const file of context.staged) {
+    if (file.relativePath === 'package.json') continue; // the staging package.json below replaces it
+    if (loaderFor(file.relativePath) === undefined) {
+      entries.push({ name: file.relativePath, path: join(stagingDir, file.relativePath), kind: 'file' });
+      continue;
+    }
+    const compiledName = javaScriptName(file.relativePath);
+    const compiledPath = join(buildDir, compiledName);
+    const text = await readFile(join(stagingDir, file.relativePath), 'utf8');
+    const format = /\.m[jt]sx?$/.test(file.relativePath) ? 'esm' : /\.c[jt]sx?$/.test(file.relativePath) ? 'cjs' : userPackage.type === 'module' ? 'esm' : 'cjs';
+    const code = await transpile(text, file.relativePath, displayPathOf(file.sourcePath, context.cwd), { jsx: context.tsconfig?.jsx ?? {}, format });
+    await mkdir(dirname(compiledPath), { recursive: true });
+    await writeFile(compiledPath, code, { mode: PRIVATE_FILE_MODE });
+    entries.push({ name: compiledName, path: compiledPath, kind: 'file' });
+  }
+  // TypeScript compiled to CommonJS must not be declared "module"; JavaScript keeps today's rule.
+  const type = typescriptEntry ? userPackage.type : moduleTypeFor(userPackage.type, context.source.entryName, context.parsed);
+  const packageJsonPath = join(buildDir, 'package.json');
+  await writeFile(packageJsonPath, `${JSON.stringify(stagingPackageJson(context.name, dependencies, type), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  entries.push({ name: 'package.json', path: packageJsonPath, kind: 'file' });
+  if (modulesDir) {
+    // npm's hidden lockfile only speeds up the next install; it names paths on this machine.
+    const modules = await listZipEntries(modulesDir, new Set(['.package-lock.json']));
+    entries.push(...modules.map((entry) => ({ ...entry, name: `node_modules/${entry.name}` })));
+  }
+  return { entries };
+}
+
+/** Code-unit order, not locale order: the same zip on every machine. */
+function sortByName(entries: ZipEntry[]): ZipEntry[] {
+  const unique = new Map(entries.map((entry) => [entry.name, entry]));
+  return [...unique.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function isInside(path: string, folder: string | undefined): boolean {
+  if (folder === undefined) return false;
+  const rel = relative(folder, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
 
 /**
  * The checks that need no staging: the source exists and its entry file exports `handler`.
@@ -85,7 +228,8 @@ const DYNAMODB_CLIENTS = /^(@aws-sdk\/(client-dynamodb|lib-dynamodb)|aws-sdk\/cl
 export async function checkFunctionSource(name: string, options: { cwd: string; src?: string }): Promise<FunctionSource> {
   const source = await findSource(name, options);
   const displayPath = displayPathOf(source.entryFile, options.cwd);
-  const { program } = parseJavaScript(await readFile(source.entryFile, 'utf8'), displayPath);
+  const tsconfig = loaderFor(source.entryFile) ? await findTsConfig(dirname(source.entryFile)) : undefined;
+  const { program } = await parseSourceFile(await readFile(source.entryFile, 'utf8'), source.entryFile, displayPath, tsconfig?.jsx ?? {});
   assertExportsHandler(program, displayPath);
   return source;
 }
@@ -117,17 +261,17 @@ function noteComputedImports(files: ParsedStagedFile[], reporter: Reporter | und
   }
 }
 
-type ParsedWithComments = ParsedStagedFile & { comments: Comment[] };
+type ParsedSourceFile = ParsedStagedFile & { comments: Comment[]; headerEnd: number; program: Program };
 
-/** Parses every staged JavaScript file (a syntax error stops here, naming the user's file). */
-async function parseStagedFiles(staged: StagedFile[], stagingDir: string, cwd: string): Promise<ParsedWithComments[]> {
+/** Parses every staged source file (a syntax error stops here, naming the user's file). */
+async function parseStagedFiles(staged: StagedFile[], stagingDir: string, cwd: string, tsconfig: TsConfig | undefined): Promise<ParsedSourceFile[]> {
   return Promise.all(
     staged
-      .filter((file) => isJavaScriptFile(file.relativePath))
+      .filter((file) => isSourceFile(file.relativePath))
       .map(async (file) => {
         const displayPath = displayPathOf(file.sourcePath, cwd);
         const text = await readFile(join(stagingDir, file.relativePath), 'utf8');
-        return { relativePath: file.relativePath, displayPath, ...parseJavaScript(text, displayPath) };
+        return { relativePath: file.relativePath, displayPath, ...(await parseSourceFile(text, file.relativePath, displayPath, tsconfig?.jsx ?? {})) };
       }),
   );
 }

@@ -1,12 +1,12 @@
-import { copyFile, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, open, readdir, rm, stat, utimes } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FunctionSource } from './source.js';
 import { readIgnoreRule } from './ignore.js';
 import { makePrivateFolder } from '../store/paths.js';
 
-/** Kept in staging between runs: the installed packages and the record of what they are. */
-export const INSTALL_STAMP = '.bam-install.json';
-const KEPT_BETWEEN_RUNS = new Set(['node_modules', INSTALL_STAMP]);
+/** Where bam writes the bundle (or, with --no-bundle, the compiled TypeScript) inside staging. */
+export const BUILD_DIR = '.bam-build';
 
 /** One file of the function as staged. */
 export interface StagedFile {
@@ -21,29 +21,91 @@ export function zipFileName(name: string): string {
   return `${name}.zip`;
 }
 
+/** The bundle's source map, beside the zip: for the developer's tools, never shipped. */
+export function sourceMapFileName(name: string): string {
+  return `${name}.map`;
+}
+
+/** bam's own names at staging's root: never the user's files, never removed as stale. */
+function reservedNames(name: string): Set<string> {
+  return new Set([zipFileName(name), sourceMapFileName(name), 'node_modules', BUILD_DIR]);
+}
+
 /**
- * Copies the function's files into staging (a single file becomes index.*; a folder is copied
- * whole, minus skipped paths). Files left from an earlier run are removed first; only
- * node_modules survives, as an install cache. The user's folder is only read. Staging's folders
- * are 0700: the code and its settings are the user's alone.
+ * Brings staging in line with the function's files (a single file becomes index.*; a folder is
+ * copied whole, minus skipped paths). Only what changed is copied: a file whose size and date
+ * match is left alone, one whose content matches only gets its date; files gone from the source
+ * are removed. The user's folder is only read. Staging's folders are 0700: the code and its
+ * settings are the user's alone.
  */
 export async function stageFiles(source: FunctionSource, stagingDir: string): Promise<StagedFile[]> {
   await makePrivateFolder(stagingDir);
-  await removeStaleFiles(stagingDir);
-  if (source.kind === 'file') {
-    await copyFile(source.entryFile, join(stagingDir, source.entryName));
-    return [{ relativePath: source.entryName, sourcePath: source.entryFile }];
-  }
-  const files = await listFunctionFiles(source.sourcePath, new Set([zipFileName(source.name), ...KEPT_BETWEEN_RUNS]));
+  const reserved = reservedNames(source.name);
+  const files = source.kind === 'file'
+    ? [{ relativePath: source.entryName, sourcePath: source.entryFile }]
+    : await listFunctionFiles(source.sourcePath, reserved);
+  await removeStaleFiles(stagingDir, new Set(files.map((file) => file.relativePath)), reserved);
   // Folders first, one by one: each is 0700 before a file lands in it.
   for (const folder of new Set(files.map((file) => dirname(join(stagingDir, file.relativePath))))) await makePrivateFolder(folder);
-  await Promise.all(files.map((file) => copyFile(file.sourcePath, join(stagingDir, file.relativePath))));
+  await Promise.all(files.map((file) => syncFile(file.sourcePath, join(stagingDir, file.relativePath))));
   return files;
 }
 
-async function removeStaleFiles(stagingDir: string): Promise<void> {
-  const entries = await readdir(stagingDir);
-  await Promise.all(entries.filter((e) => !KEPT_BETWEEN_RUNS.has(e)).map((e) => rm(join(stagingDir, e), { recursive: true, force: true })));
+/** Removes what staging holds beyond `wanted` (and bam's reserved names at the root). */
+async function removeStaleFiles(stagingDir: string, wanted: Set<string>, reserved: Set<string>): Promise<void> {
+  const wantedFolders = new Set<string>();
+  for (const path of wanted) for (let dir = path; dir.includes('/'); ) wantedFolders.add((dir = dir.slice(0, dir.lastIndexOf('/'))));
+  const visit = async (relativeDir: string): Promise<void> => {
+    const entries = await readdir(join(stagingDir, relativeDir), { withFileTypes: true });
+    await Promise.all(entries.map(async (entry) => {
+      if (relativeDir === '' && reserved.has(entry.name)) return;
+      const relativePath = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
+      const path = join(stagingDir, relativePath);
+      if (entry.isDirectory() && wantedFolders.has(relativePath)) await visit(relativePath);
+      else if (entry.isDirectory() || !wanted.has(relativePath)) await rm(path, { recursive: true, force: true });
+    }));
+  };
+  await visit('');
+}
+
+/** Copies a file only when its copy differs; the copy keeps the source's date, so next time a stat says it all. */
+async function syncFile(sourcePath: string, stagedPath: string): Promise<void> {
+  const [from, to] = await Promise.all([stat(sourcePath), stat(stagedPath).catch(() => undefined)]);
+  if (to?.isFile() && to.size === from.size) {
+    // utimes keeps about a millisecond (seconds as a double): closer than that is the date bam set.
+    if (Math.abs(to.mtimeMs - from.mtimeMs) >= 1) {
+      if (!(await sameContent(sourcePath, stagedPath, from.size))) return copyWithDate(sourcePath, stagedPath, from);
+      await utimes(stagedPath, from.atime, from.mtime);
+    }
+    // zip reads the exec bit, so a chmod +x alone must reach staging too.
+    if ((to.mode & 0o777) !== (from.mode & 0o777)) await chmod(stagedPath, from.mode & 0o777);
+    return;
+  }
+  if (to) await rm(stagedPath, { recursive: true, force: true });
+  await copyWithDate(sourcePath, stagedPath, from);
+}
+
+async function copyWithDate(sourcePath: string, stagedPath: string, from: Stats): Promise<void> {
+  await copyFile(sourcePath, stagedPath);
+  await utimes(stagedPath, from.atime, from.mtime);
+}
+
+const COMPARE_CHUNK = 64 * 1024;
+
+async function sameContent(a: string, b: string, size: number): Promise<boolean> {
+  const [fa, fb] = await Promise.all([open(a, 'r'), open(b, 'r')]);
+  try {
+    const bufferA = Buffer.alloc(Math.min(COMPARE_CHUNK, size));
+    const bufferB = Buffer.alloc(bufferA.length);
+    for (let offset = 0; offset < size; offset += bufferA.length) {
+      const [ra, rb] = await Promise.all([fa.read(bufferA, 0, bufferA.length, offset), fb.read(bufferB, 0, bufferB.length, offset)]);
+      if (ra.bytesRead !== rb.bytesRead || !bufferA.subarray(0, ra.bytesRead).equals(bufferB.subarray(0, rb.bytesRead))) return false;
+      if (ra.bytesRead === 0) break;
+    }
+    return true;
+  } finally {
+    await Promise.all([fa.close(), fb.close()]);
+  }
 }
 
 /** Every file under a function folder that is not ignored, sorted; `reserved` names at its root are bam's. */

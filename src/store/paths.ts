@@ -16,6 +16,8 @@ export const storePaths = {
   /** One lease per resource name, held by the command working on it (names are file-safe). */
   lease: (kind: string, region: string, name: string) => join(bamHome(), 'leases', `${kind}.${region}.${name}.lock`),
   staging: (name: string) => join(bamHome(), 'staging', name),
+  /** One npm install per exact dependency set, shared by every function (and kept across bam delete). */
+  moduleCache: (key: string) => join(bamHome(), 'cache', 'modules', key),
   devDb: () => join(bamHome(), 'dev-db'),
 };
 
