@@ -1,4 +1,4 @@
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
 import { BamError } from '../core/errors.js';
 import { packageName } from './imports.js';
@@ -19,6 +19,8 @@ export interface BundleRequest {
   tsconfig?: string;
   /** The user's function folder: an alias resolved into it is bundled from the staged copy. */
   sourceFolder?: string;
+  /** The entry's `// description:` line, kept at the bundle's top (comments are not otherwise kept). */
+  header?: string;
   /** A staged path as the user knows it (for build errors). */
   displayPath: (stagedPath: string) => string;
 }
@@ -30,6 +32,8 @@ export interface Bundle {
   sourceMap: Uint8Array;
   /** Staged files (relative, with `/`) the bundle contains. */
   inputs: Set<string>;
+  /** Files outside staging it contains (absolute): tsconfig `paths` targets outside the function. */
+  outsideInputs: string[];
   /** The external packages the bundle imports: these, and what they need, go in node_modules. */
   externalImports: string[];
   warnings: string[];
@@ -66,7 +70,7 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
       external: request.external.flatMap((name) => [name, `${name}/*`]),
       plugins: [runtimeAwsSdk(request.declared), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
       ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),
-      ...(request.format === 'esm' ? { banner: { js: ESM_REQUIRE } } : {}),
+      ...banner(request),
       sourcemap: 'external',
       metafile: true,
       write: false,
@@ -81,16 +85,25 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
   const sourceMap = result.outputFiles.find((file) => file.path === `${outfile}.map`);
   if (!code || !sourceMap) throw new Error(`esbuild wrote no ${fileName}`);
   const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'))?.[1];
-  const inputs = new Set(Object.keys(result.metafile.inputs).filter((path) => !path.startsWith('..') && !isAbsolute(path)));
+  const inputPaths = Object.keys(result.metafile.inputs);
+  const inputs = new Set(inputPaths.filter((path) => !path.startsWith('..') && !isAbsolute(path)));
+  const outsideInputs = inputPaths.filter((path) => !inputs.has(path)).map((path) => resolve(request.stagingDir, path));
   const externalImports = [...new Set((output?.imports ?? []).filter((i) => i.external && !i.path.startsWith('node:')).map((i) => packageName(i.path)))];
   return {
     fileName,
     code: code.contents,
     sourceMap: sourceMap.contents,
     inputs,
+    outsideInputs,
     externalImports: externalImports.sort(),
     warnings: result.warnings.map((warning) => `${where(warning, request)}${warning.text}`),
   };
+}
+
+/** The description line, and for an ES module the require() that CommonJS dependencies call. */
+function banner(request: BundleRequest): { banner?: { js: string } } {
+  const lines = [...(request.header ? [request.header] : []), ...(request.format === 'esm' ? [ESM_REQUIRE] : [])];
+  return lines.length > 0 ? { banner: { js: lines.join('\n') } } : {};
 }
 
 function where(message: Message, request: BundleRequest): string {

@@ -7,10 +7,11 @@ import { DEFAULT_RUNTIME, runtimeNodeMajor } from '../core/runtimes.js';
 import type { Reporter } from '../ui/reporter.js';
 import { bundleFunction } from './bundle.js';
 import { detectDependencies, isSourceFile, type ParsedStagedFile } from './dependencies.js';
-import { readDescription } from './description.js';
+import { descriptionComment, readDescription } from './description.js';
 import { computedImports, importedSpecifiers } from './imports.js';
 import { assertExportsHandler } from './handler.js';
-import { installDependencies, linkModules, stagingPackageJson, type LambdaCpu } from './install.js';
+import { buildFingerprint, unchangedBuild, writeBuildStamp } from './buildStamp.js';
+import { installDependencies, linkModules, localPackagesFingerprint, stagingPackageJson, type LambdaCpu } from './install.js';
 import { hasModuleSyntax, moduleTypeFor } from './moduleType.js';
 import { externalPackageEntries, findUnbundleable } from './native.js';
 import { findSource, type FunctionSource } from './source.js';
@@ -69,17 +70,27 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   const { reporter } = options;
   const source = await findSource(name, options);
   const stagingDir = storePaths.staging(name);
+  const zipPath = join(stagingDir, zipFileName(name));
   const staged = await stageFiles(source, stagingDir);
   const folder = source.kind === 'dir' ? source.sourcePath : dirname(source.entryFile);
   const tsconfig = await findTsConfig(folder);
-  const parsed = await parseStagedFiles(staged, stagingDir, options.cwd, tsconfig);
+  const userPackage = await readUserPackage(folder);
 
+  // Nothing the build reads has changed since the last one: its zip is this one.
+  const settings = { bundle: options.bundle !== false, external: [...(options.external ?? [])].sort(), runtime: options.runtime ?? DEFAULT_RUNTIME, cpu: options.cpu ?? 'x64' };
+  const fingerprint = await buildFingerprint({ staged, options: settings, tsconfig: tsconfig?.path, userPackage, localPackages: await localPackagesFingerprint(userPackage.specs) });
+  const previous = await unchangedBuild<StoredResult>(stagingDir, fingerprint, zipPath);
+  if (previous) {
+    reporter?.info('Nothing changed since the last packaging: reusing its zip.');
+    return { ...previous.result, name, source, stagingDir, zipPath };
+  }
+
+  const parsed = await parseStagedFiles(staged, stagingDir, options.cwd, tsconfig);
   const entry = parsed.find((file) => file.relativePath === source.entryName);
   if (!entry) throw new BamError(`${source.entryFile} is the function's entry but .bamignore leaves it out. Remove that line from .bamignore.`);
   assertExportsHandler(entry.program, entry.displayPath);
   const description = readDescription(entry.comments, entry.headerEnd);
 
-  const userPackage = await readUserPackage(folder);
   const stagedPaths = new Set(staged.map((file) => file.relativePath));
   const dependencies = detectDependencies(parsed, stagedPaths, userPackage, tsconfig?.aliases);
   noteComputedImports(parsed, reporter);
@@ -87,27 +98,27 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   // Info lines only: deploy packages while other steps run, so spinners belong to the use case.
   if (names.length > 0) reporter?.info(`Dependencies: ${names.map((n) => `${n}@${dependencies[n]}`).join(', ')}`);
   warnUndeclared(undeclaredPackages(userPackage, names), userPackage, reporter);
-  const install = await installDependencies(dependencies, reporter, {
-    installScripts: userPackage.installScripts,
-    cpu: options.cpu ?? 'x64',
-    integrity: userPackage.integrity,
-  });
+  const install = await installDependencies(dependencies, reporter, { installScripts: userPackage.installScripts, cpu: settings.cpu, integrity: userPackage.integrity });
   await linkModules(stagingDir, install?.modulesDir);
 
   const buildDir = join(stagingDir, BUILD_DIR);
   await rm(buildDir, { recursive: true, force: true });
   await makePrivateFolder(buildDir);
   const context: BuildContext = { name, source, stagingDir, buildDir, staged, parsed, entry, userPackage, tsconfig, modulesDir: install?.modulesDir, cwd: options.cwd };
-  const built = options.bundle === false
-    ? { ...(await unbundledEntries(context, dependencies)), external: [], sourceMapPath: undefined }
-    : await bundledEntries(context, options);
+  const built = settings.bundle
+    ? await bundledEntries(context, options)
+    : { ...(await unbundledEntries(context, dependencies)), external: [], sourceMapPath: undefined, outsideInputs: [] };
 
-  const zipPath = join(stagingDir, zipFileName(name));
   const zip = await writeDeterministicZip(sortByName(built.entries), zipPath);
   checkSizeLimits(zip.zipSize, zip.unzippedSize);
   const usesDynamoDb = parsed.some((file) => importedSpecifiers(file.program).some((specifier) => DYNAMODB_CLIENTS.test(specifier)));
-  return { name, source, stagingDir, ...zip, description, dependencies, usesDynamoDb, bundled: options.bundle !== false, external: built.external, sourceMapPath: built.sourceMapPath };
+  const result: StoredResult = { ...zip, description, dependencies, usesDynamoDb, bundled: settings.bundle, external: built.external, sourceMapPath: built.sourceMapPath };
+  await writeBuildStamp(stagingDir, { fingerprint, zipSize: zip.zipSize, result }, built.outsideInputs);
+  return { ...result, name, source, stagingDir, zipPath };
 }
+
+/** What the build stamp keeps of a result (the rest is known before building). */
+type StoredResult = Omit<PackageResult, 'name' | 'source' | 'stagingDir' | 'zipPath'>;
 
 // The SDK v3 clients and document client, and the v2 SDK's DynamoDB (aws-sdk/clients/dynamodb).
 const DYNAMODB_CLIENTS = /^(@aws-sdk\/(client-dynamodb|lib-dynamodb)|aws-sdk\/clients\/dynamodb)$/;
@@ -133,7 +144,7 @@ const PROJECT_FILES = new Set(['package.json', 'package-lock.json', 'npm-shrinkw
  * The bundle, the files the code reads at run time (every staged file the bundle does not
  * contain, TypeScript aside), and node_modules for the packages left outside the bundle.
  */
-async function bundledEntries(context: BuildContext, options: PackageOptions): Promise<{ entries: ZipEntry[]; external: string[]; sourceMapPath: string }> {
+async function bundledEntries(context: BuildContext, options: PackageOptions): Promise<{ entries: ZipEntry[]; external: string[]; sourceMapPath: string; outsideInputs: string[] }> {
   const { source, stagingDir, buildDir, userPackage, modulesDir } = context;
   const unbundleable = modulesDir ? await findUnbundleable(modulesDir) : [];
   const external = [...new Set([...unbundleable, ...userPackage.external, ...(options.external ?? [])])].sort();
@@ -144,6 +155,7 @@ async function bundledEntries(context: BuildContext, options: PackageOptions): P
     nodeMajor: runtimeNodeMajor(options.runtime ?? DEFAULT_RUNTIME) ?? runtimeNodeMajor(DEFAULT_RUNTIME)!,
     external,
     declared: userPackage.specs,
+    header: headerLine(context.entry),
     ...(context.tsconfig && !isInside(context.tsconfig.path, source.kind === 'dir' ? source.sourcePath : undefined)
       ? { tsconfig: context.tsconfig.path, ...(source.kind === 'dir' ? { sourceFolder: source.sourcePath } : {}) }
       : {}),
@@ -160,7 +172,12 @@ async function bundledEntries(context: BuildContext, options: PackageOptions): P
     .map((file): ZipEntry => ({ name: file.relativePath, path: join(stagingDir, file.relativePath), kind: 'file' }));
   const shipped = bundle.externalImports.filter((name) => !(name.startsWith('@aws-sdk/') && !(name in userPackage.specs)));
   const modules = modulesDir ? await externalPackageEntries(modulesDir, shipped) : [];
-  return { entries: [{ name: bundle.fileName, path: bundlePath, kind: 'file' }, ...assets, ...modules], external: shipped, sourceMapPath };
+  return { entries: [{ name: bundle.fileName, path: bundlePath, kind: 'file' }, ...assets, ...modules], external: shipped, sourceMapPath, outsideInputs: bundle.outsideInputs };
+}
+
+function headerLine(entry: ParsedSourceFile): string | undefined {
+  const comment = descriptionComment(entry.comments, entry.headerEnd);
+  return comment ? `//${comment.value}` : undefined;
 }
 
 /** index.mjs for ES module sources, index.js (CommonJS) otherwise. */

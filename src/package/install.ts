@@ -106,7 +106,7 @@ export async function linkModules(stagingDir: string, modulesDir: string | undef
  * Sizes and dates of every file in the local (file:) packages: their content can change while
  * the spec stays the same, and then the copy in node_modules must be replaced.
  */
-async function localPackagesFingerprint(dependencies: Record<string, string>): Promise<string> {
+export async function localPackagesFingerprint(dependencies: Record<string, string>): Promise<string> {
   const lines: string[] = [];
   const visit = async (path: string): Promise<void> => {
     const info = await stat(path).catch(() => undefined);

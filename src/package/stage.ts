@@ -14,6 +14,9 @@ export interface StagedFile {
   relativePath: string;
   /** Where it came from in the user's folder. */
   sourcePath: string;
+  /** The source's size and date when staged (what says, next time, that nothing changed). */
+  size: number;
+  mtimeMs: number;
 }
 
 /** The name the zip has inside staging; never part of the package itself. */
@@ -41,14 +44,14 @@ function reservedNames(name: string): Set<string> {
 export async function stageFiles(source: FunctionSource, stagingDir: string): Promise<StagedFile[]> {
   await makePrivateFolder(stagingDir);
   const reserved = reservedNames(source.name);
-  const files = source.kind === 'file'
-    ? [{ relativePath: source.entryName, sourcePath: source.entryFile }]
+  const found = source.kind === 'file'
+    ? [{ relativePath: source.entryName, sourcePath: source.entryFile, info: await stat(source.entryFile) }]
     : await listFunctionFiles(source.sourcePath, reserved);
-  await removeStaleFiles(stagingDir, new Set(files.map((file) => file.relativePath)), reserved);
+  await removeStaleFiles(stagingDir, new Set(found.map((file) => file.relativePath)), reserved);
   // Folders first, one by one: each is 0700 before a file lands in it.
-  for (const folder of new Set(files.map((file) => dirname(join(stagingDir, file.relativePath))))) await makePrivateFolder(folder);
-  await Promise.all(files.map((file) => syncFile(file.sourcePath, join(stagingDir, file.relativePath))));
-  return files;
+  for (const folder of new Set(found.map((file) => dirname(join(stagingDir, file.relativePath))))) await makePrivateFolder(folder);
+  await Promise.all(found.map((file) => syncFile(file.sourcePath, file.info, join(stagingDir, file.relativePath))));
+  return found.map(({ relativePath, sourcePath, info }) => ({ relativePath, sourcePath, size: info.size, mtimeMs: info.mtimeMs }));
 }
 
 /** Removes what staging holds beyond `wanted` (and bam's reserved names at the root). */
@@ -69,8 +72,8 @@ async function removeStaleFiles(stagingDir: string, wanted: Set<string>, reserve
 }
 
 /** Copies a file only when its copy differs; the copy keeps the source's date, so next time a stat says it all. */
-async function syncFile(sourcePath: string, stagedPath: string): Promise<void> {
-  const [from, to] = await Promise.all([stat(sourcePath), stat(stagedPath).catch(() => undefined)]);
+async function syncFile(sourcePath: string, from: Stats, stagedPath: string): Promise<void> {
+  const to = await stat(stagedPath).catch(() => undefined);
   if (to?.isFile() && to.size === from.size) {
     // utimes keeps about a millisecond (seconds as a double): closer than that is the date bam set.
     if (Math.abs(to.mtimeMs - from.mtimeMs) >= 1) {
@@ -108,10 +111,16 @@ async function sameContent(a: string, b: string, size: number): Promise<boolean>
   }
 }
 
+interface FoundFile {
+  relativePath: string;
+  sourcePath: string;
+  info: Stats;
+}
+
 /** Every file under a function folder that is not ignored, sorted; `reserved` names at its root are bam's. */
-async function listFunctionFiles(folder: string, reserved: Set<string>): Promise<StagedFile[]> {
+async function listFunctionFiles(folder: string, reserved: Set<string>): Promise<FoundFile[]> {
   const ignored = await readIgnoreRule(folder);
-  const files: StagedFile[] = [];
+  const files: FoundFile[] = [];
   // Directory identities on the current path: a symlink back to an ancestor would loop forever.
   const visit = async (relativeDir: string, ancestors: Set<string>): Promise<void> => {
     const entries = await readdir(join(folder, relativeDir));
@@ -126,7 +135,7 @@ async function listFunctionFiles(folder: string, reserved: Set<string>): Promise
         const id = `${info.dev}:${info.ino}`;
         if (!ancestors.has(id)) await visit(relativePath, new Set(ancestors).add(id));
       } else if (info.isFile()) {
-        files.push({ relativePath, sourcePath });
+        files.push({ relativePath, sourcePath, info });
       }
     }));
   };

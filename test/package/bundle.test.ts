@@ -270,4 +270,27 @@ describe('fast packaging', () => {
     expect(npmRuns[0]!.text).toContain(join(world.home, 'cache', 'modules'));
     expect(world.reporter.events.filter((event) => event.text.includes('reusing node_modules'))).toHaveLength(2);
   });
+
+  it('reuses the last zip when nothing it was built from changed, and rebuilds when a file outside the folder that the bundle read (a paths target) changes', async () => {
+    await write('tsconfig.json', '{ "compilerOptions": { "paths": { "@shared/*": ["./shared/*"] } } }');
+    await write('shared/word.ts', "export const word = 'one';\n");
+    await write('fn/index.ts', "import { word } from '@shared/word';\nexport const handler = async () => ({ statusCode: 200, body: word });\n");
+    const first = await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    const zipInode = (await stat(first.zipPath)).ino;
+
+    world.reporter.events.length = 0;
+    const again = await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    expect(world.reporter.text('info')).toContain('Nothing changed since the last packaging: reusing its zip.');
+    expect(again).toEqual(first);
+    expect((await stat(again.zipPath)).ino).toBe(zipInode);
+
+    await write('shared/word.ts', "export const word = 'two';\n");
+    world.reporter.events.length = 0;
+    const changed = await packageFunction('fn', { cwd: world.cwd, reporter: world.reporter });
+    expect(world.reporter.text('info')).not.toContain('reusing its zip');
+    expect(changed.codeSha256).not.toBe(first.codeSha256);
+    expect((await runUnzipped(changed.zipPath, 'index.mjs')).body).toBe('two');
+    // Another option is another build.
+    expect((await packageFunction('fn', { cwd: world.cwd, bundle: false })).bundled).toBe(false);
+  });
 });
