@@ -65,8 +65,11 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
       platform: 'node',
       format: request.format,
       target: `node${request.nodeMajor}`,
-      // Paths in the bundle's comments stay inside staging, the same on every run.
+      // Paths in the bundle stay inside staging, the same on every run.
       preserveSymlinks: true,
+      // Less to read and compile at every cold start (about 10% of an express app's init). Only
+      // whitespace: minifying syntax or names would change what code sees (a class's .name).
+      minifyWhitespace: true,
       external: request.external.flatMap((name) => [name, `${name}/*`]),
       plugins: [runtimeAwsSdk(request.declared), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
       ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),

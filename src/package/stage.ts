@@ -1,5 +1,5 @@
-import { chmod, copyFile, open, readdir, rm, stat, utimes } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { chmod, copyFile, open, rm, stat, utimes } from 'node:fs/promises';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FunctionSource } from './source.js';
 import { readIgnoreRule } from './ignore.js';
@@ -58,22 +58,22 @@ export async function stageFiles(source: FunctionSource, stagingDir: string): Pr
 async function removeStaleFiles(stagingDir: string, wanted: Set<string>, reserved: Set<string>): Promise<void> {
   const wantedFolders = new Set<string>();
   for (const path of wanted) for (let dir = path; dir.includes('/'); ) wantedFolders.add((dir = dir.slice(0, dir.lastIndexOf('/'))));
-  const visit = async (relativeDir: string): Promise<void> => {
-    const entries = await readdir(join(stagingDir, relativeDir), { withFileTypes: true });
-    await Promise.all(entries.map(async (entry) => {
-      if (relativeDir === '' && reserved.has(entry.name)) return;
+  const stale: string[] = [];
+  const visit = (relativeDir: string): void => {
+    for (const entry of readdirSync(join(stagingDir, relativeDir), { withFileTypes: true })) {
+      if (relativeDir === '' && reserved.has(entry.name)) continue;
       const relativePath = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
-      const path = join(stagingDir, relativePath);
-      if (entry.isDirectory() && wantedFolders.has(relativePath)) await visit(relativePath);
-      else if (entry.isDirectory() || !wanted.has(relativePath)) await rm(path, { recursive: true, force: true });
-    }));
+      if (entry.isDirectory() && wantedFolders.has(relativePath)) visit(relativePath);
+      else if (entry.isDirectory() || !wanted.has(relativePath)) stale.push(join(stagingDir, relativePath));
+    }
   };
-  await visit('');
+  visit('');
+  await Promise.all(stale.map((path) => rm(path, { recursive: true, force: true })));
 }
 
 /** Copies a file only when its copy differs; the copy keeps the source's date, so next time a stat says it all. */
 async function syncFile(sourcePath: string, from: Stats, stagedPath: string): Promise<void> {
-  const to = await stat(stagedPath).catch(() => undefined);
+  const to = statSync(stagedPath, { throwIfNoEntry: false });
   if (to?.isFile() && to.size === from.size) {
     // utimes keeps about a millisecond (seconds as a double): closer than that is the date bam set.
     if (Math.abs(to.mtimeMs - from.mtimeMs) >= 1) {
@@ -121,25 +121,26 @@ interface FoundFile {
 async function listFunctionFiles(folder: string, reserved: Set<string>): Promise<FoundFile[]> {
   const ignored = await readIgnoreRule(folder);
   const files: FoundFile[] = [];
-  // Directory identities on the current path: a symlink back to an ancestor would loop forever.
-  const visit = async (relativeDir: string, ancestors: Set<string>): Promise<void> => {
-    const entries = await readdir(join(folder, relativeDir));
-    await Promise.all(entries.map(async (entry) => {
+  // Synchronous on purpose, like the zip's reads: thousands of stats through the thread pool
+  // cost several times more than in line. Directory identities on the current path: a symlink
+  // back to an ancestor would loop forever.
+  const visit = (relativeDir: string, ancestors: Set<string>): void => {
+    for (const entry of readdirSync(join(folder, relativeDir))) {
       const relativePath = relativeDir === '' ? entry : `${relativeDir}/${entry}`;
-      if (relativeDir === '' && reserved.has(entry)) return;
+      if (relativeDir === '' && reserved.has(entry)) continue;
       const sourcePath = join(folder, relativePath);
       // stat (not lstat): a symlink in the user's folder ships what it points to.
-      const info = await stat(sourcePath).catch(() => undefined);
-      if (!info || ignored(relativePath, info.isDirectory())) return;
+      const info = statSync(sourcePath, { throwIfNoEntry: false });
+      if (!info || ignored(relativePath, info.isDirectory())) continue;
       if (info.isDirectory()) {
         const id = `${info.dev}:${info.ino}`;
-        if (!ancestors.has(id)) await visit(relativePath, new Set(ancestors).add(id));
+        if (!ancestors.has(id)) visit(relativePath, new Set(ancestors).add(id));
       } else if (info.isFile()) {
         files.push({ relativePath, sourcePath, info });
       }
-    }));
+    }
   };
-  const root = await stat(folder);
-  await visit('', new Set([`${root.dev}:${root.ino}`]));
+  const root = statSync(folder);
+  visit('', new Set([`${root.dev}:${root.ino}`]));
   return files.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
 }
