@@ -7,7 +7,7 @@ import { UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
 import { deploy } from '../../src/commands/deploy.js';
 import { get } from '../../src/commands/get.js';
 import { redeploy } from '../../src/commands/redeploy.js';
-import { HELLO, records, setScene, type Scene } from '../aws/scene.js';
+import { records, setScene, type Scene } from '../aws/scene.js';
 
 let scene: Scene;
 let server: Server;
