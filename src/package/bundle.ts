@@ -41,10 +41,10 @@ export interface Bundle {
 
 /**
  * A bundled ES module still runs CommonJS code that calls require() for built-ins and externals;
- * Node gives ES modules no require, so the bundle makes one (a global, which no user binding can
- * collide with).
+ * Node gives ES modules no require, so the bundle makes one: a global, declaring no binding that
+ * the user's code (or a fetched bundle bundled again) could collide with.
  */
-const ESM_REQUIRE = "import { createRequire as __bamCreateRequire } from 'node:module';\nglobalThis.require ??= __bamCreateRequire(import.meta.url);";
+const ESM_REQUIRE = "globalThis.require ??= process.getBuiltinModule('node:module').createRequire(import.meta.url);";
 
 /**
  * Bundles a staged function with esbuild: local modules and npm packages in one file, for the

@@ -101,10 +101,10 @@ describe('packageFunction bundles with esbuild', () => {
   });
 
   it('writes index.js (CommonJS) for CommonJS and .cts sources, index.mjs for ES modules, and each runs', async () => {
-    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local` } }));
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local`, 'uses-builtin': `file:${DEPS}uses-builtin` } }));
     await write('cjs.js', "const pad = require('left-pad-local');\nexports.handler = async (event) => ({ statusCode: 200, body: pad(event.path, 7) });\n");
     await write('cts.cts', "import pad = require('left-pad-local');\nexport const handler = async (event: { path: string }) => ({ statusCode: 200, body: pad(event.path, 8) });\n");
-    await write('esm.mjs', "import pad from 'left-pad-local';\nimport { EventEmitter } from 'node:events';\nexport const handler = async (event) => ({ statusCode: 200, body: pad(event.path, 9) + typeof EventEmitter });\n");
+    await write('esm.mjs', "import pad from 'left-pad-local';\nimport usesBuiltin from 'uses-builtin';\nexport const handler = async (event) => ({ statusCode: 200, body: pad(event.path, 9) + usesBuiltin() });\n");
 
     const cjs = await packageFunction('cjs', { cwd: world.cwd });
     expect(await zipNames(cjs.zipPath)).toEqual(['index.js']);
@@ -115,6 +115,10 @@ describe('packageFunction bundles with esbuild', () => {
     const esm = await packageFunction('esm', { cwd: world.cwd });
     expect(await zipNames(esm.zipPath)).toEqual(['index.mjs']);
     expect((await runUnzipped(esm.zipPath, 'index.mjs')).body).toBe('   /hellofunction');
+    // What bam get then bam redeploy do: the deployed bundle, bundled again, still runs.
+    await write('again/index.mjs', (await readZipEntries(esm.zipPath))[0]!.content.toString('utf8'));
+    const again = await packageFunction('again', { cwd: world.cwd });
+    expect((await runUnzipped(again.zipPath, 'index.mjs')).body).toBe('   /hellofunction');
   });
 
   it('keeps a native addon out of the bundle: it and its dependencies ship in node_modules, and the bundle requires it from there', async () => {
