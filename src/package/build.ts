@@ -69,12 +69,12 @@ export async function buildFunction(input: BuildInput): Promise<{ result: BuiltR
   const context: BuildContext = { name, source, stagingDir, buildDir, staged, parsed, entry, userPackage, tsconfig, modulesDir: install?.modulesDir, cwd: input.cwd };
   const built = settings.bundle
     ? await bundledEntries(context, settings, reporter)
-    : { ...(await unbundledEntries(context, dependencies)), external: [], sourceMapPath: undefined, outsideInputs: [] };
+    : { ...(await unbundledEntries(context, dependencies)), external: [], sourceMapPath: undefined, outsideInputs: [], bundleName: undefined };
 
   const zip = await writeDeterministicZip(sortByName(built.entries), zipPath);
   checkSizeLimits(zip.zipSize, zip.unzippedSize);
   const usesDynamoDb = parsed.some((file) => importedSpecifiers(file.program).some((specifier) => DYNAMODB_CLIENTS.test(specifier)));
-  const result: BuiltResult = { ...zip, description, dependencies, usesDynamoDb, bundled: settings.bundle, external: built.external, sourceMapPath: built.sourceMapPath };
+  const result: BuiltResult = { ...zip, description, dependencies, usesDynamoDb, bundled: settings.bundle, external: built.external, sourceMapPath: built.sourceMapPath, bundleName: built.bundleName };
   return { result, outsideInputs: built.outsideInputs };
 }
 
@@ -103,7 +103,7 @@ const PROJECT_FILES = new Set(['package.json', 'package-lock.json', 'npm-shrinkw
  * The bundle, the files the code reads at run time (every staged file the bundle does not
  * contain, TypeScript aside), and node_modules for the packages left outside the bundle.
  */
-async function bundledEntries(context: BuildContext, settings: BuildInput['settings'], reporter: Reporter | undefined): Promise<{ entries: ZipEntry[]; external: string[]; sourceMapPath: string; outsideInputs: string[] }> {
+async function bundledEntries(context: BuildContext, settings: BuildInput['settings'], reporter: Reporter | undefined): Promise<{ entries: ZipEntry[]; external: string[]; sourceMapPath: string; outsideInputs: string[]; bundleName: string }> {
   const { source, stagingDir, buildDir, userPackage, modulesDir } = context;
   const unbundleable = modulesDir ? await findUnbundleable(modulesDir) : [];
   const external = [...new Set([...unbundleable, ...userPackage.external, ...settings.external])].sort();
@@ -131,7 +131,7 @@ async function bundledEntries(context: BuildContext, settings: BuildInput['setti
     .map((file): ZipEntry => ({ name: file.relativePath, path: join(stagingDir, file.relativePath), kind: 'file' }));
   const shipped = bundle.externalImports.filter((name) => !(name.startsWith('@aws-sdk/') && !(name in userPackage.specs)));
   const modules = modulesDir ? await externalPackageEntries(modulesDir, shipped) : [];
-  return { entries: [{ name: bundle.fileName, path: bundlePath, kind: 'file' }, ...assets, ...modules], external: shipped, sourceMapPath, outsideInputs: bundle.outsideInputs };
+  return { entries: [{ name: bundle.fileName, path: bundlePath, kind: 'file' }, ...assets, ...modules], external: shipped, sourceMapPath, outsideInputs: bundle.outsideInputs, bundleName: bundle.fileName };
 }
 
 function headerLine(entry: ParsedSourceFile): string | undefined {

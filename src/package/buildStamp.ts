@@ -57,3 +57,9 @@ export async function writeBuildStamp<Result>(stagingDir: string, stamp: Omit<Bu
   const outside = await Promise.all(outsidePaths.map(async (path) => ({ path, state: await fileState(path) })));
   await writeFile(join(stagingDir, BUILD_DIR, STAMP_FILE), JSON.stringify({ ...stamp, outside }), { mode: PRIVATE_FILE_MODE });
 }
+
+/** What the last build made, whatever its inputs (bam logs maps frames with its source map). */
+export async function readStampedResult(stagingDir: string): Promise<{ codeSha256?: string; sourceMapPath?: string; bundleName?: string } | undefined> {
+  const stamp = await readFile(join(stagingDir, BUILD_DIR, STAMP_FILE), 'utf8').then((text) => JSON.parse(text) as BuildStamp<{ codeSha256?: string; sourceMapPath?: string; bundleName?: string }>, () => undefined);
+  return stamp?.result;
+}

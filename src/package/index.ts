@@ -33,6 +33,8 @@ export interface PackageResult {
   external: string[];
   /** The bundle's source map in staging (never in the zip); undefined with --no-bundle. */
   sourceMapPath: string | undefined;
+  /** index.mjs or index.js: the file the source map describes; undefined with --no-bundle. */
+  bundleName: string | undefined;
 }
 
 /** The packaging flags of deploy, redeploy and package. */
