@@ -200,9 +200,14 @@ export function buildProgram(io: CliIO = {}): Command {
       .option('--timeout <seconds>', 'timeout in seconds, 1 to 900 (Lambda default 3)')
       .option('--env <KEY=VALUE>', help.env, collect)
       .option('--envFile <path>', 'set the variables of a .env file (KEY=VALUE lines); --env wins over it');
+  /** The packaging flags deploy, redeploy and package share. */
+  const buildOptions = (cmd: Command): Command =>
+    cmd
+      .option('--no-bundle', 'ship the files as they are plus node_modules instead of one esbuild bundle (TypeScript compiled file by file)')
+      .option('--external <package>', 'leave this package out of the bundle and ship it in node_modules; repeat for more', collect);
   const deployCommand = program
     .command('deploy')
-    .argument('<name>', 'the function: NAME.js, NAME.mjs, NAME.cjs or NAME/ in this folder')
+    .argument('<name>', 'the function: NAME.js, NAME.ts (or .mjs, .cjs, .mts, .cts) or NAME/ in this folder')
     .description('create the Lambda function NAME and its public endpoint (a REST API with stage bam)')
     .option('--methods <methods...>', `${methodsHelp}; default: the code's // methods: line, else GET`)
     .addOption(new Option('--method <methods...>').hideHelp())
@@ -216,6 +221,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--url', 'a Lambda function URL as the endpoint instead of the REST API (no request fee, answers up to 15 minutes)')
     .option('--restApi', 'with --url: the REST API too')
     .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder');
+  buildOptions(deployCommand);
   settingsOptions(deployCommand, { runtime: `${DEFAULT_RUNTIME} (default) or nodejs22.x`, env: 'set an environment variable; repeat for more' })
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { deploy } = await import('./commands/deploy.js');
@@ -243,6 +249,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--noCors', 'stop answering CORS preflights (OPTIONS)')
     .option('--url', 'give the function a Lambda function URL (with --cors: the URL\'s CORS)')
     .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder');
+  buildOptions(redeployCommand);
   settingsOptions(redeployCommand, {
     runtime: `switch to ${DEFAULT_RUNTIME} or nodejs22.x (upgrades a function on a runtime AWS no longer updates)`,
     env: 'set an environment variable; repeat for more; KEY= (no value) removes KEY',
@@ -306,12 +313,13 @@ export function buildProgram(io: CliIO = {}): Command {
       await running.close();
     });
 
-  program
+  const packageCommand = program
     .command('package')
-    .argument('<name>', 'the function: NAME.js, NAME.mjs, NAME.cjs or NAME/ in this folder')
+    .argument('<name>', 'the function: NAME.js, NAME.ts (or .mjs, .cjs, .mts, .cts) or NAME/ in this folder')
     .description('build the zip deploy would upload, without AWS: prints its path, size, CodeSha256 and dependencies')
     .option('--src <path>', 'package this file or folder instead of looking for NAME in this folder')
-    .option('--json', 'print the result as JSON')
+    .option('--json', 'print the result as JSON');
+  buildOptions(packageCommand)
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { packageCommand } = await import('./commands/package.js');
       const opts = cmd.opts<PackageOptions>();

@@ -161,3 +161,8 @@ try {
 } finally {
   await rm(work, { recursive: true, force: true });
 }
+
+// Bundled vs --no-bundle, init times, warm packaging (issue 15).
+console.log('\n-- bundling --');
+const bundling = spawnSync(process.execPath, [fileURLToPath(new URL('./bundle.mjs', import.meta.url))], { stdio: 'inherit' });
+if (bundling.status !== 0) process.exitCode = 1;

@@ -12,7 +12,7 @@ import type { ApiSpec } from '../core/apiDocument.js';
 import { roleArn } from '../core/names.js';
 import { findFunction, waitUntilActive, type RoleRetry } from '../aws/lambda.js';
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
+import { checkFunctionSource, packageFunction, type BuildFlags, type PackageResult } from '../package/index.js';
 import { newToken, type Intent } from '../store/intents.js';
 import { defaultMethods } from '../package/description.js';
 import { type ApiSettings, type EndpointType, type LambdaRecord } from '../core/records.js';
@@ -25,7 +25,7 @@ import { BamError, UsageError, errorMessage } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { Store } from '../store/store.js';
 
-export interface DeployOptions extends SettingsFlags {
+export interface DeployOptions extends SettingsFlags, BuildFlags {
   methods?: string[];
   lambdaOnly?: boolean;
   permitDb?: boolean;
@@ -71,7 +71,7 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   });
 }
 
-interface DeployPlan extends Pick<DeployOptions, 'lambdaOnly' | 'src'> {
+interface DeployPlan extends Pick<DeployOptions, 'lambdaOnly' | 'src' | 'bundle' | 'external'> {
   methods: string[];
   cors: string | undefined;
   endpointType: EndpointType;
@@ -150,7 +150,7 @@ async function packAndCheck(run: DeployRun, earlier: LambdaRecord | undefined, c
   const { region } = aws;
   const { methods, cors, endpointType, role } = plan;
   const [pkg, account] = await concurrently([
-    packageFunction(name, { cwd, store, src: plan.src, reporter }),
+    packageFunction(name, { cwd, store, src: plan.src, reporter, bundle: plan.bundle, external: plan.external, runtime: plan.settings.runtime }),
     accountNumber(aws, store).then(async (account) => {
       await ensureRole(aws, { role, account, region, reporter, store });
       return account;

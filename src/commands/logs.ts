@@ -7,6 +7,7 @@ import { openAws } from '../aws/clients.js';
 import { functionLogGroup, readLogEvents } from '../aws/logs.js';
 import { isAwsError } from '../core/errors.js';
 import { style } from '../ui/style.js';
+import { deployedFrameMapper } from '../package/sourceMap.js';
 
 export interface LogsOptions {
   /** How far back to start: 30s, 10m, 2h, 1d, 1w or an ISO date/time (default 10m). */
@@ -35,6 +36,9 @@ export async function logs(name: string, options: LogsOptions, ctx: CommandConte
   const startTime = parseSince(options.since ?? DEFAULT_SINCE, (options.now ?? Date.now)());
   const aws = await openAws(ctx.aws);
   const group = functionLogGroup(name);
+  // Stack frames of the bundle point at the sources when staging has the map of the deployed code.
+  const mapFrames = await deployedFrameMapper(ctx.store.paths.staging(name), (await ctx.store.lambdaRecords.get(aws.region, name))?.codeSha256);
+  const format = (event: FilteredLogEvent): string => formatEvent(event, mapFrames);
   // FilterLogEvents has a low per-account rate limit: say so rather than seem to hang.
   const wait = { onWait: (message: string) => ctx.reporter.warn(message) };
 
@@ -44,7 +48,7 @@ export async function logs(name: string, options: LogsOptions, ctx: CommandConte
     if (options.json) return ctx.reporter.result(JSON.stringify((events ?? []).map(toJson), null, 2));
     if (events === undefined) return ctx.reporter.info(noLogsYet(name, aws.region));
     if (events.length === 0) return ctx.reporter.info(`No log events for ${name} since ${new Date(startTime).toISOString()}.`);
-    for (const event of events) ctx.reporter.result(formatEvent(event));
+    for (const event of events) ctx.reporter.result(format(event));
     return;
   }
 
@@ -53,7 +57,7 @@ export async function logs(name: string, options: LogsOptions, ctx: CommandConte
     ctx.reporter.info(`Following the logs of ${name} (times in UTC); press Ctrl-C to stop.`);
     await followEvents(startTime, stop.signal, {
       read: (from) => readOrNothing(() => readLogEvents(aws, group, from, stop.signal, wait)),
-      print: (event) => ctx.reporter.result(options.json ? JSON.stringify(toJson(event)) : formatEvent(event)),
+      print: (event) => ctx.reporter.result(options.json ? JSON.stringify(toJson(event)) : format(event)),
       noGroup: () => ctx.reporter.info(`${noLogsYet(name, aws.region)} Waiting for its first run...`),
       sleep: () => (options.sleep ?? abortableSleep)(options.pollMs ?? POLL_MS, stop.signal),
     });
@@ -118,9 +122,9 @@ function noLogsYet(name: string, region: string): string {
   return `No logs yet for ${name} in ${region}: it has not run since it was deployed (if it has, check the name and --region).`;
 }
 
-/** One line: the UTC timestamp, then the message without its trailing newline. */
-export function formatEvent(event: FilteredLogEvent): string {
-  const message = (event.message ?? '').replace(/\r?\n$/, '');
+/** One line: the UTC timestamp, then the message without its trailing newline (its bundle frames mapped). */
+export function formatEvent(event: FilteredLogEvent, mapFrames: (text: string) => string = (text) => text): string {
+  const message = mapFrames((event.message ?? '').replace(/\r?\n$/, ''));
   const line = `${style.dim(new Date(event.timestamp ?? 0).toISOString())} ${message}`;
   return PLATFORM_LINE.test(message) ? style.dim(line) : line;
 }

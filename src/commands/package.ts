@@ -1,9 +1,9 @@
 import type { CommandContext } from '../tasks/context.js';
 import { validateFunctionName } from '../core/names.js';
-import { packageFunction, type PackageResult } from '../package/index.js';
+import { packageFunction, type BuildFlags, type PackageResult } from '../package/index.js';
 import { formatSize } from '../package/zip.js';
 
-export interface PackageOptions {
+export interface PackageOptions extends BuildFlags {
   src?: string;
   json?: boolean;
 }
@@ -16,7 +16,7 @@ export async function packageCommand(name: string, options: PackageOptions, ctx:
   validateFunctionName(name);
   const { reporter } = ctx;
   reporter.start(`Packaging ${name}`);
-  const result = await packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src: options.src, reporter }).catch((err: unknown) => {
+  const result = await packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src: options.src, reporter, bundle: options.bundle, external: options.external }).catch((err: unknown) => {
     reporter.fail(`Could not package ${name}.`);
     throw err;
   });
@@ -35,6 +35,9 @@ function summary(result: PackageResult) {
     codeSha256: result.codeSha256,
     description: result.description,
     dependencies: result.dependencies,
+    bundled: result.bundled,
+    external: result.external,
+    sourceMap: result.sourceMapPath ?? null,
   };
 }
 
@@ -47,5 +50,7 @@ function describe(result: PackageResult): string {
     `CodeSha256:   ${result.codeSha256}`,
     `Description:  ${result.description || '(none: add a "// description: ..." comment at the top)'}`,
     `Dependencies: ${dependencies.length > 0 ? dependencies.join(', ') : '(none)'}`,
+    `Build:        ${result.bundled ? `one esbuild bundle${result.external.length > 0 ? `; in node_modules: ${result.external.join(', ')}` : ''}` : 'files as they are, with node_modules (--no-bundle)'}`,
+    ...(result.sourceMapPath ? [`Source map:   ${result.sourceMapPath} (not shipped)`] : []),
   ].join('\n');
 }

@@ -31,7 +31,7 @@ import {
 } from '../aws/lambda.js';
 import { DEFAULT_RUNTIME, acceptsUpdates, findRuntime } from '../core/runtimes.js';
 import { stripApiToken } from '../core/tags.js';
-import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
+import { checkFunctionSource, packageFunction, type BuildFlags, type PackageResult } from '../package/index.js';
 import { newToken, type Intent } from '../store/intents.js';
 import { type ApiRecord, type ApiSettings, type BamConfig, type EndpointType, type LambdaRecord } from '../core/records.js';
 import { functionRecordFrom, recordedSettings } from '../tasks/functionRecord.js';
@@ -41,7 +41,7 @@ import { changeFunctionUrl, finishFunctionUrl, streamsResponse, urlChanges, urlS
 import { BamError, UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 
-export interface RedeployOptions extends SettingsFlags {
+export interface RedeployOptions extends SettingsFlags, BuildFlags {
   methods?: string[];
   rmMethods?: string[];
   addEndpoint?: boolean;
@@ -146,7 +146,7 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
 
   // Round trip 1: the function and its API as AWS has them, while the code is packaged.
   const [pkg, current, apiNow, account] = await concurrently([
-    packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src: options.src, reporter }),
+    packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src: options.src, reporter, bundle: options.bundle, external: options.external, runtime: settings.runtime ?? record?.runtime }),
     findFunction(aws, name),
     record?.api ? findRestApi(aws, record.api.restApiId) : undefined,
     accountNumber(aws, ctx.store).then(async (account) => {

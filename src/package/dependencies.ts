@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Program } from 'acorn';
 import { BamError } from '../core/errors.js';
 import { classifySpecifier, importedSpecifiers, packageName } from './imports.js';
+import { isPathAlias } from './tsconfig.js';
 import { versionFor, type UserPackage } from './userPackage.js';
 
 /** A parsed staged file and how to name it to the user. */
@@ -11,8 +12,9 @@ export interface ParsedStagedFile {
   program: Program;
 }
 
-export function isJavaScriptFile(path: string): boolean {
-  return /\.(js|mjs|cjs)$/.test(path);
+/** The files bam reads for imports: JavaScript, TypeScript and JSX. */
+export function isSourceFile(path: string): boolean {
+  return /\.([mc]?[jt]s|[jt]sx)$/.test(path);
 }
 
 /**
@@ -20,13 +22,14 @@ export function isJavaScriptFile(path: string): boolean {
  * and so is @aws-sdk/* (the Lambda Node.js runtime has it) unless package.json pins it. Relative
  * imports must name staged files.
  */
-export function detectDependencies(files: ParsedStagedFile[], stagedPaths: Set<string>, userPackage: UserPackage): Record<string, string> {
+export function detectDependencies(files: ParsedStagedFile[], stagedPaths: Set<string>, userPackage: UserPackage, aliases: string[] = []): Record<string, string> {
   const dependencies: Record<string, string> = {};
   for (const file of files) {
     for (const specifier of importedSpecifiers(file.program)) {
       const kind = classifySpecifier(specifier);
       if (kind === 'relative') assertStaged(file, specifier, stagedPaths);
-      if (kind !== 'package') continue;
+      // A tsconfig `paths` alias names the user's own files; the bundler resolves it.
+      if (kind !== 'package' || isPathAlias(specifier, aliases)) continue;
       const name = packageName(specifier);
       if (name.startsWith('@aws-sdk/') && !(name in userPackage.specs)) continue;
       dependencies[name] = versionFor(userPackage, name);
@@ -37,11 +40,16 @@ export function detectDependencies(files: ParsedStagedFile[], stagedPaths: Set<s
 
 /** Candidates Node would try for a relative specifier (CommonJS extension and index lookup). */
 const RESOLUTION_SUFFIXES = ['', '.js', '.mjs', '.cjs', '.json', '.node', '/index.js', '/index.mjs', '/index.cjs', '/index.json'];
+/** TypeScript's too (bundled, or compiled file by file with --no-bundle). */
+const TYPESCRIPT_SUFFIXES = ['.ts', '.tsx', '.mts', '.cts', '.jsx', '/index.ts', '/index.tsx', '/index.mts', '/index.cts'];
 
 function assertStaged(file: ParsedStagedFile, specifier: string, stagedPaths: Set<string>): void {
   const target = posix.normalize(posix.join(posix.dirname(file.relativePath), specifier.split(/[?#]/)[0] ?? specifier));
   const inside = !specifier.startsWith('/') && target !== '..' && !target.startsWith('../');
-  if (inside && RESOLUTION_SUFFIXES.some((suffix) => stagedPaths.has(`${target}${suffix}`.replace(/^\.\//, '')))) return;
+  // TypeScript imports a compiled name: './greet.js' is greet.ts on disk.
+  const asWritten = target.replace(/\.([mc]?)js$/, '.$1ts');
+  const candidates = [...RESOLUTION_SUFFIXES.map((suffix) => `${target}${suffix}`), ...TYPESCRIPT_SUFFIXES.map((suffix) => `${target}${suffix}`), asWritten, `${asWritten}x`];
+  if (inside && candidates.some((path) => stagedPaths.has(path.replace(/^\.\//, '')))) return;
   throw new BamError(
     `${file.displayPath} imports '${specifier}', which is not among the function's files. ` +
       'Ship helper files in a folder NAME/ with an index.js, or check the path (and .bamignore).',

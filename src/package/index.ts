@@ -1,20 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import type { Comment } from 'acorn';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Store } from '../store/store.js';
-import { BamError } from '../core/errors.js';
+import { DEFAULT_RUNTIME } from '../core/runtimes.js';
 import type { Reporter } from '../ui/reporter.js';
-import { detectDependencies, isJavaScriptFile, type ParsedStagedFile } from './dependencies.js';
-import { readDescription } from './description.js';
-import { computedImports, importedSpecifiers } from './imports.js';
-import { assertExportsHandler } from './handler.js';
-import { installDependencies, stagingPackageJson } from './install.js';
-import { moduleTypeFor } from './moduleType.js';
-import { parseJavaScript } from './parse.js';
+import type { BuiltResult } from './build.js';
+import { buildFingerprint, unchangedBuild, writeBuildStamp } from './buildStamp.js';
+import { displayPathOf } from './displayPath.js';
+import { localPackagesFingerprint, type LambdaCpu } from './install.js';
 import { findSource, type FunctionSource } from './source.js';
-import { INSTALL_STAMP, stageFiles, zipFileName, type StagedFile } from './stage.js';
-import { readUserPackage, undeclaredPackages, type UserPackage } from './userPackage.js';
-import { checkSizeLimits, listZipEntries, writeDeterministicZip } from './zip.js';
+import { stageFiles, zipFileName } from './stage.js';
+import { findTsConfig } from './tsconfig.js';
+import { readUserPackage } from './userPackage.js';
 
 export interface PackageResult {
   name: string;
@@ -31,54 +27,64 @@ export interface PackageResult {
   dependencies: Record<string, string>;
   /** Some staged file imports a DynamoDB client (so the function needs a role that may use tables). */
   usesDynamoDb: boolean;
+  /** One esbuild bundle (false with --no-bundle). */
+  bundled: boolean;
+  /** The packages shipped in node_modules beside the bundle (native addons, --external, bam.external). */
+  external: string[];
+  /** The bundle's source map in staging (never in the zip); undefined with --no-bundle. */
+  sourceMapPath: string | undefined;
+  /** index.mjs or index.js: the file the source map describes; undefined with --no-bundle. */
+  bundleName: string | undefined;
 }
 
-export interface PackageOptions {
+/** The packaging flags of deploy, redeploy and package. */
+export interface BuildFlags {
+  /** false (--no-bundle): the files as they are plus node_modules (TypeScript compiled file by file). */
+  bundle?: boolean;
+  /** Packages to ship in node_modules instead of bundling (--external, repeatable). */
+  external?: string[];
+}
+
+export interface PackageOptions extends BuildFlags {
   cwd: string;
   src?: string;
   reporter?: Reporter;
-  /** Where the function is staged (its folder under the store's staging/). */
+  /** Where the function is staged (its folder under the store's staging/) and its modules cached. */
   store: Store;
+  /** The function's runtime (nodejs22.x, ...): the bundle targets its Node major. Default: bam's default runtime. */
+  runtime?: string;
+  /** Lambda's architecture the dependencies are installed for (x64 unless arm64). */
+  cpu?: LambdaCpu;
 }
 
 /**
  * From the user's file to a zip Lambda accepts, without touching AWS and without running the
- * user's code: find, stage, check the handler, detect and install dependencies, zip.
+ * user's code: find, stage, check the handler, detect and install dependencies, bundle, zip.
  */
 export async function packageFunction(name: string, options: PackageOptions): Promise<PackageResult> {
   const { reporter } = options;
   const source = await findSource(name, options);
   const stagingDir = options.store.paths.staging(name);
-  const staged = await stageFiles(source, stagingDir);
-  const parsed = await parseStagedFiles(staged, stagingDir, options.cwd);
-
-  const entry = parsed.find((file) => file.relativePath === source.entryName);
-  if (!entry) throw new BamError(`${source.entryFile} is the function's entry but .bamignore leaves it out. Remove that line from .bamignore.`);
-  assertExportsHandler(entry.program, entry.displayPath);
-  const description = readDescription(entry.comments, entry.program.body[0]?.start ?? entry.program.end);
-
-  const userPackage = await readUserPackage(dirname(source.entryFile));
-  const stagedPaths = new Set(staged.map((file) => file.relativePath));
-  const dependencies = detectDependencies(parsed, stagedPaths, userPackage);
-  noteComputedImports(parsed, reporter);
-  const names = Object.keys(dependencies);
-  // Info lines only: deploy packages while other steps run, so spinners belong to the use case.
-  if (names.length > 0) reporter?.info(`Dependencies: ${names.map((n) => `${n}@${dependencies[n]}`).join(', ')}`);
-  warnUndeclared(undeclaredPackages(userPackage, names), userPackage, reporter);
-  const packageJson = stagingPackageJson(name, dependencies, moduleTypeFor(userPackage.type, source.entryName, parsed));
-  await installDependencies(stagingDir, packageJson, reporter, { installScripts: userPackage.installScripts });
-
   const zipPath = join(stagingDir, zipFileName(name));
-  // npm's hidden lockfile only speeds up the next install here; it names paths on this machine.
-  const entries = await listZipEntries(stagingDir, new Set([zipFileName(name), INSTALL_STAMP, 'node_modules/.package-lock.json']));
-  const zip = await writeDeterministicZip(entries, zipPath);
-  checkSizeLimits(zip.zipSize, zip.unzippedSize);
-  const usesDynamoDb = parsed.some((file) => importedSpecifiers(file.program).some((specifier) => DYNAMODB_CLIENTS.test(specifier)));
-  return { name, source, stagingDir, ...zip, description, dependencies, usesDynamoDb };
-}
+  const staged = await stageFiles(source, stagingDir);
+  const folder = source.kind === 'dir' ? source.sourcePath : dirname(source.entryFile);
+  const tsconfig = await findTsConfig(folder);
+  const userPackage = await readUserPackage(folder);
 
-// The SDK v3 clients and document client, and the v2 SDK's DynamoDB (aws-sdk/clients/dynamodb).
-const DYNAMODB_CLIENTS = /^(@aws-sdk\/(client-dynamodb|lib-dynamodb)|aws-sdk\/clients\/dynamodb)$/;
+  // Nothing the build reads has changed since the last one: its zip is this one.
+  const settings = { bundle: options.bundle !== false, external: [...(options.external ?? [])].sort(), runtime: options.runtime ?? DEFAULT_RUNTIME, cpu: options.cpu ?? 'x64' };
+  const fingerprint = await buildFingerprint({ staged, options: settings, tsconfig: tsconfig?.path, userPackage, localPackages: await localPackagesFingerprint(userPackage.specs) });
+  const previous = await unchangedBuild<BuiltResult>(stagingDir, fingerprint, zipPath);
+  if (previous) {
+    reporter?.info('Nothing changed since the last packaging: reusing its zip.');
+    return { ...previous.result, name, source, stagingDir, zipPath };
+  }
+
+  const { buildFunction } = await import('./build.js');
+  const built = await buildFunction({ name, source, stagingDir, zipPath, staged, tsconfig, userPackage, settings, cwd: options.cwd, reporter, moduleCache: options.store.paths.moduleCache });
+  await writeBuildStamp(stagingDir, { fingerprint, zipSize: built.result.zipSize, result: built.result }, built.outsideInputs);
+  return { ...built.result, name, source, stagingDir, zipPath };
+}
 
 /**
  * The checks that need no staging: the source exists and its entry file exports `handler`.
@@ -87,55 +93,10 @@ const DYNAMODB_CLIENTS = /^(@aws-sdk\/(client-dynamodb|lib-dynamodb)|aws-sdk\/cl
 export async function checkFunctionSource(name: string, options: { cwd: string; src?: string }): Promise<FunctionSource> {
   const source = await findSource(name, options);
   const displayPath = displayPathOf(source.entryFile, options.cwd);
-  const { program } = parseJavaScript(await readFile(source.entryFile, 'utf8'), displayPath);
+  const { assertExportsHandler, loaderFor, parseSourceFile } = await import('./build.js');
+  const tsconfig = loaderFor(source.entryFile) ? await findTsConfig(dirname(source.entryFile)) : undefined;
+  const { program } = await parseSourceFile(await readFile(source.entryFile, 'utf8'), source.entryFile, displayPath, tsconfig?.jsx ?? {});
   assertExportsHandler(program, displayPath);
   return source;
 }
 
-/**
- * A package only the code names gets whatever npm calls latest today, which may not be what the
- * user ran locally (or a typo-squatted name): say so before npm fetches it.
- */
-function warnUndeclared(names: string[], userPackage: UserPackage, reporter: Reporter | undefined): void {
-  if (names.length === 0) return;
-  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-  const one = names.length === 1;
-  const where = userPackage.dir ? 'your package.json' : 'a package.json (bam found none above the function)';
-  reporter?.warn(
-    `${list} ${one ? 'is' : 'are'} not in ${where}; installing ${one ? 'its latest version' : 'their latest versions'}. ` +
-      `Add ${one ? 'it' : 'them'} to package.json to pin ${one ? 'it' : 'them'}.`,
-  );
-}
-
-/** require(x) / import(x) with a computed name is left out, and the user is told so. */
-function noteComputedImports(files: ParsedStagedFile[], reporter: Reporter | undefined): void {
-  for (const file of files) {
-    const count = computedImports(file.program);
-    if (count === 0) continue;
-    reporter?.info(
-      `${file.displayPath}: ${count === 1 ? 'one require()/import() names its module' : `${count} require()/import() calls name their module`} with an expression; ` +
-        "bam installs only packages named by a plain string, so also import such a package as require('name') or import 'name'.",
-    );
-  }
-}
-
-type ParsedWithComments = ParsedStagedFile & { comments: Comment[] };
-
-/** Parses every staged JavaScript file (a syntax error stops here, naming the user's file). */
-async function parseStagedFiles(staged: StagedFile[], stagingDir: string, cwd: string): Promise<ParsedWithComments[]> {
-  return Promise.all(
-    staged
-      .filter((file) => isJavaScriptFile(file.relativePath))
-      .map(async (file) => {
-        const displayPath = displayPathOf(file.sourcePath, cwd);
-        const text = await readFile(join(stagingDir, file.relativePath), 'utf8');
-        return { relativePath: file.relativePath, displayPath, ...parseJavaScript(text, displayPath) };
-      }),
-  );
-}
-
-/** Paths under the working folder are shown relative to it, others in full. */
-function displayPathOf(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
-}

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PRIVATE_FILE_MODE } from '../store/paths.js';
+import { makePrivateFolder, PRIVATE_FILE_MODE } from '../store/paths.js';
 import { BamError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
-import { INSTALL_STAMP } from './stage.js';
 
 export interface StagingPackageJson {
   name: string;
@@ -15,58 +14,101 @@ export interface StagingPackageJson {
   dependencies: Record<string, string>;
 }
 
-/** The package.json written into staging: only what the function imports, nothing else. */
+/** The package.json of a --no-bundle zip: only what the function imports, nothing else. */
 export function stagingPackageJson(name: string, dependencies: Record<string, string>, type: string | undefined): StagingPackageJson {
-  const sorted = Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return { name: name.toLowerCase(), version: '1.0.0', private: true, ...(type ? { type } : {}), dependencies: sorted };
+  return { name: name.toLowerCase(), version: '1.0.0', private: true, ...(type ? { type } : {}), dependencies: sortedByName(dependencies) };
 }
+
+function sortedByName(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** The machine Lambda runs the function on, which npm installs for (not the developer's). */
+export type LambdaCpu = 'x64' | 'arm64';
 
 export interface InstallOptions {
   /** Let npm run the dependencies' install scripts (the user opted in); otherwise --ignore-scripts. */
   installScripts: boolean;
+  cpu: LambdaCpu;
+  /** Lockfile integrity of each dependency, when the lockfile has one: part of what makes a set the same. */
+  integrity?: Record<string, string>;
+  /** The shared cache's folder for one dependency set (the store's cache/modules/KEY). */
+  moduleCache: (key: string) => string;
+}
+
+/** A shared install: the folder npm installed into, and whether npm ran this time. */
+export interface InstalledDependencies {
+  /** `<cache>/node_modules`. */
+  modulesDir: string;
+  installed: boolean;
 }
 
 /**
- * Writes package.json and runs npm install in staging, unless node_modules already holds exactly
- * this dependency set (same package.json, same Node, same scripts setting, unchanged local file:
- * packages) from an earlier run. Returns whether npm ran.
+ * node_modules for exactly this dependency set, from the shared cache under BAM_HOME (so two
+ * functions with the same dependencies, or a deploy after `bam delete`, install once), else
+ * npm-installed into it. The key is the names, versions, lockfile integrity, content of local
+ * file: packages, the target platform and the scripts setting. Returns undefined for no
+ * dependencies.
  */
 export async function installDependencies(
-  stagingDir: string,
-  packageJson: StagingPackageJson,
-  reporter?: Reporter,
-  options: InstallOptions = { installScripts: false },
-): Promise<boolean> {
+  dependencies: Record<string, string>,
+  reporter: Reporter | undefined,
+  options: InstallOptions,
+): Promise<InstalledDependencies | undefined> {
+  if (Object.keys(dependencies).length === 0) return undefined;
+  const packageJson = { name: 'bam-dependencies', version: '1.0.0', private: true, dependencies: sortedByName(dependencies) };
   const text = `${JSON.stringify(packageJson, null, 2)}\n`;
-  await writeFile(join(stagingDir, 'package.json'), text, { mode: PRIVATE_FILE_MODE });
-  const stampPath = join(stagingDir, INSTALL_STAMP);
-  const modulesDir = join(stagingDir, 'node_modules');
-  if (Object.keys(packageJson.dependencies).length === 0) {
-    await rm(modulesDir, { recursive: true, force: true });
-    await rm(stampPath, { force: true });
-    return false;
+  const integrity = Object.keys(packageJson.dependencies).map((name) => `${name} ${options.integrity?.[name] ?? ''}`).join('\n');
+  const fingerprint = await localPackagesFingerprint(dependencies);
+  // Scripts may compile native code for this Node's ABI; without them the install is ABI-free.
+  const scripts = options.installScripts ? `scripts:${process.versions.modules}` : 'no-scripts';
+  const key = createHash('sha256').update(`${LAMBDA_OS} ${options.cpu} ${LAMBDA_LIBC}\n${scripts}\n${text}\n${integrity}\n${fingerprint}`).digest('hex').slice(0, 32);
+  const cacheDir = options.moduleCache(key);
+  const modulesDir = join(cacheDir, 'node_modules');
+  if (await isDirectory(modulesDir)) {
+    reporter?.info('Dependencies installed before: reusing node_modules from bam\'s cache.');
+    return { modulesDir, installed: false };
   }
-  const fingerprint = await localPackagesFingerprint(packageJson.dependencies);
-  const stamp = createHash('sha256').update(`${process.version}\nscripts:${options.installScripts}\n${text}\n${fingerprint}`).digest('hex');
-  const previous = await readFile(stampPath, 'utf8').catch(() => '');
-  const installed = await access(modulesDir).then(() => true, () => false);
-  if (previous === stamp && installed) {
-    reporter?.info('Dependencies unchanged since the last packaging: reusing node_modules.');
-    return false;
+  // npm works in a folder of its own; the finished install appears under its key all at once.
+  const workDir = `${cacheDir}.${process.pid}.${Date.now()}`;
+  await makePrivateFolder(workDir);
+  try {
+    await writeFile(join(workDir, 'package.json'), text, { mode: PRIVATE_FILE_MODE });
+    reporter?.info(`Running npm install for Lambda (linux ${options.cpu}) in ${cacheDir}`);
+    await runNpmInstall(workDir, options, reporter);
+    await mkdir(join(workDir, 'node_modules'), { recursive: true }); // npm leaves none when every package is skipped
+    await rename(workDir, cacheDir).catch(async (err: NodeJS.ErrnoException) => {
+      // Another bam finished the same set first: theirs is as good.
+      if (!(await isDirectory(modulesDir))) throw err;
+    });
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
   }
-  await rm(stampPath, { force: true });
-  await rm(modulesDir, { recursive: true, force: true });
-  reporter?.info(`Running npm install in ${stagingDir}`);
-  await runNpmInstall(stagingDir, options, reporter);
-  await writeFile(stampPath, stamp, { mode: PRIVATE_FILE_MODE });
-  return true;
+  return { modulesDir, installed: true };
+}
+
+const LAMBDA_OS = 'linux';
+const LAMBDA_LIBC = 'glibc';
+
+const isDirectory = (path: string): Promise<boolean> => stat(path).then((info) => info.isDirectory(), () => false);
+
+/**
+ * staging/NAME/node_modules points at the shared install, so the bundler resolves packages from
+ * what Lambda gets; none when the function has no dependencies.
+ */
+export async function linkModules(stagingDir: string, modulesDir: string | undefined): Promise<void> {
+  const link = join(stagingDir, 'node_modules');
+  const current = await readlink(link).catch(() => undefined);
+  if (current !== undefined && current === modulesDir) return;
+  await rm(link, { recursive: true, force: true });
+  if (modulesDir) await symlink(modulesDir, link, 'junction');
 }
 
 /**
  * Sizes and dates of every file in the local (file:) packages: their content can change while
  * the spec stays the same, and then the copy in node_modules must be replaced.
  */
-async function localPackagesFingerprint(dependencies: Record<string, string>): Promise<string> {
+export async function localPackagesFingerprint(dependencies: Record<string, string>): Promise<string> {
   const lines: string[] = [];
   const visit = async (path: string): Promise<void> => {
     const info = await stat(path).catch(() => undefined);
@@ -94,16 +136,18 @@ const NPM_ARGS = ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-pack
  * Packaging must not run code the user never chose to run: a dependency's preinstall, install
  * or postinstall script (or an implicit node-gyp build) runs only when package.json opts in.
  */
-export function npmInstallArgs(stagingDir: string, options: InstallOptions): string[] {
-  return [...NPM_ARGS, ...(options.installScripts ? [] : ['--ignore-scripts']), '--prefix', stagingDir];
+export function npmInstallArgs(dir: string, options: Pick<InstallOptions, 'installScripts' | 'cpu'>): string[] {
+  // Lambda's platform, so packages with per-platform binaries (esbuild, sharp, swc) ship their Linux builds.
+  const platform = [`--os=${LAMBDA_OS}`, `--cpu=${options.cpu}`, `--libc=${LAMBDA_LIBC}`];
+  return [...NPM_ARGS, ...platform, ...(options.installScripts ? [] : ['--ignore-scripts']), '--prefix', dir];
 }
 
-async function runNpmInstall(stagingDir: string, options: InstallOptions, reporter?: Reporter): Promise<void> {
-  const { code, output } = await run('npm', npmInstallArgs(stagingDir, options), stagingDir);
+async function runNpmInstall(dir: string, options: InstallOptions, reporter?: Reporter): Promise<void> {
+  const { code, output } = await run('npm', npmInstallArgs(dir, options), dir);
   if (code === 0) return;
   if (output.trim() !== '') reporter?.warn(output.trimEnd());
   throw new BamError(
-    `npm install failed in ${stagingDir}: ${npmFailureSummary(output, code)}. ` +
+    `npm install failed: ${npmFailureSummary(output, code)}. ` +
       'Check the names of the packages your code imports and their versions in your package.json.',
   );
 }

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { BamError } from '../core/errors.js';
 
-export type EntryName = 'index.js' | 'index.mjs' | 'index.cjs';
+export type EntryName = `index${(typeof EXTENSIONS)[number]}`;
 
 /** Where a function's code lives and how it is staged. */
 export interface FunctionSource {
@@ -16,10 +16,11 @@ export interface FunctionSource {
   entryName: EntryName;
 }
 
-const EXTENSIONS = ['.js', '.mjs', '.cjs'] as const;
+/** JavaScript first: a compiled hello.js beside hello.ts keeps meaning what it meant before. */
+const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const;
 
 /**
- * Finds a function's code: NAME.js|.mjs|.cjs or NAME/index.js|.mjs|.cjs in cwd, or --src PATH
+ * Finds a function's code: NAME.js|.mjs|.cjs|.ts|.mts|.cts or NAME/index.* in cwd, or --src PATH
  * (a file, a function folder with index.*, or a folder holding NAME.* / NAME/).
  */
 export async function findSource(name: string, options: { cwd: string; src?: string }): Promise<FunctionSource> {
@@ -37,22 +38,10 @@ export async function findSource(name: string, options: { cwd: string; src?: str
     const found = await findInFolder(name, options.cwd, tried);
     if (found) return found;
   }
-  const typescript = await findTypeScript(name, options.src === undefined ? options.cwd : resolve(options.cwd, options.src));
-  if (typescript) throw new BamError(`Found ${typescript}, but bam deploys JavaScript: ${COMPILE_FIRST}`);
   throw new BamError(`Could not find the code of "${name}". Tried: ${tried.join(', ')}. Create it with: bam create ${name}, or point to it with --src PATH.`);
 }
 
-const COMPILE_FIRST = 'compile TypeScript to JavaScript first (e.g. npx tsc) and point bam at the .js output with --src PATH.';
-
-/** NAME.ts or NAME/index.ts where the JavaScript was looked for (relative to that folder). */
-async function findTypeScript(name: string, folder: string): Promise<string | undefined> {
-  for (const candidate of [`${name}.ts`, `${name}.mts`, `${name}.cts`, join(name, 'index.ts'), join(name, 'index.mts'), join(name, 'index.cts')]) {
-    if ((await pathKind(join(folder, candidate))) === 'file') return candidate;
-  }
-  return undefined;
-}
-
-/** NAME.js|mjs|cjs, then NAME/index.*, inside a folder. */
+/** NAME.js|mjs|cjs|ts|mts|cts, then NAME/index.*, inside a folder. */
 async function findInFolder(name: string, folder: string, tried: string[]): Promise<FunctionSource | undefined> {
   for (const ext of EXTENSIONS) {
     const path = join(folder, `${name}${ext}`);
@@ -61,11 +50,11 @@ async function findInFolder(name: string, folder: string, tried: string[]): Prom
   }
   const dir = join(folder, name);
   if ((await pathKind(dir)) === 'dir') return findFolderEntry(name, dir, tried);
-  tried.push(join(dir, 'index.js|mjs|cjs'));
+  tried.push(join(dir, 'index.js|mjs|cjs|ts|mts|cts'));
   return undefined;
 }
 
-/** A function folder: its index.js|mjs|cjs is the entry. */
+/** A function folder: its index.js|mjs|cjs|ts|mts|cts is the entry. */
 async function findFolderEntry(name: string, dir: string, tried: string[]): Promise<FunctionSource | undefined> {
   for (const ext of EXTENSIONS) {
     const entryFile = join(dir, `index${ext}`);
@@ -80,8 +69,7 @@ async function findFolderEntry(name: string, dir: string, tried: string[]): Prom
 function fileSource(name: string, path: string): FunctionSource {
   const ext = extname(path);
   if (!isEntryExtension(ext)) {
-    if (/^\.[mc]?ts$/.test(ext)) throw new BamError(`${basename(path)} is not a JavaScript file: ${COMPILE_FIRST}`);
-    throw new BamError(`${basename(path)} is not a JavaScript file; a function is a .js, .mjs or .cjs file (or a folder with index.js).`);
+    throw new BamError(`${basename(path)} is not a JavaScript or TypeScript file; a function is a .js, .mjs, .cjs, .ts, .mts or .cts file (or a folder with index.js or index.ts).`);
   }
   return { name, sourcePath: path, kind: 'file', entryFile: path, entryName: `index${ext}` };
 }

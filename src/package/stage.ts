@@ -1,12 +1,12 @@
-import { copyFile, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, open, rm, stat, utimes } from 'node:fs/promises';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FunctionSource } from './source.js';
 import { readIgnoreRule } from './ignore.js';
 import { makePrivateFolder } from '../store/paths.js';
 
-/** Kept in staging between runs: the installed packages and the record of what they are. */
-export const INSTALL_STAMP = '.bam-install.json';
-const KEPT_BETWEEN_RUNS = new Set(['node_modules', INSTALL_STAMP]);
+/** Where bam writes the bundle (or, with --no-bundle, the compiled TypeScript) inside staging. */
+export const BUILD_DIR = '.bam-build';
 
 /** One file of the function as staged. */
 export interface StagedFile {
@@ -14,6 +14,9 @@ export interface StagedFile {
   relativePath: string;
   /** Where it came from in the user's folder. */
   sourcePath: string;
+  /** The source's size and date when staged (what says, next time, that nothing changed). */
+  size: number;
+  mtimeMs: number;
 }
 
 /** The name the zip has inside staging; never part of the package itself. */
@@ -21,54 +24,123 @@ export function zipFileName(name: string): string {
   return `${name}.zip`;
 }
 
+/** The bundle's source map, beside the zip: for the developer's tools, never shipped. */
+export function sourceMapFileName(name: string): string {
+  return `${name}.map`;
+}
+
+/** bam's own names at staging's root: never the user's files, never removed as stale. */
+function reservedNames(name: string): Set<string> {
+  return new Set([zipFileName(name), sourceMapFileName(name), 'node_modules', BUILD_DIR]);
+}
+
 /**
- * Copies the function's files into staging (a single file becomes index.*; a folder is copied
- * whole, minus skipped paths). Files left from an earlier run are removed first; only
- * node_modules survives, as an install cache. The user's folder is only read. Staging's folders
- * are 0700: the code and its settings are the user's alone.
+ * Brings staging in line with the function's files (a single file becomes index.*; a folder is
+ * copied whole, minus skipped paths). Only what changed is copied: a file whose size and date
+ * match is left alone, one whose content matches only gets its date; files gone from the source
+ * are removed. The user's folder is only read. Staging's folders are 0700: the code and its
+ * settings are the user's alone.
  */
 export async function stageFiles(source: FunctionSource, stagingDir: string): Promise<StagedFile[]> {
   await makePrivateFolder(stagingDir);
-  await removeStaleFiles(stagingDir);
-  if (source.kind === 'file') {
-    await copyFile(source.entryFile, join(stagingDir, source.entryName));
-    return [{ relativePath: source.entryName, sourcePath: source.entryFile }];
-  }
-  const files = await listFunctionFiles(source.sourcePath, new Set([zipFileName(source.name), ...KEPT_BETWEEN_RUNS]));
+  const reserved = reservedNames(source.name);
+  const found = source.kind === 'file'
+    ? [{ relativePath: source.entryName, sourcePath: source.entryFile, info: await stat(source.entryFile) }]
+    : await listFunctionFiles(source.sourcePath, reserved);
+  await removeStaleFiles(stagingDir, new Set(found.map((file) => file.relativePath)), reserved);
   // Folders first, one by one: each is 0700 before a file lands in it.
-  for (const folder of new Set(files.map((file) => dirname(join(stagingDir, file.relativePath))))) await makePrivateFolder(folder);
-  await Promise.all(files.map((file) => copyFile(file.sourcePath, join(stagingDir, file.relativePath))));
-  return files;
+  for (const folder of new Set(found.map((file) => dirname(join(stagingDir, file.relativePath))))) await makePrivateFolder(folder);
+  await Promise.all(found.map((file) => syncFile(file.sourcePath, file.info, join(stagingDir, file.relativePath))));
+  return found.map(({ relativePath, sourcePath, info }) => ({ relativePath, sourcePath, size: info.size, mtimeMs: info.mtimeMs }));
 }
 
-async function removeStaleFiles(stagingDir: string): Promise<void> {
-  const entries = await readdir(stagingDir);
-  await Promise.all(entries.filter((e) => !KEPT_BETWEEN_RUNS.has(e)).map((e) => rm(join(stagingDir, e), { recursive: true, force: true })));
+/** Removes what staging holds beyond `wanted` (and bam's reserved names at the root). */
+async function removeStaleFiles(stagingDir: string, wanted: Set<string>, reserved: Set<string>): Promise<void> {
+  const wantedFolders = new Set<string>();
+  for (const path of wanted) for (let dir = path; dir.includes('/'); ) wantedFolders.add((dir = dir.slice(0, dir.lastIndexOf('/'))));
+  const stale: string[] = [];
+  const visit = (relativeDir: string): void => {
+    for (const entry of readdirSync(join(stagingDir, relativeDir), { withFileTypes: true })) {
+      if (relativeDir === '' && reserved.has(entry.name)) continue;
+      const relativePath = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
+      if (entry.isDirectory() && wantedFolders.has(relativePath)) visit(relativePath);
+      else if (entry.isDirectory() || !wanted.has(relativePath)) stale.push(join(stagingDir, relativePath));
+    }
+  };
+  visit('');
+  await Promise.all(stale.map((path) => rm(path, { recursive: true, force: true })));
+}
+
+/** Copies a file only when its copy differs; the copy keeps the source's date, so next time a stat says it all. */
+async function syncFile(sourcePath: string, from: Stats, stagedPath: string): Promise<void> {
+  const to = statSync(stagedPath, { throwIfNoEntry: false });
+  if (to?.isFile() && to.size === from.size) {
+    // utimes keeps about a millisecond (seconds as a double): closer than that is the date bam set.
+    if (Math.abs(to.mtimeMs - from.mtimeMs) >= 1) {
+      if (!(await sameContent(sourcePath, stagedPath, from.size))) return copyWithDate(sourcePath, stagedPath, from);
+      await utimes(stagedPath, from.atime, from.mtime);
+    }
+    // zip reads the exec bit, so a chmod +x alone must reach staging too.
+    if ((to.mode & 0o777) !== (from.mode & 0o777)) await chmod(stagedPath, from.mode & 0o777);
+    return;
+  }
+  if (to) await rm(stagedPath, { recursive: true, force: true });
+  await copyWithDate(sourcePath, stagedPath, from);
+}
+
+async function copyWithDate(sourcePath: string, stagedPath: string, from: Stats): Promise<void> {
+  await copyFile(sourcePath, stagedPath);
+  await utimes(stagedPath, from.atime, from.mtime);
+}
+
+const COMPARE_CHUNK = 64 * 1024;
+
+async function sameContent(a: string, b: string, size: number): Promise<boolean> {
+  const [fa, fb] = await Promise.all([open(a, 'r'), open(b, 'r')]);
+  try {
+    const bufferA = Buffer.alloc(Math.min(COMPARE_CHUNK, size));
+    const bufferB = Buffer.alloc(bufferA.length);
+    for (let offset = 0; offset < size; offset += bufferA.length) {
+      const [ra, rb] = await Promise.all([fa.read(bufferA, 0, bufferA.length, offset), fb.read(bufferB, 0, bufferB.length, offset)]);
+      if (ra.bytesRead !== rb.bytesRead || !bufferA.subarray(0, ra.bytesRead).equals(bufferB.subarray(0, rb.bytesRead))) return false;
+      if (ra.bytesRead === 0) break;
+    }
+    return true;
+  } finally {
+    await Promise.all([fa.close(), fb.close()]);
+  }
+}
+
+interface FoundFile {
+  relativePath: string;
+  sourcePath: string;
+  info: Stats;
 }
 
 /** Every file under a function folder that is not ignored, sorted; `reserved` names at its root are bam's. */
-async function listFunctionFiles(folder: string, reserved: Set<string>): Promise<StagedFile[]> {
+async function listFunctionFiles(folder: string, reserved: Set<string>): Promise<FoundFile[]> {
   const ignored = await readIgnoreRule(folder);
-  const files: StagedFile[] = [];
-  // Directory identities on the current path: a symlink back to an ancestor would loop forever.
-  const visit = async (relativeDir: string, ancestors: Set<string>): Promise<void> => {
-    const entries = await readdir(join(folder, relativeDir));
-    await Promise.all(entries.map(async (entry) => {
+  const files: FoundFile[] = [];
+  // Synchronous on purpose, like the zip's reads: thousands of stats through the thread pool
+  // cost several times more than in line. Directory identities on the current path: a symlink
+  // back to an ancestor would loop forever.
+  const visit = (relativeDir: string, ancestors: Set<string>): void => {
+    for (const entry of readdirSync(join(folder, relativeDir))) {
       const relativePath = relativeDir === '' ? entry : `${relativeDir}/${entry}`;
-      if (relativeDir === '' && reserved.has(entry)) return;
+      if (relativeDir === '' && reserved.has(entry)) continue;
       const sourcePath = join(folder, relativePath);
       // stat (not lstat): a symlink in the user's folder ships what it points to.
-      const info = await stat(sourcePath).catch(() => undefined);
-      if (!info || ignored(relativePath, info.isDirectory())) return;
+      const info = statSync(sourcePath, { throwIfNoEntry: false });
+      if (!info || ignored(relativePath, info.isDirectory())) continue;
       if (info.isDirectory()) {
         const id = `${info.dev}:${info.ino}`;
-        if (!ancestors.has(id)) await visit(relativePath, new Set(ancestors).add(id));
+        if (!ancestors.has(id)) visit(relativePath, new Set(ancestors).add(id));
       } else if (info.isFile()) {
-        files.push({ relativePath, sourcePath });
+        files.push({ relativePath, sourcePath, info });
       }
-    }));
+    }
   };
-  const root = await stat(folder);
-  await visit('', new Set([`${root.dev}:${root.ino}`]));
+  const root = statSync(folder);
+  visit('', new Set([`${root.dev}:${root.ino}`]));
   return files.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
 }

@@ -17,11 +17,15 @@ export interface UserPackage {
    * scripts (native addons need them). Off by default: packaging runs nobody's code.
    */
   installScripts: boolean;
+  /** `"bam": { "external": [...] }`: packages shipped in node_modules instead of bundled. */
+  external: string[];
+  /** Lockfile integrity of the top-level installs (part of what makes two dependency sets the same). */
+  integrity: Record<string, string>;
 }
 
 interface PackageJson {
   type?: unknown;
-  bam?: { installScripts?: unknown };
+  bam?: { installScripts?: unknown; external?: unknown };
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -29,7 +33,7 @@ interface PackageJson {
 }
 
 interface PackageLock {
-  packages?: Record<string, { version?: string; link?: boolean }>;
+  packages?: Record<string, { version?: string; link?: boolean; integrity?: string }>;
   dependencies?: Record<string, { version?: string }>;
 }
 
@@ -45,9 +49,11 @@ export async function readUserPackage(from: string): Promise<UserPackage> {
         specs: declaredSpecs(json, dir),
         locked: lockedVersions(lock),
         installScripts: installScriptsOptIn(json, join(dir, 'package.json')),
+        external: externalList(json, join(dir, 'package.json')),
+        integrity: lockedIntegrity(lock),
       };
     }
-    if (dirname(dir) === dir) return { dir: undefined, type: undefined, specs: {}, locked: {}, installScripts: false };
+    if (dirname(dir) === dir) return { dir: undefined, type: undefined, specs: {}, locked: {}, installScripts: false, external: [], integrity: {} };
   }
 }
 
@@ -72,6 +78,22 @@ function installScriptsOptIn(json: PackageJson, path: string): boolean {
   const value = typeof json.bam === 'object' && json.bam !== null ? json.bam.installScripts : undefined;
   if (value === undefined || typeof value === 'boolean') return value === true;
   throw new BamError(`${path}: "bam": { "installScripts" } must be true or false, not ${JSON.stringify(value)}.`);
+}
+
+function externalList(json: PackageJson, path: string): string[] {
+  const value = typeof json.bam === 'object' && json.bam !== null ? json.bam.external : undefined;
+  if (value === undefined) return [];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
+  throw new BamError(`${path}: "bam": { "external" } must be a list of package names, not ${JSON.stringify(value)}.`);
+}
+
+function lockedIntegrity(lock: PackageLock | undefined): Record<string, string> {
+  const integrity: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(lock?.packages ?? {})) {
+    const name = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(key)?.[1];
+    if (name && entry.integrity) integrity[name] = entry.integrity;
+  }
+  return integrity;
 }
 
 /**

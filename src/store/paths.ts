@@ -11,6 +11,8 @@ export interface StorePaths {
   /** One lease per resource name, held by the command working on it (names are file-safe). */
   lease: (kind: string, region: string, name: string) => string;
   staging: (name: string) => string;
+  /** One npm install per exact dependency set, shared by every function (and kept across bam delete). */
+  moduleCache: (key: string) => string;
   devDb: () => string;
 }
 
@@ -23,6 +25,7 @@ export function storePathsIn(root: string): StorePaths {
     intents: () => join(root, 'intents.json'),
     lease: (kind, region, name) => join(root, 'leases', `${kind}.${region}.${name}.lock`),
     staging: (name) => join(root, 'staging', name),
+    moduleCache: (key) => join(root, 'cache', 'modules', key),
     devDb: () => join(root, 'dev-db'),
   };
 }

@@ -155,7 +155,8 @@ async function prepare(scenario: Scenario): Promise<Start> {
   const scene = await setScene({ roleKnown: !scenario.roleMissing });
   if (scenario.roleMissing) scene.aws.roles.delete(DEFAULT_ROLE);
   for (const command of scenario.setup ?? []) expect((await runBam(scene.world, ...command)).code).toBe(0);
-  if (scenario.editCode) await appendFile(join(scene.world.cwd, 'hello.js'), '// edited\n');
+  // Code, not a comment: the bundle keeps no comments but the description.
+  if (scenario.editCode) await appendFile(join(scene.world.cwd, 'hello.js'), 'exports.edited = true;\n');
   const home = await mkdtemp(join(tmpdir(), 'bam-home-saved-'));
   await cp(scene.world.home, home, { recursive: true });
   const start: Start = { scene, home, aws: scene.aws.saveState(), calls: [], originalCode: scene.aws.functions.get('hello')?.codeSha256 };

@@ -134,7 +134,7 @@ describe('bam get', () => {
     expect(existsSync(outside)).toBe(false);
   });
 
-  it('fetches what bam package made (npm\'s node_modules/.bin links included), and repackaging it gives the same CodeSha256', async () => {
+  it('fetches what bam package --no-bundle made (npm\'s node_modules/.bin links included), and repackaging it gives the same CodeSha256', async () => {
     // A local dependency with a bin: npm links node_modules/.bin/tool to it, and the zip keeps the link.
     const saved = process.env.npm_config_registry;
     process.env.npm_config_registry = 'http://127.0.0.1:9'; // offline: the dependency is a file: package
@@ -145,7 +145,8 @@ describe('bam get', () => {
       await writeFile(join(world.cwd, 'src', 'tool', 'cli.js'), '#!/usr/bin/env node\n');
       await writeFile(join(world.cwd, 'src', 'package.json'), JSON.stringify({ dependencies: { 'tool-local': 'file:./tool' } }));
       await writeFile(join(world.cwd, 'src', 'hello.js'), "const tool = require('tool-local');\nexports.handler = async () => tool();\n");
-      const deployed = await packageFunction('hello', { cwd: world.cwd, store: world.store, src: 'src/hello.js' });
+      // --no-bundle: the layout with node_modules (a bundle has none to fetch).
+      const deployed = await packageFunction('hello', { cwd: world.cwd, store: world.store, src: 'src/hello.js', bundle: false });
       publish('hello', await readFile(deployed.zipPath));
 
       await get('hello', {}, world.ctx);
@@ -154,7 +155,7 @@ describe('bam get', () => {
       expect(world.reporter.text('info')).toContain('node_modules/.bin/tool');
 
       // What redeploy does next: package ./hello/ — the same bytes, so no code update is needed.
-      const again = await packageFunction('hello', { cwd: world.cwd, store: world.store });
+      const again = await packageFunction('hello', { cwd: world.cwd, store: world.store, bundle: false });
       expect(again.source.sourcePath).toBe(join(world.cwd, 'hello'));
       expect(again.codeSha256).toBe(deployed.codeSha256);
     } finally {

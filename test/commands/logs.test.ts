@@ -6,6 +6,9 @@ import { parseSince } from '../../src/core/since.js';
 import { UsageError } from '../../src/core/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { runBam } from '../aws/scene.js';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { packageFunction } from '../../src/package/index.js';
 
 const logsMock = mockClient(CloudWatchLogsClient);
 const NOW = Date.parse('2025-03-01T12:00:00.000Z');
@@ -97,6 +100,31 @@ describe('bam logs', () => {
     await logs('hello', { now }, world.ctx);
 
     expect(results().map((line) => line.split(' ').slice(1).join(' '))).toEqual(['oldest', 'tie earlier', 'tie later', 'newest']);
+  });
+
+  it('maps the deployed bundle\'s stack frames to the .ts lines when staging has the map of the deployed CodeSha256', async () => {
+    await mkdir(join(world.cwd, 'hello', 'lib'), { recursive: true });
+    await writeFile(join(world.cwd, 'hello', 'index.ts'), "import { fail } from './lib/fail';\nexport const handler = async () => fail();\n");
+    await writeFile(join(world.cwd, 'hello', 'lib', 'fail.ts'), "export function fail(): never {\n  throw new Error('boom');\n}\n");
+    const built = await packageFunction('hello', { cwd: world.cwd, store: world.store });
+    // Where `throw` is in the bundle: line 1 (whitespace is minified), the column of `throw`.
+    const bundle = (await readFile(join(built.stagingDir, '.bam-build', 'index.mjs'), 'utf8')).split('\n');
+    const line = bundle.findIndex((text) => text.includes('throw new Error("boom")'));
+    const frame = `/var/task/index.mjs:${line + 1}:${bundle[line]!.indexOf('throw new Error("boom")') + 1}`;
+    const message = `ERROR\tInvoke Error\t{"stack":"Error: boom\\n    at fail (file://${frame})"}\n`;
+    logsMock.on(FilterLogEventsCommand).resolves({ events: [event('a', NOW - 1_000, message)] });
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:hello';
+    const record = { arn, role: 'defaultBamRole', runtime: 'nodejs24.x', description: '', sourcePath: join(world.cwd, 'hello'), deployedAt: '2025-03-01T00:00:00.000Z' };
+
+    await world.store.lambdaRecords.put('us-east-1', 'hello', { ...record, codeSha256: built.codeSha256 });
+    await logs('hello', { now }, world.ctx);
+    expect(results()[0]).toContain('at fail (lib/fail.ts:2:3)');
+
+    // Code deployed from elsewhere (another CodeSha256): the frame is printed as Lambda wrote it.
+    world.reporter.events.length = 0;
+    await world.store.lambdaRecords.put('us-east-1', 'hello', { ...record, codeSha256: 'other=' });
+    await logs('hello', { now }, world.ctx);
+    expect(results()[0]).toContain(`at fail (file://${frame})`);
   });
 
   it('--json prints one array with UTC timestamps and trimmed messages', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { npmFailureSummary } from '../../src/package/install.js';
+import { npmFailureSummary, npmInstallArgs } from '../../src/package/install.js';
 
 // npm 10's own output for the usual failures (debug-log lines included).
 const LOG = 'npm error A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log';
@@ -32,5 +32,15 @@ describe('npmFailureSummary', () => {
     ['no npm error line at all', ['Killed'], 'exit code 137'],
   ])('%s', (_what, lines, summary) => {
     expect(npmFailureSummary(lines.join('\n'), 137)).toBe(summary);
+  });
+});
+
+describe('npmInstallArgs', () => {
+  it('installs for Lambda (Linux, glibc, the function\'s architecture), copies file: packages, and runs no scripts unless allowed', () => {
+    const args = npmInstallArgs('/cache/x', { installScripts: false, cpu: 'arm64' });
+    expect(args).toEqual(expect.arrayContaining(['install', '--os=linux', '--cpu=arm64', '--libc=glibc', '--install-links', '--ignore-scripts']));
+    expect(args.slice(-2)).toEqual(['--prefix', '/cache/x']);
+    expect(npmInstallArgs('/cache/x', { installScripts: true, cpu: 'x64' })).not.toContain('--ignore-scripts');
+    expect(npmInstallArgs('/cache/x', { installScripts: true, cpu: 'x64' })).toContain('--cpu=x64');
   });
 });

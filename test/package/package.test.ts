@@ -38,13 +38,19 @@ async function write(relativePath: string, text: string): Promise<void> {
   await writeFile(join(world.cwd, relativePath), text);
 }
 
+async function zippedText(zipPath: string, name: string): Promise<string> {
+  const entry = (await readZipEntries(zipPath)).find((e) => e.name === name);
+  if (!entry) throw new Error(`${name} is not in ${zipPath}`);
+  return entry.content.toString('utf8');
+}
+
 async function listTree(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true });
   return entries.map(String).sort();
 }
 
 describe('packageFunction', () => {
-  it('installs the imported file: packages with a real npm install and zips them with the code', async () => {
+  it('--no-bundle installs the imported file: packages with a real npm install and zips them with the code', async () => {
     await write('package.json', JSON.stringify({
       dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local`, unused: '^1.0.0' },
       devDependencies: { '@bam-fixture/greet': `file:${DEPS}scoped-greet` },
@@ -58,7 +64,7 @@ describe('packageFunction', () => {
     ].join('\n'));
     const before = await listTree(world.cwd);
 
-    const result = await packageFunction('hello', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    const result = await packageFunction('hello', { cwd: world.cwd, store: world.store, reporter: world.reporter, bundle: false });
 
     expect(result.dependencies).toEqual({
       '@bam-fixture/greet': `file:${DEPS}scoped-greet`,
@@ -92,16 +98,16 @@ describe('packageFunction', () => {
     expect(run.stdout).toBe('   HELLO X');
   });
 
-  it('writes a staging package.json with only the imported packages, absolute file: paths and the user\'s "type"', async () => {
+  it('--no-bundle writes a package.json with only the imported packages, absolute file: paths and the user\'s "type"', async () => {
     await mkdir(join(world.cwd, 'deps'));
     await write('package.json', JSON.stringify({ type: 'module', dependencies: { 'left-pad-local': 'file:./vendor/left-pad-local', other: '1.0.0' } }));
     await write('vendor/left-pad-local/package.json', await readFile(join(DEPS, 'left-pad-local', 'package.json'), 'utf8'));
     await write('vendor/left-pad-local/index.js', await readFile(join(DEPS, 'left-pad-local', 'index.js'), 'utf8'));
     await write('esm.js', "import pad from 'left-pad-local';\nexport const handler = async () => pad('a', 3);\n");
 
-    const result = await packageFunction('esm', { cwd: world.cwd, store: world.store });
+    const result = await packageFunction('esm', { cwd: world.cwd, store: world.store, bundle: false });
 
-    expect(JSON.parse(await readFile(join(result.stagingDir, 'package.json'), 'utf8'))).toEqual({
+    expect(JSON.parse(await zippedText(result.zipPath, 'package.json'))).toEqual({
       name: 'esm',
       version: '1.0.0',
       private: true,
@@ -111,10 +117,10 @@ describe('packageFunction', () => {
     expect(await readFile(join(result.stagingDir, 'node_modules', 'left-pad-local', 'index.js'), 'utf8')).toContain('padStart');
   });
 
-  it('marks an ES module NAME.js as "type": "module" in staging when there is no package.json', async () => {
+  it('--no-bundle marks an ES module NAME.js as "type": "module" when there is no package.json', async () => {
     await write('modern.js', 'export const handler = async () => 1;\n');
-    const result = await packageFunction('modern', { cwd: world.cwd, store: world.store });
-    expect(JSON.parse(await readFile(join(result.stagingDir, 'package.json'), 'utf8'))).toEqual({ name: 'modern', version: '1.0.0', private: true, type: 'module', dependencies: {} });
+    const result = await packageFunction('modern', { cwd: world.cwd, store: world.store, bundle: false });
+    expect(JSON.parse(await zippedText(result.zipPath, 'package.json'))).toEqual({ name: 'modern', version: '1.0.0', private: true, type: 'module', dependencies: {} });
   });
 
   it('skips @aws-sdk/* packages unless package.json pins them', async () => {
@@ -125,7 +131,13 @@ describe('packageFunction', () => {
     await write('pinned.mjs', "import { FakeClient } from '@aws-sdk/client-bam-fixture';\nimport { S3Client } from '@aws-sdk/client-s3';\nexport const handler = async () => [FakeClient, S3Client];\n");
     const result = await packageFunction('pinned', { cwd: world.cwd, store: world.store });
     expect(result.dependencies).toEqual({ '@aws-sdk/client-bam-fixture': `file:${DEPS}aws-sdk-client-fake` });
-    expect((await readZipEntries(result.zipPath)).map((e) => e.name)).toContain('node_modules/@aws-sdk/client-bam-fixture/index.js');
+    // The pinned one is bundled; the runtime's SDK stays an import.
+    expect((await readZipEntries(result.zipPath)).map((e) => e.name)).toEqual(['index.mjs']);
+    const bundle = await zippedText(result.zipPath, 'index.mjs');
+    expect(bundle).toContain('class FakeClient');
+    expect(bundle).toMatch(/from ?"@aws-sdk\/client-s3"/);
+    const unbundled = await packageFunction('pinned', { cwd: world.cwd, store: world.store, bundle: false });
+    expect((await readZipEntries(unbundled.zipPath)).map((e) => e.name)).toContain('node_modules/@aws-sdk/client-bam-fixture/index.js');
   });
 
   it('reuses node_modules when the dependency set is unchanged, and reinstalls when it changes', async () => {
@@ -160,7 +172,7 @@ describe('packageFunction', () => {
     await write('net.js', "const x = require('surely-not-installed-bam-test');\nexports.handler = async () => x;\n");
     const err = await packageFunction('net', { cwd: world.cwd, store: world.store, reporter: world.reporter }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BamError);
-    expect((err as BamError).message).toMatch(/^npm install failed in .*staging\/net: /);
+    expect((err as BamError).message).toMatch(/^npm install failed: /);
     expect(world.reporter.text('warn')).toMatch(/127\.0\.0\.1:9|ECONNREFUSED/);
   });
 
@@ -214,12 +226,12 @@ describe('packageFunction', () => {
 
     await symlink('..', join(world.cwd, 'site', 'lib', 'loop')); // a cycle is not followed forever
 
-    const first = await packageFunction('site', { cwd: world.cwd, store: world.store });
+    const first = await packageFunction('site', { cwd: world.cwd, store: world.store, bundle: false });
     const names = (await readZipEntries(first.zipPath)).map((e) => e.name);
     expect(names).toEqual(['index.js', 'lib/page.js', 'lib/page.json', 'package.json', 'public/style.css']);
 
     await write('site/.bamignore', '# not shipped\nnotes/\n*.log\npublic/\n');
-    const second = await packageFunction('site', { cwd: world.cwd, store: world.store });
+    const second = await packageFunction('site', { cwd: world.cwd, store: world.store, bundle: false });
     expect((await readZipEntries(second.zipPath)).map((e) => e.name)).toEqual(['index.js', 'lib/page.js', 'lib/page.json', 'package.json']);
     expect(await listTree(second.stagingDir)).not.toContain('public');
   });

@@ -63,12 +63,22 @@ describe('findSource', () => {
     }
   });
 
-  it('refuses a --src file that is not JavaScript, and says TypeScript must be compiled first', async () => {
-    await writeFile(join(world.cwd, 'f.ts'), '');
-    await expect(findSource('f', { cwd: world.cwd, src: 'f.ts' })).rejects.toThrow(/not a JavaScript file.*compile TypeScript to JavaScript first/);
-    await expect(findSource('f', { cwd: world.cwd })).rejects.toThrow(/Found f\.ts, but bam deploys JavaScript: compile TypeScript to JavaScript first/);
+  it('finds TypeScript like JavaScript: NAME.ts|mts|cts and NAME/index.ts, also through --src', async () => {
+    for (const ext of ['ts', 'mts', 'cts']) {
+      await writeFile(join(world.cwd, `t${ext}.${ext}`), 'export const handler = 1;');
+      expect(await findSource(`t${ext}`, { cwd: world.cwd })).toMatchObject({ kind: 'file', entryName: `index.${ext}` });
+    }
     await mkdir(join(world.cwd, 'g'));
-    await writeFile(join(world.cwd, 'g', 'index.ts'), '');
-    await expect(findSource('g', { cwd: world.cwd })).rejects.toThrow(`Found ${join('g', 'index.ts')}, but bam deploys JavaScript`);
+    await writeFile(join(world.cwd, 'g', 'index.mts'), '');
+    expect(await findSource('g', { cwd: world.cwd })).toMatchObject({ kind: 'dir', entryFile: join(world.cwd, 'g', 'index.mts'), entryName: 'index.mts' });
+    expect(await findSource('x', { cwd: world.cwd, src: 'tts.ts' })).toMatchObject({ kind: 'file', entryName: 'index.ts' });
+    // A compiled hello.js beside hello.ts keeps winning, as before TypeScript was found.
+    await writeFile(join(world.cwd, 'tts.js'), '');
+    expect((await findSource('tts', { cwd: world.cwd })).entryName).toBe('index.js');
+  });
+
+  it('refuses a --src file that is neither JavaScript nor TypeScript', async () => {
+    await writeFile(join(world.cwd, 'f.py'), '');
+    await expect(findSource('f', { cwd: world.cwd, src: 'f.py' })).rejects.toThrow('f.py is not a JavaScript or TypeScript file; a function is a .js, .mjs, .cjs, .ts, .mts or .cts file');
   });
 });

@@ -102,6 +102,10 @@ describe('versions from the user\'s package.json and lockfile', () => {
     expect(await optIn({ bam: { installScripts: true } })).toBe(true);
     expect(await optIn({ scripts: { postinstall: 'x' }, installScripts: true })).toBe(false); // only bam's own key counts
     await expect(optIn({ bam: { installScripts: 'yes' } })).rejects.toThrow(`${join(world.cwd, 'package.json')}: "bam": { "installScripts" } must be true or false, not "yes".`);
+    await writeFile(join(world.cwd, 'package.json'), JSON.stringify({ bam: { external: ['sharp', '@scope/x'] } }));
+    expect((await readUserPackage(world.cwd)).external).toEqual(['sharp', '@scope/x']);
+    await writeFile(join(world.cwd, 'package.json'), JSON.stringify({ bam: { external: 'sharp' } }));
+    await expect(readUserPackage(world.cwd)).rejects.toThrow('"bam": { "external" } must be a list of package names, not "sharp".');
   });
 
   it('refuses a broken package.json, naming it', async () => {
@@ -112,7 +116,7 @@ describe('versions from the user\'s package.json and lockfile', () => {
 
 describe('detectDependencies', () => {
   const file = (relativePath: string, text: string) => ({ relativePath, displayPath: `fn/${relativePath}`, program: parseJavaScript(text, relativePath).program });
-  const pkg = { dir: '/p', type: undefined, specs: { lodash: '^4.0.0', '@scope/pkg': '1.2.3', '@aws-sdk/client-dynamodb': '3.500.0' }, locked: {}, installScripts: false };
+  const pkg = { dir: '/p', type: undefined, specs: { lodash: '^4.0.0', '@scope/pkg': '1.2.3', '@aws-sdk/client-dynamodb': '3.500.0' }, locked: {}, installScripts: false, external: [], integrity: {} };
 
   it('maps every imported package to its version and skips built-ins and unpinned @aws-sdk', () => {
     const files = [
@@ -135,5 +139,11 @@ describe('detectDependencies', () => {
     expect(() => detectDependencies([file('index.js', "require('./missing');")], staged, pkg)).toThrow("fn/index.js imports './missing'");
     expect(() => detectDependencies([file('lib/a.js', "require('../../outside.js');")], staged, pkg)).toThrow("fn/lib/a.js imports '../../outside.js'");
     expect(() => detectDependencies([file('index.js', "require('/etc/passwd');")], staged, pkg)).toThrow("imports '/etc/passwd'");
+  });
+
+  it('treats tsconfig paths aliases as the user\'s files and finds TypeScript behind the .js names TypeScript imports', () => {
+    const staged = new Set(['index.ts', 'lib/greet.ts', 'lib/view.tsx']);
+    const files = [file('index.ts', "import { greet } from './lib/greet.js'; import './lib/greet'; import './lib/view'; import { x } from '@app/config'; import 'lodash';")];
+    expect(detectDependencies(files, staged, pkg, ['@app/*'])).toEqual({ lodash: '^4.0.0' });
   });
 });

@@ -43,7 +43,7 @@ describe('the store is private whatever the umask', () => {
     if (umask === 0) expect(lockMode).toBe(0o600);
   });
 
-  it('umask 000: staging/, staging/NAME/ and its folders are 0700, and the zip and package.json bam writes are 0600', async () => {
+  it('umask 000: staging/, staging/NAME/ and its folders are 0700, and the zip, source map and bundle bam writes are 0600', async () => {
     process.umask(0);
     await mkdir(join(world.cwd, 'hello', 'lib'), { recursive: true });
     await writeFile(join(world.cwd, 'hello', 'index.js'), "const util = require('./lib/util');\nexports.handler = async () => util;\n");
@@ -54,7 +54,9 @@ describe('the store is private whatever the umask', () => {
     expect(await modeOf(result.stagingDir)).toBe(0o700);
     expect(await modeOf(join(result.stagingDir, 'lib'))).toBe(0o700);
     expect(await modeOf(result.zipPath)).toBe(0o600);
-    expect(await modeOf(join(result.stagingDir, 'package.json'))).toBe(0o600);
+    expect(await modeOf(result.sourceMapPath!)).toBe(0o600);
+    expect(await modeOf(join(result.stagingDir, '.bam-build'))).toBe(0o700);
+    expect(await modeOf(join(result.stagingDir, '.bam-build', 'index.js'))).toBe(0o600);
   });
 
   it('umask 000: dev-db/ is 0700 and its lock 0600', async () => {

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PRIVATE_FILE_MODE } from '../store/paths.js';
+import type { StagedFile } from './stage.js';
+import { BUILD_DIR } from './stage.js';
+
+/** Bump when what a build produces changes for the same inputs. */
+const STAMP_VERSION = 1;
+const STAMP_FILE = 'stamp.json';
+
+/** What the last build of a function was made from, and what it made. */
+export interface BuildStamp<Result> {
+  fingerprint: string;
+  /** Files outside staging the bundle read (tsconfig `paths` targets), with their size and date. */
+  outside: FileState[];
+  zipSize: number;
+  result: Result;
+}
+
+interface FileState {
+  path: string;
+  state: string;
+}
+
+/**
+ * A hash of everything a build depends on that can be known before building: the staged files'
+ * names, sizes and dates, the options, the tsconfig.json, the user's declared and locked
+ * versions and their local packages' files.
+ */
+export function buildFingerprint(parts: { staged: StagedFile[]; options: unknown; tsconfig: string | undefined; userPackage: unknown; localPackages: string }): Promise<string> {
+  return fileState(parts.tsconfig).then((tsconfigState) => {
+    const hash = createHash('sha256');
+    hash.update(`${STAMP_VERSION}\n${JSON.stringify(parts.options)}\n${parts.tsconfig ?? ''} ${tsconfigState}\n${JSON.stringify(parts.userPackage)}\n${parts.localPackages}\n`);
+    for (const file of parts.staged) hash.update(`${file.relativePath}\0${file.size}\0${file.mtimeMs}\n`);
+    return hash.digest('hex');
+  });
+}
+
+async function fileState(path: string | undefined): Promise<string> {
+  if (path === undefined) return '';
+  const info = await stat(path).catch(() => undefined);
+  return info ? `${info.size}:${info.mtimeMs}` : 'missing';
+}
+
+/** The recorded build, when its fingerprint, its outside files and its zip are all as they were. */
+export async function unchangedBuild<Result>(stagingDir: string, fingerprint: string, zipPath: string): Promise<BuildStamp<Result> | undefined> {
+  const stamp = await readFile(join(stagingDir, BUILD_DIR, STAMP_FILE), 'utf8').then((text) => JSON.parse(text) as BuildStamp<Result>, () => undefined);
+  if (stamp?.fingerprint !== fingerprint) return undefined;
+  const zip = await stat(zipPath).catch(() => undefined);
+  if (zip?.size !== stamp.zipSize) return undefined;
+  for (const file of stamp.outside) if ((await fileState(file.path)) !== file.state) return undefined;
+  return stamp;
+}
+
+export async function writeBuildStamp<Result>(stagingDir: string, stamp: Omit<BuildStamp<Result>, 'outside'>, outsidePaths: string[]): Promise<void> {
+  const outside = await Promise.all(outsidePaths.map(async (path) => ({ path, state: await fileState(path) })));
+  await writeFile(join(stagingDir, BUILD_DIR, STAMP_FILE), JSON.stringify({ ...stamp, outside }), { mode: PRIVATE_FILE_MODE });
+}
+
+/** What the last build made, whatever its inputs (bam logs maps frames with its source map). */
+export async function readStampedResult(stagingDir: string): Promise<{ codeSha256?: string; sourceMapPath?: string; bundleName?: string } | undefined> {
+  const stamp = await readFile(join(stagingDir, BUILD_DIR, STAMP_FILE), 'utf8').then((text) => JSON.parse(text) as BuildStamp<{ codeSha256?: string; sourceMapPath?: string; bundleName?: string }>, () => undefined);
+  return stamp?.result;
+}

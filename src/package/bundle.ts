@@ -1,0 +1,150 @@
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { BuildFailure, Message, Plugin } from 'esbuild';
+import { BamError } from '../core/errors.js';
+import { packageName } from './imports.js';
+import { BUILD_DIR } from './stage.js';
+
+export interface BundleRequest {
+  stagingDir: string;
+  /** The staged entry file (index.ts, index.mjs, ...). */
+  entryName: string;
+  format: 'esm' | 'cjs';
+  /** The Node.js major of the function's runtime: syntax it runs natively is left as written. */
+  nodeMajor: number;
+  /** Packages left out of the bundle, shipped in node_modules (their subpaths too). */
+  external: string[];
+  /** The user's declared packages: an @aws-sdk/* one declared there is bundled, others are the runtime's. */
+  declared: Record<string, string>;
+  /** A tsconfig.json outside the function's folder (one inside is staged and found by esbuild). */
+  tsconfig?: string;
+  /** The user's function folder: an alias resolved into it is bundled from the staged copy. */
+  sourceFolder?: string;
+  /** The entry's `// description:` line, kept at the bundle's top (comments are not otherwise kept). */
+  header?: string;
+  /** A staged path as the user knows it (for build errors). */
+  displayPath: (stagedPath: string) => string;
+}
+
+export interface Bundle {
+  /** index.mjs (ES module) or index.js (CommonJS): Lambda's `index.handler` finds either. */
+  fileName: string;
+  code: Uint8Array;
+  sourceMap: Uint8Array;
+  /** Staged files (relative, with `/`) the bundle contains. */
+  inputs: Set<string>;
+  /** Files outside staging it contains (absolute): tsconfig `paths` targets outside the function. */
+  outsideInputs: string[];
+  /** The external packages the bundle imports: these, and what they need, go in node_modules. */
+  externalImports: string[];
+  warnings: string[];
+}
+
+/**
+ * A bundled ES module still runs CommonJS code that calls require() for built-ins and externals;
+ * Node gives ES modules no require, so the bundle makes one: a global, declaring no binding that
+ * the user's code (or a fetched bundle bundled again) could collide with.
+ */
+const ESM_REQUIRE = "globalThis.require ??= process.getBuiltinModule('node:module').createRequire(import.meta.url);";
+
+/**
+ * Bundles a staged function with esbuild: local modules and npm packages in one file, for the
+ * runtime's Node major, with a source map that stays in staging (it is never shipped, and Lambda
+ * is not asked to load it: --enable-source-maps slows every cold start).
+ */
+export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
+  const { build } = await import('esbuild');
+  const fileName = request.format === 'esm' ? 'index.mjs' : 'index.js';
+  const outfile = join(request.stagingDir, BUILD_DIR, fileName);
+  let result;
+  try {
+    result = await build({
+      absWorkingDir: request.stagingDir,
+      entryPoints: [join(request.stagingDir, request.entryName)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: request.format,
+      target: `node${request.nodeMajor}`,
+      // Paths in the bundle stay inside staging, the same on every run.
+      preserveSymlinks: true,
+      // Less to read and compile at every cold start (about 10% of an express app's init). Only
+      // whitespace: minifying syntax or names would change what code sees (a class's .name).
+      minifyWhitespace: true,
+      external: request.external.flatMap((name) => [name, `${name}/*`]),
+      plugins: [runtimeAwsSdk(request.declared), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
+      ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),
+      ...banner(request),
+      sourcemap: 'external',
+      metafile: true,
+      write: false,
+      logLevel: 'silent',
+    });
+  } catch (err) {
+    const first = (err as BuildFailure).errors?.[0];
+    if (!first) throw err;
+    throw new BamError(`${where(first, request)}${first.text}. Fix it and try again (or package with --no-bundle, or mark the package --external).`, { cause: err });
+  }
+  const code = result.outputFiles.find((file) => file.path === outfile);
+  const sourceMap = result.outputFiles.find((file) => file.path === `${outfile}.map`);
+  if (!code || !sourceMap) throw new Error(`esbuild wrote no ${fileName}`);
+  const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'))?.[1];
+  const inputPaths = Object.keys(result.metafile.inputs);
+  const inputs = new Set(inputPaths.filter((path) => !path.startsWith('..') && !isAbsolute(path)));
+  const outsideInputs = inputPaths.filter((path) => !inputs.has(path)).map((path) => resolve(request.stagingDir, path));
+  const externalImports = [...new Set((output?.imports ?? []).filter((i) => i.external && !i.path.startsWith('node:')).map((i) => packageName(i.path)))];
+  return {
+    fileName,
+    code: code.contents,
+    sourceMap: sourceMap.contents,
+    inputs,
+    outsideInputs,
+    externalImports: externalImports.sort(),
+    warnings: result.warnings.map((warning) => `${where(warning, request)}${warning.text}`),
+  };
+}
+
+/** The description line, and for an ES module the require() that CommonJS dependencies call. */
+function banner(request: BundleRequest): { banner?: { js: string } } {
+  const lines = [...(request.header ? [request.header] : []), ...(request.format === 'esm' ? [ESM_REQUIRE] : [])];
+  return lines.length > 0 ? { banner: { js: lines.join('\n') } } : {};
+}
+
+function where(message: Message, request: BundleRequest): string {
+  const location = message.location;
+  if (!location) return '';
+  const file = isAbsolute(location.file) ? relative(request.stagingDir, location.file) : location.file;
+  const shown = file.startsWith('..') ? join(request.stagingDir, file) : file.startsWith('node_modules/') ? file : request.displayPath(file);
+  return `${shown}:${location.line}:${location.column + 1} `;
+}
+
+/**
+ * A tsconfig outside the function's folder maps its `paths` to the user's folder; what lies inside
+ * the function's folder is taken from staging, like every other file of the function.
+ */
+function stagedCopies(sourceFolder: string, stagingDir: string): Plugin {
+  return {
+    name: 'bam-staged-copies',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === stagedCopies || args.importer.includes(`${sep}node_modules${sep}`)) return undefined;
+        const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: stagedCopies });
+        const inside = relative(sourceFolder, resolved.path);
+        if (resolved.errors.length > 0 || inside.startsWith('..') || isAbsolute(inside) || inside.split(sep).includes('node_modules')) return undefined;
+        return { path: join(stagingDir, inside) };
+      });
+    },
+  };
+}
+
+/**
+ * The Lambda Node.js runtimes include the AWS SDK v3, so @aws-sdk/* stays out of the bundle and
+ * the zip, unless the user's package.json pins a package (then that version is bundled).
+ */
+function runtimeAwsSdk(declared: Record<string, string>): Plugin {
+  return {
+    name: 'bam-runtime-aws-sdk',
+    setup(build) {
+      build.onResolve({ filter: /^@aws-sdk\// }, (args) => (packageName(args.path) in declared ? undefined : { path: args.path, external: true }));
+    },
+  };
+}

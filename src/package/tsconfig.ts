@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { BamError } from '../core/errors.js';
+
+/** What packaging needs from the tsconfig.json that governs a function. */
+export interface TsConfig {
+  path: string;
+  /** The `compilerOptions.paths` patterns (`@lib/*`): such imports are the user's files, not npm packages. */
+  aliases: string[];
+  /** The JSX settings, as esbuild's tsconfigRaw takes them (so `react-jsx` adds its runtime import). */
+  jsx: Record<string, string>;
+}
+
+const JSX_OPTIONS = ['jsx', 'jsxFactory', 'jsxFragmentFactory', 'jsxImportSource'] as const;
+
+interface RawTsConfig {
+  extends?: unknown;
+  compilerOptions?: Record<string, unknown>;
+}
+
+/**
+ * The nearest tsconfig.json at or above `from`, as tsc and esbuild find it; undefined when none.
+ * A relative `extends` is followed for paths and JSX (esbuild follows every form when it bundles).
+ */
+export async function findTsConfig(from: string): Promise<TsConfig | undefined> {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const path = join(dir, 'tsconfig.json');
+    const options = await readCompilerOptions(path, 0);
+    if (options) {
+      const paths = options.paths && typeof options.paths === 'object' ? Object.keys(options.paths) : [];
+      const jsx = Object.fromEntries(JSX_OPTIONS.flatMap((key) => (typeof options[key] === 'string' ? [[key, options[key]]] : [])));
+      return { path, aliases: paths, jsx };
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** compilerOptions with those of a relative `extends` underneath; undefined when the file is missing. */
+async function readCompilerOptions(path: string, depth: number): Promise<Record<string, unknown> | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  let raw: RawTsConfig;
+  try {
+    raw = JSON.parse(stripJsonComments(text)) as RawTsConfig;
+  } catch (err) {
+    throw new BamError(`${path} is not valid JSON (${(err as Error).message}). Fix it and try again.`, { cause: err });
+  }
+  const base = typeof raw.extends === 'string' && raw.extends.startsWith('.') && depth < 8
+    ? await readCompilerOptions(resolve(dirname(path), raw.extends.endsWith('.json') ? raw.extends : `${raw.extends}.json`), depth + 1)
+    : undefined;
+  return { ...base, ...raw.compilerOptions };
+}
+
+/** tsconfig.json is JSON with comments and trailing commas; strings are kept as they are. */
+export function stripJsonComments(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i]!;
+    if (char === '"') {
+      const start = i;
+      for (i += 1; i < text.length && text[i] !== '"'; i += 1) if (text[i] === '\\') i += 1;
+      out += text.slice(start, i + 1);
+    } else if (char === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i += 1;
+      out += '\n';
+    } else if (char === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end === -1 ? text.length : end + 1;
+    } else {
+      out += char;
+    }
+  }
+  return out.replace(/,(\s*[}\]])/g, '$1');
+}
+
+/** `@lib/*` matches `@lib/greet`; a pattern without `*` matches only itself. */
+export function isPathAlias(specifier: string, aliases: string[]): boolean {
+  return aliases.some((pattern) => {
+    const star = pattern.indexOf('*');
+    if (star === -1) return specifier === pattern;
+    return specifier.length >= pattern.length - 1 && specifier.startsWith(pattern.slice(0, star)) && specifier.endsWith(pattern.slice(star + 1));
+  });
+}

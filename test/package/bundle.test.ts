@@ -1,0 +1,300 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packageFunction } from '../../src/package/index.js';
+import { makeWorld, type TestWorld } from '../helpers/context.js';
+import { readZipEntries } from './zipReader.js';
+
+// Real esbuild builds and real npm installs, offline: every package is a local file: one and the
+// registry is unreachable, so a slip fails loudly instead of going online.
+const DEPS = fileURLToPath(new URL('../fixtures/package/deps/', import.meta.url));
+const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+const NPM_OFFLINE = { npm_config_registry: 'http://127.0.0.1:9', npm_config_fetch_retries: '0' };
+const savedEnv = Object.fromEntries(Object.keys(NPM_OFFLINE).map((key) => [key, process.env[key]]));
+beforeAll(() => {
+  Object.assign(process.env, NPM_OFFLINE);
+});
+afterAll(() => {
+  for (const [key, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+let world: TestWorld;
+beforeEach(async () => {
+  world = await makeWorld();
+});
+afterEach(async () => {
+  await world.cleanup();
+});
+
+async function write(relativePath: string, text: string): Promise<void> {
+  await mkdir(join(world.cwd, relativePath, '..'), { recursive: true });
+  await writeFile(join(world.cwd, relativePath), text);
+}
+
+async function zipNames(zipPath: string): Promise<string[]> {
+  return (await readZipEntries(zipPath)).map((entry) => entry.name);
+}
+
+/** A sample API Gateway (REST, proxy integration) event. */
+const EVENT = {
+  resource: '/{proxy+}',
+  path: '/hello',
+  httpMethod: 'GET',
+  headers: { Accept: 'text/html' },
+  queryStringParameters: { name: 'bam' },
+  pathParameters: { proxy: 'hello' },
+  requestContext: { stage: 'bam', requestId: 'test-request' },
+  body: null,
+  isBase64Encoded: false,
+};
+
+/** What Lambda does: unzip elsewhere, load index.* in a fresh Node, call handler with an event. */
+async function runUnzipped(zipPath: string, entry: string): Promise<{ statusCode: number; body: string }> {
+  const dir = join(world.home, `unpacked-${Math.random().toString(36).slice(2)}`);
+  for (const file of await readZipEntries(zipPath)) {
+    await mkdir(join(dir, file.name, '..'), { recursive: true });
+    await writeFile(join(dir, file.name), file.content);
+  }
+  const script = `import(${JSON.stringify(join(dir, entry))}).then((m) => m.handler(${JSON.stringify(EVENT)})).then((r) => process.stdout.write(JSON.stringify(r)))`;
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: world.home, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  expect(run.stderr).toBe('');
+  return JSON.parse(run.stdout) as { statusCode: number; body: string };
+}
+
+describe('packageFunction bundles with esbuild', () => {
+  it('bundles a .ts handler with a local import, an npm package and a tsconfig paths alias into one index.mjs that answers an API Gateway event', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local` } }));
+    // Above the function's folder, with a comment and a trailing comma as tsconfig allows.
+    await write('tsconfig.json', '{\n  // shared settings\n  "compilerOptions": { "strict": true, "baseUrl": ".", "paths": { "@shared/*": ["./api/shared/*"] }, },\n}\n');
+    await write('api/index.ts', [
+      '// description: Greets, typed',
+      "import pad from 'left-pad-local';",
+      "import { greet } from './lib/greet';",
+      "import { shout } from '@shared/shout';",
+      'interface ApiEvent { queryStringParameters: { name?: string } | null }',
+      'export const handler = async (event: ApiEvent): Promise<{ statusCode: number; body: string }> =>',
+      "  ({ statusCode: 200, body: pad(shout(greet(event.queryStringParameters?.name ?? 'nobody')), 12) });",
+    ].join('\n'));
+    await write('api/lib/greet.ts', 'export const greet = (name: string): string => `hi ${name}`;\n');
+    await write('api/shared/shout.ts', 'export const shout = (text: string): string => text.toUpperCase();\n');
+
+    const result = await packageFunction('api', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+
+    expect(result.bundled).toBe(true);
+    expect(result.description).toBe('Greets, typed');
+    expect(result.dependencies).toEqual({ 'left-pad-local': `file:${DEPS}left-pad-local` });
+    // One file: the TypeScript, the helper, the alias target and the package are all inside it.
+    expect(await zipNames(result.zipPath)).toEqual(['index.mjs']);
+    expect(await runUnzipped(result.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: '      HI BAM' });
+    // The map stays beside the zip in staging, names the .ts sources, and the bundle does not point at it.
+    expect(result.sourceMapPath).toBe(join(result.stagingDir, 'api.map'));
+    const map = JSON.parse(await readFile(result.sourceMapPath!, 'utf8')) as { sources: string[] };
+    expect(map.sources).toEqual(expect.arrayContaining(['../index.ts', '../lib/greet.ts', '../shared/shout.ts']));
+    const bundle = (await readZipEntries(result.zipPath))[0]!.content.toString('utf8');
+    expect(bundle).not.toContain('sourceMappingURL');
+    expect(bundle).not.toContain(world.cwd); // bundled from the staged copy, alias included
+  });
+
+  it('writes index.js (CommonJS) for CommonJS and .cts sources, index.mjs for ES modules, and each runs', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local`, 'uses-builtin': `file:${DEPS}uses-builtin` } }));
+    await write('cjs.js', "const pad = require('left-pad-local');\nexports.handler = async (event) => ({ statusCode: 200, body: pad(event.path, 7) });\n");
+    await write('cts.cts', "import pad = require('left-pad-local');\nexport const handler = async (event: { path: string }) => ({ statusCode: 200, body: pad(event.path, 8) });\n");
+    await write('esm.mjs', "import pad from 'left-pad-local';\nimport usesBuiltin from 'uses-builtin';\nexport const handler = async (event) => ({ statusCode: 200, body: pad(event.path, 9) + usesBuiltin() });\n");
+
+    const cjs = await packageFunction('cjs', { cwd: world.cwd, store: world.store });
+    expect(await zipNames(cjs.zipPath)).toEqual(['index.js']);
+    expect((await runUnzipped(cjs.zipPath, 'index.js')).body).toBe(' /hello');
+    const cts = await packageFunction('cts', { cwd: world.cwd, store: world.store });
+    expect(await zipNames(cts.zipPath)).toEqual(['index.js']);
+    expect((await runUnzipped(cts.zipPath, 'index.js')).body).toBe('  /hello');
+    const esm = await packageFunction('esm', { cwd: world.cwd, store: world.store });
+    expect(await zipNames(esm.zipPath)).toEqual(['index.mjs']);
+    expect((await runUnzipped(esm.zipPath, 'index.mjs')).body).toBe('   /hellofunction');
+    // What bam get then bam redeploy do: the deployed bundle, bundled again, still runs.
+    await write('again/index.mjs', (await readZipEntries(esm.zipPath))[0]!.content.toString('utf8'));
+    const again = await packageFunction('again', { cwd: world.cwd, store: world.store });
+    expect((await runUnzipped(again.zipPath, 'index.mjs')).body).toBe('   /hellofunction');
+  });
+
+  it('keeps a native addon out of the bundle: it and its dependencies ship in node_modules, and the bundle requires it from there', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'native-fixture': `file:${DEPS}native-fixture` } }));
+    await write('addon.mjs', "import native from 'native-fixture';\nexport const handler = async () => ({ statusCode: 200, body: native() });\n");
+
+    const result = await packageFunction('addon', { cwd: world.cwd, store: world.store });
+
+    expect(result.external).toEqual(['native-fixture']);
+    expect(await zipNames(result.zipPath)).toEqual([
+      'index.mjs',
+      'node_modules/left-pad-local/index.js',
+      'node_modules/left-pad-local/package.json',
+      'node_modules/native-fixture/index.js',
+      'node_modules/native-fixture/package.json',
+      'node_modules/native-fixture/prebuilds/linux-x64/fixture.node',
+    ]);
+    expect((await readZipEntries(result.zipPath))[0]!.content.toString('utf8')).toMatch(/from ?"native-fixture"/);
+    if (process.platform === 'linux' && process.arch === 'x64') expect((await runUnzipped(result.zipPath, 'index.mjs')).body).toBe('  native');
+  });
+
+  it('installs for Lambda\'s platform: a package with per-platform optional dependencies ships the linux one of the function\'s architecture, whatever the host', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { '@bam-fixture/plat': `file:${DEPS}plat` } }));
+    await write('plat.js', "const plat = require('@bam-fixture/plat');\nexports.handler = async () => ({ statusCode: 200, body: plat() });\n");
+
+    const x64 = await packageFunction('plat', { cwd: world.cwd, store: world.store });
+    expect(x64.external).toEqual(['@bam-fixture/plat']);
+    expect((await zipNames(x64.zipPath)).filter((name) => name.endsWith('index.js'))).toEqual([
+      'index.js',
+      'node_modules/@bam-fixture/plat-linux-x64/index.js',
+      'node_modules/@bam-fixture/plat/index.js',
+    ]);
+    // arm64 is not this machine's architecture (nor is darwin ever installed): npm was told Lambda's.
+    const arm64 = await packageFunction('plat', { cwd: world.cwd, store: world.store, cpu: 'arm64' });
+    expect((await zipNames(arm64.zipPath)).filter((name) => name.includes('plat-'))).toEqual([
+      'node_modules/@bam-fixture/plat-linux-arm64/index.js',
+      'node_modules/@bam-fixture/plat-linux-arm64/package.json',
+    ]);
+  });
+
+  it('ships the html template\'s index.html, main.css and application.js beside the bundle, and the page is served', async () => {
+    await cp(join(TEMPLATES, 'html'), join(world.cwd, 'page'), { recursive: true });
+
+    const result = await packageFunction('page', { cwd: world.cwd, store: world.store });
+
+    expect(await zipNames(result.zipPath)).toEqual(['application.js', 'index.html', 'index.js', 'main.css']);
+    const answer = await runUnzipped(result.zipPath, 'index.js');
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toContain(await readFile(join(TEMPLATES, 'html', 'main.css'), 'utf8'));
+    expect(answer.body).toContain('<code>/hello</code>');
+  });
+
+  it('--external and "bam": { "external" } ship the named packages in node_modules instead of the bundle', async () => {
+    await write('package.json', JSON.stringify({
+      dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local`, '@bam-fixture/greet': `file:${DEPS}scoped-greet` },
+      bam: { external: ['@bam-fixture/greet'] },
+    }));
+    await write('ext.ts', "import pad from 'left-pad-local';\nimport { greet } from '@bam-fixture/greet';\nexport const handler = async () => ({ statusCode: 200, body: pad(greet('x'), 9) });\n");
+
+    const result = await packageFunction('ext', { cwd: world.cwd, store: world.store, external: ['left-pad-local'] });
+
+    expect(result.external).toEqual(['@bam-fixture/greet', 'left-pad-local']);
+    const names = await zipNames(result.zipPath);
+    expect(names).toContain('node_modules/left-pad-local/index.js');
+    expect(names).toContain('node_modules/@bam-fixture/greet/index.js');
+    const bundle = (await readZipEntries(result.zipPath)).find((e) => e.name === 'index.mjs')!.content.toString('utf8');
+    expect(bundle).toMatch(/from ?"left-pad-local"/);
+    expect(bundle).toMatch(/from ?"@bam-fixture\/greet"/);
+    expect((await runUnzipped(result.zipPath, 'index.mjs')).body).toBe('  hello x');
+  });
+
+  it('--no-bundle compiles TypeScript file by file, ships package.json and node_modules, and runs', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local` } }));
+    await write('plain/index.ts', "import pad from 'left-pad-local';\nimport { twice } from './twice';\nexport const handler = async (event: { path: string }) => ({ statusCode: 200, body: pad(twice(event.path), 14) });\n");
+    await write('plain/twice.ts', 'export const twice = (text: string): string => text + text;\n');
+    await write('plain/data.txt', 'read at run time');
+
+    const result = await packageFunction('plain', { cwd: world.cwd, store: world.store, bundle: false });
+
+    expect(result.bundled).toBe(false);
+    expect(result.sourceMapPath).toBeUndefined();
+    expect(await zipNames(result.zipPath)).toEqual([
+      'data.txt',
+      'index.js',
+      'node_modules/left-pad-local/index.js',
+      'node_modules/left-pad-local/package.json',
+      'package.json',
+      'twice.js',
+    ]);
+    expect((await runUnzipped(result.zipPath, 'index.js')).body).toBe('  /hello/hello');
+  });
+
+  it('is deterministic: a rebuild from scratch (new staging, new install) gives the same bytes', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'native-fixture': `file:${DEPS}native-fixture`, 'left-pad-local': `file:${DEPS}left-pad-local` } }));
+    await write('same/index.ts', "import pad from 'left-pad-local';\nimport native from 'native-fixture';\nexport const handler = async () => pad(native(), 3);\n");
+    await write('same/style.css', 'body{}');
+
+    const first = await packageFunction('same', { cwd: world.cwd, store: world.store });
+    const bytes = await readFile(first.zipPath);
+    const again = await packageFunction('same', { cwd: world.cwd, store: world.store });
+    expect(again.codeSha256).toBe(first.codeSha256);
+    await rm(join(world.home, 'staging'), { recursive: true });
+    await rm(join(world.home, 'cache'), { recursive: true });
+    const rebuilt = await packageFunction('same', { cwd: world.cwd, store: world.store });
+    expect((await readFile(rebuilt.zipPath)).equals(bytes)).toBe(true);
+  });
+
+  it('reports a build error as file:line:column in the user\'s folder', async () => {
+    await write('bad/index.ts', "import { missing } from './nowhere.js';\nexport const handler = async () => missing;\n");
+    await write('bad/nowhere.ts', 'export const other = 1;\n');
+    await expect(packageFunction('bad', { cwd: world.cwd, store: world.store })).rejects.toThrow(/^bad\/index\.ts:1:10 No matching export in "nowhere\.ts" for import "missing"/);
+
+    await write('typo.ts', 'export const handler = async (event: { a: number ) => 1;\n');
+    await expect(packageFunction('typo', { cwd: world.cwd, store: world.store })).rejects.toThrow(/^typo\.ts:1:50 Unexpected "\)"\. Fix the syntax error/);
+  });
+});
+
+describe('fast packaging', () => {
+  it('staging copies only what changed and removes what is gone', async () => {
+    await write('site/index.js', "exports.handler = async () => require('./lib/a');\n");
+    await write('site/lib/a.js', 'module.exports = 1;\n');
+    await write('site/lib/b.txt', 'bbb');
+    const first = await packageFunction('site', { cwd: world.cwd, store: world.store });
+    const staged = (path: string) => stat(join(first.stagingDir, path));
+    const before = { a: await staged('lib/a.js'), b: await staged('lib/b.txt') };
+
+    await write('site/lib/b.txt', 'ccc'); // same size, new content
+    await rm(join(world.cwd, 'site', 'lib', 'a.js'));
+    await write('site/index.js', 'exports.handler = async () => 2;\n');
+    await packageFunction('site', { cwd: world.cwd, store: world.store });
+    expect(await readFile(join(first.stagingDir, 'lib', 'b.txt'), 'utf8')).toBe('ccc');
+    await expect(staged('lib/a.js')).rejects.toThrow(/ENOENT/);
+
+    // Unchanged files are not written again (their inode change time would move).
+    const quiet = await staged('lib/b.txt');
+    await packageFunction('site', { cwd: world.cwd, store: world.store });
+    expect((await staged('lib/b.txt')).ctimeMs).toBe(quiet.ctimeMs);
+    expect(before.b.ino).toBe(quiet.ino);
+  });
+
+  it('installs a dependency set once: a second function with the same set, and a package after the staging is gone, reuse bam\'s cache', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local` } }));
+    await write('one.js', "exports.handler = async () => require('left-pad-local')('1', 2);\n");
+    await write('two.js', "exports.handler = async () => require('left-pad-local')('2', 2);\n");
+
+    await packageFunction('one', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    await packageFunction('two', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    await rm(join(world.home, 'staging'), { recursive: true }); // what bam delete does
+    await packageFunction('one', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+
+    const npmRuns = world.reporter.events.filter((event) => event.text.startsWith('Running npm install'));
+    expect(npmRuns).toHaveLength(1);
+    expect(npmRuns[0]!.text).toContain(join(world.home, 'cache', 'modules'));
+    expect(world.reporter.events.filter((event) => event.text.includes('reusing node_modules'))).toHaveLength(2);
+  });
+
+  it('reuses the last zip when nothing it was built from changed, and rebuilds when a file outside the folder that the bundle read (a paths target) changes', async () => {
+    await write('tsconfig.json', '{ "compilerOptions": { "paths": { "@shared/*": ["./shared/*"] } } }');
+    await write('shared/word.ts', "export const word = 'one';\n");
+    await write('fn/index.ts', "import { word } from '@shared/word';\nexport const handler = async () => ({ statusCode: 200, body: word });\n");
+    const first = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    const zipInode = (await stat(first.zipPath)).ino;
+
+    world.reporter.events.length = 0;
+    const again = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect(world.reporter.text('info')).toContain('Nothing changed since the last packaging: reusing its zip.');
+    expect(again).toEqual(first);
+    expect((await stat(again.zipPath)).ino).toBe(zipInode);
+
+    await write('shared/word.ts', "export const word = 'two';\n");
+    world.reporter.events.length = 0;
+    const changed = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect(world.reporter.text('info')).not.toContain('reusing its zip');
+    expect(changed.codeSha256).not.toBe(first.codeSha256);
+    expect((await runUnzipped(changed.zipPath, 'index.mjs')).body).toBe('two');
+    // Another option is another build.
+    expect((await packageFunction('fn', { cwd: world.cwd, store: world.store, bundle: false })).bundled).toBe(false);
+  });
+});

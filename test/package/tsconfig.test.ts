@@ -1,0 +1,34 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findTsConfig, isPathAlias, stripJsonComments } from '../../src/package/tsconfig.js';
+import { makeWorld, type TestWorld } from '../helpers/context.js';
+
+let world: TestWorld;
+beforeEach(async () => {
+  world = await makeWorld();
+});
+afterEach(async () => {
+  await world.cleanup();
+});
+
+describe('tsconfig.json', () => {
+  it('is found at or above the function, with comments and trailing commas, following a relative extends for paths and JSX', async () => {
+    await mkdir(join(world.cwd, 'api', 'deep'), { recursive: true });
+    await writeFile(join(world.cwd, 'base.json'), '{ "compilerOptions": { "jsx": "react-jsx", "jsxImportSource": "preact" } }');
+    await writeFile(join(world.cwd, 'tsconfig.json'), '{\n  "extends": "./base", // shared\n  /* aliases */ "compilerOptions": { "paths": { "@lib/*": ["lib/*"], "~": ["src"], }, },\n}');
+    expect(await findTsConfig(join(world.cwd, 'api', 'deep'))).toEqual({
+      path: join(world.cwd, 'tsconfig.json'),
+      aliases: ['@lib/*', '~'],
+      jsx: { jsx: 'react-jsx', jsxImportSource: 'preact' },
+    });
+  });
+
+  it('keeps strings that look like comments, and matches paths patterns as TypeScript does', () => {
+    expect(JSON.parse(stripJsonComments('{ "a": "http://x/*y*/", "b": [1, 2,], }'))).toEqual({ a: 'http://x/*y*/', b: [1, 2] });
+    expect(isPathAlias('@lib/greet', ['@lib/*'])).toBe(true);
+    expect(isPathAlias('@lib', ['@lib/*'])).toBe(false);
+    expect(isPathAlias('~', ['~'])).toBe(true);
+    expect(isPathAlias('lodash', ['@lib/*', '~'])).toBe(false);
+  });
+});
