@@ -39,6 +39,9 @@ import { createMayHaveHappened, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
 import { BamError, UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
+import { buildInputs } from '../package/inputs.js';
+import { findSource } from '../package/source.js';
+import { watchFunctions, type WatchedFunction } from '../tasks/watch/loop.js';
 
 export interface RedeployOptions extends SettingsFlags {
   methods?: string[];
@@ -51,6 +54,8 @@ export interface RedeployOptions extends SettingsFlags {
   /** --cors (true: any origin) or --cors ORIGIN. */
   cors?: string | boolean;
   noCors?: boolean;
+  /** After the redeploy, send every save until Ctrl-C (redeployAndWatch). */
+  watch?: boolean;
 }
 
 /** What the endpoint flags ask for, before AWS is asked anything. */
@@ -415,4 +420,29 @@ async function recordPublished(store: Store, spec: ApiSpec, restApiId: string): 
   const api = apiRecord(spec, restApiId, true);
   await recordApi(store, spec.region, spec.name, api);
   return api;
+}
+
+/**
+ * bam redeploy NAME... --watch: each function redeployed as above, then every save sent until
+ * `stop` (the first Ctrl-C): new code straight to Lambda, a new description through redeploy.
+ */
+export async function redeployAndWatch(names: string[], options: RedeployOptions, ctx: CommandContext, stop: AbortSignal): Promise<void> {
+  const unique = [...new Set(names)];
+  if (unique.length > 1 && options.src !== undefined) throw new UsageError('--src points to one function\'s code: with several names, run bam in the folder that holds them.');
+  const redeployed: LambdaRecord[] = [];
+  for (const name of unique) redeployed.push(await redeploy(name, options, ctx));
+  const aws = await openAws(ctx.aws);
+  const watched = redeployed.map((record, i) => watchedFunction(unique[i]!, record.sourcePath, options, ctx));
+  await watchFunctions(watched, { aws, store: ctx.store, reporter: ctx.reporter, cwd: ctx.cwd, stop });
+}
+
+/** Builds from where the redeploy found the code; settings flags apply again only through a whole redeploy. */
+function watchedFunction(name: string, sourcePath: string, options: RedeployOptions, ctx: CommandContext): WatchedFunction {
+  const src = options.src ?? sourcePath;
+  return {
+    name,
+    build: () => packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src }),
+    inputs: async () => buildInputs(await findSource(name, { cwd: ctx.cwd, src })),
+    redeploy: () => redeploy(name, { ...options, src }, ctx),
+  };
 }

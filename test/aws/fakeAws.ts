@@ -153,6 +153,7 @@ export class FakeAws {
   /** At most this many APIs on a page of GetRestApis, whatever limit is asked (AWS: 25 by default, 500 at most); small ones exercise paging. */
   restApisPageSize: number | undefined;
   private readonly faults = new Map<string, Fault[]>();
+  private readonly holds = new Map<string, { started: () => void; released: Promise<void> }[]>();
   private clock = 0;
   private apiCount = 0;
   private readonly mocks = {
@@ -249,6 +250,19 @@ export class FakeAws {
     this.faults.set(name, [...(this.faults.get(name) ?? []), { error: () => new NoAnswerError('answer', timeoutMs, host), times, when, acted }]);
   }
 
+  /**
+   * The next call of `name` is held before AWS acts on it: `started` resolves once it arrived,
+   * and it goes on when the test calls `release` (to act while a call is under way).
+   */
+  hold(name: string): { started: Promise<void>; release: () => void } {
+    let started!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (started = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.set(name, [...(this.holds.get(name) ?? []), { started, released }]);
+    return { started: arrived, release };
+  }
+
   /** Drops every fault not yet used (the network is well again). */
   clearFaults(): void {
     this.faults.clear();
@@ -318,6 +332,11 @@ export class FakeAws {
     const level = 1 + Math.max(0, ...this.calls.filter((c) => c.ended !== undefined && c.ended < started).map((c) => c.level));
     const call: Call = { name, input, level, started };
     this.calls.push(call);
+    const hold = this.holds.get(name)?.shift();
+    if (hold) {
+      hold.started();
+      await hold.released;
+    }
     await sleep(this.latencyOf.get(name) ?? this.latencyMs);
     try {
       const faults = this.faults.get(name) ?? [];
