@@ -77,6 +77,8 @@ export interface FakeFunction {
   tags: Record<string, string>;
   state: 'Pending' | 'Active' | 'Failed';
   lastUpdateStatus: 'Successful' | 'InProgress';
+  /** Bumped by every change, and once more when an update is done (as Lambda's RevisionId). */
+  revision?: number;
   permissions: Record<string, { Principal?: string; Action?: string; SourceArn?: string }>;
   /** The deployment package, as GetFunction's code location would serve it. */
   zip: Uint8Array;
@@ -391,6 +393,7 @@ export class FakeAws {
       State: fn.state,
       ...(fn.state === 'Failed' ? { StateReason: 'The function could not be initialised.' } : {}),
       LastUpdateStatus: fn.lastUpdateStatus,
+      RevisionId: `revision-${fn.revision ?? 0}`,
     };
   }
 
@@ -398,6 +401,7 @@ export class FakeAws {
     const fn = this.fn(input.FunctionName!);
     // By the time anyone looks, the function is ready (AWS takes a second or so).
     if (fn.state === 'Pending') fn.state = 'Active';
+    if (fn.lastUpdateStatus === 'InProgress') fn.revision = (fn.revision ?? 0) + 1;
     fn.lastUpdateStatus = 'Successful';
     const code = this.codeBaseUrl ? { Code: { RepositoryType: 'S3', Location: `${this.codeBaseUrl}/${fn.name}.zip` } } : {};
     return { Configuration: this.configuration(fn), Tags: fn.tags, ...code };
@@ -459,6 +463,10 @@ export class FakeAws {
   private updateCode(input: UpdateFunctionCodeCommandInput) {
     const fn = this.fn(input.FunctionName!);
     this.refuseBlockedRuntime(fn.runtime);
+    if (input.RevisionId !== undefined && input.RevisionId !== `revision-${fn.revision ?? 0}`) {
+      throw awsError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
+    }
+    fn.revision = (fn.revision ?? 0) + 1;
     fn.codeSha256 = sha256(input.ZipFile!);
     fn.zip = input.ZipFile!;
     fn.lastUpdateStatus = 'InProgress';
@@ -481,6 +489,7 @@ export class FakeAws {
     if (input.MemorySize !== undefined) fn.memory = input.MemorySize;
     if (input.Timeout !== undefined) fn.timeout = input.Timeout;
     if (input.Environment !== undefined) fn.env = input.Environment.Variables ?? {};
+    fn.revision = (fn.revision ?? 0) + 1;
     fn.lastUpdateStatus = 'InProgress';
     return this.configuration(fn);
   }

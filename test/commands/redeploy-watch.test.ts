@@ -99,6 +99,9 @@ describe('bam redeploy --watch', () => {
     const names = scene.aws.names();
     // Never two updates in flight: the second starts after the first one's wait.
     expect(names).toEqual(['UpdateFunctionCode', 'GetFunction', 'UpdateFunctionCode', 'GetFunction']);
+    // The second goes with the RevisionId the first one's wait saw, and Lambda takes it.
+    expect(scene.aws.inputs(UpdateFunctionCodeCommand)[1]!.RevisionId).toBe(`revision-${scene.aws.functions.get('hello')!.revision! - 2}`);
+    expect(scene.world.reporter.text('warn')).toBe('');
     expect(scene.aws.functions.get('hello')!.codeSha256).toBe(await builtSha());
     expect((await records(scene)).hello!.codeSha256).toBe(scene.aws.functions.get('hello')!.codeSha256);
   });
@@ -156,6 +159,25 @@ describe('bam redeploy --watch', () => {
     expect(scene.world.reporter.text('succeed')).toMatch(/hello\.js live in/);
     expect((await records(scene)).hello!.codeSha256).toBe(scene.aws.functions.get('hello')!.codeSha256);
     await expectRecordsMatchAws(scene);
+  });
+
+  it('code changed outside bam between two saves: Lambda refuses the stale RevisionId, bam says so in one line and sends the saved code over it', async () => {
+    await watch();
+    let live = said('succeed', 'live in');
+    await save(version(1));
+    await live;
+    // Someone else's update since bam's last one (the console's code editor, say).
+    const fn = scene.aws.functions.get('hello')!;
+    fn.codeSha256 = 'changed-elsewhere';
+    fn.revision = fn.revision! + 2;
+    scene.aws.resetCalls();
+    live = said('succeed', 'live in');
+    await save(version(2));
+    await live;
+    expect(scene.aws.inputs(UpdateFunctionCodeCommand).map((input) => input.RevisionId !== undefined)).toEqual([true, false]);
+    expect(scene.world.reporter.text('warn')).toContain(`"hello" was updated outside bam since bam's last update; sending your saved code over it.`);
+    expect(fn.codeSha256).toBe(await builtSha());
+    expect((await records(scene)).hello!.codeSha256).toBe(fn.codeSha256);
   });
 
   it('a new description is applied as redeploy applies it (the configuration, once the code is in)', async () => {

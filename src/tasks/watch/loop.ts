@@ -55,7 +55,8 @@ export async function watchFunctions(functions: WatchedFunction[], options: Watc
   const timers = options.timers ?? realTimers;
   const watched = await Promise.all(
     functions.map(async (fn) => {
-      const schedule = new SaveSchedule((saves) => sendSaves(fn, saves, options, timers, () => watcher), timers, options.quietMs ?? QUIET_MS);
+      const state: WatchState = { watcher: () => watcher, revisionId: undefined };
+      const schedule = new SaveSchedule((saves) => sendSaves(fn, saves, options, timers, state), timers, options.quietMs ?? QUIET_MS);
       const watcher = watchInputs(await fn.inputs(), (path) => schedule.saved(path));
       return { schedule, watcher };
     }),
@@ -71,7 +72,14 @@ export async function watchFunctions(functions: WatchedFunction[], options: Watc
   reporter.info('Stopped watching.');
 }
 
-async function sendSaves(fn: WatchedFunction, saves: Saves, options: WatchOptions, timers: Timers, watcher: () => { follow(inputs: BuildInputs): void }): Promise<void> {
+/** What the watch of one function knows between saves. */
+interface WatchState {
+  watcher: () => { follow(inputs: BuildInputs): void };
+  /** The function's RevisionId after bam's last update (undefined: not known, e.g. after a redeploy or an error). */
+  revisionId: string | undefined;
+}
+
+async function sendSaves(fn: WatchedFunction, saves: Saves, options: WatchOptions, timers: Timers, state: WatchState): Promise<void> {
   const { aws, store, reporter } = options;
   const changed = describeSaves(saves.paths, options.cwd);
   let build: Build;
@@ -82,12 +90,13 @@ async function sendSaves(fn: WatchedFunction, saves: Saves, options: WatchOption
     return;
   }
   try {
-    watcher().follow(await fn.inputs());
+    state.watcher().follow(await fn.inputs());
     // The record is what bam last saw of the function (kept equal to AWS): trusted, not asked for again.
     const seen = await store.lambdaRecords.get(aws.region, fn.name);
     if (!seen) throw new BamError(`The record of "${fn.name}" is gone (bam delete?). Stop with Ctrl-C.`);
     if (build.description !== seen.description) {
       reporter.info(`"${fn.name}": ${changed} changed its description; redeploying as bam redeploy does.`);
+      state.revisionId = undefined;
       const record = await fn.redeploy();
       reporter.succeed(`"${fn.name}": ${changed} live in ${timers.now() - saves.firstAt} ms${urlOf(record)}`);
       return;
@@ -96,7 +105,10 @@ async function sendSaves(fn: WatchedFunction, saves: Saves, options: WatchOption
       reporter.info(`"${fn.name}": ${changed} saved; the code Lambda runs is the same, nothing sent.`);
       return;
     }
-    await pushCode(aws, store, fn.name, await readFile(build.zipPath), reporter);
+    const zip = await readFile(build.zipPath);
+    const revisionId = state.revisionId;
+    state.revisionId = undefined;
+    state.revisionId = await pushCode(aws, store, fn.name, zip, reporter, revisionId);
     reporter.succeed(`"${fn.name}": ${changed} live in ${timers.now() - saves.firstAt} ms${urlOf(seen)}`);
   } catch (err) {
     reporter.fail(`"${fn.name}": ${errorMessage(err)} Sent again on your next save.`);
