@@ -13,7 +13,7 @@ import ts from 'typescript';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const LATENCIES = [0, 250];
 const CHANGES = 5;
-const REDEPLOYS = 3;
+const REDEPLOYS = 5;
 
 if (!existsSync(join(root, 'dist/cli.js'))) {
   console.error('bench/watch runs the built CLI: npm run build first.');
