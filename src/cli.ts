@@ -216,7 +216,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .command('deploy')
     .argument('<name>', 'the function: NAME.js, NAME.mjs, NAME.cjs or NAME/ in this folder')
     .description('create the Lambda function NAME and its public endpoint (a REST API with stage bam)')
-    .option('--methods <methods...>', `${methodsHelp}; default GET`)
+    .option('--methods <methods...>', `${methodsHelp}; default: the code's // methods: line, else GET`)
     .addOption(new Option('--method <methods...>').hideHelp())
     .option('--lambdaOnly', 'create only the function, no endpoint')
     .addOption(new Option('--lambda').hideHelp())
@@ -225,6 +225,8 @@ export function buildProgram(io: CliIO = {}): Command {
     .addOption(new Option('--roles <name>').hideHelp())
     .option('--endpointType <type>', 'edge or regional (default: from bam config, else edge)')
     .option('--cors [origin]', corsHelp)
+    .option('--url', 'a Lambda function URL as the endpoint instead of the REST API (no request fee, answers up to 15 minutes)')
+    .option('--restApi', 'with --url: the REST API too')
     .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder');
   settingsOptions(deployCommand, { runtime: `${DEFAULT_RUNTIME} (default) or nodejs22.x`, env: 'set an environment variable; repeat for more' })
     .action(async (name: string, _options: unknown, cmd: Command) => {
@@ -251,6 +253,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .addOption(new Option('--roles <name>').hideHelp())
     .option('--cors [origin]', corsHelp)
     .option('--noCors', 'stop answering CORS preflights (OPTIONS)')
+    .option('--url', 'give the function a Lambda function URL (with --cors: the URL\'s CORS)')
     .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder')
     .option('--watch', 'then send every saved change of the code to Lambda until Ctrl-C');
   settingsOptions(redeployCommand, {
@@ -278,6 +281,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .argument('<name>', 'a function deployed with bam (or, with --dbtable, a table)')
     .description('delete the function NAME and its endpoint, or only the endpoint, or the DynamoDB table NAME')
     .option('--endpointOnly', 'delete only the endpoint, keep the function')
+    .option('--urlOnly', 'delete only the function URL, keep the function')
     .option('--dbtable', 'delete the DynamoDB table NAME instead')
     .option('--force', `also delete a function or table bam did not make (no record here, no ${MANAGED_TAG_KEY} tag) without asking for its name`)
     .action(async (name: string, _options: unknown, cmd: Command) => {
@@ -297,12 +301,14 @@ export function buildProgram(io: CliIO = {}): Command {
     .description('run functions locally behind an API Gateway-like server, with a local DynamoDB, until Ctrl-C')
     .option('--port <port>', 'port to listen on (0: any free port)', '3000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--methods <methods...>', 'HTTP methods to enable (default: the deployed ones, else GET)')
+    .option('--lambdaPort <port>', 'port of the local Lambda API on 127.0.0.1, printed at start (aws lambda invoke --endpoint-url http://127.0.0.1:PORT; default: --port + 2, i.e. 3002; 0: any free port)')
+    .option('--methods <methods...>', "HTTP methods to enable (default: the deployed ones, else the code's // methods: line, else GET)")
     .option('--table <name:key:type...>', 'also create this local DynamoDB table, e.g. notes:id:string')
     .option('--env <KEY=VALUE>', 'set an environment variable over the deployed ones; repeat for more; KEY= removes KEY', collect)
     .option('--envFile <path>', 'set the variables of a .env file (KEY=VALUE lines); --env wins over it')
     .option('--timeout <seconds>', 'function timeout, 1 to 900 (default: the deployed one, else 3)')
     .option('--cors [origin]', 'answer CORS preflights as the deployed API does (default: the deployed setting; no origin: *)')
+    .option('--url', 'serve as function URLs (payload format 2.0 events; default: for functions deployed with --url only)')
     .option('--apiTimeout <seconds>', 'API Gateway integration timeout', '29')
     .option('--fresh', 'start with an empty local DynamoDB')
     .action(async (names: string[], _options: unknown, cmd: Command) => {

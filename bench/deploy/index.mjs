@@ -69,6 +69,18 @@ lambda.on(lambdaSdk.UpdateFunctionCodeCommand).callsFake(slow((input) => {
 }));
 lambda.on(lambdaSdk.UpdateFunctionConfigurationCommand).callsFake(slow((input) => ({ ...configuration(input.FunctionName), LastUpdateStatus: 'InProgress' })));
 lambda.on(lambdaSdk.DeleteFunctionCommand).callsFake(slow((input) => functions.delete(input.FunctionName) && {}));
+lambda.on(lambdaSdk.RemovePermissionCommand).callsFake(slow(() => ({})));
+// Function URLs (deploy --url): one per function.
+const urls = new Map();
+lambda.on(lambdaSdk.CreateFunctionUrlConfigCommand).callsFake(slow((input) => {
+  const url = { FunctionUrl: `https://${input.FunctionName}.lambda-url.${REGION}.on.aws/`, AuthType: input.AuthType };
+  urls.set(input.FunctionName, url);
+  return url;
+}));
+lambda.on(lambdaSdk.DeleteFunctionUrlConfigCommand).callsFake(slow((input) => {
+  if (!urls.delete(input.FunctionName)) throw notFound('ResourceNotFoundException');
+  return {};
+}));
 const api = mockClient(apiSdk.APIGatewayClient);
 api.on(apiSdk.ImportRestApiCommand).callsFake(slow(() => {
   const id = `bench${++apiCount}`;
@@ -108,6 +120,15 @@ const scenarios = [
   { label: '(c) redeploy, changed code', budget: 3, bam: 17, claudia: 9, results: [] },
   { label: '(d) delete', budget: 2, bam: 17, claudia: 2, results: [] }, // the API, then the function: a failed API deletion leaves everything recorded
 ];
+// Function URLs (issue 18): BAM! and Claudia.js have none to compare with.
+const urlScenarios = [
+  { label: '(e) fresh deploy --url', budget: 2, bam: '-', claudia: '-', results: [] }, // CreateFunction, then URL ∥ two statements
+  { label: '(f) delete, function with a URL', budget: 1, bam: '-', claudia: '-', results: [] }, // DeleteFunction takes the URL with it
+  { label: '(g) fresh deploy --url --restApi', budget: 3, bam: '-', claudia: '-', results: [] }, // the REST deploy's three, the URL inside them
+  { label: '(h) delete --urlOnly', budget: 2, bam: '-', claudia: '-', results: [] }, // the URL, then its two statements
+  { label: '(i) redeploy --url (REST function)', budget: 2, bam: '-', claudia: '-', results: [] },
+  { label: '(j) delete, REST API and URL', budget: 2, bam: '-', claudia: '-', results: [] },
+];
 
 for (let round = 0; round <= REPEATS; round += 1) {
   const name = `hello${round}`;
@@ -125,7 +146,24 @@ for (let round = 0; round <= REPEATS; round += 1) {
     const result = await measure(step);
     if (round > 0) scenarios[i].results.push(result); // round 0 warms up module loading and caches
   }
+  const only = `url${round}`;
+  const both = `both${round}`;
+  await writeFile(join(cwd, `${only}.js`), source('hello'));
+  await writeFile(join(cwd, `${both}.js`), source('hello'));
+  const urlSteps = [
+    () => deploy(only, { url: true }, ctx),
+    () => deleteLambda(only, {}, ctx),
+    () => deploy(both, { url: true, restApi: true }, ctx),
+    () => deleteLambda(both, { urlOnly: true }, ctx),
+    () => redeploy(both, { url: true }, ctx),
+    () => deleteLambda(both, {}, ctx),
+  ];
+  for (const [i, step] of urlSteps.entries()) {
+    const result = await measure(step);
+    if (round > 0) urlScenarios[i].results.push(result);
+  }
 }
+scenarios.push(...urlScenarios);
 
 const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
 console.log(`Every AWS call answered after ${LATENCY_MS} ms; wall time in units of that latency (median of ${REPEATS}).`);
@@ -136,7 +174,7 @@ const rows = scenarios.map((s) => {
   const roundTrips = Math.max(...s.results.map((r) => r.roundTrips));
   s.within = roundTrips <= s.budget;
   const cells = [s.label, String(median(s.results.map((r) => r.calls))), String(roundTrips), `<= ${s.budget}`, `${latencies.toFixed(2)} x`];
-  return [...cells, String(s.bam), String(s.claudia), `${(s.bam / latencies).toFixed(1)}x`];
+  return [...cells, String(s.bam), String(s.claudia), typeof s.bam === 'number' ? `${(s.bam / latencies).toFixed(1)}x` : '-'];
 });
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));

@@ -1,4 +1,5 @@
 // description: hello: serves a web page (index.html with main.css and application.js inlined)
+// methods: GET, POST, PUT, PATCH, DELETE
 const { readFile } = require('node:fs/promises');
 const { join } = require('node:path');
 

@@ -1,6 +1,10 @@
 import {
   AddPermissionCommand,
   LambdaClient,
+  CreateFunctionUrlConfigCommand,
+  DeleteFunctionUrlConfigCommand,
+  GetFunctionUrlConfigCommand,
+  UpdateFunctionUrlConfigCommand,
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
@@ -13,6 +17,7 @@ import {
   type CreateFunctionCommandInput,
   type FunctionConfiguration,
   type GetFunctionCommandOutput,
+  type GetFunctionUrlConfigCommandOutput,
   type Runtime,
 } from '@aws-sdk/client-lambda';
 import type { AwsSession } from './clients.js';
@@ -20,6 +25,7 @@ import { answerMayBeLost, bamBam, type BamBamOptions } from './bamBam.js';
 import { StepError, errorMessage, isAwsError } from '../core/errors.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
 import { roleRejectedMessage } from '../core/lambdaRole.js';
+import { urlCors, type UrlPermission, type UrlSettings } from '../core/functionUrl.js';
 import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE, creationTags } from '../core/tags.js';
 
 export const HANDLER = 'index.handler';
@@ -236,4 +242,96 @@ export async function findFunctionCode(aws: AwsSession, name: string): Promise<G
     if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
     throw err;
   }
+}
+
+/** A function URL as Lambda reports it. */
+export type FunctionUrlConfig = Pick<GetFunctionUrlConfigCommandOutput, 'FunctionUrl' | 'InvokeMode' | 'Cors'>;
+
+/** The function's URL configuration, or undefined when it has none (or there is no such function). */
+export async function findFunctionUrl(aws: AwsSession, name: string): Promise<FunctionUrlConfig | undefined> {
+  try {
+    return await bamBam(aws, 'GetFunctionUrlConfig', () => lambdaClient(aws).send(new GetFunctionUrlConfigCommand({ FunctionName: name })));
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * A public URL (AuthType NONE) for the function. A function has one URL at most, so a second
+ * create, after a lost answer or an interrupted bam, finds the first: Lambda refuses it as a
+ * conflict, and the URL there is taken as made (its CORS is what an earlier bam asked for).
+ */
+export async function createFunctionUrl(aws: AwsSession, name: string, settings: UrlSettings): Promise<FunctionUrlConfig> {
+  const input = {
+    FunctionName: name,
+    AuthType: 'NONE' as const,
+    ...(settings.cors !== undefined ? { Cors: urlCors(settings.cors) } : {}),
+    ...(settings.invokeMode ? { InvokeMode: settings.invokeMode } : {}),
+  };
+  const made = await bamBam(
+    aws,
+    'CreateFunctionUrlConfig',
+    async () => {
+      try {
+        return await lambdaClient(aws).send(new CreateFunctionUrlConfigCommand(input));
+      } catch (err) {
+        // Not a wait: the URL exists ("FunctionUrlConfig exists for this Lambda function").
+        if (isAwsError(err, 'ResourceConflictException') && /exists/i.test(errorMessage(err))) return undefined;
+        throw err;
+      }
+    },
+    { idempotent: true },
+  );
+  const url = made ?? (await findFunctionUrl(aws, name));
+  if (!url?.FunctionUrl) throw new StepError('CreateFunctionUrlConfig', new Error(`Lambda reported no URL for "${name}"`));
+  return url;
+}
+
+/** Deletes the function's URL; 'gone' when it had none. */
+export async function deleteFunctionUrlConfig(aws: AwsSession, name: string): Promise<'deleted' | 'gone'> {
+  try {
+    await bamBam(aws, 'DeleteFunctionUrlConfig', () => lambdaClient(aws).send(new DeleteFunctionUrlConfigCommand({ FunctionName: name })));
+    return 'deleted';
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return 'gone';
+    // The answer was lost, but the deletion may have happened: one look says whether it did.
+    if (answerMayBeLost(err) && (await findFunctionUrl(aws, name).catch(() => 'unknown')) === undefined) return 'deleted';
+    throw err;
+  }
+}
+
+/** One of the statements that make a NONE URL public (URL_PERMISSIONS); one already there is this one. */
+export async function addUrlPermission(aws: AwsSession, name: string, statement: UrlPermission): Promise<void> {
+  await bamBam(aws, 'AddPermission', async () => {
+    try {
+      await lambdaClient(aws).send(new AddPermissionCommand({ FunctionName: name, ...statement }));
+    } catch (err) {
+      if (isAwsError(err, 'ResourceConflictException') && /already exists/i.test(errorMessage(err))) return;
+      throw err;
+    }
+  });
+}
+
+/** Drops one URL statement, so a function without a URL keeps no public grant. */
+export async function removeUrlPermission(aws: AwsSession, name: string, statementId: string): Promise<void> {
+  await bamBam(aws, 'RemovePermission', async () => {
+    try {
+      await lambdaClient(aws).send(new RemovePermissionCommand({ FunctionName: name, StatementId: statementId }));
+    } catch (err) {
+      if (isAwsError(err, 'ResourceNotFoundException')) return; // no such statement, or no function
+      throw err;
+    }
+  });
+}
+
+/** A URL's CORS origin (none: CORS off) and invoke mode, set as a whole; the URL itself stays. */
+export async function updateFunctionUrl(aws: AwsSession, name: string, settings: UrlSettings): Promise<void> {
+  const input = {
+    FunctionName: name,
+    // An empty Cors object clears the URL's CORS configuration.
+    Cors: settings.cors !== undefined ? urlCors(settings.cors) : {},
+    InvokeMode: settings.invokeMode ?? ('BUFFERED' as const),
+  };
+  await bamBam(aws, 'UpdateFunctionUrlConfig', () => lambdaClient(aws).send(new UpdateFunctionUrlConfigCommand(input)));
 }

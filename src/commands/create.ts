@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile, access } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { CommandContext } from '../tasks/context.js';
 import { UsageError, BamError } from '../core/errors.js';
-import { validateFunctionName } from '../core/names.js';
+import { isTableName, validateFunctionName } from '../core/names.js';
 
 export interface CreateOptions {
   invoker?: boolean;
@@ -39,6 +39,7 @@ export function templateDir(template: TemplateName, verbose: boolean): URL {
 export async function create(name: string, options: CreateOptions, ctx: CommandContext): Promise<string[]> {
   validateFunctionName(name);
   const template = templateFor(options);
+  refuseUnservableName(name, template);
   await refuseExisting(name, ctx.cwd);
 
   const source = templateDir(template, Boolean(options.verbose));
@@ -81,6 +82,13 @@ function packageType(text: string): unknown {
     return (JSON.parse(text) as { type?: unknown }).type;
   } catch {
     return undefined;
+  }
+}
+
+/** The db templates keep their items in a table named after the function, and DynamoDB wants 3 to 255 characters. */
+function refuseUnservableName(name: string, template: TemplateName): void {
+  if ((template === 'db' || template === 'dbHtml') && !isTableName(name)) {
+    throw new UsageError(`"${name}" cannot name a --db function: its table is named after it, and DynamoDB table names have 3 to 255 characters. Pick a longer name.`);
   }
 }
 

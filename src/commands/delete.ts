@@ -7,13 +7,16 @@ import { openAws, type AwsSession } from '../aws/clients.js';
 import { deleteRestApi } from '../aws/apiGateway.js';
 import { carriesManagedTag, deleteFunction, findFunctionCode, removeApiPermission } from '../aws/lambda.js';
 import { settleFunction } from '../tasks/settle.js';
-import { BamError } from '../core/errors.js';
+import { BamError, UsageError } from '../core/errors.js';
+import { deleteFunctionUrl } from '../tasks/functionUrl.js';
 import type { ApiRecord, LambdaRecord } from '../core/records.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { Store } from '../store/store.js';
 
 export interface DeleteOptions {
   endpointOnly?: boolean;
+  /** Delete only the function URL (and its two policy statements), keep the function. */
+  urlOnly?: boolean;
   /** Also delete a function bam did not make (no record, no tag), without asking. */
   force?: boolean;
 }
@@ -25,6 +28,7 @@ export interface DeleteOptions {
  */
 export async function deleteLambda(name: string, options: DeleteOptions, ctx: CommandContext): Promise<void> {
   validateFunctionName(name);
+  if (options.endpointOnly && options.urlOnly) throw new UsageError('--endpointOnly deletes the REST API and --urlOnly the function URL: pass one of them (run twice for both).');
   const aws = await openAws(ctx.aws);
   // Under the name's lease, after settling what an interrupted bam left: an API it made is deleted too.
   await ctx.store.withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
@@ -51,6 +55,8 @@ async function deleteUnderLease(aws: AwsSession, name: string, options: DeleteOp
     return;
   }
   if (!record && !options.force) await makeSureBamMadeIt(aws, name, ctx);
+  // The function's deletion takes its URL and policy with it: only --urlOnly needs URL calls.
+  if (options.urlOnly) return deleteFunctionUrl(aws, run.store, name, record, run.reporter);
 
   run.reporter.start(options.endpointOnly ? `Deleting the endpoint of "${name}"` : `Deleting "${name}"`);
   try {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../tasks/context.js';
 import { parseEndpointType, validateFunctionName } from '../core/names.js';
-import { DEFAULT_METHODS, parseMethods } from '../core/methods.js';
+import { parseMethods } from '../core/methods.js';
 import { concurrently } from '../tasks/concurrently.js';
 import { checkCorsMethods, parseCorsOrigin, readSettings, runtimeNotice, type FunctionSettings, type SettingsFlags } from '../tasks/settings.js';
 import { ensureRole, recheckRole, requestedRole, warnIfTablesDenied, type RoleTarget } from '../tasks/roles.js';
@@ -14,10 +14,13 @@ import { findFunction, waitUntilActive, type RoleRetry } from '../aws/lambda.js'
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { checkFunctionSource, packageFunction, type PackageResult } from '../package/index.js';
 import { newToken, type Intent } from '../store/intents.js';
+import { defaultMethods } from '../package/description.js';
 import { type ApiSettings, type EndpointType, type LambdaRecord } from '../core/records.js';
 import { functionRecordFrom } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, createOwnFunction, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
+import { addFunctionUrl, recordUrl, urlSettingsFor } from '../tasks/functionUrl.js';
+import type { UrlSettings } from '../core/functionUrl.js';
 import { BamError, UsageError, errorMessage } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { Store } from '../store/store.js';
@@ -31,6 +34,9 @@ export interface DeployOptions extends SettingsFlags {
   src?: string;
   /** --cors (true: any origin) or --cors ORIGIN. */
   cors?: string | boolean;
+  /** --url: a function URL as the endpoint, instead of the REST API unless --restApi asks for both. */
+  url?: boolean;
+  restApi?: boolean;
 }
 
 /**
@@ -43,7 +49,8 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   if (options.lambdaOnly && (options.methods || options.endpointType || options.cors !== undefined)) {
     throw new UsageError('--lambdaOnly deploys no endpoint: drop --methods, --endpointType and --cors, or drop --lambdaOnly.');
   }
-  const methods = options.methods ? parseMethods(options.methods) : DEFAULT_METHODS;
+  checkUrlFlags(options);
+  const methods = options.methods ? parseMethods(options.methods) : await defaultMethods(name, { cwd: ctx.cwd, src: options.src });
   const cors = options.cors !== undefined ? parseCorsOrigin(options.cors) : undefined;
   checkCorsMethods(methods, cors);
   const settings = await readSettings(options, ctx.cwd, ctx.now());
@@ -58,7 +65,9 @@ export async function deploy(name: string, options: DeployOptions, ctx: CommandC
   // One command at a time on this name: it reads AWS and the records only once it has the lease.
   return ctx.store.withNameLease('function', aws.region, name, waitMessages(reporter), async () => {
     await settleFunction(aws, ctx.store, name, reporter);
-    return deployUnderLease(aws, name, { ...options, methods, cors, endpointType, role, defaultRole: config.defaultRole, settings }, ctx);
+    const url = options.url ? { ...(cors !== undefined ? { cors } : {}) } : undefined;
+    const lambdaOnly = options.lambdaOnly || (options.url && !options.restApi);
+    return deployUnderLease(aws, name, { ...options, lambdaOnly, methods, cors, endpointType, role, defaultRole: config.defaultRole, settings, url }, ctx);
   });
 }
 
@@ -69,6 +78,8 @@ interface DeployPlan extends Pick<DeployOptions, 'lambdaOnly' | 'src'> {
   role: string;
   defaultRole: string;
   settings: FunctionSettings;
+  /** The function URL to make after the function, if any. */
+  url: UrlSettings | undefined;
 }
 
 /** One deploy under the name's lease: what every step reads. */
@@ -91,6 +102,8 @@ interface Prepared {
   apiSettings: ApiSettings;
   functionIntent: Intent;
   apiIntent: Intent;
+  /** The function URL to make once the function exists (deploy --url). */
+  url: UrlSettings | undefined;
 }
 
 /** The function of round trip 2: created, then recorded and awaited Active from the moment CreateFunction answers. */
@@ -98,6 +111,8 @@ interface FunctionCreation {
   created: Promise<FunctionConfiguration>;
   recorded: Promise<void>;
   active: Promise<void>;
+  /** The function URL, made and recorded (deploy --url). */
+  urlRecorded: Promise<void> | undefined;
 }
 
 async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan, ctx: CommandContext): Promise<LambdaRecord> {
@@ -117,12 +132,13 @@ async function deployUnderLease(aws: AwsSession, name: string, plan: DeployPlan,
 
   // Round trip 3: the API answers once it may invoke the function and is deployed to its stage;
   // what exists now is recorded meanwhile (function first: the API's record belongs to it).
-  if (restApiId) run.reporter.start('Deploying the endpoint');
+  if (restApiId || fn.urlRecorded) run.reporter.start(restApiId ? 'Deploying the endpoint' : 'Making its URL public');
   const apiRecorded = recordTheApi(run, prepared, fn, restApiId);
   await concurrently([
     apiRecorded,
     restApiId ? publishTheApi(run, prepared, restApiId, apiRecorded) : undefined,
     fn.active,
+    fn.urlRecorded,
   ]);
   if (restApiId) reportTheEndpoint(run, prepared, restApiId);
   return readTheRecord(run);
@@ -139,8 +155,10 @@ async function packAndCheck(run: DeployRun, earlier: LambdaRecord | undefined, c
       await ensureRole(aws, { role, account, region, reporter, store });
       return account;
     }),
-    refuseExistingFunction(aws, name, earlier),
+    // A function URL alone is made after the function: CreateFunction itself says the name is taken.
+    plan.url && plan.lambdaOnly && !earlier ? undefined : refuseExistingFunction(aws, name, earlier),
   ]);
+  const url = plan.url && (await urlSettingsFor(plan.url, pkg.source.entryFile));
   warnIfTablesDenied({ name, usesDynamoDb: pkg.usesDynamoDb, role, defaultRole: plan.defaultRole, command: 'deploy' }, reporter);
   if (earlier?.api) warnStaleApi(name, earlier.api.restApiId, region, reporter);
   const token = newToken();
@@ -152,7 +170,8 @@ async function packAndCheck(run: DeployRun, earlier: LambdaRecord | undefined, c
     roleTarget: { role, account, region, reporter, store },
     spec: { name, description: pkg.description, region, account, methods, endpointType, token, ...(cors !== undefined ? { cors } : {}) },
     apiSettings,
-    functionIntent: { token, kind: 'function', region, name, startedAt: started, sourcePath: pkg.source.sourcePath },
+    url,
+    functionIntent: { token, kind: 'function', region, name, startedAt: started, sourcePath: pkg.source.sourcePath, ...(url ? { url } : {}) },
     apiIntent: { token, kind: 'api', region, name, startedAt: started, api: apiSettings },
   };
 }
@@ -166,7 +185,7 @@ async function openIntents(run: DeployRun, { functionIntent, apiIntent }: Prepar
  * does, and the function is recorded at once too: an API import waiting out a rate limit must not
  * leave it unrecorded.
  */
-async function createTheFunction(run: DeployRun, { pkg, account, roleTarget, spec, apiSettings, functionIntent }: Prepared): Promise<FunctionCreation> {
+async function createTheFunction(run: DeployRun, { pkg, account, roleTarget, spec, apiSettings, url, functionIntent }: Prepared): Promise<FunctionCreation> {
   const { aws, name, plan, store } = run;
   const { region } = aws;
   const zip = await readFile(pkg.zipPath);
@@ -176,11 +195,13 @@ async function createTheFunction(run: DeployRun, { pkg, account, roleTarget, spe
   const active = created.then((fn) => (fn.State === 'Active' ? undefined : waitUntilActive(aws, name)));
   const recorded = created.then(async (fn) => {
     const record = functionRecordFrom(fn, { region, account, name, sourcePath: pkg.source.sourcePath, role: plan.role });
-    await store.lambdaRecords.put(region, name, { ...record, ...(plan.lambdaOnly ? {} : { pendingApi: apiSettings }) });
+    await store.lambdaRecords.put(region, name, { ...record, ...(plan.lambdaOnly ? {} : { pendingApi: apiSettings }), ...(url ? { pendingUrl: url } : {}) });
     await store.intents.close(functionIntent);
   });
-  for (const step of [active, recorded]) step.catch(() => undefined); // awaited later; a failed CreateFunction is reported from `created`
-  return { created, recorded, active };
+  // The URL needs only the function: it is made the moment CreateFunction answers, and recorded once the function is.
+  const urlRecorded = url ? deployUrl(run, url, created, recorded) : undefined;
+  for (const step of [active, recorded, urlRecorded]) step?.catch(() => undefined); // awaited later; a failed CreateFunction is reported from `created`
+  return { created, recorded, active, urlRecorded };
 }
 
 function importTheApi(run: DeployRun, { spec }: Prepared): Promise<string> {
@@ -207,7 +228,7 @@ async function checkCreated(
   }
   reporter.succeed(`💥  Lambda: "${name}" has been created`);
   if (imported.status === 'rejected') {
-    await Promise.allSettled([fn.recorded, fn.active]);
+    await Promise.allSettled([fn.recorded, fn.active, fn.urlRecorded]);
     // An import that failed for sure made nothing; one whose answer was lost stays to be settled.
     if (!createMayHaveHappened(imported.reason)) await store.intents.close(apiIntent);
     throw new BamError(`${errorMessage(imported.reason)}. Lambda "${name}" exists; add its endpoint with: bam redeploy ${name} --addEndpoint`, {
@@ -241,9 +262,13 @@ function reportTheEndpoint(run: DeployRun, { spec }: Prepared, restApiId: string
   run.reporter.result(apiRecord(spec, restApiId, true).url);
 }
 
-async function readTheRecord({ store, aws, name }: DeployRun): Promise<LambdaRecord> {
+async function readTheRecord({ store, aws, name, reporter }: DeployRun): Promise<LambdaRecord> {
   const record = await store.lambdaRecords.get(aws.region, name);
   if (!record) throw new BamError(`The record of "${name}" disappeared while deploying; run: bam list`);
+  if (record.url) {
+    reporter.succeed('💥  Function URL has been created');
+    reporter.result(record.url.url);
+  }
   return record;
 }
 
@@ -298,9 +323,30 @@ function unfinishedEndpoint(name: string, err: unknown): BamError {
 
 async function refuseExistingFunction(aws: AwsSession, name: string, record: LambdaRecord | undefined): Promise<void> {
   if (!(await findFunction(aws, name))) return;
-  const unfinished = record && (record.pendingApi !== undefined || record.api?.deployed === false);
+  const unfinished = record && (record.pendingApi !== undefined || record.api?.deployed === false || record.pendingUrl !== undefined);
   if (unfinished) throw new BamError(`Lambda "${name}" exists but its endpoint is not finished (an earlier deploy was interrupted). Finish it with: bam redeploy ${name}`);
   throw new BamError(`Function "${name}" already exists in ${aws.region}. Use: bam redeploy ${name}`);
+}
+
+/** --url's companions: --restApi only beside it; REST-only flags only with the REST API. */
+function checkUrlFlags(options: DeployOptions): void {
+  if (options.restApi && !options.url) throw new UsageError('--restApi only goes with --url (a REST API is the default endpoint): drop --restApi, or add --url for both.');
+  if (options.url && options.lambdaOnly) throw new UsageError('--lambdaOnly deploys no endpoint and --url a function URL: pass one of them.');
+  if (options.url && !options.restApi && (options.methods || options.endpointType)) {
+    throw new UsageError('A function URL answers every method on every path: --methods and --endpointType are for the REST API. Add --restApi for both, or drop them.');
+  }
+}
+
+/** The function URL of a new function: made once CreateFunction answers, recorded once the function is. */
+async function deployUrl({ aws, name, store }: DeployRun, settings: UrlSettings, creating: Promise<unknown>, functionRecorded: Promise<void>): Promise<void> {
+  await creating;
+  try {
+    const [url] = await concurrently([addFunctionUrl(aws, name, settings), functionRecorded]);
+    await recordUrl(store, aws.region, name, url);
+  } catch (err) {
+    // The record still owes the URL, so any later redeploy makes it.
+    throw new BamError(`${errorMessage(err)}. Lambda "${name}" exists; finish its URL with: bam redeploy ${name}`, { cause: err });
+  }
 }
 
 /** While Lambda rejects the role: re-check it once (recreating a deleted bam role), and show the wait. */

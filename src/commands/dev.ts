@@ -22,6 +22,7 @@ import { LineBuffer } from '../dev/lineBuffer.js';
 export interface DevOptions {
   port?: string;
   host?: string;
+  lambdaPort?: string;
   methods?: string[];
   table?: string[];
   env?: string[];
@@ -31,6 +32,8 @@ export interface DevOptions {
   cors?: string | boolean;
   apiTimeout?: string;
   fresh?: boolean;
+  /** --url: serve the functions as function URLs (payload format 2.0). */
+  url?: boolean;
 }
 
 export interface DevHandle {
@@ -45,6 +48,7 @@ export interface DevHandle {
 
 interface DevInput {
   port: number;
+  lambdaPort: number;
   host: string;
   methods?: string[];
   tables: LocalTable[];
@@ -53,6 +57,8 @@ interface DevInput {
   timeoutSeconds?: number;
   apiTimeoutMs: number;
   cors?: string;
+  /** --url: every function served as a function URL. */
+  url: boolean;
 }
 
 // The account id functions see when bam does not know the user's (never a real one).
@@ -149,15 +155,16 @@ function keepTheHosts({ closers }: DevRun): DevHosts {
   return hosts;
 }
 
-async function startTheLambdaApi({ closers }: DevRun, hosts: DevHosts, startInvokeOnly: (name: string) => Promise<FunctionHost | undefined>): Promise<string> {
+async function startTheLambdaApi({ ctx, input, closers }: DevRun, hosts: DevHosts, startInvokeOnly: (name: string) => Promise<FunctionHost | undefined>): Promise<string> {
   const lambdaApi = createLambdaApi((name) => {
     const served = hosts.served.get(name);
     if (served) return Promise.resolve(served);
     if (!hosts.invokeOnly.has(name)) hosts.invokeOnly.set(name, startInvokeOnly(name));
     return hosts.invokeOnly.get(name) as Promise<FunctionHost | undefined>;
   });
-  const endpoint = `http://127.0.0.1:${await listen(lambdaApi, 0, '127.0.0.1')}`;
+  const endpoint = `http://127.0.0.1:${await listen(lambdaApi, input.lambdaPort, '127.0.0.1', '--lambdaPort')}`;
   closers.push(() => stopServer(lambdaApi));
+  ctx.reporter.info(`Local Lambda API at ${endpoint} (e.g. aws lambda invoke --endpoint-url ${endpoint} --function-name NAME out.json)`);
   return endpoint;
 }
 
@@ -170,6 +177,7 @@ function localSettings(region: string, accountNumber: string | undefined, input:
     env: input.env,
     ...(input.unsetEnv ? { unsetEnv: input.unsetEnv } : {}),
     ...(input.cors !== undefined ? { cors: input.cors } : {}),
+    ...(input.url ? { url: true } : {}),
     dynamoDbEndpoint,
     lambdaEndpoint,
   };
@@ -185,7 +193,7 @@ async function startInvokeOnly({ ctx }: DevRun, name: string, records: Record<st
 }
 
 function hostTheFunctions(hosts: DevHosts, found: FoundFunction[], records: Record<string, LambdaRecord>, settings: LocalSettings, output: DevOutput): void {
-  for (const { source } of found) hosts.served.set(source.name, new FunctionHost(localFunction(source, records[source.name], settings), output.log, output.notice));
+  for (const { source, methods } of found) hosts.served.set(source.name, new FunctionHost(localFunction(source, records[source.name], settings, methods), output.log, output.notice));
 }
 
 async function startTheApiServer({ ctx, names, input, closers }: DevRun, hosts: DevHosts, accountId: string, output: DevOutput): Promise<number> {
@@ -219,7 +227,7 @@ function announceTheUrls({ ctx, names, input }: DevRun, hosts: DevHosts, found: 
   const functions = [...hosts.served.values()].map(({ fn }) => ({ name: fn.name, url: names.length === 1 ? base : `${base}${encodeURIComponent(fn.name)}/` }));
   for (const [i, { name, url }] of functions.entries()) {
     const fn = found[i]?.source;
-    ctx.reporter.result(`${name} (${fn ? relative(ctx.cwd, fn.sourcePath) || '.' : name}) ${hosts.served.get(name)?.fn.methods.join(',') ?? ''} at ${url}`);
+    ctx.reporter.result(`${name} (${fn ? relative(ctx.cwd, fn.sourcePath) || '.' : name}) ${servedAs(hosts.served.get(name))} at ${url}`);
   }
   ctx.reporter.info('Press Ctrl-C to stop.');
   return functions;
@@ -230,6 +238,8 @@ async function validateInput(names: string[], options: DevOptions, cwd: string):
   for (const name of names) validateFunctionName(name);
   const port = Number(options.port ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${options.port ?? ''}" must be a port number (0 to 65535; 0 picks a free one).`);
+  const lambdaPort = options.lambdaPort === undefined ? (port === 0 ? 0 : port + 2) : Number(options.lambdaPort);
+  if (!Number.isInteger(lambdaPort) || lambdaPort < 0 || lambdaPort > 65535) throw new UsageError(`--lambdaPort "${options.lambdaPort ?? lambdaPort}" must be a port number (0 to 65535; 0 picks a free one).`);
   const apiTimeout = options.apiTimeout === undefined ? API_GATEWAY_TIMEOUT_S : Number(options.apiTimeout);
   if (!Number.isFinite(apiTimeout) || apiTimeout <= 0 || apiTimeout > 900) {
     throw new UsageError(`--apiTimeout "${options.apiTimeout ?? ''}" must be a number of seconds up to 900.`);
@@ -240,6 +250,8 @@ async function validateInput(names: string[], options: DevOptions, cwd: string):
   const settings = await readSettings({ env: options.env, envFile: options.envFile, timeout: options.timeout }, cwd);
   return {
     port,
+    url: Boolean(options.url),
+    lambdaPort,
     host: options.host ?? '127.0.0.1',
     ...(methods ? { methods } : {}),
     tables: (options.table ?? []).map(parseTableFlag),
@@ -305,6 +317,11 @@ function batched(report: (names: string[]) => void, ms = 100): (name: string) =>
   };
 }
 
+/** How a served function answers: as a function URL, or the methods of its API. */
+function servedAs(host: FunctionHost | undefined): string {
+  return host?.fn.url ? 'URL' : (host?.fn.methods.join(',') ?? '');
+}
+
 function formatLog({ functionName, awsRequestId, level, text }: LogLine): string {
   return `${functionName} ${awsRequestId ?? '-'} ${level} ${text}`;
 }
@@ -316,10 +333,10 @@ function reportAccess(line: AccessLine, output: LineBuffer, ctx: CommandContext)
   ctx.reporter.warn(`${text}: ${line.problem}`);
 }
 
-async function listen(server: Server, port: number, host: string): Promise<number> {
+async function listen(server: Server, port: number, host: string, flag = '--port'): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new BamError(`Port ${port} on ${host} is in use. Pick another with --port ${port + 1} (or --port 0 for any free port).`));
+      if (err.code === 'EADDRINUSE') reject(new BamError(`Port ${port} on ${host} is in use. Pick another with ${flag} ${port + 1} (or ${flag} 0 for any free port).`));
       else reject(new BamError(`Cannot listen on ${host}:${port}: ${err.message}`));
     });
     server.listen(port, host, () => resolve());

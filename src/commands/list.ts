@@ -4,6 +4,7 @@ import { describeKey } from '../core/keys.js';
 import { runtimeMark } from '../core/runtimes.js';
 import { openAws, type AwsSession } from '../aws/clients.js';
 import { findRestApi } from '../aws/apiGateway.js';
+import { ENDPOINT_KINDS, formatFunctionUrl, functionUrlFields, urlInAws, type EndpointKind, type FunctionUrlEntry } from '../tasks/functionUrlEntry.js';
 import { roleNameFromArn } from '../core/names.js';
 import { describeTable } from '../aws/dynamodb.js';
 import { listAllFunctions } from '../aws/lambda.js';
@@ -48,6 +49,10 @@ export interface LambdaEntry {
   inAws: boolean;
   /** cors: the origin allowed when API Gateway answers CORS preflights. */
   endpoint?: { url: string; endpointType: EndpointType; methods: string[]; cors?: string; inAws: boolean };
+  /** Which endpoints it has: a REST API, a function URL, both, or none. */
+  endpointKind: EndpointKind;
+  /** Its function URL; pending when an interrupted command still owes it (a redeploy makes it). */
+  functionUrl?: FunctionUrlEntry;
 }
 
 export interface OtherLambdaEntry {
@@ -94,19 +99,20 @@ export async function list(options: ListOptions, ctx: CommandContext): Promise<v
   ctx.reporter.result(options.json ? JSON.stringify(inventory, null, 2) : formatInventory(inventory));
 }
 
-/** Lambda records against ListFunctions (all pages) and their APIs against GetRestApi, concurrently. */
+/** Lambda records against ListFunctions (all pages), their APIs against GetRestApi and their URLs against GetFunctionUrlConfig, concurrently. */
 async function checkLambdas(aws: AwsSession, store: Store, now: Date): Promise<Pick<Inventory, 'lambdas' | 'otherLambdas'>> {
   const records = Object.entries(await store.lambdaRecords.inRegion(aws.region)).sort(byName);
-  const [functions, apisFound] = await Promise.all([
+  const [functions, apisFound, urlsFound] = await Promise.all([
     listAllFunctions(aws),
     mapConcurrently(records, CONCURRENT_CHECKS, async ([, record]) => (record.api ? (await findRestApi(aws, record.api.restApiId)) !== undefined : false)),
+    mapConcurrently(records, CONCURRENT_CHECKS, ([name, record]) => urlInAws(aws, name, record)),
   ]);
   // AWS's runtime wins over the record's: the console may have changed it.
   const runtimeInAws = new Map(functions.map((fn) => [fn.FunctionName ?? '', fn.Runtime ?? '']));
   const recorded = new Set(records.map(([name]) => name));
   const lambdas = records.map(([name, record], i) => {
     const runtime = runtimeInAws.get(name) || record.runtime;
-    return lambdaEntry(name, { ...record, runtime }, runtimeInAws.has(name), apisFound[i] ?? false, now);
+    return lambdaEntry(name, { ...record, runtime }, runtimeInAws.has(name), apisFound[i] ?? false, now, urlsFound[i] ?? false);
   });
   const otherLambdas = functions
     .filter((fn) => fn.FunctionName && !recorded.has(fn.FunctionName))
@@ -121,7 +127,7 @@ function runtimeFields(runtime: string, now: Date): { runtime: string; runtimeWa
   return { runtime, ...(warning ? { runtimeWarning: warning } : {}) };
 }
 
-function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAws: boolean, now: Date): LambdaEntry {
+function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAws: boolean, now: Date, urlFound: boolean): LambdaEntry {
   return {
     name,
     description: record.description,
@@ -132,6 +138,7 @@ function lambdaEntry(name: string, record: LambdaRecord, inAws: boolean, apiInAw
     ...(record.role ? { role: roleNameFromArn(record.role) } : {}),
     inAws,
     ...(record.api ? { endpoint: endpointEntry(record.api, apiInAws) } : {}),
+    ...functionUrlFields(record, urlFound),
   };
 }
 
@@ -198,6 +205,8 @@ function formatLambda(entry: LambdaEntry): string {
   if (entry.role) settings.push(`role: ${entry.role}`);
   lines.push(`      ${settings.join(', ')}`);
   if (entry.env) lines.push(`      environment: ${entry.env.join(', ')}`);
+  // The kind is spelled out once a function URL is in play (an API's lines say REST already).
+  if (entry.functionUrl) lines.push(`      endpoint kind: ${ENDPOINT_KINDS[entry.endpointKind]}`, ...formatFunctionUrl(entry.functionUrl, style.warn(GONE)));
   if (entry.endpoint) {
     lines.push(`      endpoint: ${entry.endpoint.url}${entry.endpoint.inAws ? '' : style.warn(GONE)}`);
     lines.push(`      endpoint type: ${entry.endpoint.endpointType.toLowerCase()}`);

@@ -37,6 +37,7 @@ import { type ApiRecord, type ApiSettings, type BamConfig, type EndpointType, ty
 import { functionRecordFrom, recordedSettings } from '../tasks/functionRecord.js';
 import { createMayHaveHappened, importOwnApi } from '../tasks/ownCreates.js';
 import { settleFunction } from '../tasks/settle.js';
+import { changeFunctionUrl, finishFunctionUrl, streamsResponse, urlChanges, urlSettingsFor, urlToMake } from '../tasks/functionUrl.js';
 import { BamError, UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { buildInputs } from '../package/inputs.js';
@@ -54,6 +55,8 @@ export interface RedeployOptions extends SettingsFlags {
   /** --cors (true: any origin) or --cors ORIGIN. */
   cors?: string | boolean;
   noCors?: boolean;
+  /** --url: give the function a function URL (--cors then sets the URL's CORS). */
+  url?: boolean;
   /** After the redeploy, send every save until Ctrl-C (redeployAndWatch). */
   watch?: boolean;
 }
@@ -88,8 +91,9 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
     add: options.methods ? parseMethods(options.methods) : [],
     remove: options.rmMethods ? parseMethods(options.rmMethods, '--rmMethods') : [],
     addEndpoint: Boolean(options.addEndpoint),
-    ...(options.cors !== undefined ? { cors: parseCorsOrigin(options.cors) } : options.noCors ? { cors: null } : {}),
+    ...(options.cors !== undefined && !options.url ? { cors: parseCorsOrigin(options.cors) } : options.noCors ? { cors: null } : {}),
   };
+  const urlCors = options.url && options.cors !== undefined ? parseCorsOrigin(options.cors) : undefined;
   const now = ctx.now();
   const settings = await readSettings(options, ctx.cwd, now);
   const config = await ctx.store.readConfig();
@@ -99,7 +103,7 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
   // One command at a time on this name: concurrent method changes apply one after the other.
   return ctx.store.withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
     await settleFunction(aws, ctx.store, name, ctx.reporter);
-    return redeployUnderLease(aws, name, { options: { ...options, ...(src !== undefined ? { src } : {}) }, request, settings, role, config, now }, ctx);
+    return redeployUnderLease(aws, name, { options: { ...options, ...(src !== undefined ? { src } : {}) }, request, settings, role, config, now, urlCors }, ctx);
   });
 }
 
@@ -132,13 +136,17 @@ interface RedeployInput {
   role: string | undefined;
   config: BamConfig;
   now: Date;
+  /** The CORS origin of a URL --url makes. */
+  urlCors: string | undefined;
 }
 
 async function redeployUnderLease(aws: AwsSession, name: string, input: RedeployInput, ctx: CommandContext): Promise<LambdaRecord> {
-  const { options, request, settings, role, config, now } = input;
+  const { options, settings, role, config, now } = input;
   const { region } = aws;
   const { reporter } = ctx;
   const record = await ctx.store.lambdaRecords.get(region, name);
+  // A function whose only endpoint is its URL takes --cors and --noCors for the URL.
+  const { request, urlCorsFlag } = corsForUrl(record, input.request);
   checkMethodRequest(name, record, request);
 
   // Round trip 1: the function and its API as AWS has them, while the code is packaged.
@@ -185,7 +193,11 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   if (request.addEndpoint && (plan.kind === 'none' || plan.kind === 'put') && record?.api) {
     reporter.info(`"${name}" already has an endpoint: ${record.api.url}`);
   }
-  if (!changes.code && !changes.config && !describeApi && (plan.kind === 'none' || plan.kind === 'dropStale')) {
+  const recordNow = await ctx.store.lambdaRecords.get(region, name);
+  const asked = urlToMake(name, recordNow, options.url, input.urlCors, reporter);
+  const url = asked && (await urlSettingsFor(asked, pkg.source.entryFile));
+  const urlUpdate = url ? undefined : urlChanges(recordNow, urlCorsFlag !== undefined ? urlCorsFlag : input.urlCors, await streamsResponse(pkg.source.entryFile));
+  if (!changes.code && !changes.config && !describeApi && !url && !urlUpdate && (plan.kind === 'none' || plan.kind === 'dropStale')) {
     reporter.succeed(`Lambda "${name}" is up to date; nothing to change.`);
     return (await ctx.store.lambdaRecords.get(region, name)) ?? functionRecordFrom(current, { region, account, name, sourcePath: pkg.source.sourcePath });
   }
@@ -193,15 +205,22 @@ async function redeployUnderLease(aws: AwsSession, name: string, input: Redeploy
   // Round trips 2 and 3: the function's updates and the endpoint's, side by side.
   const functionChanged = changes.code || changes.config !== undefined;
   reporter.start(functionChanged ? `Updating Lambda "${name}"` : `Updating the endpoint of "${name}"`);
-  const [, api] = await concurrently([
+  const [, api, , made, changedUrl] = await concurrently([
     updateTheFunction(aws, ctx.store, name, pkg, changes, roleTarget, reporter, !acceptsUpdates(current.Runtime ?? DEFAULT_RUNTIME, now)),
     changeTheEndpoint(aws, ctx.store, plan, spec, pkg.source.sourcePath, reporter),
     describeApi?.(),
+    url ? finishFunctionUrl(aws, ctx.store, name, url) : undefined,
+    urlUpdate && recordNow?.url ? changeFunctionUrl(aws, ctx.store, name, recordNow.url.url, urlUpdate) : undefined,
   ]);
   if (functionChanged) reporter.succeed(`Lambda: "${name}" has been updated`);
   if (plan.kind === 'import') reporter.succeed('💥  Endpoint has been created');
   else if (plan.kind === 'put' || plan.kind === 'publish' || describeApi) reporter.succeed(`Endpoint: "${name}" has been updated`);
   if (api) reporter.result(api.url);
+  if (made) {
+    reporter.succeed('💥  Function URL has been created');
+    reporter.result(made.url);
+  }
+  if (changedUrl) reporter.succeed(`Function URL: "${name}" has been updated`);
   const updated = await ctx.store.lambdaRecords.get(region, name);
   if (!updated) throw new BamError(`The record of "${name}" disappeared while redeploying; run: bam list`);
   return updated;
@@ -216,6 +235,14 @@ async function catchUpRecord(store: Store, region: string, name: string, record:
   const reported = { codeSha256: current.CodeSha256 ?? record.codeSha256, description: current.Description ?? '', ...recordedSettings(current) };
   const recorded = { codeSha256: record.codeSha256, description: record.description, runtime: record.runtime, memory: record.memory, timeout: record.timeout, env: record.env };
   if (JSON.stringify(reported) !== JSON.stringify(recorded)) await recordFunction(store, region, name, reported);
+}
+
+/** --cors/--noCors go to the URL of a function that has a URL and no REST API (nor asks for one). */
+function corsForUrl(record: LambdaRecord | undefined, request: EndpointRequest): { request: EndpointRequest; urlCorsFlag?: string | null } {
+  const urlOnly = record?.url !== undefined && !record.api && !record.pendingApi;
+  if (!urlOnly || request.cors === undefined || request.add.length > 0 || request.remove.length > 0 || request.addEndpoint) return { request };
+  const { cors, ...rest } = request;
+  return { request: rest, urlCorsFlag: cors };
 }
 
 /** Method flags that can be judged from the record alone fail before any AWS call. */
@@ -441,7 +468,10 @@ function watchedFunction(name: string, sourcePath: string, options: RedeployOpti
   const src = options.src ?? sourcePath;
   return {
     name,
-    build: () => packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src }),
+    build: async () => {
+      const pkg = await packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src });
+      return { ...pkg, entryFile: pkg.source.entryFile };
+    },
     inputs: async () => buildInputs(await findSource(name, { cwd: ctx.cwd, src })),
     redeploy: () => redeploy(name, { ...options, src }, ctx),
   };

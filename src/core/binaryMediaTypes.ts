@@ -23,3 +23,14 @@ export function isBinaryMediaType(contentType: string): boolean {
     pattern.endsWith('/*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern,
   );
 }
+
+/**
+ * Whether API Gateway decodes an isBase64Encoded proxy answer to bytes for this request: only when
+ * the first media type of the request's Accept header is one of the binary media types (AWS:
+ * "API Gateway uses the first Accept header from clients to determine if a response should return
+ * binary media"). Otherwise the client gets the base64 text; `*` + `/*` (curl, fetch) matches none.
+ */
+export function acceptsBinary(accept: string | undefined): boolean {
+  const first = accept?.split(',')[0]?.trim() ?? '';
+  return first !== '' && isBinaryMediaType(first);
+}

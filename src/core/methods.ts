@@ -46,3 +46,19 @@ export function combineMethods(existing: string[], add: string[], remove: string
 export function sameMethods(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((method) => b.includes(method));
 }
+
+/**
+ * The methods a file says it handles: a `// methods: GET, POST, DELETE` line among the comment
+ * lines at its top (beside `// description:`). undefined when it has none; a method that is not
+ * one is a UsageError naming the line.
+ */
+export function declaredMethods(text: string): string[] | undefined {
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#!')) continue;
+    if (!trimmed.startsWith('//')) return undefined;
+    const match = /^\/\/\s*methods:(.*)$/i.exec(trimmed);
+    if (match) return parseMethods([match[1] ?? ''], '// methods');
+  }
+  return undefined;
+}

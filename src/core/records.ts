@@ -1,5 +1,6 @@
 // The records bam keeps in its .bam directory, as types: what a deployed function, its API and
 // a table look like on disk. src/store reads, validates and writes them.
+import type { UrlRecord, UrlSettings } from './functionUrl.js';
 
 export const STORE_VERSION = 1;
 export const DEFAULT_ROLE = 'defaultBamRole';
@@ -51,6 +52,10 @@ export interface LambdaRecord {
   memory?: number;
   timeout?: number;
   env?: Record<string, string>;
+  /** The function URL (bam deploy --url), beside or instead of the API. */
+  url?: UrlRecord;
+  /** The URL a command asked for that is not made yet (it was interrupted): redeploy makes it. */
+  pendingUrl?: UrlSettings;
 }
 
 export type KeyType = 'S' | 'N' | 'B';

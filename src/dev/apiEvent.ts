@@ -94,6 +94,9 @@ export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEven
   };
 }
 
+/** Request headers API Gateway does not pass to a Lambda proxy integration (hop-by-hop, or its own). */
+const DROPPED_REQUEST_HEADERS = new Set(['connection', 'content-length', 'content-md5', 'expect', 'max-forwards', 'proxy-authenticate', 'server', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'www-authenticate']);
+
 /** headers keeps the last value of a repeated header, multiValueHeaders all of them (as AWS). */
 function headerMaps(raw: string[]): { headers: Record<string, string> | null; multiValueHeaders: Record<string, string[]> | null } {
   const headers: Record<string, string> = {};
@@ -101,6 +104,7 @@ function headerMaps(raw: string[]): { headers: Record<string, string> | null; mu
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
+    if (DROPPED_REQUEST_HEADERS.has(name.toLowerCase())) continue;
     headers[name] = value;
     (multiValueHeaders[name] ??= []).push(value);
   }

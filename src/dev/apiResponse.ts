@@ -1,3 +1,5 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+
 /** An HTTP answer ready to write: flat [name, value, …] headers keep repeats and casing. */
 export interface HttpAnswer {
   statusCode: number;
@@ -25,21 +27,31 @@ export function gatewayAnswer(error: GatewayError, requestId: string): HttpAnswe
 }
 
 /** A proxy response, or why API Gateway would call it malformed (and answer 502). */
-export type MappedResponse = { ok: true; answer: HttpAnswer } | { ok: false; problem: string };
+export type MappedResponse = { ok: true; answer: HttpAnswer; base64Text?: boolean } | { ok: false; problem: string };
 
 // Lambda's limit on a synchronous invocation's response; over it the invoke fails and API Gateway answers 502.
 const LAMBDA_PAYLOAD_LIMIT = 6_291_556;
-const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding']);
+// The only keys a REST API's proxy integration accepts; any other (an HTTP API's `cookies`) makes the answer malformed.
+const PROXY_RESULT_KEYS = new Set(['statusCode', 'headers', 'multiValueHeaders', 'body', 'isBase64Encoded']);
+/**
+ * Response headers a REST API owns for a Lambda proxy integration: the function's reach the client
+ * renamed x-amzn-Remapped-NAME, and API Gateway's own are sent (its Date, its Connection, the
+ * length of the body it sends, its request id). The rest pass through as the function set them.
+ */
+const REMAPPED_HEADERS = new Set(['connection', 'content-length', 'date', 'server', 'x-amzn-requestid']);
+// API Gateway frames the body itself; a function's Transfer-Encoding would corrupt the answer.
+const DROPPED_HEADERS = new Set(['transfer-encoding']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v);
 
 /**
  * Maps the function's JSON result the way API Gateway's Lambda proxy integration does: statusCode,
- * headers, multiValueHeaders (both merged), body (a string; base64-decoded when isBase64Encoded)
- * and Content-Type application/json when the function sets none.
+ * headers, multiValueHeaders (both merged), body (a string; base64-decoded when isBase64Encoded and
+ * the client's Accept asks for a binary media type) and Content-Type application/json when the
+ * function sets none.
  */
-export function mapProxyResponse(payload: string, requestId: string): MappedResponse {
+export function mapProxyResponse(payload: string, requestId: string, binaryAccepted = false): MappedResponse {
   const size = Buffer.byteLength(payload);
   if (size > LAMBDA_PAYLOAD_LIMIT) return { ok: false, problem: `the result is ${size} bytes, over Lambda's response payload limit (${LAMBDA_PAYLOAD_LIMIT} bytes)` };
   let value: unknown;
@@ -49,6 +61,10 @@ export function mapProxyResponse(payload: string, requestId: string): MappedResp
     return { ok: false, problem: 'the result is not JSON' };
   }
   if (!isObject(value)) return { ok: false, problem: `the result is ${value === null ? 'null' : typeof value}, not an object with statusCode` };
+  const extra = Object.keys(value).filter((key) => !PROXY_RESULT_KEYS.has(key));
+  if (extra.length > 0) {
+    return { ok: false, problem: `the result has ${extra.map((key) => `"${key}"`).join(', ')}; a REST API accepts only statusCode, headers, multiValueHeaders, body and isBase64Encoded (cookies go in multiValueHeaders Set-Cookie)` };
+  }
   const statusCode = typeof value.statusCode === 'string' && /^\d+$/.test(value.statusCode) ? Number(value.statusCode) : value.statusCode;
   if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
     return { ok: false, problem: `statusCode must be an integer HTTP status, got ${JSON.stringify(value.statusCode)}` };
@@ -61,12 +77,15 @@ export function mapProxyResponse(payload: string, requestId: string): MappedResp
   }
   const headers: string[] = [];
   const seen = new Set<string>();
+  let invalid: string | undefined;
   const add = (name: string, v: unknown): boolean => {
     if (!isScalar(v)) return false;
-    // API Gateway frames the body itself; a stale Content-Length from the function would hang the client.
-    if (FRAMING_HEADERS.has(name.toLowerCase())) return true;
-    headers.push(name, String(v));
-    seen.add(name.toLowerCase());
+    const lower = name.toLowerCase();
+    if (DROPPED_HEADERS.has(lower)) return true;
+    invalid ??= headerProblem(name, String(v));
+    const sent = REMAPPED_HEADERS.has(lower) ? `x-amzn-Remapped-${name}` : name;
+    headers.push(sent, String(v));
+    seen.add(sent.toLowerCase());
     return true;
   };
   const multi = value.multiValueHeaders ?? {};
@@ -83,9 +102,26 @@ export function mapProxyResponse(payload: string, requestId: string): MappedResp
   for (const [name, list] of Object.entries(multi)) {
     if (!Array.isArray(list) || !list.every((v) => add(name, v))) return { ok: false, problem: `multiValueHeaders "${name}" must be a list of strings` };
   }
+  if (invalid) return { ok: false, problem: invalid };
   if (!seen.has('content-type')) headers.push('Content-Type', 'application/json');
   headers.push('x-amzn-RequestId', requestId);
   const text = typeof value.body === 'string' ? value.body : '';
-  const body = value.isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
-  return { ok: true, answer: { statusCode, headers, body } };
+  const decode = value.isBase64Encoded === true && binaryAccepted;
+  const body = decode ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+  return { ok: true, answer: { statusCode, headers, body }, ...(value.isBase64Encoded === true && !decode ? { base64Text: true } : {}) };
+}
+
+/** Why a header cannot go on the wire (a name that is not an HTTP token, a value with CR, LF or NUL). */
+function headerProblem(name: string, value: string): string | undefined {
+  try {
+    validateHeaderName(name);
+  } catch {
+    return `header name ${JSON.stringify(name)} is not a valid HTTP header name (no spaces or separators)`;
+  }
+  try {
+    validateHeaderValue(name, value);
+  } catch {
+    return `header "${name}" has a character not allowed in an HTTP header value (CR, LF or another control character): ${JSON.stringify(value)}`;
+  }
+  return undefined;
 }

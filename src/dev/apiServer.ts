@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FunctionHost, Invocation } from './functionHost.js';
 import type { InvokeOutcome } from './sandbox.js';
@@ -6,6 +6,8 @@ import { buildProxyEvent } from './apiEvent.js';
 import { gatewayAnswer, gatewayErrors, mapProxyResponse, type HttpAnswer } from './apiResponse.js';
 import { MAX_BODY_BYTES, readBody } from './httpBody.js';
 import { preflightHeaders } from '../core/cors.js';
+import { serveFunctionUrl } from './urlServer.js';
+import { acceptsBinary } from '../core/binaryMediaTypes.js';
 
 export interface AccessLine {
   method: string;
@@ -29,21 +31,37 @@ export interface ApiServerOptions {
 /** The local stand-in for a REST API with Lambda proxy integrations on `/` and `/{proxy+}`. */
 export function createApiServer(options: ApiServerOptions): Server {
   const apiId = randomBytes(8).toString('hex').slice(0, 10);
+  const told = new Set<string>();
   return createServer((req, res) => {
     const started = performance.now();
-    serve(req, options, apiId)
+    serve(req, res, options, apiId, told)
       .then(({ answer, problem }) => {
-        // The length of what is sent, as API Gateway frames it (the function's own is dropped).
-        if (answer.statusCode >= 200 && answer.statusCode !== 204 && answer.statusCode !== 304) answer.headers.push('Content-Length', String(answer.body.length));
-        res.writeHead(answer.statusCode, answer.headers);
-        res.end(answer.body);
+        // A function URL's response stream is written as the handler writes it, not here.
+        if (!res.headersSent) {
+          // The length of what is sent, as API Gateway frames it (the function's own is dropped).
+          if (answer.statusCode >= 200 && answer.statusCode !== 204 && answer.statusCode !== 304) answer.headers.push('Content-Length', String(answer.body.length));
+          res.writeHead(answer.statusCode, answer.headers);
+          res.end(answer.body);
+        }
         options.access({ method: req.method ?? '', url: req.url ?? '', statusCode: answer.statusCode, ms: performance.now() - started, ...(problem ? { problem } : {}) });
       })
-      .catch(() => res.destroy());
+      .catch((err: unknown) => {
+        // Whatever failed here, API Gateway would still answer: a 502 and a line saying why, never a dropped connection.
+        const problem = `bam dev could not answer: ${err instanceof Error ? err.message : String(err)}`;
+        if (res.headersSent) res.destroy();
+        else {
+          const answer = gatewayAnswer(gatewayErrors.internalServerError, randomUUID());
+          res.writeHead(answer.statusCode, answer.headers).end(answer.body);
+        }
+        options.access({ method: req.method ?? '', url: req.url ?? '', statusCode: 502, ms: performance.now() - started, problem });
+      });
   });
 }
 
-async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: string): Promise<{ answer: HttpAnswer; problem?: string }> {
+/** The methods a REST API has: any other (PROPFIND, TRACE…) matches no method and never reaches the function. */
+const REST_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+
+async function serve(req: IncomingMessage, res: ServerResponse, options: ApiServerOptions, apiId: string, told: Set<string>): Promise<{ answer: HttpAnswer; problem?: string }> {
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
   const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -55,7 +73,11 @@ async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: str
   if (route.kind === 'unknown') return { answer: notServed(route.name, options.hosts) };
   const { host, path } = route;
   const { fn } = host;
+  if (fn.url) return serveFunctionUrl(req, res, host, { single: options.single, accountId: options.accountId });
 
+  if (!REST_METHODS.has(method)) {
+    return { answer: gatewayAnswer(gatewayErrors.missingAuthenticationToken, randomUUID()), problem: `a REST API has no ${method} method (only ${[...REST_METHODS].join(', ')}): API Gateway answers it itself` };
+  }
   // The deployed API's mock OPTIONS operation takes precedence over ANY, so it does here too.
   if (method === 'OPTIONS' && fn.cors !== undefined) return { answer: preflight(fn.cors, fn.methods) };
   const enabled = fn.methods.includes('ANY') || fn.methods.includes(method);
@@ -81,32 +103,40 @@ async function serve(req: IncomingMessage, options: ApiServerOptions, apiId: str
   if (outcome === 'late') return { answer: gatewayAnswer(gatewayErrors.endpointTimeout, requestId), problem: `no answer within API Gateway's ${options.apiTimeoutMs / 1000} s integration timeout` };
   // A failed or timed-out function is logged by the host; API Gateway only says 502.
   if (outcome.kind !== 'result') return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId) };
-  const mapped = mapProxyResponse(outcome.payload, requestId);
+  const mapped = mapProxyResponse(outcome.payload, requestId, acceptsBinary(req.headers.accept));
   if (!mapped.ok) return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId), problem: `Malformed Lambda proxy response: ${mapped.problem}` };
+  // Said once per function: the base64 text is what the deployed API sends too, and the reason is not obvious.
+  if (mapped.base64Text && !told.has(fn.name)) {
+    told.add(fn.name);
+    const accept = req.headers.accept ?? 'none';
+    return { answer: mapped.answer, problem: `${fn.name} answered isBase64Encoded, and the request's first Accept type (${accept.split(',')[0]?.trim() ?? ''}) is not a binary media type: the client gets the base64 text, as from the deployed API (Accept: image/png, application/octet-stream… gets the bytes)` };
+  }
   return { answer: mapped.answer };
 }
 
 type Route = { kind: 'function'; host: FunctionHost; path: string } | { kind: 'index' } | { kind: 'unknown'; name: string };
 
 function routeOf(rawPath: string, options: ApiServerOptions): Route {
+  // The path goes to the function as the client sent it, percent-encoding and all, as a REST API
+  // passes it (so /a%2Fb stays one segment and %25 is decoded once, by the function's router).
   if (options.single) {
     const host = options.hosts.values().next().value as FunctionHost;
-    return { kind: 'function', host, path: decodePath(rawPath) };
+    return { kind: 'function', host, path: rawPath };
   }
   const match = /^\/([^/]+)(\/.*)?$/.exec(rawPath);
   if (!match?.[1]) return { kind: 'index' };
-  const name = decodePath(match[1]);
+  const name = decodeName(match[1]);
   const host = options.hosts.get(name);
   if (!host) return { kind: 'unknown', name };
-  return { kind: 'function', host, path: decodePath(match[2] ?? '/') };
+  return { kind: 'function', host, path: match[2] ?? '/' };
 }
 
-/** API Gateway hands the function the decoded path. */
-function decodePath(path: string): string {
+/** The function's name in `/NAME/` (bam dev's own prefix, not part of the deployed path). */
+function decodeName(segment: string): string {
   try {
-    return decodeURIComponent(path);
+    return decodeURIComponent(segment);
   } catch {
-    return path;
+    return segment;
   }
 }
 

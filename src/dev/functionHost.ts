@@ -3,6 +3,7 @@ import { basename, dirname, extname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FunctionSource } from '../package/source.js';
 import { Sandbox, type InvokeOutcome, type LogSink, type NoticeSink } from './sandbox.js';
+import type { StreamPart } from './protocol.js';
 import { failureNotice, nodeVersionNotice, type RuntimeRules } from './runtimeRules.js';
 
 /** A function as bam dev runs it: its code and the settings its deployed twin would have. */
@@ -20,11 +21,15 @@ export interface LocalFunction {
   invokedFunctionArn: string;
   /** Allowed origin when the deployed API answers CORS preflights. */
   cors?: string;
+  /** Served as a function URL (payload format 2.0), with the URL's own CORS origin if any. */
+  url?: { cors?: string };
 }
 
 export interface Invocation {
   awsRequestId: string;
   outcome: InvokeOutcome;
+  /** With `tail`: the invocation's log as Lambda writes it (START, the function's lines, END, REPORT). */
+  log?: string;
 }
 
 // Lambda scales by adding sandboxes; locally a few per function are plenty and bound memory.
@@ -47,6 +52,8 @@ export class FunctionHost {
   private spawned = false;
   /** What bam dev has said about this code already (cleared when the code changes). */
   private readonly said = new Set<string>();
+  /** Log lines of the invocations running with LogType Tail, by request id. */
+  private readonly tails = new Map<string, string[]>();
 
   constructor(
     readonly fn: LocalFunction,
@@ -60,20 +67,33 @@ export class FunctionHost {
     this.idle.push(this.spawn());
   }
 
-  async invoke(event: unknown, clientContext?: unknown): Promise<Invocation> {
+  async invoke(event: unknown, clientContext?: unknown, options: { tail?: boolean; onStream?: (part: StreamPart) => void } = {}): Promise<Invocation> {
     const awsRequestId = randomUUID();
+    const tail = options.tail ? [`START RequestId: ${awsRequestId} Version: $LATEST`] : undefined;
+    if (tail) this.tails.set(awsRequestId, tail);
+    const started = performance.now();
     const sandbox = await this.acquire();
     const initError = await sandbox.ready;
     let outcome: InvokeOutcome;
     if (initError) {
       outcome = { kind: 'error', error: initError };
     } else {
-      outcome = await sandbox.invoke({ event, awsRequestId, clientContext }, this.fn.timeoutMs);
+      outcome = await sandbox.invoke({ event, awsRequestId, clientContext }, this.fn.timeoutMs, options.onStream);
     }
     this.release(sandbox);
     this.report(awsRequestId, outcome, Boolean(initError));
-    return { awsRequestId, outcome };
+    if (!tail) return { awsRequestId, outcome };
+    this.tails.delete(awsRequestId);
+    const ms = performance.now() - started;
+    tail.push(`END RequestId: ${awsRequestId}`, `REPORT RequestId: ${awsRequestId}\tDuration: ${ms.toFixed(2)} ms\tBilled Duration: ${Math.ceil(ms)} ms\tMemory Size: ${this.fn.memoryMb} MB\t`);
+    return { awsRequestId, outcome, log: `${tail.join('\n')}\n` };
   }
+
+  /** Every log line goes to bam dev's output, and to the tail of the invocation that asked for one. */
+  private readonly record: LogSink = (line) => {
+    if (line.awsRequestId !== undefined) this.tails.get(line.awsRequestId)?.push(`${new Date().toISOString()}\t${line.awsRequestId}\t${line.level}\t${line.text}`);
+    this.log(line);
+  };
 
   /** Reloads the code when the function's files change. */
   watchSource(onReload: () => void): void {
@@ -129,7 +149,7 @@ export class FunctionHost {
         callbacks: this.fn.runtime.callbacks,
         env: this.fn.env,
       },
-      this.log,
+      this.record,
       (text) => this.sayOnce(text),
     );
     this.generationOf.set(sandbox, this.generation);
@@ -161,7 +181,7 @@ export class FunctionHost {
   /** Failures are shown as Lambda would log them in CloudWatch. */
   private report(awsRequestId: string, outcome: InvokeOutcome, atInit: boolean): void {
     if (this.closed) return; // stopping bam dev ends the running requests: not the function's failure
-    const line = (text: string) => this.log({ functionName: this.fn.name, awsRequestId, level: 'ERROR', text });
+    const line = (text: string) => this.record({ functionName: this.fn.name, awsRequestId, level: 'ERROR', text });
     if (outcome.kind === 'timeout') line(`Task timed out after ${(outcome.afterMs / 1000).toFixed(2)} seconds`);
     if (outcome.kind === 'error') {
       const { errorType, errorMessage, trace } = outcome.error;

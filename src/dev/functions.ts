@@ -9,12 +9,15 @@ import { applyEnv } from '../core/env.js';
 import type { LocalFunction } from './functionHost.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
 import { runtimeRules } from './runtimeRules.js';
+import { DEFAULT_METHODS, declaredMethods } from '../core/methods.js';
 
 /** What the code says about itself, read from its syntax tree (never by running it). */
 export interface FoundFunction {
   source: FunctionSource;
   /** It imports a DynamoDB client, so it needs a table. */
   usesDynamoDb: boolean;
+  /** Its `// methods:` line, when it has one. */
+  methods?: string[];
 }
 
 const SCRIPT_EXTENSIONS = ['.js', '.mjs', '.cjs'];
@@ -35,7 +38,7 @@ export async function discoverFunctions(cwd: string, warn: (text: string) => voi
     if (!source) continue;
     try {
       const inspected = await inspectFunction(source);
-      if (inspected.exportsHandler) found.push({ source, usesDynamoDb: inspected.usesDynamoDb });
+      if (inspected.exportsHandler) found.push({ source, usesDynamoDb: inspected.usesDynamoDb, ...(inspected.methods ? { methods: inspected.methods } : {}) });
     } catch (err) {
       warn(`Skipped ${name}: ${(err as Error).message}`);
     }
@@ -48,18 +51,23 @@ export async function findFunctions(names: string[], cwd: string): Promise<Found
   return Promise.all(
     names.map(async (name) => {
       const source = await findSource(name, { cwd });
+      const text = await readFile(source.entryFile, 'utf8');
+      // A `// methods:` line that names no method is the user's to fix: say so, as deploy would.
+      const methods = declaredMethods(text);
       const inspected = await inspectFunction(source).catch(() => ({ usesDynamoDb: false }));
-      return { source, usesDynamoDb: inspected.usesDynamoDb };
+      return { source, usesDynamoDb: inspected.usesDynamoDb, ...(methods ? { methods } : {}) };
     }),
   );
 }
 
-async function inspectFunction(source: FunctionSource): Promise<{ exportsHandler: boolean; usesDynamoDb: boolean }> {
-  const { program } = parseJavaScript(await readFile(source.entryFile, 'utf8'), source.entryFile);
+async function inspectFunction(source: FunctionSource): Promise<{ exportsHandler: boolean; usesDynamoDb: boolean; methods: string[] | undefined }> {
+  const text = await readFile(source.entryFile, 'utf8');
+  const { program } = parseJavaScript(text, source.entryFile);
   const specifiers = importedSpecifiers(program);
   return {
     exportsHandler: exportsHandler(program),
     usesDynamoDb: specifiers.some((s) => s === '@aws-sdk/client-dynamodb' || s === '@aws-sdk/lib-dynamodb'),
+    methods: declaredMethods(text),
   };
 }
 
@@ -76,6 +84,8 @@ export interface LocalSettings {
   unsetEnv?: string[];
   /** --cors: the origin preflights allow, for every function served (else the recorded one). */
   cors?: string;
+  /** --url: serve every function as a function URL (else those whose record has a URL and no API). */
+  url?: boolean;
   dynamoDbEndpoint: string;
   lambdaEndpoint: string;
 }
@@ -86,8 +96,11 @@ const DEFAULT_MEMORY_MB = 128;
 // Local code gets these instead of the user's keys: nothing it does can reach a real account.
 const LOCAL_CREDENTIAL = 'bam-dev-local';
 
-/** A function with its deployed twin's settings: the record's methods, timeout, memory, runtime and env. */
-export function localFunction(source: FunctionSource, record: LambdaRecord | undefined, settings: LocalSettings): LocalFunction {
+/**
+ * A function with its deployed twin's settings: the record's methods, timeout, memory, runtime and
+ * env. Never deployed, it gets the methods its `// methods:` line declares (as deploy would), else GET.
+ */
+export function localFunction(source: FunctionSource, record: LambdaRecord | undefined, settings: LocalSettings, declared?: string[]): LocalFunction {
   const name = source.name;
   const cors = settings.cors ?? record?.api?.cors;
   const memoryMb = record?.memory ?? DEFAULT_MEMORY_MB;
@@ -119,7 +132,7 @@ export function localFunction(source: FunctionSource, record: LambdaRecord | und
   return {
     name,
     source,
-    methods: settings.methods ?? (record?.api?.methods.map((m) => m.toUpperCase()) ?? ['GET']),
+    methods: settings.methods ?? record?.api?.methods.map((m) => m.toUpperCase()) ?? declared ?? DEFAULT_METHODS,
     timeoutMs: (settings.timeoutSeconds ?? record?.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
     memoryMb,
     runtime: runtimeRules(runtime),
@@ -127,5 +140,14 @@ export function localFunction(source: FunctionSource, record: LambdaRecord | und
     env: { ...applyEnv(record?.env ?? {}, settings), ...lambdaEnv },
     invokedFunctionArn,
     ...(cors !== undefined ? { cors } : {}),
+    ...servedAsUrl(record, settings),
   };
+}
+
+/** A function URL's settings when the function is served as one: asked for, or its only recorded endpoint. */
+function servedAsUrl(record: LambdaRecord | undefined, settings: LocalSettings): { url?: { cors?: string } } {
+  const recorded = record?.url ?? record?.pendingUrl;
+  if (!settings.url && !(recorded && !record?.api)) return {};
+  const cors = settings.cors ?? recorded?.cors;
+  return { url: cors !== undefined ? { cors } : {} };
 }

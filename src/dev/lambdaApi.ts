@@ -15,7 +15,7 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
  * The one Lambda API call functions make of each other, Invoke, answered by the local functions
  * (AWS_ENDPOINT_URL_LAMBDA points the SDK here): RequestResponse returns the result as the payload,
  * a failure as an error payload with X-Amz-Function-Error: Unhandled; Event runs it in the
- * background (202); DryRun only checks it exists (204).
+ * background (202); DryRun only checks it exists (204). LogType Tail adds the log's last 4 KB.
  */
 export function createLambdaApi(lookup: HostLookup): Server {
   return createServer((req, res) => {
@@ -54,13 +54,15 @@ async function handleInvoke(req: IncomingMessage, res: ServerResponse, lookup: H
     res.writeHead(202, { 'x-amzn-RequestId': randomUUID() }).end();
     return;
   }
-  const { awsRequestId, outcome } = await host.invoke(event, clientContext);
+  const tail = String(req.headers['x-amz-log-type'] ?? 'None') === 'Tail';
+  const { awsRequestId, outcome, log } = await host.invoke(event, clientContext, { tail });
   const failed = outcome.kind !== 'result';
   res.writeHead(200, {
     'Content-Type': 'application/json',
     'x-amzn-RequestId': awsRequestId,
     'X-Amz-Executed-Version': '$LATEST',
     ...(failed ? { 'X-Amz-Function-Error': 'Unhandled' } : {}),
+    ...(log !== undefined ? { 'X-Amz-Log-Result': logResult(log) } : {}),
   });
   res.end(invokePayload(outcome, awsRequestId));
 }
@@ -78,6 +80,15 @@ export function invokePayload(outcome: InvokeOutcome, awsRequestId: string): str
         errorMessage: `RequestId: ${awsRequestId} Error: Task timed out after ${(outcome.afterMs / 1000).toFixed(2)} seconds`,
       });
   }
+}
+
+// Lambda returns the last 4 KB of the invocation's log with LogType Tail.
+const TAIL_BYTES = 4096;
+
+/** X-Amz-Log-Result: the log's last 4 KB, base64-encoded. */
+function logResult(log: string): string {
+  const bytes = Buffer.from(log, 'utf8');
+  return bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)).toString('base64');
 }
 
 /** FunctionName may be a name, a partial or full ARN, with an optional :qualifier. */

@@ -7,6 +7,8 @@ import type { AwsPolicy } from '../aws/policy.js';
 import type { TableKeys } from '../core/records.js';
 import type { DynamoSession } from '../aws/dynamodb.js';
 import { BamError } from '../core/errors.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTransactionFront } from './dynamoTransactions.js';
 
 export interface LocalTable extends TableKeys {
   name: string;
@@ -32,13 +34,21 @@ export async function startLocalDynamo(options: { fresh: boolean; folder: string
     const { default: dynalite } = await import('dynalite');
     const server = dynalite({ path: folder, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await listen(server);
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const backend = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // dynalite has no transactions: the functions talk to a front that runs them over its single-item calls.
+    const client = await localClient(backend);
+    const front = createTransactionFront(backend, client);
+    await listen(front);
+    const endpoint = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
     return {
       endpoint,
-      ensureTables: (tables) => ensureTables(endpoint, tables, options.policy),
+      ensureTables: (tables) => ensureTables(client, tables, options.policy),
       close: async () => {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const running of [front, server]) {
+          running.closeAllConnections();
+          await new Promise<void>((resolve) => running.close(() => resolve()));
+        }
+        client.destroy();
         await releaseLock();
       },
     };
@@ -84,22 +94,21 @@ async function holdFolderLock(lockFile: string, folder: string): Promise<() => P
   };
 }
 
-async function ensureTables(endpoint: string, tables: LocalTable[], policy: AwsPolicy): Promise<string[]> {
-  if (tables.length === 0) return [];
+async function localClient(endpoint: string): Promise<DynamoDBClient> {
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bam-dev-local', secretAccessKey: 'bam-dev-local' } });
+}
+
+async function ensureTables(client: DynamoDBClient, tables: LocalTable[], policy: AwsPolicy): Promise<string[]> {
+  if (tables.length === 0) return [];
   const { createTable, describeTable } = await import('../aws/dynamodb.js');
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bam-dev-local', secretAccessKey: 'bam-dev-local' } });
   // The table steps only use a DynamoDB client: hand them one aimed at dynalite.
   const local: DynamoSession = { client: () => client, policy };
-  try {
-    const created: string[] = [];
-    for (const table of tables) {
-      if (await describeTable(local, table.name)) continue;
-      await createTable(local, table.name, table);
-      created.push(table.name);
-    }
-    return created;
-  } finally {
-    client.destroy();
+  const created: string[] = [];
+  for (const table of tables) {
+    if (await describeTable(local, table.name)) continue;
+    await createTable(local, table.name, table);
+    created.push(table.name);
   }
+  return created;
 }

@@ -30,10 +30,20 @@ export interface InvokeMessage {
   clientContext?: unknown;
 }
 
+/** What a streaming handler has written so far: its HTTP prelude (HttpResponseStream.from), or a chunk of the body. */
+export interface StreamPart {
+  type: 'stream';
+  id: number;
+  prelude?: { statusCode?: number; headers?: Record<string, string>; cookies?: string[] };
+  chunk?: Uint8Array;
+}
+
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'initError'; error: FunctionError }
-  | { type: 'result'; id: number; payload: string }
+  /** streamed: the handler wrote its answer to a response stream (awslambda.streamifyResponse), sent as 'stream' parts. */
+  | { type: 'result'; id: number; payload: string; streamed?: boolean }
+  | StreamPart
   | { type: 'error'; id: number; error: FunctionError; /** the sandbox must be reset */ fatal?: boolean }
   | { type: 'log'; awsRequestId: string | undefined; level: string; text: string }
   /** bam dev's own word on why the function failed (not part of its logs). */

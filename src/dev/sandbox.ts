@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import type { FunctionError, InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
+import type { FunctionError, InvokeMessage, StreamPart, WorkerMessage, WorkerSetup } from './protocol.js';
 import { exitMessage, heapLimits, moduleFlags, outOfMemoryError } from './runtimeRules.js';
 
 export type InvokeOutcome =
-  | { kind: 'result'; payload: string }
+  | { kind: 'result'; payload: string; streamed?: boolean }
   | { kind: 'error'; error: FunctionError }
   | { kind: 'timeout'; afterMs: number };
 
@@ -36,7 +36,9 @@ export class Sandbox {
   dead = false;
   private readonly worker: Worker;
   private settleReady: (error: FunctionError | undefined) => void = () => {};
-  private pending: { id: number; awsRequestId: string; resolve: (outcome: InvokeOutcome) => void; timer: NodeJS.Timeout } | undefined;
+  private pending:
+    | { id: number; awsRequestId: string; resolve: (outcome: InvokeOutcome) => void; timer: NodeJS.Timeout; onStream?: (part: StreamPart) => void; chunks: Uint8Array[] }
+    | undefined;
   private nextId = 1;
 
   constructor(
@@ -72,7 +74,7 @@ export class Sandbox {
   }
 
   /** Runs one request; the sandbox must be ready and idle. */
-  invoke(request: Omit<InvokeMessage, 'type' | 'id' | 'deadline'>, timeoutMs: number): Promise<InvokeOutcome> {
+  invoke(request: Omit<InvokeMessage, 'type' | 'id' | 'deadline'>, timeoutMs: number, onStream?: (part: StreamPart) => void): Promise<InvokeOutcome> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -80,7 +82,7 @@ export class Sandbox {
         resolve({ kind: 'timeout', afterMs: timeoutMs });
         void this.terminate();
       }, timeoutMs);
-      this.pending = { id, awsRequestId: request.awsRequestId, resolve, timer };
+      this.pending = { id, awsRequestId: request.awsRequestId, resolve, timer, chunks: [], ...(onStream ? { onStream } : {}) };
       const message: InvokeMessage = { type: 'invoke', id, deadline: Date.now() + timeoutMs, ...request };
       this.worker.postMessage(message);
     });
@@ -104,8 +106,11 @@ export class Sandbox {
       case 'log':
         this.log({ functionName: this.spec.functionName, awsRequestId: message.awsRequestId, level: message.level, text: message.text });
         return;
+      case 'stream':
+        this.onStreamPart(message);
+        return;
       case 'result':
-        this.settle(message.id, { kind: 'result', payload: message.payload });
+        this.settle(message.id, message.streamed ? { kind: 'result', payload: this.streamedPayload(), streamed: true } : { kind: 'result', payload: message.payload });
         return;
       case 'notice':
         this.notice(message.text);
@@ -118,6 +123,17 @@ export class Sandbox {
         this.settle(message.id, { kind: 'error', error: message.error });
         return;
     }
+  }
+
+  /** A streaming handler's part goes to the listener as it comes; without one it is kept, as Invoke returns a streamed answer whole. */
+  private onStreamPart(part: StreamPart): void {
+    if (this.pending?.id !== part.id) return;
+    if (this.pending.onStream) this.pending.onStream(part);
+    else if (part.chunk) this.pending.chunks.push(part.chunk);
+  }
+
+  private streamedPayload(): string {
+    return Buffer.concat(this.pending?.chunks ?? []).toString('utf8');
   }
 
   private settle(id: number, outcome: InvokeOutcome): void {

@@ -6,6 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import type { FunctionError, InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
 import { CALLBACK_HANDLER_ERROR, CONTEXT_CALLBACK_METHODS, contextMethodNotice } from './runtimeRules.js';
+import { finished } from 'node:stream/promises';
+import { ResponseStream, installAwsLambdaGlobal, isStreamingHandler } from './responseStream.js';
 
 type Handler = (event: unknown, context: LambdaContext, callback?: Callback) => unknown;
 type Callback = (error?: unknown, result?: unknown) => void;
@@ -39,6 +41,7 @@ let droppedMethodUsed: string | undefined;
 lendAwsSdkToCommonJs();
 register(setup.hookUrl);
 routeConsole();
+installAwsLambdaGlobal();
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
 
@@ -89,7 +92,7 @@ async function loadHandler(): Promise<Handler | undefined> {
     return undefined;
   }
   // Lambda's runtime judges a handler by its declared parameters, before any request.
-  if (!setup.callbacks && found.length >= 3) {
+  if (!setup.callbacks && found.length >= 3 && !isStreamingHandler(found)) {
     post({ type: 'initError', error: CALLBACK_HANDLER_ERROR });
     return undefined;
   }
@@ -139,6 +142,22 @@ function invoke(run: Handler, message: InvokeMessage): void {
     clientContext: message.clientContext,
     getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
   };
+  if (isStreamingHandler(run)) {
+    // awslambda.streamifyResponse: (event, responseStream, context); done when both the handler and the stream are.
+    if (!setup.callbacks) withoutCallbackMethods(context);
+    const stream = new ResponseStream(message.id, post);
+    const streaming = run as unknown as (event: unknown, stream: ResponseStream, context: LambdaContext) => unknown;
+    Promise.all([new Promise((resolve) => resolve(streaming(message.event, stream, context))), finished(stream)]).then(
+      () => {
+        if (settled) return;
+        settled = true;
+        currentInvoke = undefined;
+        post({ type: 'result', id: message.id, payload: '', streamed: true });
+      },
+      (error: unknown) => finish(error ?? new Error('The handler rejected without a reason')),
+    );
+    return;
+  }
   if (!setup.callbacks) {
     // nodejs24.x: the handler's return value (or what its promise resolves to) is the answer.
     withoutCallbackMethods(context);

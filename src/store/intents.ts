@@ -3,6 +3,7 @@ import { readJsonFile, writeJsonFileAtomic } from './jsonFile.js';
 import { withLock } from './lock.js';
 import type { StorePaths } from './paths.js';
 import type { EndpointType } from '../core/records.js';
+import type { UrlSettings } from '../core/functionUrl.js';
 
 /** What bam is about to create: recorded before the create call, removed once the outcome is recorded. */
 export interface Intent {
@@ -17,6 +18,8 @@ export interface Intent {
   api?: { methods: string[]; endpointType: EndpointType; cors?: string };
   /** For a function: where its code came from (Lambda does not know). */
   sourcePath?: string;
+  /** For a function: the URL it is to get (bam deploy --url), owed in its record if it is found. */
+  url?: UrlSettings;
 }
 
 interface IntentFile {

@@ -45,6 +45,8 @@ export function validateLambda(value: unknown): string | undefined {
       return `"${key}" must be an object with methods and endpointType`;
     }
   }
+  if (value.url !== undefined && !(isObject(value.url) && typeof value.url.url === 'string')) return '"url" must be an object with a url';
+  if (value.pendingUrl !== undefined && !isObject(value.pendingUrl)) return '"pendingUrl" must be an object';
   for (const key of ['memory', 'timeout']) {
     if (value[key] !== undefined && typeof value[key] !== 'number') return `"${key}" must be a number`;
   }

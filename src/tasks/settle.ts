@@ -28,6 +28,7 @@ export async function settleFunction(aws: AwsSession, store: Store, name: string
     record = functionRecordFrom(found.Configuration, { region: aws.region, account: '', name, sourcePath: made.sourcePath ?? '' });
     const wanted = apiIntents.find((intent) => intent.token === made.token)?.api;
     if (wanted) record.pendingApi = wanted;
+    if (made.url) record.pendingUrl = made.url;
     await store.lambdaRecords.put(aws.region, name, record);
     reporter.warn(`Recorded Lambda "${name}", which an interrupted bam had created.`);
   }

@@ -1,4 +1,5 @@
 // description: {{name}}: answers GET, POST, PUT, PATCH and DELETE requests with JSON
+// methods: GET, POST, PUT, PATCH, DELETE
 //
 // Welcome to {{name}}, a function made with bam.
 // The line above is the function's description: bam sends it to AWS when you deploy, and

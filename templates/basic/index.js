@@ -1,4 +1,5 @@
 // description: {{name}}: answers GET, POST, PUT, PATCH and DELETE requests with JSON
+// methods: GET, POST, PUT, PATCH, DELETE
 
 const headers = {
   'Content-Type': 'application/json',

@@ -1,4 +1,5 @@
 // description: {{name}}: lists, reads, creates, replaces, updates and deletes items of a DynamoDB table
+// methods: GET, POST, PUT, PATCH, DELETE
 //
 // Welcome to {{name}}, a function made with bam that keeps items in a DynamoDB table.
 // The line above is the function's description: bam sends it to AWS when you deploy, and

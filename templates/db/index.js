@@ -1,4 +1,5 @@
 // description: {{name}}: lists, reads, creates, replaces, updates and deletes items of a DynamoDB table
+// methods: GET, POST, PUT, PATCH, DELETE
 const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
 const {
   DynamoDBDocumentClient, GetCommand, ScanCommand, PutCommand, UpdateCommand, DeleteCommand,

@@ -1,4 +1,5 @@
 // description: {{name}}: a web page listing the items of a DynamoDB table, and an API to change them
+// methods: GET, POST, PUT, PATCH, DELETE
 //
 // Welcome to {{name}}, a function made with bam that keeps items in a DynamoDB table and
 // shows them in a web page.

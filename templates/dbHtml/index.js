@@ -1,4 +1,5 @@
 // description: {{name}}: a web page listing the items of a DynamoDB table, and an API to change them
+// methods: GET, POST, PUT, PATCH, DELETE
 const { readFile } = require('node:fs/promises');
 const { join } = require('node:path');
 const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');

@@ -1,4 +1,5 @@
 // description: {{name}}: serves a web page (index.html with main.css and application.js inlined)
+// methods: GET, POST, PUT, PATCH, DELETE
 //
 // Welcome to {{name}}, a function made with bam that serves a web page.
 // The line above is the function's description: bam sends it to AWS when you deploy, and

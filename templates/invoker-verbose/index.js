@@ -1,4 +1,5 @@
 // description: {{name}}: invokes another Lambda function and answers with what it returned
+// methods: GET, POST, PUT, PATCH, DELETE
 //
 // Welcome to {{name}}, a function made with bam that calls another function.
 // The line above is the function's description: bam sends it to AWS when you deploy, and
@@ -48,7 +49,7 @@ exports.handler = async (event) => {
         // 400 Bad Request: the request lacks something the function needs
         return reply(400, { message: 'Name the function to invoke: ?function=NAME (or set FUNCTION_NAME)' });
       }
-      const result = await invoke(functionName, { path, query });
+      const result = await invoke(functionName, apiEvent(path, query));
       // 200 OK with its answer; 502 Bad Gateway when the other function failed
       return reply(result.failed ? 502 : 200, { invoked: functionName, path, query, answer: result.answer });
     }
@@ -65,6 +66,11 @@ exports.handler = async (event) => {
       return reply(405, { message: `${event.httpMethod} is not supported: use GET, POST, PUT, PATCH or DELETE` });
   }
 };
+
+// The other function gets a GET as API Gateway would send it, so a bam function answers it.
+function apiEvent(path, query) {
+  return { httpMethod: 'GET', path: `/${path}`, pathParameters: path ? { proxy: path } : null, queryStringParameters: query, headers: {}, body: null, isBase64Encoded: false };
+}
 
 // Calls the other function and waits for its answer (RequestResponse). Use InvocationType
 // 'Event' instead to start it without waiting; it then answers nothing.

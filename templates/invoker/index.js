@@ -1,4 +1,5 @@
 // description: {{name}}: invokes another Lambda function and answers with what it returned
+// methods: GET, POST, PUT, PATCH, DELETE
 const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
 
 const lambda = new LambdaClient({});
@@ -21,7 +22,7 @@ exports.handler = async (event) => {
       if (!functionName) {
         return reply(400, { message: 'Name the function to invoke: ?function=NAME (or set FUNCTION_NAME)' });
       }
-      const result = await invoke(functionName, { path, query });
+      const result = await invoke(functionName, apiEvent(path, query));
       return reply(result.failed ? 502 : 200, { invoked: functionName, path, query, answer: result.answer });
     }
     case 'POST':
@@ -34,6 +35,10 @@ exports.handler = async (event) => {
       return reply(405, { message: `${event.httpMethod} is not supported: use GET, POST, PUT, PATCH or DELETE` });
   }
 };
+
+function apiEvent(path, query) {
+  return { httpMethod: 'GET', path: `/${path}`, pathParameters: path ? { proxy: path } : null, queryStringParameters: query, headers: {}, body: null, isBase64Encoded: false };
+}
 
 async function invoke(functionName, payload) {
   const output = await lambda.send(new InvokeCommand({

@@ -1,4 +1,5 @@
 // description: {{name}}: invokes another Lambda function and shows its answer in a web page
+// methods: GET, POST, PUT, PATCH, DELETE
 //
 // Welcome to {{name}}, a function made with bam that calls another function and shows
 // its answer in a web page.
@@ -54,7 +55,7 @@ exports.handler = async (event) => {
       // your other functions.
       const functionName = process.env.FUNCTION_NAME || query.function;
       if (!functionName) return page('<p>Name a function to invoke.</p>');
-      const result = await invoke(functionName, { path, query });
+      const result = await invoke(functionName, apiEvent(path, query));
       // 502 Bad Gateway: the other function failed; its error is in the answer
       if (result.failed) return reply(502, { invoked: functionName, answer: result.answer });
       // 200 OK with the page. Anything taken from the request or from the other function is
@@ -75,6 +76,11 @@ exports.handler = async (event) => {
       return reply(405, { message: `${event.httpMethod} is not supported: use GET, POST, PUT, PATCH or DELETE` });
   }
 };
+
+// The other function gets a GET as API Gateway would send it, so a bam function answers it.
+function apiEvent(path, query) {
+  return { httpMethod: 'GET', path: `/${path}`, pathParameters: path ? { proxy: path } : null, queryStringParameters: query, headers: {}, body: null, isBase64Encoded: false };
+}
 
 // Calls the other function and waits for its answer (RequestResponse). Use InvocationType
 // 'Event' instead to start it without waiting; it then answers nothing.

@@ -1,4 +1,5 @@
 // description: {{name}}: invokes another Lambda function and shows its answer in a web page
+// methods: GET, POST, PUT, PATCH, DELETE
 const { readFile } = require('node:fs/promises');
 const { join } = require('node:path');
 const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
@@ -23,7 +24,7 @@ exports.handler = async (event) => {
       // Anyone with the URL may pick ?function=NAME: set FUNCTION_NAME before you share it.
       const functionName = process.env.FUNCTION_NAME || query.function;
       if (!functionName) return page('<p>Name a function to invoke.</p>');
-      const result = await invoke(functionName, { path, query });
+      const result = await invoke(functionName, apiEvent(path, query));
       if (result.failed) return reply(502, { invoked: functionName, answer: result.answer });
       return page(`<p><code>${escapeHtml(functionName)}</code> answered:</p>
     <pre>${escapeHtml(JSON.stringify(result.answer, null, 2))}</pre>`);
@@ -38,6 +39,10 @@ exports.handler = async (event) => {
       return reply(405, { message: `${event.httpMethod} is not supported: use GET, POST, PUT, PATCH or DELETE` });
   }
 };
+
+function apiEvent(path, query) {
+  return { httpMethod: 'GET', path: `/${path}`, pathParameters: path ? { proxy: path } : null, queryStringParameters: query, headers: {}, body: null, isBase64Encoded: false };
+}
 
 async function invoke(functionName, payload) {
   const output = await lambda.send(new InvokeCommand({

@@ -4,6 +4,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   AddPermissionCommand,
   CreateFunctionCommand,
+  CreateFunctionUrlConfigCommand,
+  DeleteFunctionUrlConfigCommand,
+  GetFunctionUrlConfigCommand,
+  UpdateFunctionUrlConfigCommand,
+  type CreateFunctionUrlConfigCommandInput,
   DeleteFunctionCommand,
   GetFunctionCommand,
   ListFunctionsCommand,
@@ -79,7 +84,9 @@ export interface FakeFunction {
   lastUpdateStatus: 'Successful' | 'InProgress';
   /** Bumped by every change, and once more when an update is done (as Lambda's RevisionId). */
   revision?: number;
-  permissions: Record<string, { Principal?: string; Action?: string; SourceArn?: string }>;
+  permissions: Record<string, { Principal?: string; Action?: string; SourceArn?: string; FunctionUrlAuthType?: string; InvokedViaFunctionUrl?: boolean }>;
+  /** Its function URL configuration (CreateFunctionUrlConfig), as GetFunctionUrlConfig answers it. */
+  url?: { FunctionUrl: string; AuthType: string; Cors?: object; InvokeMode: string };
   /** The deployment package, as GetFunction's code location would serve it. */
   zip: Uint8Array;
 }
@@ -175,6 +182,35 @@ export class FakeAws {
     lambda
       .on(UpdateFunctionConfigurationCommand)
       .callsFake((input) => this.call('UpdateFunctionConfiguration', input, () => this.updateConfiguration(input)));
+    lambda.on(CreateFunctionUrlConfigCommand).callsFake((input) => this.call('CreateFunctionUrlConfig', input, () => this.createUrl(input)));
+    lambda.on(GetFunctionUrlConfigCommand).callsFake((input) =>
+      this.call('GetFunctionUrlConfig', input, () => {
+        const { url } = this.fn(input.FunctionName);
+        if (!url) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.');
+        return { ...url, FunctionArn: functionArn(input.FunctionName) };
+      }),
+    );
+    lambda.on(UpdateFunctionUrlConfigCommand).callsFake((input) =>
+      this.call('UpdateFunctionUrlConfig', input, () => {
+        const { url } = this.fn(input.FunctionName);
+        if (!url) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.');
+        // An empty Cors object clears CORS; InvokeMode left out keeps the current one.
+        if (input.Cors !== undefined) {
+          if (Object.keys(input.Cors).length === 0) delete url.Cors;
+          else url.Cors = input.Cors;
+        }
+        if (input.InvokeMode) url.InvokeMode = input.InvokeMode;
+        return { ...url, FunctionArn: functionArn(input.FunctionName) };
+      }),
+    );
+    lambda.on(DeleteFunctionUrlConfigCommand).callsFake((input) =>
+      this.call('DeleteFunctionUrlConfig', input, () => {
+        const fn = this.fn(input.FunctionName);
+        if (!fn.url) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.');
+        delete fn.url;
+        return {};
+      }),
+    );
     lambda.on(DeleteFunctionCommand).callsFake((input) => this.call('DeleteFunction', input, () => this.deleteFunction(input)));
     lambda
       .on(ListFunctionsCommand)
@@ -442,8 +478,30 @@ export class FakeAws {
     if (fn.permissions[input.StatementId!]) {
       throw awsError('ResourceConflictException', `The statement id (${input.StatementId!}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
     }
-    fn.permissions[input.StatementId!] = { Principal: input.Principal, Action: input.Action, SourceArn: input.SourceArn };
+    fn.permissions[input.StatementId!] = {
+      Principal: input.Principal,
+      Action: input.Action,
+      SourceArn: input.SourceArn,
+      ...(input.FunctionUrlAuthType ? { FunctionUrlAuthType: input.FunctionUrlAuthType } : {}),
+      ...(input.InvokedViaFunctionUrl !== undefined ? { InvokedViaFunctionUrl: input.InvokedViaFunctionUrl } : {}),
+    };
     return { Statement: '{}' };
+  }
+
+  /** A function has one URL at most; Lambda makes up its id. */
+  private createUrl(input: CreateFunctionUrlConfigCommandInput) {
+    const fn = this.fn(input.FunctionName!);
+    if (fn.url) {
+      throw awsError('ResourceConflictException', `Failed to create function url config for [functionArn = ${functionArn(fn.name)}]. Error message:  FunctionUrlConfig exists for this Lambda function`);
+    }
+    const id = createHash('sha256').update(fn.name).digest('hex').slice(0, 32);
+    fn.url = {
+      FunctionUrl: `https://${id}.lambda-url.${REGION}.on.aws/`,
+      AuthType: input.AuthType!,
+      ...(input.Cors ? { Cors: input.Cors } : {}),
+      InvokeMode: input.InvokeMode ?? 'BUFFERED',
+    };
+    return { ...fn.url, FunctionArn: functionArn(fn.name), CreationTime: '2026-01-01T00:00:00.000Z' };
   }
 
   private removePermission(input: RemovePermissionCommandInput) {
@@ -555,4 +613,8 @@ function parseDocument(body: Uint8Array): OpenApiDocument {
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('base64');
+}
+
+function functionArn(name: string): string {
+  return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
 }

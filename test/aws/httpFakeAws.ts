@@ -34,7 +34,9 @@ export interface HttpFakeFunction {
   tags: Record<string, string>;
   lastModified: string;
   /** Resource-policy statements by statement id. */
-  permissions: Record<string, { principal: string; action: string; sourceArn?: string }>;
+  permissions: Record<string, { principal: string; action: string; sourceArn?: string; functionUrlAuthType?: string; invokedViaFunctionUrl?: boolean }>;
+  /** Its function URL (CreateFunctionUrlConfig): one at most. */
+  url?: { FunctionUrl: string; AuthType: string; Cors?: object; InvokeMode: string; CreationTime: string };
 }
 
 export interface HttpFakeApi {
@@ -109,6 +111,7 @@ interface Call {
 const LAMBDA = '/2015-03-31/functions';
 const FUNCTION = `${LAMBDA}/([^/]+)`;
 const TAGS = '/2017-03-31/tags/([^/]+)';
+const FUNCTION_URL = '/2021-10-31/functions/([^/]+)/url';
 
 export class HttpFakeAws {
   readonly functions = new Map<string, HttpFakeFunction>();
@@ -282,6 +285,10 @@ export class HttpFakeAws {
       route('POST', `${FUNCTION}/policy/?`, 'AddPermission', (c) => this.addPermission(c)),
       route('DELETE', `${FUNCTION}/policy/([^/]+)/?`, 'RemovePermission', (c) => this.removePermission(c)),
       route('GET', `${FUNCTION}/policy/?`, 'GetPolicy', (c) => this.getPolicy(c)),
+      route('POST', `${FUNCTION_URL}/?`, 'CreateFunctionUrlConfig', (c) => this.createUrl(c)),
+      route('GET', `${FUNCTION_URL}/?`, 'GetFunctionUrlConfig', (c) => json(200, { ...this.urlOf(c), FunctionArn: this.fn(c.params[0]).arn, LastModifiedTime: lambdaDate() })),
+      route('DELETE', `${FUNCTION_URL}/?`, 'DeleteFunctionUrlConfig', (c) => this.deleteUrl(c)),
+      route('PUT', `${FUNCTION_URL}/?`, 'UpdateFunctionUrlConfig', (c) => this.updateUrl(c)),
       route('GET', `${TAGS}/?`, 'ListTags', (c) => json(200, { Tags: this.fn(c.params[0]).tags })),
       route('POST', `${TAGS}/?`, 'TagResource', (c) => this.tagFunction(c)),
       route('DELETE', `${TAGS}/?`, 'UntagResource', (c) => this.untagFunction(c)),
@@ -420,7 +427,14 @@ export class HttpFakeAws {
 
   private addPermission(call: Call): Answer {
     const fn = this.fn(call.params[0]);
-    const input = parseJson(call.body) as { StatementId?: string; Action?: string; Principal?: string; SourceArn?: string };
+    const input = parseJson(call.body) as {
+      StatementId?: string;
+      Action?: string;
+      Principal?: string;
+      SourceArn?: string;
+      FunctionUrlAuthType?: string;
+      InvokedViaFunctionUrl?: boolean;
+    };
     const sid = input.StatementId ?? '';
     if (fn.permissions[sid]) {
       throw new AwsFault(
@@ -429,8 +443,56 @@ export class HttpFakeAws {
         `The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
       );
     }
-    fn.permissions[sid] = { principal: input.Principal ?? '', action: input.Action ?? '', ...(input.SourceArn ? { sourceArn: input.SourceArn } : {}) };
+    fn.permissions[sid] = {
+      principal: input.Principal ?? '',
+      action: input.Action ?? '',
+      ...(input.SourceArn ? { sourceArn: input.SourceArn } : {}),
+      ...(input.FunctionUrlAuthType ? { functionUrlAuthType: input.FunctionUrlAuthType } : {}),
+      ...(input.InvokedViaFunctionUrl !== undefined ? { invokedViaFunctionUrl: input.InvokedViaFunctionUrl } : {}),
+    };
     return json(201, { Statement: JSON.stringify(statement(fn, sid)) });
+  }
+
+  /** A function has one URL at most: a second create is a conflict. */
+  private createUrl(call: Call): Answer {
+    const fn = this.fn(call.params[0]);
+    if (fn.url) {
+      throw new AwsFault('ResourceConflictException', 409, `Failed to create function url config for [functionArn = ${fn.arn}]. Error message:  FunctionUrlConfig exists for this Lambda function`);
+    }
+    const input = parseJson(call.body) as { AuthType?: string; Cors?: object; InvokeMode?: string };
+    if (!input.AuthType) throw invalidParameter('AuthType is required.');
+    fn.url = {
+      FunctionUrl: `https://${randomId(32)}.lambda-url.${REGION}.on.aws/`,
+      AuthType: input.AuthType,
+      ...(input.Cors ? { Cors: input.Cors } : {}),
+      InvokeMode: input.InvokeMode ?? 'BUFFERED',
+      CreationTime: new Date().toISOString(),
+    };
+    return json(201, { ...fn.url, FunctionArn: fn.arn });
+  }
+
+  private updateUrl(call: Call): Answer {
+    const url = this.urlOf(call);
+    const input = parseJson(call.body) as { Cors?: object; InvokeMode?: string };
+    if (input.Cors !== undefined) {
+      if (Object.keys(input.Cors).length === 0) delete url.Cors;
+      else url.Cors = input.Cors;
+    }
+    if (input.InvokeMode) url.InvokeMode = input.InvokeMode;
+    return json(200, { ...url, FunctionArn: this.fn(call.params[0]).arn, LastModifiedTime: lambdaDate() });
+  }
+
+  private deleteUrl(call: Call): Answer {
+    this.urlOf(call);
+    delete this.fn(call.params[0]).url;
+    return { status: 204 };
+  }
+
+  /** The function's URL, or Lambda's 404 (no function, or no URL). */
+  private urlOf(call: Call): NonNullable<HttpFakeFunction['url']> {
+    const { url } = this.fn(call.params[0]);
+    if (!url) throw new AwsFault('ResourceNotFoundException', 404, 'The resource you requested does not exist.');
+    return url;
   }
 
   private removePermission(call: Call): Answer {
@@ -617,10 +679,12 @@ function statement(fn: HttpFakeFunction, sid: string): object {
   return {
     Sid: sid,
     Effect: 'Allow',
-    Principal: { Service: permission.principal },
+    Principal: permission.principal === '*' ? '*' : { Service: permission.principal },
     Action: permission.action,
     Resource: fn.arn,
     ...(permission.sourceArn ? { Condition: { ArnLike: { 'AWS:SourceArn': permission.sourceArn } } } : {}),
+    ...(permission.functionUrlAuthType ? { Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': permission.functionUrlAuthType } } } : {}),
+    ...(permission.invokedViaFunctionUrl !== undefined ? { Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': String(permission.invokedViaFunctionUrl) } } } : {}),
   };
 }
 

@@ -37,6 +37,15 @@ describe('bam create: which template', () => {
     expect(templateFor(options)).toBe(template);
   });
 
+  it.each([['t5', { db: true }], ['ab', { db: true, html: true }]] as const)('refuses %s for %o: its table would be named %s, and DynamoDB needs 3 characters (exit 2)', async (name, options) => {
+    const error = await refusal(name, options);
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe(`"${name}" cannot name a --db function: its table is named after it, and DynamoDB table names have 3 to 255 characters. Pick a longer name.`);
+    expect(await readdir(world.cwd)).toEqual([]);
+    // Other templates have no table: a short name is theirs to take.
+    await create(name, {}, world.ctx);
+  });
+
   it('writes the template file as NAME.js with the name filled in', async () => {
     const written = await create('hello', {}, world.ctx);
     expect(written).toEqual([join(world.cwd, 'hello.js')]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineMethods, parseMethods } from '../../src/core/methods.js';
+import { combineMethods, declaredMethods, parseMethods } from '../../src/core/methods.js';
 import { concurrently } from '../../src/tasks/concurrently.js';
 import { UsageError } from '../../src/core/errors.js';
 
@@ -20,6 +20,22 @@ describe('method lists as BAM! users type them', () => {
   it('adds and removes, existing methods first', () => {
     expect(combineMethods(['GET'], ['POST', 'GET'], [])).toEqual(['GET', 'POST']);
     expect(combineMethods(['GET', 'POST'], [], ['GET'])).toEqual(['POST']);
+  });
+});
+
+describe('the // methods: line of a function', () => {
+  it('is read among the comment lines at the top, beside // description:', () => {
+    expect(declaredMethods('// description: x\n// methods: GET, POST, DELETE\nexports.handler = 1;\n')).toEqual(['GET', 'POST', 'DELETE']);
+    expect(declaredMethods('#!/usr/bin/env node\n\n//methods: get put\n')).toEqual(['GET', 'PUT']);
+  });
+
+  it('counts only before the code starts; none gives undefined', () => {
+    expect(declaredMethods('exports.handler = 1;\n// methods: POST\n')).toBeUndefined();
+    expect(declaredMethods('// description: x\n')).toBeUndefined();
+  });
+
+  it('refuses a word that is not a method, naming the line', () => {
+    expect(() => declaredMethods('// methods: GET, FETCH\n')).toThrow(/^\/\/ methods: FETCH is not an HTTP method/);
   });
 });
 

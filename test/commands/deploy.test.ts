@@ -136,6 +136,19 @@ describe('bam deploy', () => {
     expect((await records(scene)).hello!.api!.methods).toEqual(['GET', 'POST', 'DELETE']);
   });
 
+  it('without --methods takes the code\'s // methods: line (as the templates write it); --methods wins over it', async () => {
+    await writeFile(join(scene.world.cwd, 'hello.js'), '// description: hi\n// methods: GET, POST, DELETE\nexports.handler = async () => ({ statusCode: 200, body: "" });\n');
+    await run();
+    expect(Object.keys(scene.aws.apis.get('api1')!.document.paths['/{proxy+}']!)).toEqual(['get', 'post', 'delete']);
+    expect((await records(scene)).hello!.api!.methods).toEqual(['GET', 'POST', 'DELETE']);
+  });
+
+  it('refuses a // methods: line that names no HTTP method before any AWS call (exit 2)', async () => {
+    await writeFile(join(scene.world.cwd, 'hello.js'), '// methods: GET, FETCH\nexports.handler = async () => ({ statusCode: 200, body: "" });\n');
+    await expect(run()).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/\/\/ methods: FETCH is not an HTTP method/) as unknown });
+    expect(scene.aws.calls).toEqual([]);
+  });
+
   it('--methods ANY uses API Gateway\'s any-method key', async () => {
     await run({ methods: ['any'] });
     expect(Object.keys(scene.aws.apis.get('api1')!.document.paths['/']!)).toEqual(['x-amazon-apigateway-any-method']);

@@ -184,6 +184,7 @@ describe('bam list', () => {
           role: 'defaultBamRole',
           inAws: true,
           endpoint: { url: 'https://abc123.execute-api.us-east-1.amazonaws.com/bam', endpointType: 'EDGE', methods: ['GET', 'POST'], cors: 'https://example.com', inAws: true },
+          endpointKind: 'rest-api',
         },
         {
           name: 'stale',
@@ -192,6 +193,7 @@ describe('bam list', () => {
           role: 'ownRole',
           inAws: false,
           endpoint: { url: 'https://gone99.execute-api.us-east-1.amazonaws.com/bam', endpointType: 'REGIONAL', methods: ['GET'], inAws: false },
+          endpointKind: 'rest-api',
         },
       ],
       otherLambdas: [

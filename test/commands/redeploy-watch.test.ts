@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { redeployAndWatch, type RedeployOptions } from '../../src/commands/redeploy.js';
-import { deploy } from '../../src/commands/deploy.js';
+import { deploy, type DeployOptions } from '../../src/commands/deploy.js';
 import { packageFunction } from '../../src/package/index.js';
 import { awsError } from '../aws/fakeAws.js';
 import { HELLO, expectRecordsMatchAws, records, deployHello, runBam, setScene, type Scene } from '../aws/scene.js';
@@ -28,8 +28,8 @@ const said = (type: string, part: string) => scene.world.reporter.next((event) =
 const codeUpdates = () => scene.aws.names().filter((name) => name === 'UpdateFunctionCode').length;
 
 /** hello deployed, then `bam redeploy hello --watch` running, its first (unchanged) redeploy done and the calls forgotten. */
-async function watch(names = ['hello'], options: RedeployOptions = {}): Promise<void> {
-  await deployHello(scene);
+async function watch(names = ['hello'], options: RedeployOptions = {}, deployed: DeployOptions = {}): Promise<void> {
+  await deployHello(scene, deployed);
   const ready = said('info', 'Watching');
   watching = redeployAndWatch(names, options, scene.world.ctx, stop.signal);
   await ready;
@@ -188,6 +188,18 @@ describe('bam redeploy --watch', () => {
     expect(scene.aws.inputs(UpdateFunctionConfigurationCommand)).toEqual([{ FunctionName: 'hello', Description: 'Says hello twice' }]);
     expect(scene.aws.functions.get('hello')!.description).toBe('Says hello twice');
     expect((await records(scene)).hello).toMatchObject({ description: 'Says hello twice', codeSha256: scene.aws.functions.get('hello')!.codeSha256 });
+  });
+
+  it('code that starts streaming on a function URL goes through redeploy: the URL switches to RESPONSE_STREAM, and the line names the URL', async () => {
+    await watch(['hello'], {}, { url: true });
+    const live = said('succeed', 'live in');
+    await save(`// description: Says hello\nexports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.end('hi'); });\n`);
+    const line = await live;
+    expect(scene.world.reporter.text('info')).toContain("changed its function URL's invoke mode");
+    expect(scene.aws.functions.get('hello')!.url!.InvokeMode).toBe('RESPONSE_STREAM');
+    expect((await records(scene)).hello!.url).toMatchObject({ invokeMode: 'RESPONSE_STREAM' });
+    expect(line.text).toContain(`→ ${(await records(scene)).hello!.url!.url}`);
+    expect((await records(scene)).hello!.codeSha256).toBe(scene.aws.functions.get('hello')!.codeSha256);
   });
 
   it('a change made outside bam (here: the memory) is recorded from the update answer, in one line', async () => {

@@ -30,7 +30,7 @@ describe('buildProxyEvent', () => {
 
 describe('mapProxyResponse', () => {
   it('merges headers and multiValueHeaders, defaults Content-Type to application/json, decodes base64', () => {
-    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 201, headers: { 'X-A': 1 }, multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] }, body: Buffer.from([1, 2, 255]).toString('base64'), isBase64Encoded: true }), 'rid');
+    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 201, headers: { 'X-A': 1 }, multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] }, body: Buffer.from([1, 2, 255]).toString('base64'), isBase64Encoded: true }), 'rid', true);
     expect(mapped).toEqual({
       ok: true,
       answer: { statusCode: 201, headers: ['X-A', '1', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Type', 'application/json', 'x-amzn-RequestId', 'rid'], body: Buffer.from([1, 2, 255]) },
@@ -42,9 +42,9 @@ describe('mapProxyResponse', () => {
     expect(mapped.ok ? mapped.answer.headers : []).toEqual(['X-Only', 'h', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Type', 'application/json', 'x-amzn-RequestId', 'rid']);
   });
 
-  it("drops the function's Content-Length and Transfer-Encoding (the server frames the body itself)", () => {
+  it("renames the function's Content-Length and drops its Transfer-Encoding (the server frames the body itself)", () => {
     const mapped = mapProxyResponse(JSON.stringify({ statusCode: 200, headers: { 'Content-Length': '100', 'Content-Type': 'text/plain' }, multiValueHeaders: { 'Transfer-Encoding': ['chunked'] }, body: 'x' }), 'rid');
-    expect(mapped.ok ? mapped.answer.headers : []).toEqual(['Content-Type', 'text/plain', 'x-amzn-RequestId', 'rid']);
+    expect(mapped.ok ? mapped.answer.headers : []).toEqual(['x-amzn-Remapped-Content-Length', '100', 'Content-Type', 'text/plain', 'x-amzn-RequestId', 'rid']);
   });
 
   it("calls a result over Lambda's 6 MB response payload limit malformed", () => {
@@ -65,5 +65,44 @@ describe('mapProxyResponse', () => {
     const mapped = mapProxyResponse(payload, 'rid');
     expect(mapped.ok).toBe(false);
     expect(mapped.ok ? '' : mapped.problem).toContain(problem);
+  });
+
+  it('decodes base64 only when the Accept header asks for a binary media type (else the client gets the text)', () => {
+    const payload = JSON.stringify({ statusCode: 200, body: Buffer.from([1, 2, 255]).toString('base64'), isBase64Encoded: true });
+    const text = mapProxyResponse(payload, 'rid', false);
+    expect(text.ok && text.answer.body.toString()).toBe(Buffer.from([1, 2, 255]).toString('base64'));
+  });
+
+  it('refuses any key besides the five a REST API accepts, naming it', () => {
+    expect(mapProxyResponse(JSON.stringify({ statusCode: 200, body: '', cookies: ['a=1'], version: '2.0' }), 'rid')).toEqual({
+      ok: false,
+      problem: 'the result has "cookies", "version"; a REST API accepts only statusCode, headers, multiValueHeaders, body and isBase64Encoded (cookies go in multiValueHeaders Set-Cookie)',
+    });
+  });
+
+  it.each([
+    [{ 'X-A': 'a\nb' }, /header "X-A" has a character not allowed/],
+    [{ 'X-A': 'a\rb' }, /header "X-A" has a character not allowed/],
+    [{ 'Bad Name': 'x' }, /header name "Bad Name" is not a valid HTTP header name/],
+    [{ 'X:Colon': 'x' }, /header name "X:Colon" is not a valid/],
+  ])('refuses header %o', (headers, why) => {
+    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 200, headers, body: '' }), 'rid');
+    expect(mapped.ok).toBe(false);
+    expect(!mapped.ok && mapped.problem).toMatch(why);
+  });
+
+  it('renames the headers API Gateway owns for a proxy integration and passes the rest as they are', () => {
+    const mapped = mapProxyResponse(JSON.stringify({ statusCode: 200, headers: { Server: 's', Date: 'd', Connection: 'close', 'x-amzn-RequestId': 'own', 'WWW-Authenticate': 'w', Via: 'v', 'Content-Type': 'text/plain' }, body: '' }), 'rid');
+    expect(mapped.ok && mapped.answer.headers).toEqual([
+      'x-amzn-Remapped-Server', 's', 'x-amzn-Remapped-Date', 'd', 'x-amzn-Remapped-Connection', 'close', 'x-amzn-Remapped-x-amzn-RequestId', 'own',
+      'WWW-Authenticate', 'w', 'Via', 'v', 'Content-Type', 'text/plain', 'x-amzn-RequestId', 'rid',
+    ]);
+  });
+});
+
+describe('buildProxyEvent request headers', () => {
+  it('leaves out the headers API Gateway does not pass to the function (hop-by-hop, Content-Length, Content-MD5…)', () => {
+    const event = buildProxyEvent(call({ rawHeaders: ['Host', 'h', 'Connection', 'keep-alive', 'TE', 'trailers', 'Upgrade', 'h2c', 'Content-Length', '0', 'Content-MD5', 'x', 'X-Mine', '1'] }));
+    expect(Object.keys(event.headers ?? {}).sort()).toEqual(['Host', 'X-Amzn-Trace-Id', 'X-Forwarded-For', 'X-Forwarded-Port', 'X-Forwarded-Proto', 'X-Mine']);
   });
 });

@@ -63,16 +63,17 @@ describe('bam dev with every function of the folder', () => {
     const { event } = await echo(`${dev.urls.get('echo')}a/b%20c?x=1&x=2&name=bam`);
     expect(event).toMatchObject({
       resource: '/{proxy+}',
-      path: '/a/b c',
+      // As a REST API passes them: percent-encoded, as the client sent them.
+      path: '/a/b%20c',
       httpMethod: 'GET',
-      pathParameters: { proxy: 'a/b c' },
+      pathParameters: { proxy: 'a/b%20c' },
       queryStringParameters: { x: '2', name: 'bam' },
       multiValueQueryStringParameters: { x: ['1', '2'], name: ['bam'] },
       stageVariables: null,
       body: null,
       isBase64Encoded: false,
     });
-    expect(event.requestContext).toMatchObject({ stage: 'bam', resourcePath: '/{proxy+}', httpMethod: 'GET', path: '/bam/a/b c', accountId: '000000000000', protocol: 'HTTP/1.1' });
+    expect(event.requestContext).toMatchObject({ stage: 'bam', resourcePath: '/{proxy+}', httpMethod: 'GET', path: '/bam/a/b%20c', accountId: '000000000000', protocol: 'HTTP/1.1' });
     expect(event.requestContext.identity.sourceIp).toBe('127.0.0.1');
     expect(event.requestContext.requestId).toMatch(UUID);
     expect(typeof event.requestContext.requestTimeEpoch).toBe('number');
@@ -113,7 +114,7 @@ describe('bam dev with every function of the folder', () => {
 
   it('round-trips a binary body: base64 in the event, bytes back from isBase64Encoded', async () => {
     const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80, 0x7f, 0xc3]);
-    const res = await rawRequest(`${dev.urls.get('binary')}`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: bytes });
+    const res = await rawRequest(`${dev.urls.get('binary')}`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream', Accept: 'application/octet-stream' }, body: bytes });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/octet-stream');
     expect([...res.body]).toEqual([...bytes].reverse());

@@ -16,7 +16,6 @@ const TEMPLATES: Record<string, string[]> = {
   items: ['--db'],
   itemsPage: ['--db', '--html'],
 };
-const ALL_METHODS = ['--methods', 'get,post,put,patch,delete'];
 
 let home: string;
 let cwd: string;
@@ -30,7 +29,8 @@ beforeAll(async () => {
     const run = spawnSync(process.execPath, [join(root, 'bin/bam.js'), 'create', name, ...flags], { cwd, encoding: 'utf8', env: { ...process.env, BAM_HOME: home } });
     if (run.status !== 0) throw new Error(`bam create ${name} failed: ${run.stderr}`);
   }
-  dev = await startDev(ALL_METHODS, { cwd, home });
+  // No --methods: each template's `// methods:` line enables what it handles, as deploy would.
+  dev = await startDev([], { cwd, home });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -56,6 +56,8 @@ describe('the templates under bam dev', () => {
     expect([...dev.urls.keys()].sort()).toEqual(Object.keys(TEMPLATES).sort());
     expect(chromiumIsThere()).toBe(true);
     expect(dev.output()).toMatch(/created table items, itemsPage|created table itemsPage, items/);
+    // Started without --methods: each template's `// methods:` line is what is enabled.
+    for (const name of Object.keys(TEMPLATES)) expect(dev.output()).toMatch(new RegExp(`^${name} \\(${name}(\\.js|/)?\\) GET,POST,PUT,PATCH,DELETE at `, 'm'));
   });
 
   it.each(['hello', 'page', 'caller', 'callerPage'])('%s: GET 200, POST 201, PUT/PATCH/DELETE 204', async (name) => {
@@ -85,8 +87,9 @@ describe('the templates under bam dev', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { invoked: string; answer: unknown };
     expect(body.invoked).toBe('hello');
-    // hello was invoked directly (not through the API), with the payload { path, query }.
-    expect(body.answer).toMatchObject({ statusCode: 405 });
+    // hello was invoked directly (not through the API), with a GET event as API Gateway sends it.
+    expect(body.answer).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse((body.answer as { body: string }).body)).toEqual({ message: 'Hello from hello', path: 'p/q', query: { function: 'hello', name: 'bam' } });
     const missing = await fetch(url('caller', '?function=nobody'));
     expect(missing.status).toBe(502);
   });

@@ -61,7 +61,7 @@ describe('the README on a fresh clone', () => {
         const timer = setTimeout(() => reject(new Error(`bam dev printed no URL within 60 s:\n${out}`)), 60_000);
         child.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString();
-          const found = /GET at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+          const found = /\) \S+ at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
           if (found) {
             clearTimeout(timer);
             resolve(found);

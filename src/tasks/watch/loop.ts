@@ -8,6 +8,7 @@ import type { Store } from '../../store/store.js';
 import type { Reporter } from '../../ui/reporter.js';
 import { watchInputs } from './files.js';
 import { pushCode } from './pushCode.js';
+import { streamsResponse, urlChanges } from '../functionUrl.js';
 import { SaveSchedule, realTimers, type Saves, type Timers } from './schedule.js';
 
 /** A function's code as built just now. */
@@ -16,6 +17,8 @@ interface Build {
   zipPath: string;
   /** From `// description:`: a change is a settings change, applied as redeploy does. */
   description: string;
+  /** The entry file, which says whether the handler streams (a function URL's invoke mode follows it). */
+  entryFile: string;
 }
 
 /** A function under watch: how to build it, what its build reads, and the whole redeploy. */
@@ -94,8 +97,9 @@ async function sendSaves(fn: WatchedFunction, saves: Saves, options: WatchOption
     // The record is what bam last saw of the function (kept equal to AWS): trusted, not asked for again.
     const seen = await store.lambdaRecords.get(aws.region, fn.name);
     if (!seen) throw new BamError(`The record of "${fn.name}" is gone (bam delete?). Stop with Ctrl-C.`);
-    if (build.description !== seen.description) {
-      reporter.info(`"${fn.name}": ${changed} changed its description; redeploying as bam redeploy does.`);
+    const settings = await settingsChanged(build, seen);
+    if (settings) {
+      reporter.info(`"${fn.name}": ${changed} changed its ${settings}; redeploying as bam redeploy does.`);
       state.revisionId = undefined;
       const record = await fn.redeploy();
       reporter.succeed(`"${fn.name}": ${changed} live in ${timers.now() - saves.firstAt} ms${urlOf(record)}`);
@@ -115,8 +119,16 @@ async function sendSaves(fn: WatchedFunction, saves: Saves, options: WatchOption
   }
 }
 
+/** What of the function's settings the code carries changed (these go through the whole redeploy), if anything. */
+async function settingsChanged(build: Build, seen: LambdaRecord): Promise<string | undefined> {
+  if (build.description !== seen.description) return 'description';
+  if (seen.url && urlChanges(seen, undefined, await streamsResponse(build.entryFile))) return "function URL's invoke mode (streaming)";
+  return undefined;
+}
+
 function urlOf(record: LambdaRecord): string {
-  return record.api ? ` → ${record.api.url}` : '';
+  const url = record.api?.url ?? record.url?.url;
+  return url ? ` → ${url}` : '';
 }
 
 /** The saved files, relative to the working folder when they are under it. */
