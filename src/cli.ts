@@ -67,6 +67,18 @@ export function buildProgram(io: CliIO = {}): Command {
     await finishBeforeExit(ctx.reporter, work);
   };
 
+  /** A watch runs until the first Ctrl-C, which also lets the update under way finish (a second one exits now). */
+  const watchUntilInterrupted = async (ctx: CommandContext, work: (stop: AbortSignal) => Promise<void>): Promise<void> => {
+    const stop = new AbortController();
+    const onInterrupt = (): void => stop.abort();
+    process.once('SIGINT', onInterrupt);
+    try {
+      await guarded(ctx, () => work(stop.signal));
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
+  };
+
   const program = new Command('bam')
     .description('Serverless framework for humans: deploy a Node.js file as an AWS Lambda function behind a public API Gateway URL.')
     .version(pkg.version, '-v, --version', 'print the bam version')
@@ -234,7 +246,7 @@ export function buildProgram(io: CliIO = {}): Command {
 
   const redeployCommand = program
     .command('redeploy')
-    .argument('<name>', 'a function deployed before')
+    .argument('<names...>', 'a function deployed before (with --watch, one or more)')
     .description('update the function NAME: code, role, settings, and its endpoint\'s methods and CORS')
     .option('--methods <methods...>', `add ${methodsHelp}`)
     .addOption(new Option('--method <methods...>').hideHelp())
@@ -248,14 +260,15 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--cors [origin]', corsHelp)
     .option('--noCors', 'stop answering CORS preflights (OPTIONS)')
     .option('--url', 'give the function a Lambda function URL (with --cors: the URL\'s CORS)')
-    .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder');
+    .option('--src <path>', 'deploy this file or folder instead of looking for NAME in this folder')
+    .option('--watch', 'then send every saved change of the code to Lambda until Ctrl-C');
   buildOptions(redeployCommand);
   settingsOptions(redeployCommand, {
     runtime: `switch to ${DEFAULT_RUNTIME} or nodejs22.x (upgrades a function on a runtime AWS no longer updates)`,
     env: 'set an environment variable; repeat for more; KEY= (no value) removes KEY',
   })
-    .action(async (name: string, _options: unknown, cmd: Command) => {
-      const { redeploy } = await import('./commands/redeploy.js');
+    .action(async (names: string[], _options: unknown, cmd: Command) => {
+      const { redeploy, redeployAndWatch } = await import('./commands/redeploy.js');
       const opts = cmd.opts<RedeployOptions & { method?: string[]; rmMethod?: string[]; roles?: string; runtimes?: string }>();
       const options = {
         ...opts,
@@ -265,7 +278,9 @@ export function buildProgram(io: CliIO = {}): Command {
         runtime: opts.runtime ?? opts.runtimes,
       };
       const ctx = await context(cmd);
-      await guarded(ctx, () => redeploy(name, options, ctx));
+      if (options.watch) return watchUntilInterrupted(ctx, (stop) => redeployAndWatch(names, options, ctx, stop));
+      if (names.length > 1) throw new (await import('./core/errors.js')).UsageError(`bam redeploy takes one name (${names.length} given); several only with --watch.`);
+      await guarded(ctx, () => redeploy(names[0]!, options, ctx));
     });
 
   program

@@ -151,8 +151,10 @@ export async function removeApiPermission(aws: AwsSession, name: string, restApi
   });
 }
 
-export async function updateFunctionCode(aws: AwsSession, name: string, zip: Uint8Array, wait: BamBamOptions = {}): Promise<FunctionConfiguration> {
-  return bamBam(aws, 'UpdateFunctionCode', () => lambdaClient(aws).send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })), wait);
+/** New code; with `revisionId`, only if the function is still at that revision (else PreconditionFailedException). */
+export async function updateFunctionCode(aws: AwsSession, name: string, zip: Uint8Array, wait: BamBamOptions = {}, revisionId?: string): Promise<FunctionConfiguration> {
+  const input = { FunctionName: name, ZipFile: zip, ...(revisionId !== undefined ? { RevisionId: revisionId } : {}) };
+  return bamBam(aws, 'UpdateFunctionCode', () => lambdaClient(aws).send(new UpdateFunctionCodeCommand(input)), wait);
 }
 
 export async function updateFunctionConfiguration(
@@ -195,11 +197,17 @@ export async function waitUntilActive(aws: AwsSession, name: string): Promise<vo
   );
 }
 
-/** Waits until an update is done; Lambda rejects the next update of the function until then. */
-export async function waitUntilUpdated(aws: AwsSession, name: string): Promise<void> {
-  await waitFor(aws, 'FunctionUpdated', 'finish its update', () =>
-    waitUntilFunctionUpdatedV2({ client: lambdaClient(aws), maxWaitTime: aws.policy.lambdaWaitSeconds }, { FunctionName: name }),
-  );
+/**
+ * Waits until an update is done; Lambda rejects the next update of the function until then.
+ * Returns the function as the last look found it (its RevisionId changes once the update is done).
+ */
+export async function waitUntilUpdated(aws: AwsSession, name: string): Promise<FunctionConfiguration | undefined> {
+  let done: FunctionConfiguration | undefined;
+  await waitFor(aws, 'FunctionUpdated', 'finish its update', async () => {
+    const result = await waitUntilFunctionUpdatedV2({ client: lambdaClient(aws), maxWaitTime: aws.policy.lambdaWaitSeconds }, { FunctionName: name });
+    done = (result.reason as GetFunctionCommandOutput | undefined)?.Configuration;
+  });
+  return done;
 }
 
 async function waitFor(aws: AwsSession, step: string, what: string, wait: () => Promise<unknown>): Promise<void> {

@@ -40,6 +40,9 @@ import { settleFunction } from '../tasks/settle.js';
 import { changeFunctionUrl, finishFunctionUrl, streamsResponse, urlChanges, urlSettingsFor, urlToMake } from '../tasks/functionUrl.js';
 import { BamError, UsageError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
+import { buildInputs } from '../package/inputs.js';
+import { findSource } from '../package/source.js';
+import { watchFunctions, type WatchedFunction } from '../tasks/watch/loop.js';
 
 export interface RedeployOptions extends SettingsFlags, BuildFlags {
   methods?: string[];
@@ -54,6 +57,8 @@ export interface RedeployOptions extends SettingsFlags, BuildFlags {
   noCors?: boolean;
   /** --url: give the function a function URL (--cors then sets the URL's CORS). */
   url?: boolean;
+  /** After the redeploy, send every save until Ctrl-C (redeployAndWatch). */
+  watch?: boolean;
 }
 
 /** What the endpoint flags ask for, before AWS is asked anything. */
@@ -442,4 +447,37 @@ async function recordPublished(store: Store, spec: ApiSpec, restApiId: string): 
   const api = apiRecord(spec, restApiId, true);
   await recordApi(store, spec.region, spec.name, api);
   return api;
+}
+
+/**
+ * bam redeploy NAME... --watch: each function redeployed as above, then every save sent until
+ * `stop` (the first Ctrl-C): new code straight to Lambda, a new description through redeploy.
+ */
+export async function redeployAndWatch(names: string[], options: RedeployOptions, ctx: CommandContext, stop: AbortSignal): Promise<void> {
+  const unique = [...new Set(names)];
+  if (unique.length > 1 && options.src !== undefined) throw new UsageError('--src points to one function\'s code: with several names, run bam in the folder that holds them.');
+  const redeployed: LambdaRecord[] = [];
+  for (const name of unique) redeployed.push(await redeploy(name, options, ctx));
+  const aws = await openAws(ctx.aws);
+  const watched = redeployed.map((record, i) => watchedFunction(unique[i]!, record, options, ctx));
+  await watchFunctions(watched, { aws, store: ctx.store, reporter: ctx.reporter, cwd: ctx.cwd, stop });
+}
+
+/**
+ * Builds from where the redeploy found the code, with the same build options (bundling, externals,
+ * the runtime's Node major), so an unchanged save makes the same zip; settings flags apply again
+ * only through a whole redeploy.
+ */
+function watchedFunction(name: string, record: LambdaRecord, options: RedeployOptions, ctx: CommandContext): WatchedFunction {
+  const src = options.src ?? record.sourcePath;
+  const build = { bundle: options.bundle, external: options.external, runtime: record.runtime };
+  return {
+    name,
+    build: async () => {
+      const pkg = await packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src, ...build });
+      return { ...pkg, entryFile: pkg.source.entryFile };
+    },
+    inputs: async () => buildInputs(await findSource(name, { cwd: ctx.cwd, src })),
+    redeploy: () => redeploy(name, { ...options, src }, ctx),
+  };
 }

@@ -82,6 +82,8 @@ export interface FakeFunction {
   tags: Record<string, string>;
   state: 'Pending' | 'Active' | 'Failed';
   lastUpdateStatus: 'Successful' | 'InProgress';
+  /** Bumped by every change, and once more when an update is done (as Lambda's RevisionId). */
+  revision?: number;
   permissions: Record<string, { Principal?: string; Action?: string; SourceArn?: string; FunctionUrlAuthType?: string; InvokedViaFunctionUrl?: boolean }>;
   /** Its function URL configuration (CreateFunctionUrlConfig), as GetFunctionUrlConfig answers it. */
   url?: { FunctionUrl: string; AuthType: string; Cors?: object; InvokeMode: string };
@@ -160,6 +162,7 @@ export class FakeAws {
   /** At most this many APIs on a page of GetRestApis, whatever limit is asked (AWS: 25 by default, 500 at most); small ones exercise paging. */
   restApisPageSize: number | undefined;
   private readonly faults = new Map<string, Fault[]>();
+  private readonly holds = new Map<string, { started: () => void; released: Promise<void> }[]>();
   private clock = 0;
   private apiCount = 0;
   private readonly mocks = {
@@ -285,6 +288,19 @@ export class FakeAws {
     this.faults.set(name, [...(this.faults.get(name) ?? []), { error: () => new NoAnswerError('answer', timeoutMs, host), times, when, acted }]);
   }
 
+  /**
+   * The next call of `name` is held before AWS acts on it: `started` resolves once it arrived,
+   * and it goes on when the test calls `release` (to act while a call is under way).
+   */
+  hold(name: string): { started: Promise<void>; release: () => void } {
+    let started!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (started = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.set(name, [...(this.holds.get(name) ?? []), { started, released }]);
+    return { started: arrived, release };
+  }
+
   /** Drops every fault not yet used (the network is well again). */
   clearFaults(): void {
     this.faults.clear();
@@ -354,6 +370,11 @@ export class FakeAws {
     const level = 1 + Math.max(0, ...this.calls.filter((c) => c.ended !== undefined && c.ended < started).map((c) => c.level));
     const call: Call = { name, input, level, started };
     this.calls.push(call);
+    const hold = this.holds.get(name)?.shift();
+    if (hold) {
+      hold.started();
+      await hold.released;
+    }
     await sleep(this.latencyOf.get(name) ?? this.latencyMs);
     try {
       const faults = this.faults.get(name) ?? [];
@@ -408,6 +429,7 @@ export class FakeAws {
       State: fn.state,
       ...(fn.state === 'Failed' ? { StateReason: 'The function could not be initialised.' } : {}),
       LastUpdateStatus: fn.lastUpdateStatus,
+      RevisionId: `revision-${fn.revision ?? 0}`,
     };
   }
 
@@ -415,6 +437,7 @@ export class FakeAws {
     const fn = this.fn(input.FunctionName!);
     // By the time anyone looks, the function is ready (AWS takes a second or so).
     if (fn.state === 'Pending') fn.state = 'Active';
+    if (fn.lastUpdateStatus === 'InProgress') fn.revision = (fn.revision ?? 0) + 1;
     fn.lastUpdateStatus = 'Successful';
     const code = this.codeBaseUrl ? { Code: { RepositoryType: 'S3', Location: `${this.codeBaseUrl}/${fn.name}.zip` } } : {};
     return { Configuration: this.configuration(fn), Tags: fn.tags, ...code };
@@ -498,6 +521,10 @@ export class FakeAws {
   private updateCode(input: UpdateFunctionCodeCommandInput) {
     const fn = this.fn(input.FunctionName!);
     this.refuseBlockedRuntime(fn.runtime);
+    if (input.RevisionId !== undefined && input.RevisionId !== `revision-${fn.revision ?? 0}`) {
+      throw awsError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
+    }
+    fn.revision = (fn.revision ?? 0) + 1;
     fn.codeSha256 = sha256(input.ZipFile!);
     fn.zip = input.ZipFile!;
     fn.lastUpdateStatus = 'InProgress';
@@ -520,6 +547,7 @@ export class FakeAws {
     if (input.MemorySize !== undefined) fn.memory = input.MemorySize;
     if (input.Timeout !== undefined) fn.timeout = input.Timeout;
     if (input.Environment !== undefined) fn.env = input.Environment.Variables ?? {};
+    fn.revision = (fn.revision ?? 0) + 1;
     fn.lastUpdateStatus = 'InProgress';
     return this.configuration(fn);
   }

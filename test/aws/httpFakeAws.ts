@@ -125,6 +125,13 @@ export class HttpFakeAws {
   onRequest: BoundaryHook | undefined;
   /** After answer k is written and flushed. Awaited too. */
   onAnswered: BoundaryHook | undefined;
+  /**
+   * Milliseconds every request travels before AWS sees it (a network's round trip, for
+   * benchmarks). Requests in flight together travel together: only sequential ones add up.
+   */
+  latencyMs = 0;
+  /** Updates answer LastUpdateStatus InProgress, as Lambda does; the next GetFunction finds them Successful. */
+  updatesInProgress = false;
   private queue: Promise<void> = Promise.resolve();
   private count = 0;
   private readonly routes: Route[];
@@ -203,7 +210,11 @@ export class HttpFakeAws {
     // Only a whole request counts: one cut off by its sender's death never reached "AWS".
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      this.queue = this.queue.then(() => this.serve(req, res, body)).catch((err: unknown) => console.error('httpFakeAws:', err));
+      const enqueue = (): void => {
+        this.queue = this.queue.then(() => this.serve(req, res, body)).catch((err: unknown) => console.error('httpFakeAws:', err));
+      };
+      if (this.latencyMs > 0) setTimeout(enqueue, this.latencyMs);
+      else enqueue();
     });
     req.on('error', () => undefined);
     res.on('error', () => undefined);
@@ -381,7 +392,12 @@ export class HttpFakeAws {
     fn.zip = Buffer.from(input.ZipFile, 'base64');
     fn.codeSha256 = sha256(fn.zip);
     fn.lastModified = lambdaDate();
-    return json(200, configuration(fn));
+    return json(200, this.updating(configuration(fn)));
+  }
+
+  /** What an update answers: InProgress when the fake models Lambda's asynchronous updates. */
+  private updating(answer: object): object {
+    return this.updatesInProgress ? { ...answer, LastUpdateStatus: 'InProgress' } : answer;
   }
 
   private updateConfiguration(call: Call): Answer {
@@ -406,7 +422,7 @@ export class HttpFakeAws {
     if (input.Timeout !== undefined) fn.timeout = input.Timeout;
     if (input.Environment !== undefined) fn.env = input.Environment.Variables ?? {};
     fn.lastModified = lambdaDate();
-    return json(200, configuration(fn));
+    return json(200, this.updating(configuration(fn)));
   }
 
   private addPermission(call: Call): Answer {
