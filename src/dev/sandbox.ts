@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { FunctionError, InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
+import type { FunctionError, InvokeMessage, LoadMessage, WorkerMessage, WorkerSetup } from './protocol.js';
 import { exitMessage, heapLimits, moduleFlags, outOfMemoryError } from './runtimeRules.js';
 
 export type InvokeOutcome =
@@ -52,6 +52,7 @@ export class Sandbox {
       runtime: spec.runtime,
       callbacks: spec.callbacks,
       hookUrl: HOOK_URL,
+      ...(spec.standby ? { standby: true } : {}),
     };
     this.ready = new Promise((resolve) => {
       this.settleReady = resolve;
@@ -69,6 +70,12 @@ export class Sandbox {
       this.onEnd(() => ({ errorType: err.name || 'Error', errorMessage: err.message, trace: (err.stack ?? '').split('\n') }));
     });
     this.worker.on('exit', (code) => this.onEnd((awsRequestId) => ({ errorType: 'Runtime.ExitError', errorMessage: exitMessage(awsRequestId, `exit status ${code}`) })));
+  }
+
+  /** A spare (started with `standby`) loads the handler now; `ready` then says how that went. */
+  load(): void {
+    const message: LoadMessage = { type: 'load' };
+    this.worker.postMessage(message);
   }
 
   /** Runs one request; the sandbox must be ready and idle. */

@@ -42,6 +42,8 @@ routeConsole();
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
 
+// A spare has its runtime up already, so loading the code when it is needed is all that is left.
+if (setup.standby) await new Promise((resolve) => port.once('message', resolve));
 const handler = await loadHandler();
 if (handler) {
   port.on('message', (message: InvokeMessage) => invoke(handler, message));
