@@ -204,14 +204,19 @@ export class FunctionHost {
       if (!sandbox.dead) return Promise.resolve(sandbox);
       this.generationOf.delete(sandbox);
     }
-    // While one is loading the code, waiting for it is quicker than starting another beside it.
-    if (this.generationOf.size < MAX_SANDBOXES && !this.loadingNow()) return Promise.resolve(this.spawn());
+    // While one is loading the code, waiting for it is quicker than starting another beside it;
+    // and while the spare's runtime starts, it goes first (the next save needs it).
+    if (this.generationOf.size < MAX_SANDBOXES && !this.loadingNow() && !this.spareStarting()) return Promise.resolve(this.spawn());
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   private hasCurrent(): boolean {
     for (const generation of this.generationOf.values()) if (generation === this.generation) return true;
     return false;
+  }
+
+  private spareStarting(): boolean {
+    return this.spare !== undefined && !this.spare.dead && !this.spare.standingBy && this.hasCurrent();
   }
 
   private loadingNow(): boolean {

@@ -38,6 +38,8 @@ export interface InvokeMessage {
 }
 
 export type WorkerMessage =
+  /** A spare's runtime is up: it waits for a LoadMessage. */
+  | { type: 'standby' }
   | { type: 'ready' }
   | { type: 'initError'; error: FunctionError }
   | { type: 'result'; id: number; payload: string }

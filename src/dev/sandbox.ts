@@ -34,6 +34,8 @@ export class Sandbox {
   /** Resolves when the handler is loaded, or with the error that stopped it (the sandbox is then dead). */
   readonly ready: Promise<FunctionError | undefined>;
   dead = false;
+  /** A spare whose runtime is up, waiting for load(). */
+  standingBy = false;
   private readonly worker: Worker;
   private settleReady: (error: FunctionError | undefined) => void = () => {};
   private pending: { id: number; awsRequestId: string; resolve: (outcome: InvokeOutcome) => void; timer: NodeJS.Timeout } | undefined;
@@ -74,6 +76,7 @@ export class Sandbox {
 
   /** A spare (started with `standby`) loads the handler now; `ready` then says how that went. */
   load(): void {
+    this.standingBy = false;
     const message: LoadMessage = { type: 'load' };
     this.worker.postMessage(message);
   }
@@ -100,6 +103,9 @@ export class Sandbox {
 
   private onMessage(message: WorkerMessage): void {
     switch (message.type) {
+      case 'standby':
+        this.standingBy = true;
+        return;
       case 'ready':
         this.settleReady(undefined);
         return;

@@ -100,7 +100,8 @@ describe('bam dev starts the local DynamoDB when a function needs it', () => {
 
   it('not for a function that uses none; on its first call for one that does, with the recorded tables', async () => {
     await writeFile(join(world.cwd, 'tables.js'), TABLES);
-    const dev = await startDev(['echo', 'tables', '--fresh'], world);
+    // --timeout: the first call waits for dynalite to start, which a busy machine can make slow.
+    const dev = await startDev(['echo', 'tables', '--fresh', '--timeout', '60'], world);
     expect(dev.output()).toMatch(/^Local DynamoDB at http:\/\/127\.0\.0\.1:\d+, data in .*dev-db \(it starts on a function's first call\)$/m);
     expect((await fetch(`${dev.urls.get('echo')}x`)).status).toBe(200);
     expect(await dynaliteStarted()).toBe(false);
