@@ -1,18 +1,30 @@
-// bam dev throughput: requests per second and p50/p99 latency of a hello handler under `bam dev`
-// (the built CLI, as a real process) beside the same handler behind a bare node:http server.
-// Both servers run in their own process; this process is the load: N keep-alive connections,
-// each sending its next request as soon as the last answer arrives, for a fixed time.
+// bam dev against a bare node:http server, side by side in one run (`npm run bench -- dev`):
+// - throughput and p50/p99 latency of a hello handler at 1 and 10 keep-alive connections; the
+//   load comes from bench/dev/load.mjs in its own process, each server runs in its own process;
+// - cold start: `bam dev hello` spawned → its first answer;
+// - reload: 20 edits of a function under a steady stream of requests: save → first answer of the
+//   new code (median, p95), and how many requests sent after a save got the old code's answer.
+// The machine's load average is printed first: on a busy machine every figure moves.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const bam = join(root, 'bin/bam.js');
+const loadScript = fileURLToPath(new URL('./load.mjs', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const WARMUP_SECONDS = 1;
+const COLD_RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const EDITS = Number(process.env.BENCH_EDITS ?? 20);
+const RELOAD_CONNECTIONS = 4;
+// A save a second: about as often as someone editing saves.
+const SAVE_EVERY_MS = 1000;
+const TARGET_RATIO = 0.7;
+// BENCH_PARTS=reload (or throughput,cold) runs only those parts.
+const PARTS = (process.env.BENCH_PARTS ?? 'throughput,cold,reload').split(',');
+const TARGET_RELOAD_MS = 100;
 
 const HANDLER = `exports.handler = async (event) => ({
   statusCode: 200,
@@ -20,85 +32,161 @@ const HANDLER = `exports.handler = async (event) => ({
   body: JSON.stringify({ hello: 'world', path: event.path }),
 });
 `;
+// The same handler behind node:http, with the least a server must do (its Content-Length too).
 const BARE_SERVER = `
 const { createServer } = require('node:http');
 const { handler } = require(process.argv[1]);
 const server = createServer(async (req, res) => {
   const result = await handler({ httpMethod: req.method, path: req.url, headers: req.headers });
-  res.writeHead(result.statusCode, result.headers);
+  res.writeHead(result.statusCode, { ...result.headers, 'Content-Length': Buffer.byteLength(result.body) });
   res.end(result.body);
 });
 server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.address().port + '/'));
 `;
+const version = (v) => `exports.handler = async () => ({ statusCode: 200, body: '${v}' });\n`;
 
 const cwd = mkdtempSync(join(tmpdir(), 'bam-bench-dev-'));
 const home = mkdtempSync(join(tmpdir(), 'bam-bench-home-'));
 writeFileSync(join(cwd, 'hello.js'), HANDLER);
+writeFileSync(join(cwd, 'hot.js'), version('v0'));
 
-/** Starts a server process and resolves with the first URL it prints (its output is drained). */
+/** Starts a server process; resolves with the first URL it prints (its output is drained). */
 function startServer(args) {
+  const started = performance.now();
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, BAM_HOME: home, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   return new Promise((resolve, reject) => {
     let seen = '';
     child.stdout.on('data', (chunk) => {
       if (seen === null) return;
       seen += chunk;
-      const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(seen)?.[1];
-      if (url) {
-        seen = null;
-        resolve({ url, stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }) });
-      }
+      const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(seen.replace(/^Local .*$/gm, ''))?.[1];
+      if (!url) return;
+      seen = null;
+      resolve({ url, started, stop: () => (child.kill('SIGTERM'), exited) });
     });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before printing its URL`)));
+    exited.then((code) => reject(new Error(`server exited (${code}) before printing its URL`)));
   });
 }
 
-/** N connections in a closed loop for `seconds`; latencies in ms of the requests that finished. */
-async function load(url, seconds) {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const latencies = [];
-  const until = performance.now() + seconds * 1000;
-  const one = () => new Promise((resolve, reject) => {
-    const started = performance.now();
-    request(url, { agent }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
-        latencies.push(performance.now() - started);
-        resolve();
-      });
+function load(url, connections) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [loadScript, url, String(connections), String(SECONDS), '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load.mjs exited ${code}`))));
+  });
+}
+
+/** One GET with its own (non-keep-alive) connection; resolves with status and body. */
+function get(url, agent) {
+  return new Promise((resolve, reject) => {
+    request(url, agent ? { agent } : {}, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
     }).on('error', reject).end();
   });
-  const connection = async () => {
-    while (performance.now() < until) await one();
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, connection));
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), requests: latencies.length };
 }
 
-async function measure(label, args) {
-  const server = await startServer(args);
+const sorted = (values) => [...values].sort((a, b) => a - b);
+const quantile = (values, q) => sorted(values)[Math.min(values.length - 1, Math.floor(q * values.length))];
+const ms = (value) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
+const line = (label, r) => `${label.padEnd(16)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${ms(r.p50).padStart(9)}   p99 ${ms(r.p99).padStart(9)}   (${r.requests} requests${r.errors ? `, ${r.errors} not 200` : ''})`;
+
+async function throughput(connections) {
+  const results = {};
+  for (const [label, args] of [['bare node:http', ['-e', BARE_SERVER, join(cwd, 'hello.js')]], ['bam dev', [bam, 'dev', 'hello', '--port', '0']]]) {
+    const server = await startServer(args);
+    try {
+      results[label] = await load(server.url, connections);
+      console.log(line(label, results[label]));
+    } finally {
+      await server.stop();
+    }
+  }
+  return results['bam dev'].rps / results['bare node:http'].rps;
+}
+
+/** `bam dev hello` spawned → first answer, in ms. */
+async function coldStart() {
+  const server = await startServer([bam, 'dev', 'hello', '--port', '0']);
   try {
-    await load(server.url, WARMUP_SECONDS);
-    const result = await load(server.url, SECONDS);
-    console.log(`${label.padEnd(16)} ${result.rps.toFixed(0).padStart(7)} req/s   p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   (${result.requests} requests)`);
-    return result;
+    const { status } = await get(server.url);
+    if (status !== 200) throw new Error(`first answer ${status}`);
+    return performance.now() - server.started;
   } finally {
     await server.stop();
   }
 }
 
+/**
+ * Saves a new version of hot.js EDITS times while RELOAD_CONNECTIONS clients request it in a
+ * closed loop; per save: ms to the first answer of the new code, and the answers of requests
+ * sent after the save (writeFileSync had returned) that still came from older code.
+ */
+async function reloads() {
+  const server = await startServer([bam, 'dev', 'hot', '--port', '0']);
+  const agent = new Agent({ keepAlive: true, maxSockets: RELOAD_CONNECTIONS });
+  let current = 0;
+  let savedAt = performance.now();
+  let firstNew;
+  let stale = 0;
+  let running = true;
+  const client = async () => {
+    while (running) {
+      const sentAt = performance.now();
+      const expected = current;
+      const { body } = await get(server.url, agent);
+      if (sentAt < savedAt) continue; // sent before the save: either answer is right
+      if (body === `v${expected}`) firstNew ??= performance.now();
+      else stale += 1;
+    }
+  };
+  const clients = Array.from({ length: RELOAD_CONNECTIONS }, client);
+  const times = [];
+  try {
+    for (let i = 1; i <= EDITS; i++) {
+      await new Promise((r) => setTimeout(r, SAVE_EVERY_MS));
+      firstNew = undefined;
+      writeFileSync(join(cwd, 'hot.js'), version(`v${i}`));
+      savedAt = performance.now();
+      current = i;
+      while (firstNew === undefined) await new Promise((r) => setTimeout(r, 1));
+      times.push(firstNew - savedAt);
+    }
+  } finally {
+    running = false;
+    await Promise.all(clients);
+    agent.destroy();
+    await server.stop();
+  }
+  return { times, stale };
+}
+
 try {
-  console.log(`hello handler, ${CONNECTIONS} keep-alive connections, ${SECONDS} s each (after ${WARMUP_SECONDS} s warm-up)`);
-  const bare = await measure('bare node:http', ['-e', BARE_SERVER, join(cwd, 'hello.js')]);
-  const dev = await measure('bam dev', [join(root, 'bin/bam.js'), 'dev', 'hello', '--port', '0']);
-  const ratio = dev.rps / bare.rps;
-  console.log(`bam dev / bare node throughput: ${(ratio * 100).toFixed(0)}% (target: at least 50%) ${ratio >= 0.5 ? 'met' : 'NOT met'}`);
+  const [one, five, fifteen] = loadavg().map((l) => l.toFixed(2));
+  console.log(`machine: ${availableParallelism()} CPUs, load average ${one} ${five} ${fifteen}`);
+  const ratios = {};
+  if (PARTS.includes('throughput')) for (const connections of [1, 10]) {
+    console.log(`\nhello handler, ${connections} keep-alive connection${connections > 1 ? 's' : ''}, ${SECONDS} s each (after 1 s warm-up)`);
+    ratios[connections] = await throughput(connections);
+    console.log(`bam dev / bare node:http throughput at ${connections}: ${(ratios[connections] * 100).toFixed(0)}%`);
+  }
+  if (ratios[10] !== undefined) console.log(`throughput target (at least ${TARGET_RATIO * 100}% at 10 connections): ${ratios[10] >= TARGET_RATIO ? 'met' : 'NOT met'}`);
+
+  const starts = [];
+  if (PARTS.includes('cold')) for (let i = 0; i < COLD_RUNS; i++) starts.push(await coldStart());
+  if (starts.length > 0) console.log(`\ncold start (bam dev hello spawned → first answer): median ${ms(quantile(starts, 0.5))} of ${COLD_RUNS} (${sorted(starts).map((t) => t.toFixed(0)).join(', ')})`);
+
+  if (PARTS.includes('reload')) {
+    const { times, stale } = await reloads();
+    const median = quantile(times, 0.5);
+    console.log(`\nreload over ${EDITS} saves (one a second), ${RELOAD_CONNECTIONS} clients: save → first new answer median ${ms(median)}, p95 ${ms(quantile(times, 0.95))}, max ${ms(Math.max(...times))}`);
+    console.log(`stale answers (request sent after the save, old code answered): ${stale}`);
+    console.log(`reload target (median under ${TARGET_RELOAD_MS} ms, no stale answer): ${median < TARGET_RELOAD_MS && stale === 0 ? 'met' : 'NOT met'}`);
+  }
 } finally {
   rmSync(cwd, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });

@@ -104,7 +104,8 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
     for (const closer of run.closers.splice(0).reverse()) await closer().catch(() => undefined);
   };
   try {
-    const dynamoDbEndpoint = await startTheDynamoDb(run, Boolean(options.fresh), tablesToCreate(found, records, tableRecords, input));
+    const needsDynamoDbNow = input.tables.length > 0 || found.some((fn) => fn.usesDynamoDb);
+    const dynamoDbEndpoint = await startTheDynamoDb(run, Boolean(options.fresh), tablesToCreate(found, records, tableRecords, input), needsDynamoDbNow);
     const hosts = keepTheHosts(run);
     const output = openTheOutput(run);
     // The Lambda API starts first: every function is told its endpoint. A function it is asked
@@ -123,12 +124,31 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
   }
 }
 
-/** Starts dynalite and makes the tables the functions need; returns its endpoint. */
-async function startTheDynamoDb({ ctx, closers }: DevRun, fresh: boolean, tables: LocalTable[]): Promise<string> {
-  const dynamo = await startLocalDynamo({ fresh, folder: ctx.store.paths.devDb(), policy: ctx.aws.policy ?? AWS_POLICY });
+/**
+ * The local DynamoDB's endpoint, listening at once. dynalite itself starts now when a function
+ * imports a DynamoDB client or --table names a table (its tables are made before the first
+ * request), else on the first call a function makes to it: one that uses none never waits for it.
+ */
+async function startTheDynamoDb({ ctx, closers }: DevRun, fresh: boolean, tables: LocalTable[], now: boolean): Promise<string> {
+  const folder = ctx.store.paths.devDb();
+  const createdLine = (created: string[]) => (created.length > 0 ? `; created table ${created.join(', ')}` : '');
+  const dynamo = await startLocalDynamo({
+    fresh,
+    folder,
+    policy: ctx.aws.policy ?? AWS_POLICY,
+    tables,
+    onFirstCall: (outcome) => {
+      if ('error' in outcome) ctx.reporter.warn(`The local DynamoDB could not start: ${outcome.error.message}`);
+      else ctx.reporter.info(`Local DynamoDB started for a function's first call${createdLine(outcome.created)}`);
+    },
+  });
   closers.push(() => dynamo.close());
-  const created = await dynamo.ensureTables(tables);
-  ctx.reporter.info(`Local DynamoDB at ${dynamo.endpoint}, data in ${ctx.store.paths.devDb()}${created.length > 0 ? `; created table ${created.join(', ')}` : ''}`);
+  if (!now) {
+    ctx.reporter.info(`Local DynamoDB at ${dynamo.endpoint}, data in ${folder} (it starts on a function's first call)`);
+    return dynamo.endpoint;
+  }
+  const created = await dynamo.start();
+  ctx.reporter.info(`Local DynamoDB at ${dynamo.endpoint}, data in ${folder}${createdLine(created)}`);
   return dynamo.endpoint;
 }
 

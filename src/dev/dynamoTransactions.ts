@@ -34,17 +34,18 @@ const JSON_TYPE = 'application/x-amz-json-1.0';
  * puts back what the earlier writes changed and answers TransactionCanceledException with a
  * reason per item, as DynamoDB does.
  */
-export function createTransactionFront(backend: string, client: DynamoDBClient): Server {
+export function createTransactionFront(backend: () => Promise<{ url: string; client: DynamoDBClient }>): Server {
   const gate = new ReadWriteGate();
   return createServer((req, res) => {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.slice(target.indexOf('.') + 1);
-    const work =
+    const work = backend().then(({ url, client }) =>
       operation === 'TransactWriteItems' || operation === 'TransactGetItems'
         ? gate.run(true, () => transact(operation, req, res, client))
-        : gate.run(false, () => pass(req, res, backend));
+        : gate.run(false, () => pass(req, res, url)),
+    );
     work.catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, new DynamoError('InternalServerError', String(err)));
+      if (!res.headersSent) sendError(res, new DynamoError('InternalServerError', err instanceof Error ? err.message : String(err)));
       else res.destroy();
     });
   });

@@ -1,9 +1,8 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, extname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FunctionSource } from '../package/source.js';
 import { Sandbox, type InvokeOutcome, type LogSink, type NoticeSink } from './sandbox.js';
-import type { StreamPart } from './protocol.js';
+import type { FunctionError, StreamPart } from './protocol.js';
+import { codeOf, watchFunctionFiles, type StopWatching } from './functionCode.js';
 import { failureNotice, nodeVersionNotice, type RuntimeRules } from './runtimeRules.js';
 
 /** A function as bam dev runs it: its code and the settings its deployed twin would have. */
@@ -34,20 +33,30 @@ export interface Invocation {
 
 // Lambda scales by adding sandboxes; locally a few per function are plenty and bound memory.
 const MAX_SANDBOXES = 4;
-const RELOAD_DEBOUNCE_MS = 40;
 
 /**
  * Runs one function like Lambda: a pool of sandboxes, each serving one request at a time, new
- * ones started on demand; when the function's files change, every sandbox is retired (busy
- * ones once their request ends) so the next request loads the new code.
+ * ones started on demand. When the function's files change, every sandbox is retired (busy
+ * ones once their request ends) and a new one loads the code at once, from a spare sandbox
+ * whose runtime is already up (kept once the function has answered a request).
+ *
+ * What is guaranteed: a request bam dev reads after the OS reported the change runs the new
+ * code. The OS queues the change during the write, before any request sent after it can
+ * arrive, and invoke() looks at the queued file events (one turn of the event loop) before it
+ * takes a sandbox; a request that took one while the code was loading takes the next.
  */
 export class FunctionHost {
   private readonly idle: Sandbox[] = [];
   private readonly generationOf = new Map<Sandbox, number>();
+  /** Sandboxes still loading the code. */
+  private readonly loading = new Set<Sandbox>();
   private readonly waiters: ((sandbox: Sandbox) => void)[] = [];
   private generation = 0;
-  private watcher: FSWatcher | undefined;
-  private reloadTimer: NodeJS.Timeout | undefined;
+  private stopWatching: StopWatching | undefined;
+  private reloadQueued = false;
+  /** A sandbox with its runtime up and no code loaded yet (not in the pool). */
+  private spare: Sandbox | undefined;
+  private wantSpare = false;
   private closed = false;
   private spawned = false;
   /** What bam dev has said about this code already (cleared when the code changes). */
@@ -65,6 +74,7 @@ export class FunctionHost {
   warm(): void {
     if (this.idle.length > 0 || this.generationOf.size >= MAX_SANDBOXES || this.closed) return;
     this.idle.push(this.spawn());
+    this.serveWaiter();
   }
 
   async invoke(event: unknown, clientContext?: unknown, options: { tail?: boolean; onStream?: (part: StreamPart) => void } = {}): Promise<Invocation> {
@@ -72,8 +82,18 @@ export class FunctionHost {
     const tail = options.tail ? [`START RequestId: ${awsRequestId} Version: $LATEST`] : undefined;
     if (tail) this.tails.set(awsRequestId, tail);
     const started = performance.now();
-    const sandbox = await this.acquire();
-    const initError = await sandbox.ready;
+    // File events the OS has queued by now are read in this turn of the event loop: after it, the
+    // generation is that of the files as they were when this request arrived.
+    await new Promise((resolve) => setImmediate(resolve));
+    let sandbox: Sandbox;
+    let initError: FunctionError | undefined;
+    for (;;) {
+      sandbox = await this.acquire();
+      const generation = this.generationOf.get(sandbox);
+      initError = await sandbox.ready;
+      if (generation === this.generation || this.closed) break;
+      this.release(sandbox); // the files changed while it loaded: the next one loads them
+    }
     let outcome: InvokeOutcome;
     if (initError) {
       outcome = { kind: 'error', error: initError };
@@ -82,6 +102,9 @@ export class FunctionHost {
     }
     this.release(sandbox);
     this.report(awsRequestId, outcome, Boolean(initError));
+    // Started after the answer, so it never slows one down.
+    this.wantSpare = true;
+    this.keepSpare();
     if (!tail) return { awsRequestId, outcome };
     this.tails.delete(awsRequestId);
     const ms = performance.now() - started;
@@ -97,63 +120,84 @@ export class FunctionHost {
 
   /** Reloads the code when the function's files change. */
   watchSource(onReload: () => void): void {
-    const { source } = this.fn;
-    // A single-file function may require its neighbours, so any script beside it counts.
-    const folder = source.kind === 'file' ? dirname(source.sourcePath) : source.sourcePath;
-    const relevant = (file: string | null): boolean =>
-      source.kind === 'dir' || file === null || file === basename(source.sourcePath) || ['.js', '.mjs', '.cjs', '.json'].includes(extname(file));
-    try {
-      this.watcher = watch(folder, { recursive: source.kind === 'dir', persistent: false }, (_event, file) => {
-        if (!relevant(file)) return;
-        clearTimeout(this.reloadTimer);
-        this.reloadTimer = setTimeout(() => {
-          this.reload();
-          onReload();
-        }, RELOAD_DEBOUNCE_MS);
-      });
-      this.watcher.on('error', () => this.watcher?.close());
-    } catch {
-      this.watcher = undefined; // the folder vanished: nothing to watch
-    }
+    this.stopWatching = watchFunctionFiles(this.fn.source, () => {
+      this.reload();
+      onReload();
+    });
   }
 
-  /** Retires every sandbox; the next request (and a fresh warm one) load the current code. */
+  /**
+   * The code changed: every sandbox is retired now (a busy one when its request ends), so no
+   * request from here on gets the old code; one new sandbox starts loading at the end of this
+   * turn, when the events of one save (an editor's truncate and write) have all been read.
+   */
   reload(): void {
     this.generation += 1;
     this.said.clear();
     for (const sandbox of this.idle.splice(0)) this.retire(sandbox);
-    this.warm();
+    if (this.reloadQueued) return;
+    this.reloadQueued = true;
+    setImmediate(() => {
+      this.reloadQueued = false;
+      // A request may have started one already.
+      if (!this.hasCurrent()) this.warm();
+    });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.reloadTimer);
-    this.watcher?.close();
-    await Promise.all([...this.generationOf.keys()].map((sandbox) => sandbox.terminate()));
+    this.stopWatching?.();
+    const spare = this.spare;
+    this.spare = undefined;
+    await Promise.all([...this.generationOf.keys(), ...(spare ? [spare] : [])].map((sandbox) => sandbox.terminate()));
     this.generationOf.clear();
   }
 
+  /** A sandbox of the current code: the first one the spare told to load it, else a new one. */
   private spawn(): Sandbox {
     if (!this.spawned) {
       this.spawned = true;
       const versionNotice = nodeVersionNotice(this.fn.name, this.fn.runtime);
       if (versionNotice) this.notice(versionNotice);
     }
-    const sandbox = new Sandbox(
+    // The spare is kept for the first sandbox of new code; more beside it start as they would.
+    let sandbox = this.hasCurrent() ? undefined : this.spare;
+    if (sandbox && !sandbox.dead) {
+      this.spare = undefined;
+      sandbox.load();
+    } else sandbox = this.newSandbox(false);
+    this.generationOf.set(sandbox, this.generation);
+    this.loading.add(sandbox);
+    const loaded = sandbox;
+    // The next spare starts once this one is loaded, not competing with it for the CPU.
+    void loaded.ready.then(() => {
+      this.loading.delete(loaded);
+      this.keepSpare();
+    });
+    return sandbox;
+  }
+
+  private newSandbox(standby: boolean): Sandbox {
+    return new Sandbox(
       {
-        entryFile: this.fn.source.entryFile,
+        ...codeOf(this.fn.source),
         functionName: this.fn.name,
         memoryLimitInMB: this.fn.memoryMb,
         invokedFunctionArn: this.fn.invokedFunctionArn,
         runtime: this.fn.runtime.name,
         callbacks: this.fn.runtime.callbacks,
         env: this.fn.env,
+        standby,
       },
       this.record,
       (text) => this.sayOnce(text),
     );
-    this.generationOf.set(sandbox, this.generation);
-    return sandbox;
+  }
+
+  /** One spare, once the function has answered a request: a function nobody calls needs no quick reload. */
+  private keepSpare(): void {
+    if (!this.wantSpare || this.closed || (this.spare && !this.spare.dead)) return;
+    this.spare = this.newSandbox(true);
   }
 
   private acquire(): Promise<Sandbox> {
@@ -162,13 +206,33 @@ export class FunctionHost {
       if (!sandbox.dead) return Promise.resolve(sandbox);
       this.generationOf.delete(sandbox);
     }
-    if (this.generationOf.size < MAX_SANDBOXES) return Promise.resolve(this.spawn());
+    // While one is loading the code, waiting for it is quicker than starting another beside it;
+    // and while the spare's runtime starts, it goes first (the next save needs it).
+    if (this.generationOf.size < MAX_SANDBOXES && !this.loadingNow() && !this.spareStarting()) return Promise.resolve(this.spawn());
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private hasCurrent(): boolean {
+    for (const generation of this.generationOf.values()) if (generation === this.generation) return true;
+    return false;
+  }
+
+  private spareStarting(): boolean {
+    return this.spare !== undefined && !this.spare.dead && !this.spare.standingBy && this.hasCurrent();
+  }
+
+  private loadingNow(): boolean {
+    for (const sandbox of this.loading) if (this.generationOf.get(sandbox) === this.generation) return true;
+    return false;
   }
 
   private release(sandbox: Sandbox): void {
     if (sandbox.dead || this.closed || this.generationOf.get(sandbox) !== this.generation) this.retire(sandbox);
     else this.idle.push(sandbox);
+    this.serveWaiter();
+  }
+
+  private serveWaiter(): void {
     const waiter = this.waiters.shift();
     if (waiter) void this.acquire().then(waiter);
   }

@@ -16,39 +16,61 @@ export interface LocalTable extends TableKeys {
 
 export interface LocalDynamo {
   endpoint: string;
-  /** Creates the tables that do not exist yet; returns the names it created. */
-  ensureTables(tables: LocalTable[]): Promise<string[]>;
+  /** Starts dynalite now, if the first call has not; resolves with the tables it created. */
+  start(): Promise<string[]>;
   close(): Promise<void>;
 }
 
+export interface LocalDynamoOptions {
+  fresh: boolean;
+  folder: string;
+  policy: AwsPolicy;
+  /** Made when dynalite starts, unless they exist. */
+  tables?: LocalTable[];
+  /** Told when dynalite starts on a function's first call, with the tables it created (or why it could not start). */
+  onFirstCall?: (outcome: { created: string[] } | { error: Error }) => void;
+}
+
+/** dynalite's endpoint, and a client aimed at it for bam's own calls. */
+interface Backend {
+  url: string;
+  client: DynamoDBClient;
+  server: Server;
+}
+
 /**
- * dynalite, in this process, on a random loopback port, keeping its data in `folder` (the store's dev-db).
- * LevelDB allows one process per folder, so a lock file says which bam dev owns it.
+ * dynalite, in this process, keeping its data in `folder` (the store's dev-db), behind a front
+ * on a random loopback port that listens at once: dynalite itself (its storage and tables)
+ * starts on the first call, or when start() is called, so a function that never uses DynamoDB
+ * never waits for it. LevelDB allows one process per folder, so a lock file taken at once says
+ * which bam dev owns it.
  */
-export async function startLocalDynamo(options: { fresh: boolean; folder: string; policy: AwsPolicy }): Promise<LocalDynamo> {
+export async function startLocalDynamo(options: LocalDynamoOptions): Promise<LocalDynamo> {
   const { folder } = options;
   const releaseLock = await holdFolderLock(`${folder}.lock`, folder);
   try {
     if (options.fresh) await rm(folder, { recursive: true, force: true });
     await makePrivateFolder(folder);
-    const { default: dynalite } = await import('dynalite');
-    const server = dynalite({ path: folder, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await listen(server);
-    const backend = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    let starting: Promise<{ backend: Backend; created: string[] }> | undefined;
+    const startOnce = (): Promise<{ backend: Backend; created: string[] }> => (starting ??= startBackend(folder, options.tables ?? [], options.policy));
     // dynalite has no transactions: the functions talk to a front that runs them over its single-item calls.
-    const client = await localClient(backend);
-    const front = createTransactionFront(backend, client);
+    const front = createTransactionFront(async () => {
+      const first = starting === undefined;
+      const started = startOnce();
+      if (first) started.then(({ created }) => options.onFirstCall?.({ created }), (error: unknown) => options.onFirstCall?.({ error: error as Error }));
+      return (await started).backend;
+    });
     await listen(front);
-    const endpoint = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
     return {
-      endpoint,
-      ensureTables: (tables) => ensureTables(client, tables, options.policy),
+      endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+      start: async () => (await startOnce()).created,
       close: async () => {
-        for (const running of [front, server]) {
+        const backend = await starting?.then(({ backend }) => backend).catch(() => undefined);
+        for (const running of [front, ...(backend ? [backend.server] : [])]) {
           running.closeAllConnections();
           await new Promise<void>((resolve) => running.close(() => resolve()));
         }
-        client.destroy();
+        backend?.client.destroy();
         await releaseLock();
       },
     };
@@ -56,6 +78,16 @@ export async function startLocalDynamo(options: { fresh: boolean; folder: string
     await releaseLock();
     throw err;
   }
+}
+
+async function startBackend(folder: string, tables: LocalTable[], policy: AwsPolicy): Promise<{ backend: Backend; created: string[] }> {
+  const { default: dynalite } = await import('dynalite');
+  const server = dynalite({ path: folder, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await listen(server);
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = await localClient(url);
+  const created = await ensureTables(client, tables, policy);
+  return { backend: { url, client, server }, created };
 }
 
 function listen(server: Server): Promise<void> {

@@ -11,6 +11,13 @@ export interface WorkerSetup {
   callbacks: boolean;
   /** URL of the ES module resolve hook that lends bam's @aws-sdk/* to handlers. */
   hookUrl: string;
+  /** A spare: start the runtime now, load the handler only on a LoadMessage (when it is needed). */
+  standby?: boolean;
+}
+
+/** Tells a spare sandbox to load the handler now. */
+export interface LoadMessage {
+  type: 'load';
 }
 
 /** An error as Lambda reports it (the Invoke payload of a failed function). */
@@ -39,6 +46,8 @@ export interface StreamPart {
 }
 
 export type WorkerMessage =
+  /** A spare's runtime is up: it waits for a LoadMessage. */
+  | { type: 'standby' }
   | { type: 'ready' }
   | { type: 'initError'; error: FunctionError }
   /** streamed: the handler wrote its answer to a response stream (awslambda.streamifyResponse), sent as 'stream' parts. */

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { FunctionError, InvokeMessage, StreamPart, WorkerMessage, WorkerSetup } from './protocol.js';
+import type { FunctionError, InvokeMessage, LoadMessage, StreamPart, WorkerMessage, WorkerSetup } from './protocol.js';
 import { exitMessage, heapLimits, moduleFlags, outOfMemoryError } from './runtimeRules.js';
 
 export type InvokeOutcome =
@@ -34,6 +34,8 @@ export class Sandbox {
   /** Resolves when the handler is loaded, or with the error that stopped it (the sandbox is then dead). */
   readonly ready: Promise<FunctionError | undefined>;
   dead = false;
+  /** A spare whose runtime is up, waiting for load(). */
+  standingBy = false;
   private readonly worker: Worker;
   private settleReady: (error: FunctionError | undefined) => void = () => {};
   private pending:
@@ -54,6 +56,7 @@ export class Sandbox {
       runtime: spec.runtime,
       callbacks: spec.callbacks,
       hookUrl: HOOK_URL,
+      ...(spec.standby ? { standby: true } : {}),
     };
     this.ready = new Promise((resolve) => {
       this.settleReady = resolve;
@@ -71,6 +74,13 @@ export class Sandbox {
       this.onEnd(() => ({ errorType: err.name || 'Error', errorMessage: err.message, trace: (err.stack ?? '').split('\n') }));
     });
     this.worker.on('exit', (code) => this.onEnd((awsRequestId) => ({ errorType: 'Runtime.ExitError', errorMessage: exitMessage(awsRequestId, `exit status ${code}`) })));
+  }
+
+  /** A spare (started with `standby`) loads the handler now; `ready` then says how that went. */
+  load(): void {
+    this.standingBy = false;
+    const message: LoadMessage = { type: 'load' };
+    this.worker.postMessage(message);
   }
 
   /** Runs one request; the sandbox must be ready and idle. */
@@ -95,6 +105,9 @@ export class Sandbox {
 
   private onMessage(message: WorkerMessage): void {
     switch (message.type) {
+      case 'standby':
+        this.standingBy = true;
+        return;
       case 'ready':
         this.settleReady(undefined);
         return;

@@ -45,6 +45,12 @@ installAwsLambdaGlobal();
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
 
+// A spare has its runtime up already, so loading the code when it is needed is all that is left.
+if (setup.standby) {
+  const told = new Promise((resolve) => port.once('message', resolve));
+  post({ type: 'standby' });
+  await told;
+}
 const handler = await loadHandler();
 if (handler) {
   port.on('message', (message: InvokeMessage) => invoke(handler, message));
