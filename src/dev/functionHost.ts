@@ -3,7 +3,7 @@ import type { FunctionSource } from '../package/source.js';
 import { Sandbox, type InvokeOutcome, type LogSink, type NoticeSink } from './sandbox.js';
 import type { FunctionError, StreamPart } from './protocol.js';
 import { codeOf, watchFunctionFiles, type StopWatching } from './functionCode.js';
-import { failureNotice, nodeVersionNotice, type RuntimeRules } from './runtimeRules.js';
+import { failureNotice, nodeVersionNotice, typeScriptNotice, type RuntimeRules } from './runtimeRules.js';
 
 /** A function as bam dev runs it: its code and the settings its deployed twin would have. */
 export interface LocalFunction {
@@ -159,6 +159,8 @@ export class FunctionHost {
       this.spawned = true;
       const versionNotice = nodeVersionNotice(this.fn.name, this.fn.runtime);
       if (versionNotice) this.notice(versionNotice);
+      const tsNotice = typeScriptNotice(this.fn.name, this.fn.source.entryFile);
+      if (tsNotice) this.notice(tsNotice);
     }
     // The spare is kept for the first sandbox of new code; more beside it start as they would.
     let sandbox = this.hasCurrent() ? undefined : this.spare;

@@ -44,6 +44,19 @@ export function nodeVersionNotice(functionName: string, rules: RuntimeRules, ver
   return `bam dev runs ${functionName} on Node ${major}.${minor}; Lambda will run it on Node ${rules.node}`;
 }
 
+/**
+ * bam deploy bundles TypeScript with esbuild; bam dev does not build it yet, so it hands the .ts
+ * file to Node as it is, which only a Node that strips types (22.18 and later) can load.
+ */
+export function typeScriptNotice(functionName: string, entryFile: string, version: string = process.versions.node): string | undefined {
+  if (!/\.[mc]?ts$/.test(entryFile)) return undefined;
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const strips = major > 22 || (major === 22 && minor >= 18);
+  return strips
+    ? `bam dev runs ${functionName}'s TypeScript with Node's type stripping, not esbuild as bam deploy does: relative imports need their .ts extension, and tsconfig paths are not applied`
+    : `bam dev cannot run ${functionName}'s TypeScript on Node ${major}.${minor} (bam deploy bundles it with esbuild; bam dev does not build it yet): use Node 22.18 or later, or compile it with tsc and serve the .js`;
+}
+
 // Lambda counts the whole runtime process against the memory setting, and Node takes about this
 // much of it before any user code loads; the heap gets the rest: a small young generation (5%)
 // and the old generation, where a handler's data piles up.

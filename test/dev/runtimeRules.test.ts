@@ -3,7 +3,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RUNTIME, NODE_RUNTIMES } from '../../src/core/runtimes.js';
-import { heapLimits, moduleFlags, nodeVersionNotice, runtimeRules } from '../../src/dev/runtimeRules.js';
+import { heapLimits, moduleFlags, nodeVersionNotice, runtimeRules, typeScriptNotice } from '../../src/dev/runtimeRules.js';
 import { root, startDev, stopAll, type DevProcess } from './devProcess.js';
 
 // bam dev runs each function under its Lambda runtime's rules. These tests run the built CLI
@@ -199,6 +199,13 @@ describe('runtime rules', () => {
     expect(nodeVersionNotice('hello', runtimeRules('nodejs24.x'), '24.11.1')).toBeUndefined();
     expect(nodeVersionNotice('hello', runtimeRules('nodejs24.x'), '20.20.2')).toBe('bam dev runs hello on Node 20.20; Lambda will run it on Node 24');
     expect(nodeVersionNotice('hello', runtimeRules('python3.13'), '20.20.2')).toBeUndefined();
+  });
+
+  it('says once that a TypeScript function is not built by bam dev, and what this Node can do with it', () => {
+    expect(typeScriptNotice('hello', '/w/hello.js', '20.20.2')).toBeUndefined();
+    expect(typeScriptNotice('hello', '/w/hello/index.ts', '20.20.2')).toMatch(/^bam dev cannot run hello's TypeScript on Node 20\.20 .*use Node 22\.18 or later, or compile it with tsc/);
+    expect(typeScriptNotice('hello', '/w/hello.mts', '22.17.0')).toMatch(/cannot run/);
+    for (const version of ['22.18.0', '24.11.1']) expect(typeScriptNotice('hello', '/w/hello.cts', version)).toMatch(/type stripping, not esbuild .*need their \.ts extension/);
   });
 
   it('gives the heap the memory setting less what Node itself takes, more with more memory', () => {
