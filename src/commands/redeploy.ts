@@ -477,7 +477,7 @@ function watchedFunction(name: string, record: LambdaRecord, options: RedeployOp
       const pkg = await packageFunction(name, { cwd: ctx.cwd, store: ctx.store, src, ...build });
       return { ...pkg, entryFile: pkg.source.entryFile };
     },
-    inputs: async () => buildInputs(await findSource(name, { cwd: ctx.cwd, src })),
+    inputs: async () => buildInputs(await findSource(name, { cwd: ctx.cwd, src }), ctx.store.paths.staging(name)),
     redeploy: () => redeploy(name, { ...options, src }, ctx),
   };
 }

@@ -63,3 +63,9 @@ export async function readStampedResult(stagingDir: string): Promise<{ codeSha25
   const stamp = await readFile(join(stagingDir, BUILD_DIR, STAMP_FILE), 'utf8').then((text) => JSON.parse(text) as BuildStamp<{ codeSha256?: string; sourceMapPath?: string; bundleName?: string }>, () => undefined);
   return stamp?.result;
 }
+
+/** The files outside staging the last build read (tsconfig `paths` targets): a change to one changes the zip. */
+export async function readOutsideInputs(stagingDir: string): Promise<string[]> {
+  const stamp = await readFile(join(stagingDir, BUILD_DIR, STAMP_FILE), 'utf8').then((text) => JSON.parse(text) as Pick<BuildStamp<unknown>, 'outside'>, () => undefined);
+  return (stamp?.outside ?? []).map((file) => file.path);
+}

@@ -224,6 +224,22 @@ describe('bam redeploy --watch', () => {
     expect(scene.aws.functions.get('bye')!.codeSha256).toBe(await builtSha('bye'));
     expect((await records(scene)).hello!.codeSha256).toBe(scene.aws.functions.get('hello')!.codeSha256);
   });
+
+  it('watches what the bundle read outside the folder too (a tsconfig paths target): its save sends the new code', async () => {
+    await writeFile(join(scene.world.cwd, 'tsconfig.json'), '{ "compilerOptions": { "paths": { "@shared/*": ["./shared/*"] } } }');
+    await mkdir(join(scene.world.cwd, 'shared'));
+    await writeFile(join(scene.world.cwd, 'shared', 'word.ts'), "export const word = 'one';\n");
+    await mkdir(join(scene.world.cwd, 'fn'));
+    await writeFile(join(scene.world.cwd, 'fn', 'index.ts'), "import { word } from '@shared/word';\nexport const handler = async () => ({ statusCode: 200, body: word });\n");
+    await deploy('fn', {}, scene.world.ctx);
+    await watch(['fn']);
+    const live = said('succeed', 'live in');
+    await writeFile(join(scene.world.cwd, 'shared', 'word.ts'), "export const word = 'two';\n");
+    expect((await live).text).toMatch(/^"fn": .*word\.ts live in/);
+    expect(scene.aws.inputs(UpdateFunctionCodeCommand).map((input) => input.FunctionName)).toEqual(['fn']);
+    expect(scene.aws.functions.get('fn')!.codeSha256).toBe(await builtSha('fn'));
+    await expectRecordsMatchAws(scene);
+  });
 });
 
 describe('bam redeploy with several names', () => {
