@@ -98,7 +98,7 @@ async function runUnzipped(zipPath: string, name: string, entry: string, sample:
 describe.each(VARIANTS)('bam create $name --ts', (variant) => {
   it('keeps the JavaScript twin\'s // description: and // methods: lines', async () => {
     const folder = join(TEMPLATES, `${variant.template}${variant.verbose ? '-verbose' : ''}`);
-    const [js, ts] = await Promise.all(['index.js', 'index.ts'].map((file) => readFile(join(folder, file), 'utf8')));
+    const [js, ts] = await Promise.all([readFile(join(folder, 'index.js'), 'utf8'), readFile(join(folder, 'index.ts'), 'utf8')]);
     expect(ts.split('\n').slice(0, 2)).toEqual(js.split('\n').slice(0, 2));
     expect(ts.split('\n')[0]).toMatch(/^\/\/ description: \{\{name\}\}: /);
   });
