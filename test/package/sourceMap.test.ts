@@ -46,10 +46,10 @@ describe('source maps', () => {
 
     const map = JSON.parse(await readFile(result.sourceMapPath!, 'utf8')) as { sources: string[]; mappings: string };
     expect(frameMapper(map, 'index.mjs')(stack)).toMatch(/at fail \(lib\/fail\.ts:3:9\)/);
-    const deployed = await deployedFrameMapper('boom', result.codeSha256);
+    const deployed = await deployedFrameMapper(world.store.paths.staging('boom'), result.codeSha256);
     expect(deployed?.(stack)).toMatch(/at fail \(lib\/fail\.ts:3:9\)/);
     // Another CodeSha256 (code deployed from elsewhere, or built since): no mapping at all.
-    expect(await deployedFrameMapper('boom', 'another=')).toBeUndefined();
-    expect(await deployedFrameMapper('boom', undefined)).toBeUndefined();
+    expect(await deployedFrameMapper(world.store.paths.staging('boom'), 'another=')).toBeUndefined();
+    expect(await deployedFrameMapper(world.store.paths.staging('boom'), undefined)).toBeUndefined();
   });
 });
