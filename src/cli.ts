@@ -127,11 +127,12 @@ export function buildProgram(io: CliIO = {}): Command {
   program
     .command('create')
     .argument('<name>', 'function name: letters, digits, - and _ (up to 64)')
-    .description('write a new function from a template: NAME.js, or NAME/ for html templates')
+    .description('write a new function from a template: NAME.js (NAME.ts with --ts), or NAME/ for html templates')
     .option('--invoker', 'a function that invokes another Lambda function')
     .option('--html', 'a function that serves an html page with its css and js')
     .option('--db', 'a function that reads and writes a DynamoDB table')
     .option('--verbose', 'add comments that explain every part')
+    .option('--ts', 'write it in TypeScript, the handler and its event typed')
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { create } = await import('./commands/create.js');
       await create(name, cmd.opts<CreateOptions>(), await context(cmd));

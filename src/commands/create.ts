@@ -9,6 +9,8 @@ export interface CreateOptions {
   html?: boolean;
   db?: boolean;
   verbose?: boolean;
+  /** TypeScript: NAME.ts (or NAME/index.ts), from the index.ts beside each template's index.js. */
+  ts?: boolean;
 }
 
 export type TemplateName = 'basic' | 'invoker' | 'html' | 'invokerHtml' | 'db' | 'dbHtml';
@@ -35,7 +37,7 @@ export function templateDir(template: TemplateName, verbose: boolean): URL {
   return new URL(`${template}${verbose ? '-verbose' : ''}/`, TEMPLATES_DIR);
 }
 
-/** bam create: writes NAME.js (or NAME/ for html templates) from a template; never overwrites. */
+/** bam create: writes NAME.js or NAME.ts (or NAME/ for html templates) from a template; never overwrites. */
 export async function create(name: string, options: CreateOptions, ctx: CommandContext): Promise<string[]> {
   validateFunctionName(name);
   const template = templateFor(options);
@@ -43,24 +45,32 @@ export async function create(name: string, options: CreateOptions, ctx: CommandC
   await refuseExisting(name, ctx.cwd);
 
   const source = templateDir(template, Boolean(options.verbose));
-  const entryExt = await commonJsExtension(ctx.cwd);
+  // Each template folder holds both entries: index.js (CommonJS) and its typed twin index.ts (an ES module).
+  const [entry, twin] = options.ts ? ['index.ts', 'index.js'] : ['index.js', 'index.ts'];
+  const entryExt = options.ts ? '.ts' : await commonJsExtension(ctx.cwd);
   const written: string[] = [];
   if (isHtmlTemplate(template)) {
     const folder = join(ctx.cwd, name);
     await mkdir(folder);
-    for (const file of (await readdir(source)).sort()) {
-      const target = file === 'index.js' ? `index${entryExt}` : file;
+    for (const file of (await readdir(source)).sort().filter((file) => file !== twin)) {
+      const target = file === entry ? `index${entryExt}` : file;
       written.push(await writeTemplateFile(new URL(file, source), join(folder, target), name));
     }
   } else {
-    written.push(await writeTemplateFile(new URL('index.js', source), join(ctx.cwd, `${name}${entryExt}`), name));
+    written.push(await writeTemplateFile(new URL(entry, source), join(ctx.cwd, `${name}${entryExt}`), name));
   }
   const made = isHtmlTemplate(template) ? `${name}/` : `${name}${entryExt}`;
-  ctx.reporter.succeed(`Created ${made} from the ${template}${options.verbose ? ' (verbose)' : ''} template.`);
+  const flavour = [...(options.ts ? ['TypeScript'] : []), ...(options.verbose ? ['verbose'] : [])];
+  ctx.reporter.succeed(`Created ${made} from the ${template}${flavour.length ? ` (${flavour.join(', ')})` : ''} template.`);
+  if (options.ts) {
+    ctx.reporter.info('bam deploys TypeScript as written, without type checking: run npx tsc --noEmit for that (see the README).');
+  }
   if (entryExt === '.cjs') {
     ctx.reporter.info('Your package.json says "type": "module", so the CommonJS handler was written as a .cjs file.');
   }
-  ctx.reporter.info(`Run it locally with: bam dev ${name}    Deploy it with: bam deploy ${name}`);
+  // bam dev does not build TypeScript yet: it runs a .ts file only where Node strips types itself.
+  const devNote = options.ts ? ' (TypeScript: on Node 22.18 or later)' : '';
+  ctx.reporter.info(`Run it locally with: bam dev ${name}${devNote}    Deploy it with: bam deploy ${name}`);
   return written;
 }
 
@@ -93,7 +103,8 @@ function refuseUnservableName(name: string, template: TemplateName): void {
 }
 
 async function refuseExisting(name: string, cwd: string): Promise<void> {
-  for (const candidate of [`${name}.js`, `${name}.mjs`, `${name}.cjs`, name]) {
+  // Any form bam would find as the function NAME, JavaScript or TypeScript, whichever form is asked for.
+  for (const candidate of [`${name}.js`, `${name}.mjs`, `${name}.cjs`, `${name}.ts`, `${name}.mts`, `${name}.cts`, name]) {
     const path = join(cwd, candidate);
     const exists = await access(path).then(() => true, () => false);
     if (exists) throw new BamError(`${path} already exists; bam create never overwrites. Pick another name or move it away.`, { exitCode: 1 });

@@ -112,6 +112,37 @@ describe('bam create: refusals', () => {
     expect(await readdir(world.cwd)).toEqual([file]);
   });
 
+  it.each(['hello.js', 'hello.cjs', 'hello.ts', 'hello.mts', 'hello.cts'])('--ts never overwrites an existing %s either, and a JavaScript create minds a .ts (exit 1)', async (file) => {
+    await writeFile(join(world.cwd, file), 'my own code\n');
+    for (const options of [{ ts: true }, { ts: true, html: true }, { ts: true, db: true, verbose: true }, {}]) {
+      const error = await refusal('hello', options);
+      expect(error.exitCode).toBe(1);
+      expect(error.message).toBe(`${join(world.cwd, file)} already exists; bam create never overwrites. Pick another name or move it away.`);
+    }
+    expect(await readFile(join(world.cwd, file), 'utf8')).toBe('my own code\n');
+    expect(await readdir(world.cwd)).toEqual([file]);
+  });
+
+  it('--ts writes NAME.ts from the template\'s index.ts, even below "type": "module" (it is an ES module)', async () => {
+    await writeFile(join(world.cwd, 'package.json'), '{ "type": "module" }\n');
+    const written = await create('hello', { ts: true, invoker: true }, world.ctx);
+    expect(written).toEqual([join(world.cwd, 'hello.ts')]);
+    const expected = (await readFile(join(templates, 'invoker', 'index.ts'), 'utf8')).replaceAll('{{name}}', 'hello');
+    expect(await readFile(join(world.cwd, 'hello.ts'), 'utf8')).toBe(expected);
+    expect(world.reporter.events).toContainEqual({ type: 'succeed', text: 'Created hello.ts from the invoker (TypeScript) template.' });
+    expect(world.reporter.events).toContainEqual({ type: 'info', text: 'bam deploys TypeScript as written, without type checking: run npx tsc --noEmit for that (see the README).' });
+    expect((await readdir(world.cwd)).sort()).toEqual(['hello.ts', 'package.json']);
+  });
+
+  it('--ts --html writes NAME/index.ts and the page files, not index.js; without --ts no index.ts', async () => {
+    await create('page', { ts: true, html: true, verbose: true }, world.ctx);
+    expect((await readdir(join(world.cwd, 'page'))).sort()).toEqual(['application.js', 'index.html', 'index.ts', 'main.css']);
+    expect(await readFile(join(world.cwd, 'page', 'index.ts'), 'utf8')).toBe((await readFile(join(templates, 'html-verbose', 'index.ts'), 'utf8')).replaceAll('{{name}}', 'page'));
+    expect(world.reporter.events).toContainEqual({ type: 'succeed', text: 'Created page/ from the html (TypeScript, verbose) template.' });
+    await create('plain', { html: true }, world.ctx);
+    expect((await readdir(join(world.cwd, 'plain'))).sort()).toEqual(['application.js', 'index.html', 'index.js', 'main.css']);
+  });
+
   it('never writes into an existing NAME/ folder', async () => {
     await mkdir(join(world.cwd, 'site'));
     await writeFile(join(world.cwd, 'site', 'index.html'), '<p>mine</p>');
@@ -151,9 +182,16 @@ describe('bam create (built CLI)', () => {
     expect(badName.status).toBe(2);
     expect(badName.stderr).toContain('"bad name" is not a valid function name');
 
+    const typed = bam('typed', '--ts');
+    expect(typed.status, typed.stderr).toBe(0);
+    expect(typed.stdout).toContain('Created typed.ts from the basic (TypeScript) template.');
+    expect(bam('typed').status).toBe(1);
+    const help = bam('--help');
+    expect(help.stdout).toMatch(/--ts +write it in TypeScript, the handler and its event typed/);
+
     const both = bam('x', '--db', '--invoker');
     expect(both.status).toBe(2);
     expect(both.stderr).toContain('Valid templates: none (basic), --invoker, --html, --invoker --html, --db, --db --html.');
-    expect(await readdir(world.cwd)).toEqual(['hello']);
+    expect((await readdir(world.cwd)).sort()).toEqual(['hello', 'typed.ts']);
   });
 });
