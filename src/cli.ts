@@ -15,6 +15,7 @@ import type { RedeployOptions } from './commands/redeploy.js';
 import type { DeleteOptions } from './commands/delete.js';
 import type { DevOptions } from './commands/dev.js';
 import type { PackageOptions } from './commands/package.js';
+import type { InvokeOptions } from './commands/invoke.js';
 import type { AwsPolicy } from './aws/policy.js';
 import { DEFAULT_RUNTIME } from './core/runtimes.js';
 import { MANAGED_TAG_KEY } from './core/tags.js';
@@ -327,6 +328,22 @@ export function buildProgram(io: CliIO = {}): Command {
       const running = await dev(names, cmd.opts<DevOptions>(), await context(cmd));
       await untilStopSignal();
       await running.close();
+    });
+
+  program
+    .command('invoke')
+    .argument('<name>', 'the function: NAME.js (or .mjs, .cjs, .ts) or NAME/ in this folder, or the deployed NAME with --remote')
+    .description("run a function once with an event: locally in bam dev's sandbox (payload on stdout, log on stderr), or the deployed one with --remote")
+    .option('--event <file>', 'the event as a JSON file; - reads it from standard input')
+    .option('--data <json>', 'the event as JSON, e.g. \'{"name":"Ada"}\' (default: {})')
+    .option('--sample <request>', 'a sample event as bam dev makes it: api (REST proxy), url (function URL 2.0), or a request such as "get /items?x=1" or \'post /items {"name":"Ada"}\'')
+    .option('--remote', 'invoke the deployed function (RequestResponse with its log tail)')
+    .option('--async', "with --remote: an Event invocation; prints the request id only")
+    .option('--json', 'print { payload, functionError, logs, durationMs } as JSON')
+    .action(async (name: string, _options: unknown, cmd: Command) => {
+      const { invoke } = await import('./commands/invoke.js');
+      // Progress and logs go to stderr: stdout carries only the payload, for pipes.
+      await invoke(name, cmd.opts<InvokeOptions>(), await context(cmd, { quiet: true }));
     });
 
   const packageCommand = program

@@ -4,6 +4,7 @@ import {
   CreateFunctionUrlConfigCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
+  InvokeCommand,
   UpdateFunctionUrlConfigCommand,
   CreateFunctionCommand,
   DeleteFunctionCommand,
@@ -334,4 +335,33 @@ export async function updateFunctionUrl(aws: AwsSession, name: string, settings:
     InvokeMode: settings.invokeMode ?? ('BUFFERED' as const),
   };
   await bamBam(aws, 'UpdateFunctionUrlConfig', () => lambdaClient(aws).send(new UpdateFunctionUrlConfigCommand(input)));
+}
+
+/** What a synchronous Invoke returned: the payload as text, the function error, the decoded log tail. */
+export interface InvokeAnswer {
+  payload: string;
+  /** 'Unhandled' (or 'Handled') when the function failed; the payload is then its error. */
+  functionError?: string;
+  /** The last 4 KB of the invocation's log (LogType Tail), decoded. */
+  logTail: string;
+  requestId?: string;
+}
+
+/**
+ * Invoke: RequestResponse with LogType Tail, or an Event invocation (`async`) whose request id is all
+ * Lambda answers. Never sent twice when the answer is lost: the function may have run.
+ */
+export async function invokeFunction(aws: AwsSession, name: string, event: unknown, options: { async: boolean }): Promise<InvokeAnswer> {
+  const input = {
+    FunctionName: name,
+    Payload: new TextEncoder().encode(JSON.stringify(event)),
+    ...(options.async ? { InvocationType: 'Event' as const } : { InvocationType: 'RequestResponse' as const, LogType: 'Tail' as const }),
+  };
+  const out = await bamBam(aws, 'Invoke', () => lambdaClient(aws).send(new InvokeCommand(input)), { idempotent: false });
+  return {
+    payload: out.Payload ? new TextDecoder().decode(out.Payload) : '',
+    ...(out.FunctionError !== undefined ? { functionError: out.FunctionError } : {}),
+    logTail: out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '',
+    ...(out.$metadata?.requestId !== undefined ? { requestId: out.$metadata.requestId } : {}),
+  };
 }

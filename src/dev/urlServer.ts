@@ -90,6 +90,6 @@ function insideFunction(path: string): string {
 }
 
 /** A stable stand-in for the URL id Lambda would choose (32 lower-case letters and digits). */
-function localUrlId(name: string): string {
+export function localUrlId(name: string): string {
   return Buffer.from(`bam-dev-${name}`).toString('hex').slice(0, 32).padEnd(32, '0');
 }

@@ -7,6 +7,8 @@ import {
   CreateFunctionUrlConfigCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
+  InvokeCommand,
+  type InvokeCommandInput,
   UpdateFunctionUrlConfigCommand,
   type CreateFunctionUrlConfigCommandInput,
   DeleteFunctionCommand,
@@ -161,6 +163,9 @@ export class FakeAws {
   readonly latencyOf = new Map<string, number>();
   /** At most this many APIs on a page of GetRestApis, whatever limit is asked (AWS: 25 by default, 500 at most); small ones exercise paging. */
   restApisPageSize: number | undefined;
+  /** What each deployed function does when invoked: its result, or the error it throws, and the lines it logs. */
+  readonly handlers = new Map<string, (event: unknown) => { result?: unknown; error?: { errorType: string; errorMessage: string }; logs?: string[] }>();
+  private invocations = 0;
   private readonly faults = new Map<string, Fault[]>();
   private readonly holds = new Map<string, { started: () => void; released: Promise<void> }[]>();
   private clock = 0;
@@ -211,6 +216,7 @@ export class FakeAws {
         return {};
       }),
     );
+    lambda.on(InvokeCommand).callsFake((input) => this.call('Invoke', input, () => this.invoke(input)));
     lambda.on(DeleteFunctionCommand).callsFake((input) => this.call('DeleteFunction', input, () => this.deleteFunction(input)));
     lambda
       .on(ListFunctionsCommand)
@@ -550,6 +556,24 @@ export class FakeAws {
     fn.revision = (fn.revision ?? 0) + 1;
     fn.lastUpdateStatus = 'InProgress';
     return this.configuration(fn);
+  }
+
+  /** Runs the function's handler: Event answers 202 at once; RequestResponse the payload, with Tail its log. */
+  private invoke(input: InvokeCommandInput) {
+    const fn = this.fn(input.FunctionName!);
+    const requestId = `req-${++this.invocations}`;
+    const event = input.Payload ? (JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)) as unknown) : {};
+    const ran = this.handlers.get(fn.name)?.(event) ?? { result: null };
+    if (input.InvocationType === 'Event') return { StatusCode: 202, $metadata: { requestId } };
+    const log = [`START RequestId: ${requestId} Version: $LATEST`, ...(ran.logs ?? []), `END RequestId: ${requestId}`, `REPORT RequestId: ${requestId}\tDuration: 1.00 ms`].join('\n');
+    return {
+      StatusCode: 200,
+      Payload: new TextEncoder().encode(JSON.stringify(ran.error ?? ran.result)),
+      ...(ran.error ? { FunctionError: 'Unhandled' } : {}),
+      ...(input.LogType === 'Tail' ? { LogResult: Buffer.from(`${log}\n`).toString('base64') } : {}),
+      ExecutedVersion: '$LATEST',
+      $metadata: { requestId },
+    };
   }
 
   private deleteFunction(input: DeleteFunctionCommandInput) {

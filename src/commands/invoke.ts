@@ -1,0 +1,179 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { CommandContext } from '../tasks/context.js';
+import { validateFunctionName } from '../core/names.js';
+import { BamError, UsageError, errorMessage } from '../core/errors.js';
+import { findFunctions, localFunction, type LocalSettings } from '../dev/functions.js';
+import { FunctionHost } from '../dev/functionHost.js';
+import { invokePayload } from '../dev/lambdaApi.js';
+import { sampleEvent, parseSample } from '../dev/sampleEvent.js';
+import { openAws, type AwsSession } from '../aws/clients.js';
+import { invokeFunction } from '../aws/lambda.js';
+
+export interface InvokeOptions {
+  /** A file holding the event's JSON, or `-` for standard input. */
+  event?: string;
+  /** The event's JSON itself. */
+  data?: string;
+  /** Print `{ payload, functionError, logs, durationMs }` instead of the payload and the log. */
+  json?: boolean;
+  /** Call the deployed function instead of the local code. */
+  remote?: boolean;
+  /** With --remote: an Event invocation (prints the request id, waits for nothing). */
+  async?: boolean;
+  /** A sample event: api, url, or a method and path (`get /items?x=1`, `post /items BODY`). */
+  sample?: string;
+}
+
+/** What one invocation gave, wherever it ran. */
+interface InvokeResult {
+  /** The payload as Lambda returns it (JSON text). */
+  payload: string;
+  /** 'Unhandled' when the function failed (the payload is then its error). */
+  functionError?: string;
+  /** The invocation's log: START, the function's lines, END, REPORT. */
+  logs: string;
+  durationMs: number;
+}
+
+// The account id local functions see when bam does not know the user's (as bam dev).
+const LOCAL_ACCOUNT = '000000000000';
+/**
+ * With no bam dev running, a local invoke has no local DynamoDB or Lambda API: the SDK is pointed
+ * at a closed port, so a call fails at once (with the local keys it could never reach an account).
+ */
+const NO_LOCAL_ENDPOINT = 'http://127.0.0.1:9';
+
+/**
+ * bam invoke: runs the function once with an event and prints its result payload on stdout and its
+ * log on stderr; locally in bam dev's sandbox, or with --remote the deployed function. A function
+ * that fails makes the command fail (exit 1) after its error payload is printed.
+ */
+export async function invoke(name: string, options: InvokeOptions, ctx: CommandContext): Promise<void> {
+  validateFunctionName(name);
+  if (options.async && !options.remote) throw new UsageError('--async sends an Event invocation to the deployed function: use it with --remote.');
+  const aws = options.remote ? await openAws(ctx.aws) : undefined;
+  const region = aws?.region ?? localRegion(ctx);
+  const event = options.sample !== undefined ? await readSample(name, options, region, ctx) : await readEvent(options, ctx);
+  if (aws && options.async) {
+    const { requestId } = await invokeFunction(aws, name, event, { async: true });
+    ctx.reporter.result(requestId ?? '');
+    return;
+  }
+  const result = aws ? await invokeRemote(aws, name, event) : await invokeLocal(name, event, region, ctx);
+  printResult(name, result, Boolean(options.json), ctx);
+}
+
+/** The region bam dev runs functions in: --region, else the environment's, else us-east-1. */
+function localRegion(ctx: CommandContext): string {
+  return ctx.aws.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+}
+
+/** --sample: the event bam dev would make for that request, in the shape the function is served with. */
+async function readSample(name: string, options: InvokeOptions, region: string, ctx: CommandContext): Promise<unknown> {
+  if (options.data !== undefined || options.event !== undefined) throw new UsageError('Give the event once: --sample, --event FILE, --event - or --data JSON.');
+  const [record, config] = await Promise.all([ctx.store.lambdaRecords.get(region, name), ctx.store.readConfig()]);
+  // As bam dev: a function whose only endpoint is a URL gets URL events.
+  const servedAsUrl = Boolean((record?.url ?? record?.pendingUrl) && !record?.api);
+  return sampleEvent(parseSample(options.sample ?? '', servedAsUrl), { name, accountId: config.accountNumber ?? LOCAL_ACCOUNT, region }, ctx.now());
+}
+
+/** --data, else --event FILE or --event - (stdin), else `{}` as the Lambda console sends. */
+async function readEvent(options: InvokeOptions, ctx: CommandContext): Promise<unknown> {
+  if (options.data !== undefined && options.event !== undefined) throw new UsageError('Give the event once: --event FILE, --event - or --data JSON.');
+  let text: string;
+  let from: string;
+  if (options.data !== undefined) {
+    text = options.data;
+    from = '--data';
+  } else if (options.event === '-') {
+    text = await readAll(ctx.io.input);
+    from = 'standard input';
+  } else if (options.event !== undefined) {
+    from = options.event;
+    try {
+      text = await readFile(resolve(ctx.cwd, options.event), 'utf8');
+    } catch (err) {
+      throw new UsageError(`Cannot read the event file ${options.event}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}.`);
+    }
+  } else {
+    return {};
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new UsageError(`The event in ${from} is not valid JSON (${errorMessage(err).split('\n')[0]}): give a JSON value, e.g. --data '{"key":"value"}'.`);
+  }
+}
+
+async function readAll(input: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** One run in a fresh sandbox, as bam dev would run it: the record's settings and environment. */
+async function invokeLocal(name: string, event: unknown, region: string, ctx: CommandContext): Promise<InvokeResult> {
+  const [[found], record, config] = await Promise.all([findFunctions([name], ctx.cwd), ctx.store.lambdaRecords.get(region, name), ctx.store.readConfig()]);
+  if (!found) throw new BamError(`No function ${name} in ${ctx.cwd}.`);
+  const settings: LocalSettings = {
+    region,
+    accountId: config.accountNumber ?? LOCAL_ACCOUNT,
+    env: {},
+    dynamoDbEndpoint: NO_LOCAL_ENDPOINT,
+    lambdaEndpoint: NO_LOCAL_ENDPOINT,
+  };
+  if (found.usesDynamoDb) ctx.reporter.warn(`${name} uses DynamoDB, and a local invoke has no local DynamoDB: its calls fail. Run it through bam dev (curl its URL) to use the local tables.`);
+  // The log comes from the invocation's tail; bam's own notices (runtime rules, why it failed) go to stderr.
+  const host = new FunctionHost(localFunction(found.source, record, settings, found.methods), () => {}, (text) => ctx.reporter.warn(text));
+  try {
+    const started = performance.now();
+    const { awsRequestId, outcome, log } = await host.invoke(event, undefined, { tail: true });
+    const durationMs = performance.now() - started;
+    return {
+      payload: invokePayload(outcome, awsRequestId),
+      ...(outcome.kind !== 'result' ? { functionError: 'Unhandled' } : {}),
+      logs: log ?? '',
+      durationMs,
+    };
+  } finally {
+    await host.close();
+  }
+}
+
+/** Invoke RequestResponse with LogType Tail: the payload, the function error and the last 4 KB of its log. */
+async function invokeRemote(aws: AwsSession, name: string, event: unknown): Promise<InvokeResult> {
+  const started = performance.now();
+  const answer = await invokeFunction(aws, name, event, { async: false });
+  return {
+    payload: answer.payload,
+    ...(answer.functionError !== undefined ? { functionError: answer.functionError } : {}),
+    logs: answer.logTail,
+    durationMs: performance.now() - started,
+  };
+}
+
+function printResult(name: string, result: InvokeResult, json: boolean, ctx: CommandContext): void {
+  if (json) {
+    ctx.reporter.result(JSON.stringify({ payload: parsedPayload(result.payload), functionError: result.functionError ?? null, logs: result.logs, durationMs: Math.round(result.durationMs * 100) / 100 }, null, 2));
+  } else {
+    if (result.logs) ctx.reporter.info(result.logs.replace(/\n$/, ''));
+    ctx.reporter.result(result.payload);
+  }
+  if (result.functionError !== undefined) throw new BamError(`${name} failed (${result.functionError}): ${errorSummary(result.payload)}`);
+}
+
+/** The payload as JSON when it is JSON (it always is from Lambda), else its text. */
+function parsedPayload(payload: string): unknown {
+  try {
+    return JSON.parse(payload) as unknown;
+  } catch {
+    return payload;
+  }
+}
+
+function errorSummary(payload: string): string {
+  const error = parsedPayload(payload) as { errorType?: unknown; errorMessage?: unknown } | null;
+  if (error && typeof error === 'object' && typeof error.errorMessage === 'string') return `${typeof error.errorType === 'string' ? error.errorType : 'Error'}: ${error.errorMessage.split('\n')[0]}`;
+  return 'see the payload above';
+}
