@@ -68,9 +68,7 @@ export async function create(name: string, options: CreateOptions, ctx: CommandC
   if (entryExt === '.cjs') {
     ctx.reporter.info('Your package.json says "type": "module", so the CommonJS handler was written as a .cjs file.');
   }
-  // bam dev does not build TypeScript yet: it runs a .ts file only where Node strips types itself.
-  const devNote = options.ts ? ' (TypeScript: on Node 22.18 or later)' : '';
-  ctx.reporter.info(`Run it locally with: bam dev ${name}${devNote}    Deploy it with: bam deploy ${name}`);
+  ctx.reporter.info(`Run it locally with: bam dev ${name}    Deploy it with: bam deploy ${name}`);
   return written;
 }
 

@@ -18,7 +18,7 @@ export function codeOf(source: FunctionSource): FunctionCode {
 /** Stops watching. */
 export type StopWatching = () => void;
 
-const SCRIPT_FILES = ['.js', '.mjs', '.cjs', '.json'];
+const SCRIPT_FILES = ['.js', '.mjs', '.cjs', '.json', '.ts', '.mts', '.cts', '.tsx'];
 
 /**
  * Calls `onChange` when a file of the function changes: for a single-file function any script

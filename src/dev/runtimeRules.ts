@@ -45,16 +45,12 @@ export function nodeVersionNotice(functionName: string, rules: RuntimeRules, ver
 }
 
 /**
- * bam deploy bundles TypeScript with esbuild; bam dev does not build it yet, so it hands the .ts
- * file to Node as it is, which only a Node that strips types (22.18 and later) can load.
+ * bam deploy bundles TypeScript with esbuild; bam dev does not share that build yet: it compiles
+ * each .ts file on its own as it loads (src/dev/awsSdkHook.ts), which knows no tsconfig paths.
  */
-export function typeScriptNotice(functionName: string, entryFile: string, version: string = process.versions.node): string | undefined {
-  if (!/\.[mc]?ts$/.test(entryFile)) return undefined;
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  const strips = major > 22 || (major === 22 && minor >= 18);
-  return strips
-    ? `bam dev runs ${functionName}'s TypeScript with Node's type stripping, not esbuild as bam deploy does: relative imports need their .ts extension, and tsconfig paths are not applied`
-    : `bam dev cannot run ${functionName}'s TypeScript on Node ${major}.${minor} (bam deploy bundles it with esbuild; bam dev does not build it yet): use Node 22.18 or later, or compile it with tsc and serve the .js`;
+export function typeScriptNotice(functionName: string, entryFile: string): string | undefined {
+  if (!/\.([mc]?ts|tsx)$/.test(entryFile)) return undefined;
+  return `bam dev compiles ${functionName}'s TypeScript file by file with esbuild (bam deploy bundles it): types are not checked, and tsconfig paths are not applied here`;
 }
 
 // Lambda counts the whole runtime process against the memory setting, and Node takes about this

@@ -40,6 +40,8 @@ let droppedMethodUsed: string | undefined;
 
 lendAwsSdkToCommonJs();
 register(setup.hookUrl);
+// TypeScript is compiled with inline source maps: stack traces point at the .ts lines.
+process.setSourceMapsEnabled(true);
 routeConsole();
 installAwsLambdaGlobal();
 process.on('uncaughtException', crash);
