@@ -129,24 +129,33 @@ export async function addApiPermission(aws: AwsSession, target: { name: string; 
     Action: 'lambda:InvokeFunction',
     SourceArn: `arn:aws:execute-api:${target.region}:${target.account}:${target.restApiId}/*/*/*`,
   };
+  await addPermission(aws, input);
+}
+
+/** Drops a deleted API's permission, so the function's policy does not grow with every endpoint. */
+export async function removeApiPermission(aws: AwsSession, name: string, restApiId: string): Promise<void> {
+  await removePermission(aws, name, apiPermissionId(restApiId));
+}
+
+/** A resource-policy statement; one already there under its id is this one (bam derives every id from what it grants). */
+async function addPermission(aws: AwsSession, input: ConstructorParameters<typeof AddPermissionCommand>[0]): Promise<void> {
   await bamBam(aws, 'AddPermission', async () => {
     try {
       await lambdaClient(aws).send(new AddPermissionCommand(input));
     } catch (err) {
-      // The statement id is derived from the API, so an existing one is exactly this permission.
       if (isAwsError(err, 'ResourceConflictException') && /already exists/i.test(errorMessage(err))) return;
       throw err;
     }
   });
 }
 
-/** Drops a deleted API's permission, so the function's policy does not grow with every endpoint. */
-export async function removeApiPermission(aws: AwsSession, name: string, restApiId: string): Promise<void> {
+/** Drops one statement; one already gone (or no function) leaves nothing to drop. */
+async function removePermission(aws: AwsSession, name: string, statementId: string): Promise<void> {
   await bamBam(aws, 'RemovePermission', async () => {
     try {
-      await lambdaClient(aws).send(new RemovePermissionCommand({ FunctionName: name, StatementId: apiPermissionId(restApiId) }));
+      await lambdaClient(aws).send(new RemovePermissionCommand({ FunctionName: name, StatementId: statementId }));
     } catch (err) {
-      if (isAwsError(err, 'ResourceNotFoundException')) return; // no such statement, or no function: nothing to drop
+      if (isAwsError(err, 'ResourceNotFoundException')) return;
       throw err;
     }
   });
@@ -304,26 +313,12 @@ export async function deleteFunctionUrlConfig(aws: AwsSession, name: string): Pr
 
 /** One of the statements that make a NONE URL public (URL_PERMISSIONS); one already there is this one. */
 export async function addUrlPermission(aws: AwsSession, name: string, statement: UrlPermission): Promise<void> {
-  await bamBam(aws, 'AddPermission', async () => {
-    try {
-      await lambdaClient(aws).send(new AddPermissionCommand({ FunctionName: name, ...statement }));
-    } catch (err) {
-      if (isAwsError(err, 'ResourceConflictException') && /already exists/i.test(errorMessage(err))) return;
-      throw err;
-    }
-  });
+  await addPermission(aws, { FunctionName: name, ...statement });
 }
 
 /** Drops one URL statement, so a function without a URL keeps no public grant. */
 export async function removeUrlPermission(aws: AwsSession, name: string, statementId: string): Promise<void> {
-  await bamBam(aws, 'RemovePermission', async () => {
-    try {
-      await lambdaClient(aws).send(new RemovePermissionCommand({ FunctionName: name, StatementId: statementId }));
-    } catch (err) {
-      if (isAwsError(err, 'ResourceNotFoundException')) return; // no such statement, or no function
-      throw err;
-    }
-  });
+  await removePermission(aws, name, statementId);
 }
 
 /** A URL's CORS origin (none: CORS off) and invoke mode, set as a whole; the URL itself stays. */

@@ -151,13 +151,13 @@ function lowerLookup(headers: Record<string, string> | null, lowerName: string):
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** requestTime as API Gateway writes it: 09/Apr/2015:12:34:56 +0000. */
-function clfTime(date: Date): string {
+/** requestTime as API Gateway writes it (and a function URL's requestContext.time): 09/Apr/2015:12:34:56 +0000. */
+export function clfTime(date: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()] ?? ''}/${date.getUTCFullYear()}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
 }
 
-function traceId(date: Date): string {
+export function traceId(date: Date): string {
   return `Root=1-${Math.floor(date.getTime() / 1000).toString(16)}-${hex(24)}`;
 }
 

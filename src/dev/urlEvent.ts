@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { clfTime, traceId } from './apiEvent.js';
 
 /** What the local server knows about one request to a function URL. */
 export interface UrlCall {
@@ -129,15 +130,3 @@ function decodePath(path: string): string {
   }
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** requestContext.time as Lambda writes it: 12/Mar/2020:19:03:58 +0000. */
-function clfTime(date: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()] ?? ''}/${date.getUTCFullYear()}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
-}
-
-function traceId(date: Date): string {
-  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join('');
-  return `Root=1-${Math.floor(date.getTime() / 1000).toString(16)}-${hex(24)}`;
-}
