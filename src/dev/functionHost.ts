@@ -36,9 +36,13 @@ const MAX_SANDBOXES = 4;
 
 /**
  * Runs one function like Lambda: a pool of sandboxes, each serving one request at a time, new
- * ones started on demand. When the function's files change, every sandbox is retired (busy
- * ones once their request ends) and a new one loads the code at once, from a spare sandbox
- * whose runtime is already up (kept once the function has answered a request).
+ * ones started on demand. Once the pool is full (or while a new one loads), a request is given
+ * at once to the loaded sandbox with the fewest requests, to wait in its worker: the worker
+ * starts it as soon as the one before has answered, without a round trip through bam dev. A
+ * request whose sandbox ended before its turn (a timeout or crash of the one before) goes to the
+ * next sandbox. When the function's files change, every sandbox is retired (busy ones once their
+ * requests end) and a new one loads the code at once, from a spare sandbox whose runtime is
+ * already up (kept once the function has answered a request).
  *
  * What is guaranteed: a request bam dev reads after the OS reported the change runs the new
  * code. The OS queues the change during the write, before any request sent after it can
@@ -48,12 +52,15 @@ const MAX_SANDBOXES = 4;
 export class FunctionHost {
   private readonly idle: Sandbox[] = [];
   private readonly generationOf = new Map<Sandbox, number>();
+  /** Requests given to each sandbox and not answered yet (the waiting ones included). */
+  private readonly assigned = new Map<Sandbox, number>();
   /** Sandboxes still loading the code. */
   private readonly loading = new Set<Sandbox>();
   private readonly waiters: ((sandbox: Sandbox) => void)[] = [];
   private generation = 0;
   private stopWatching: StopWatching | undefined;
   private reloadQueued = false;
+  private turnEnds: Promise<void> | undefined;
   /** A sandbox with its runtime up and no code loaded yet (not in the pool). */
   private spare: Sandbox | undefined;
   private wantSpare = false;
@@ -74,7 +81,7 @@ export class FunctionHost {
   warm(): void {
     if (this.idle.length > 0 || this.generationOf.size >= MAX_SANDBOXES || this.closed) return;
     this.idle.push(this.spawn());
-    this.serveWaiter();
+    this.serveWaiters();
   }
 
   async invoke(event: unknown, clientContext?: unknown, options: { tail?: boolean; onStream?: (part: StreamPart) => void } = {}): Promise<Invocation> {
@@ -84,23 +91,23 @@ export class FunctionHost {
     const started = performance.now();
     // File events the OS has queued by now are read in this turn of the event loop: after it, the
     // generation is that of the files as they were when this request arrived.
-    await new Promise((resolve) => setImmediate(resolve));
-    let sandbox: Sandbox;
+    await this.endOfTurn();
+    let outcome: InvokeOutcome | undefined;
     let initError: FunctionError | undefined;
-    for (;;) {
-      sandbox = await this.acquire();
+    while (!outcome) {
+      const sandbox = await this.acquire();
       const generation = this.generationOf.get(sandbox);
       initError = await sandbox.ready;
-      if (generation === this.generation || this.closed) break;
-      this.release(sandbox); // the files changed while it loaded: the next one loads them
+      if (generation !== this.generation && !this.closed) {
+        this.release(sandbox); // the files changed while it loaded: the next one loads them
+        continue;
+      }
+      const ran = initError ? { kind: 'error' as const, error: initError } : await sandbox.invoke({ event, awsRequestId, clientContext }, this.fn.timeoutMs, options.onStream);
+      this.release(sandbox);
+      // The sandbox ended before this request's turn: the next one runs it (unless bam dev is stopping).
+      if (ran.kind !== 'notStarted') outcome = ran;
+      else if (this.closed) outcome = { kind: 'error', error: { errorType: 'Runtime.ExitError', errorMessage: 'bam dev stopped' } };
     }
-    let outcome: InvokeOutcome;
-    if (initError) {
-      outcome = { kind: 'error', error: initError };
-    } else {
-      outcome = await sandbox.invoke({ event, awsRequestId, clientContext }, this.fn.timeoutMs, options.onStream);
-    }
-    this.release(sandbox);
     this.report(awsRequestId, outcome, Boolean(initError));
     // Started after the answer, so it never slows one down.
     this.wantSpare = true;
@@ -110,6 +117,17 @@ export class FunctionHost {
     const ms = performance.now() - started;
     tail.push(`END RequestId: ${awsRequestId}`, `REPORT RequestId: ${awsRequestId}\tDuration: ${ms.toFixed(2)} ms\tBilled Duration: ${Math.ceil(ms)} ms\tMemory Size: ${this.fn.memoryMb} MB\t`);
     return { awsRequestId, outcome, log: `${tail.join('\n')}\n` };
+  }
+
+  /** Resolves once this turn of the event loop has read its events; shared by the requests that arrived in it. */
+  private endOfTurn(): Promise<void> {
+    this.turnEnds ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.turnEnds = undefined;
+        resolve();
+      }),
+    );
+    return this.turnEnds;
   }
 
   /** Every log line goes to bam dev's output, and to the tail of the invocation that asked for one. */
@@ -175,6 +193,7 @@ export class FunctionHost {
     void loaded.ready.then(() => {
       this.loading.delete(loaded);
       this.keepSpare();
+      this.serveWaiters();
     });
     return sandbox;
   }
@@ -202,16 +221,38 @@ export class FunctionHost {
     this.spare = this.newSandbox(true);
   }
 
-  private acquire(): Promise<Sandbox> {
+  /** A sandbox for the next request, counted as given to it. */
+  private async acquire(): Promise<Sandbox> {
+    const sandbox = this.idleSandbox() ?? this.newOrBusySandbox() ?? (await new Promise<Sandbox>((resolve) => this.waiters.push(resolve)));
+    this.assigned.set(sandbox, (this.assigned.get(sandbox) ?? 0) + 1);
+    return sandbox;
+  }
+
+  private idleSandbox(): Sandbox | undefined {
     // A sandbox can end while idle (a process.exit or crash after its answer): Lambda starts afresh.
     for (let sandbox = this.idle.pop(); sandbox; sandbox = this.idle.pop()) {
-      if (!sandbox.dead) return Promise.resolve(sandbox);
-      this.generationOf.delete(sandbox);
+      if (!sandbox.dead) return sandbox;
+      this.forget(sandbox);
     }
+    return undefined;
+  }
+
+  private newOrBusySandbox(): Sandbox | undefined {
     // While one is loading the code, waiting for it is quicker than starting another beside it;
     // and while the spare's runtime starts, it goes first (the next save needs it).
-    if (this.generationOf.size < MAX_SANDBOXES && !this.loadingNow() && !this.spareStarting()) return Promise.resolve(this.spawn());
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (this.generationOf.size < MAX_SANDBOXES && !this.loadingNow() && !this.spareStarting()) return this.spawn();
+    return this.leastBusy();
+  }
+
+  /** The sandbox of the current code with the fewest requests (a loaded one first), for one more to wait in. */
+  private leastBusy(): Sandbox | undefined {
+    let best: Sandbox | undefined;
+    const rank = (sandbox: Sandbox) => (this.loading.has(sandbox) ? 1e9 : 0) + (this.assigned.get(sandbox) ?? 0);
+    for (const [sandbox, generation] of this.generationOf) {
+      if (generation !== this.generation || sandbox.dead) continue;
+      if (!best || rank(sandbox) < rank(best)) best = sandbox;
+    }
+    return best;
   }
 
   private hasCurrent(): boolean {
@@ -228,20 +269,34 @@ export class FunctionHost {
     return false;
   }
 
+  /** One request given to the sandbox is done with it; once all are, it is idle, or retired if its code is old. */
   private release(sandbox: Sandbox): void {
-    if (sandbox.dead || this.closed || this.generationOf.get(sandbox) !== this.generation) this.retire(sandbox);
-    else this.idle.push(sandbox);
-    this.serveWaiter();
+    const given = this.assigned.get(sandbox);
+    if (given !== undefined) this.assigned.set(sandbox, given - 1);
+    const left = (given ?? 1) - 1;
+    if (sandbox.dead || this.closed) this.retire(sandbox);
+    else if (left === 0 && this.generationOf.get(sandbox) !== this.generation) this.retire(sandbox);
+    else if (left === 0) this.idle.push(sandbox);
+    this.serveWaiters();
   }
 
-  private serveWaiter(): void {
-    const waiter = this.waiters.shift();
-    if (waiter) void this.acquire().then(waiter);
+  /** Requests that found no sandbox get one as soon as there is one (acquire() counts them). */
+  private serveWaiters(): void {
+    while (this.waiters.length > 0) {
+      const sandbox = this.idleSandbox() ?? this.newOrBusySandbox();
+      if (!sandbox) return;
+      this.waiters.shift()?.(sandbox);
+    }
   }
 
   private retire(sandbox: Sandbox): void {
-    this.generationOf.delete(sandbox);
+    this.forget(sandbox);
     void sandbox.terminate();
+  }
+
+  private forget(sandbox: Sandbox): void {
+    this.generationOf.delete(sandbox);
+    this.assigned.delete(sandbox);
   }
 
   /** Failures are shown as Lambda would log them in CloudWatch. */

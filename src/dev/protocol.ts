@@ -1,4 +1,5 @@
-// Messages between bam dev and a function's worker (one sandbox, one request at a time).
+// Messages between bam dev and a function's worker (one sandbox, one request at a time; requests
+// sent while one runs wait in the worker's queue, in order).
 
 export interface WorkerSetup {
   entryFile: string;
@@ -27,13 +28,19 @@ export interface FunctionError {
   trace?: string[];
 }
 
+/** The requests bam dev received in one turn of its event loop, in order: one message wakes the worker once. */
+export interface InvokeBatch {
+  type: 'invokes';
+  invokes: InvokeMessage[];
+}
+
 export interface InvokeMessage {
-  type: 'invoke';
   id: number;
-  event: unknown;
+  /** The event as JSON, as Lambda hands it over (and a string costs far less to send than an object). */
+  event: string;
   awsRequestId: string;
-  /** Epoch ms when the function's timeout runs out. */
-  deadline: number;
+  /** The function's timeout: its clock starts when the invocation does, not when it was queued. */
+  timeoutMs: number;
   clientContext?: unknown;
 }
 

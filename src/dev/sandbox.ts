@@ -1,11 +1,24 @@
 import { Worker } from 'node:worker_threads';
-import type { FunctionError, InvokeMessage, LoadMessage, StreamPart, WorkerMessage, WorkerSetup } from './protocol.js';
+import type { FunctionError, InvokeBatch, InvokeMessage, LoadMessage, StreamPart, WorkerMessage, WorkerSetup } from './protocol.js';
 import { exitMessage, heapLimits, moduleFlags, outOfMemoryError } from './runtimeRules.js';
 
 export type InvokeOutcome =
   | { kind: 'result'; payload: string; streamed?: boolean }
   | { kind: 'error'; error: FunctionError }
   | { kind: 'timeout'; afterMs: number };
+
+/** What a sandbox did with a request: its outcome, or nothing when it ended before the request's turn came. */
+export type SandboxOutcome = InvokeOutcome | { kind: 'notStarted' };
+
+interface Pending {
+  id: number;
+  awsRequestId: string;
+  resolve: (outcome: SandboxOutcome) => void;
+  timeoutMs: number;
+  timer?: NodeJS.Timeout;
+  onStream?: (part: StreamPart) => void;
+  chunks: Uint8Array[];
+}
 
 export interface LogLine {
   functionName: string;
@@ -27,8 +40,10 @@ const HOOK_URL = new URL('./awsSdkHook.js', import.meta.url).href;
 
 /**
  * One local Lambda sandbox: a worker thread with its own module cache and process.env, loading
- * the handler once and serving one request at a time. A timeout or a crash ends it, as Lambda
- * resets a sandbox; the pool then starts a fresh one.
+ * the handler once and serving one request at a time. Requests given to it while one runs are
+ * sent at once and wait in the worker, in order (no round trip between two requests). A timeout
+ * or a crash ends it, as Lambda resets a sandbox; the requests still waiting in it come back as
+ * `notStarted`, for a fresh sandbox to run.
  */
 export class Sandbox {
   /** Resolves when the handler is loaded, or with the error that stopped it (the sandbox is then dead). */
@@ -38,9 +53,10 @@ export class Sandbox {
   standingBy = false;
   private readonly worker: Worker;
   private settleReady: (error: FunctionError | undefined) => void = () => {};
-  private pending:
-    | { id: number; awsRequestId: string; resolve: (outcome: InvokeOutcome) => void; timer: NodeJS.Timeout; onStream?: (part: StreamPart) => void; chunks: Uint8Array[] }
-    | undefined;
+  /** Requests sent to the worker and not answered yet, oldest (the running one) first. */
+  private readonly pending: Pending[] = [];
+  /** Requests given in this turn of the event loop, sent together at its end. */
+  private outbox: InvokeMessage[] = [];
   private nextId = 1;
 
   constructor(
@@ -83,24 +99,59 @@ export class Sandbox {
     this.worker.postMessage(message);
   }
 
-  /** Runs one request; the sandbox must be ready and idle. */
-  invoke(request: Omit<InvokeMessage, 'type' | 'id' | 'deadline'>, timeoutMs: number, onStream?: (part: StreamPart) => void): Promise<InvokeOutcome> {
+  /** Requests given to it and not answered yet (the running one and those waiting behind it). */
+  get inFlight(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Runs one request once those before it have answered; the sandbox must be ready. Its timeout
+   * starts when it does.
+   */
+  invoke(request: { event: unknown; awsRequestId: string; clientContext?: unknown }, timeoutMs: number, onStream?: (part: StreamPart) => void): Promise<SandboxOutcome> {
+    if (this.dead) return Promise.resolve({ kind: 'notStarted' });
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending = undefined;
-        resolve({ kind: 'timeout', afterMs: timeoutMs });
-        void this.terminate();
-      }, timeoutMs);
-      this.pending = { id, awsRequestId: request.awsRequestId, resolve, timer, chunks: [], ...(onStream ? { onStream } : {}) };
-      const message: InvokeMessage = { type: 'invoke', id, deadline: Date.now() + timeoutMs, ...request };
-      this.worker.postMessage(message);
+      const pending: Pending = { id, awsRequestId: request.awsRequestId, resolve, timeoutMs, chunks: [], ...(onStream ? { onStream } : {}) };
+      this.pending.push(pending);
+      if (this.pending.length === 1) this.startClock(pending);
+      const message: InvokeMessage = {
+        id,
+        event: JSON.stringify(request.event) ?? 'null',
+        awsRequestId: request.awsRequestId,
+        timeoutMs,
+        ...(request.clientContext === undefined ? {} : { clientContext: request.clientContext }),
+      };
+      if (this.outbox.push(message) === 1) process.nextTick(() => this.send());
     });
+  }
+
+  /** Each message wakes the worker (a system call, and a thread switch on a busy machine): one per turn is enough. */
+  private send(): void {
+    const batch: InvokeBatch = { type: 'invokes', invokes: this.outbox };
+    this.outbox = [];
+    if (!this.dead) this.worker.postMessage(batch);
   }
 
   async terminate(): Promise<void> {
     this.dead = true;
+    this.returnWaiting();
     await this.worker.terminate();
+  }
+
+  /** The request at the head has started in the worker (as far as bam dev can tell): its timeout runs. */
+  private startClock(pending: Pending): void {
+    pending.timer = setTimeout(() => {
+      this.dead = true; // before the answer, so the next request is not started here
+      this.settle(pending.id, { kind: 'timeout', afterMs: pending.timeoutMs });
+      void this.terminate();
+    }, pending.timeoutMs);
+  }
+
+  /** The sandbox is ending: the requests behind the running one (whose clock runs) never started, so they go back. */
+  private returnWaiting(): void {
+    const running = this.pending[0]?.timer === undefined ? 0 : 1;
+    for (const waiting of this.pending.splice(running)) waiting.resolve({ kind: 'notStarted' });
   }
 
   private onMessage(message: WorkerMessage): void {
@@ -114,7 +165,7 @@ export class Sandbox {
       case 'initError':
         this.dead = true;
         this.settleReady(message.error);
-        void this.worker.terminate();
+        void this.terminate();
         return;
       case 'log':
         this.log({ functionName: this.spec.functionName, awsRequestId: message.awsRequestId, level: message.level, text: message.text });
@@ -129,38 +180,42 @@ export class Sandbox {
         this.notice(message.text);
         return;
       case 'error':
-        if (message.fatal) {
-          this.dead = true;
-          void this.worker.terminate();
-        }
+        if (message.fatal) this.dead = true; // before the answer, so the next request is not started here
         this.settle(message.id, { kind: 'error', error: message.error });
+        if (message.fatal) void this.terminate();
         return;
     }
   }
 
   /** A streaming handler's part goes to the listener as it comes; without one it is kept, as Invoke returns a streamed answer whole. */
   private onStreamPart(part: StreamPart): void {
-    if (this.pending?.id !== part.id) return;
-    if (this.pending.onStream) this.pending.onStream(part);
-    else if (part.chunk) this.pending.chunks.push(part.chunk);
+    const running = this.pending[0];
+    if (running?.id !== part.id) return;
+    if (running.onStream) running.onStream(part);
+    else if (part.chunk) running.chunks.push(part.chunk);
   }
 
   private streamedPayload(): string {
-    return Buffer.concat(this.pending?.chunks ?? []).toString('utf8');
+    return Buffer.concat(this.pending[0]?.chunks ?? []).toString('utf8');
   }
 
+  /** The running request's answer; the next one in the worker starts now, and its clock with it. */
   private settle(id: number, outcome: InvokeOutcome): void {
-    if (this.pending?.id !== id) return; // a late answer after a timeout
-    clearTimeout(this.pending.timer);
-    const { resolve } = this.pending;
-    this.pending = undefined;
-    resolve(outcome);
+    const running = this.pending[0];
+    if (running?.id !== id) return; // a late answer after a timeout
+    clearTimeout(running.timer);
+    this.pending.shift();
+    running.resolve(outcome);
+    const next = this.pending[0];
+    if (next && !this.dead) this.startClock(next);
   }
 
-  /** The worker stopped: fail whatever it was doing (the error names the request it ended). */
+  /** The worker stopped: fail what it was running (the error names the request it ended); the rest never started. */
   private onEnd(errorFor: (awsRequestId: string | undefined) => FunctionError): void {
     this.dead = true;
     this.settleReady(errorFor(undefined));
-    if (this.pending) this.settle(this.pending.id, { kind: 'error', error: errorFor(this.pending.awsRequestId) });
+    this.returnWaiting();
+    const running = this.pending[0];
+    if (running) this.settle(running.id, { kind: 'error', error: errorFor(running.awsRequestId) });
   }
 }

@@ -1,10 +1,11 @@
 // The inside of one local Lambda sandbox: a worker thread that loads the handler once and runs
-// one request at a time, as Lambda's Node.js runtime does.
+// one request at a time, as Lambda's Node.js runtime does. Requests bam dev sends while one runs
+// wait here, in order, so the next starts as soon as the last has answered.
 import Module, { createRequire, register } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
-import type { FunctionError, InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
+import type { FunctionError, InvokeBatch, InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
 import { CALLBACK_HANDLER_ERROR, CONTEXT_CALLBACK_METHODS, contextMethodNotice } from './runtimeRules.js';
 import { finished } from 'node:stream/promises';
 import { ResponseStream, installAwsLambdaGlobal, isStreamingHandler } from './responseStream.js';
@@ -37,6 +38,11 @@ let currentRequestId: string | undefined;
 let currentInvoke: number | undefined;
 /** A context method the handler reached for that its runtime no longer has (nodejs24.x). */
 let droppedMethodUsed: string | undefined;
+/** Requests sent while one runs, oldest first. */
+const queued: InvokeMessage[] = [];
+let running = false;
+/** A crash ends the sandbox: bam dev sends the requests still queued to a fresh one. */
+let crashed = false;
 
 lendAwsSdkToCommonJs();
 register(setup.hookUrl);
@@ -55,7 +61,10 @@ if (setup.standby) {
 }
 const handler = await loadHandler();
 if (handler) {
-  port.on('message', (message: InvokeMessage) => invoke(handler, message));
+  port.on('message', (batch: InvokeBatch) => {
+    queued.push(...batch.invokes);
+    if (!running) runNext(handler);
+  });
   post({ type: 'ready' });
 }
 
@@ -116,15 +125,32 @@ function loadError(err: unknown): FunctionError {
   return error;
 }
 
-function invoke(run: Handler, message: InvokeMessage): void {
+/** Starts the oldest queued request once the last one has answered (never two at once). */
+function runNext(run: Handler): void {
+  const message = queued.shift();
+  if (!message || crashed) return;
+  running = true;
+  invoke(run, message, () => {
+    running = false;
+    // A microtask, not a nested call: a handler answering synchronously does not grow the stack.
+    queueMicrotask(() => runNext(run));
+  });
+}
+
+function invoke(run: Handler, message: InvokeMessage, done: () => void): void {
   currentRequestId = message.awsRequestId;
   currentInvoke = message.id;
   droppedMethodUsed = undefined;
+  const deadline = Date.now() + message.timeoutMs;
   let settled = false;
   const finish = (error: unknown, result?: unknown, warning?: string): void => {
     if (settled) return;
     settled = true;
     currentInvoke = undefined;
+    answer(error, result, warning);
+    done();
+  };
+  const answer = (error: unknown, result?: unknown, warning?: string): void => {
     if (error !== null && error !== undefined) {
       post({ type: 'error', id: message.id, error: toFunctionError(error) });
       return noticeDroppedMethod();
@@ -139,6 +165,7 @@ function invoke(run: Handler, message: InvokeMessage): void {
     if (warning) post({ type: 'log', awsRequestId: message.awsRequestId, level: 'WARN', text: warning });
     post({ type: 'result', id: message.id, payload });
   };
+  const event = JSON.parse(message.event) as unknown;
   const context: LambdaContext = {
     functionName: setup.functionName,
     functionVersion: '$LATEST',
@@ -148,19 +175,20 @@ function invoke(run: Handler, message: InvokeMessage): void {
     logGroupName: `/aws/lambda/${setup.functionName}`,
     logStreamName: `bam-dev/[$LATEST]${process.pid}`,
     clientContext: message.clientContext,
-    getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
   if (isStreamingHandler(run)) {
     // awslambda.streamifyResponse: (event, responseStream, context); done when both the handler and the stream are.
     if (!setup.callbacks) withoutCallbackMethods(context);
     const stream = new ResponseStream(message.id, post);
     const streaming = run as unknown as (event: unknown, stream: ResponseStream, context: LambdaContext) => unknown;
-    Promise.all([new Promise((resolve) => resolve(streaming(message.event, stream, context))), finished(stream)]).then(
+    Promise.all([new Promise((resolve) => resolve(streaming(event, stream, context))), finished(stream)]).then(
       () => {
         if (settled) return;
         settled = true;
         currentInvoke = undefined;
         post({ type: 'result', id: message.id, payload: '', streamed: true });
+        done();
       },
       (error: unknown) => finish(error ?? new Error('The handler rejected without a reason')),
     );
@@ -169,7 +197,7 @@ function invoke(run: Handler, message: InvokeMessage): void {
   if (!setup.callbacks) {
     // nodejs24.x: the handler's return value (or what its promise resolves to) is the answer.
     withoutCallbackMethods(context);
-    new Promise((resolve) => resolve(run(message.event, context))).then(
+    new Promise((resolve) => resolve(run(event, context))).then(
       (result) => finish(null, result),
       (error: unknown) => finish(error ?? new Error('The handler rejected without a reason')),
     );
@@ -183,7 +211,7 @@ function invoke(run: Handler, message: InvokeMessage): void {
     fail: (error?: unknown) => finish(error ?? new Error('context.fail was called')),
   });
   try {
-    const returned = run(message.event, context, callback);
+    const returned = run(event, context, callback);
     if (isThenable(returned)) {
       returned.then(
         (result) => finish(null, result),
@@ -206,6 +234,7 @@ function crash(err: unknown): void {
     return noticeDroppedMethod();
   }
   currentInvoke = undefined;
+  crashed = true;
   const type = err instanceof Error ? err.name : 'Runtime.UnhandledPromiseRejection';
   post({ type: 'error', id, error: { ...toFunctionError(err), errorType: type }, fatal: true });
   noticeDroppedMethod();
