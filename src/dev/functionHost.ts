@@ -33,12 +33,19 @@ export interface Invocation {
 
 // Lambda scales by adding sandboxes; locally a few per function are plenty and bound memory.
 const MAX_SANDBOXES = 4;
+// A request that would wait no longer than this behind the running ones waits in their sandbox:
+// cheaper, on a few cores, than a thread more (and a new sandbox takes far longer to start).
+const QUEUE_WAIT_MS = 10;
+// A request running this long is a slow one, whatever the average says (a hiccup of a busy machine
+// is shorter): the next request does not wait behind it.
+const SLOW_MS = 100;
 
 /**
  * Runs one function like Lambda: a pool of sandboxes, each serving one request at a time, new
- * ones started on demand. Once the pool is full (or while a new one loads), a request is given
- * at once to the loaded sandbox with the fewest requests, to wait in its worker: the worker
- * starts it as soon as the one before has answered, without a round trip through bam dev. A
+ * ones started on demand. When the function answers quickly (the requests ahead would take under
+ * QUEUE_WAIT_MS), once the pool is full, or while a new sandbox loads, a request is given at once
+ * to the sandbox it would wait least in, to wait in its worker: the worker starts it as soon as
+ * the one before has answered, without a round trip through bam dev. A
  * request whose sandbox ended before its turn (a timeout or crash of the one before) goes to the
  * next sandbox. When the function's files change, every sandbox is retired (busy ones once their
  * requests end) and a new one loads the code at once, from a spare sandbox whose runtime is
@@ -75,11 +82,13 @@ export class FunctionHost {
     readonly fn: LocalFunction,
     private readonly log: LogSink,
     private readonly notice: NoticeSink = () => {},
+    /** At most this many sandboxes at once (fewer make requests wait in them: tests use 1). */
+    private readonly maxSandboxes = MAX_SANDBOXES,
   ) {}
 
   /** Starts one sandbox ahead of the first request, so it answers at once. */
   warm(): void {
-    if (this.idle.length > 0 || this.generationOf.size >= MAX_SANDBOXES || this.closed) return;
+    if (this.idle.length > 0 || this.generationOf.size >= this.maxSandboxes || this.closed) return;
     this.idle.push(this.spawn());
     this.serveWaiters();
   }
@@ -223,9 +232,28 @@ export class FunctionHost {
 
   /** A sandbox for the next request, counted as given to it. */
   private async acquire(): Promise<Sandbox> {
-    const sandbox = this.idleSandbox() ?? this.newOrBusySandbox() ?? (await new Promise<Sandbox>((resolve) => this.waiters.push(resolve)));
+    const sandbox = this.pick() ?? (await new Promise<Sandbox>((resolve) => this.waiters.push(resolve)));
     this.assigned.set(sandbox, (this.assigned.get(sandbox) ?? 0) + 1);
     return sandbox;
+  }
+
+  private pick(): Sandbox | undefined {
+    return this.quickSandbox() ?? this.idleSandbox() ?? this.newOrBusySandbox();
+  }
+
+  /**
+   * The first loaded sandbox (oldest first) the request would wait in no longer than QUEUE_WAIT_MS:
+   * packing the requests of a quick function into one sandbox wakes one thread, not several.
+   */
+  private quickSandbox(): Sandbox | undefined {
+    for (const [sandbox, generation] of this.generationOf) {
+      if (generation !== this.generation || sandbox.dead || this.loading.has(sandbox)) continue;
+      if (this.expectedWaitMs(sandbox) > QUEUE_WAIT_MS) continue;
+      const idleAt = this.idle.indexOf(sandbox);
+      if (idleAt >= 0) this.idle.splice(idleAt, 1);
+      return sandbox;
+    }
+    return undefined;
   }
 
   private idleSandbox(): Sandbox | undefined {
@@ -238,21 +266,36 @@ export class FunctionHost {
   }
 
   private newOrBusySandbox(): Sandbox | undefined {
+    const busy = this.leastBusy();
     // While one is loading the code, waiting for it is quicker than starting another beside it;
     // and while the spare's runtime starts, it goes first (the next save needs it).
-    if (this.generationOf.size < MAX_SANDBOXES && !this.loadingNow() && !this.spareStarting()) return this.spawn();
-    return this.leastBusy();
+    if (this.generationOf.size < this.maxSandboxes && !this.loadingNow() && !this.spareStarting()) return this.spawn();
+    return busy;
   }
 
-  /** The sandbox of the current code with the fewest requests (a loaded one first), for one more to wait in. */
+  /** The sandbox of the current code a request would wait least in (a loaded one before one loading). */
   private leastBusy(): Sandbox | undefined {
     let best: Sandbox | undefined;
-    const rank = (sandbox: Sandbox) => (this.loading.has(sandbox) ? 1e9 : 0) + (this.assigned.get(sandbox) ?? 0);
+    let bestWait = Infinity;
     for (const [sandbox, generation] of this.generationOf) {
       if (generation !== this.generation || sandbox.dead) continue;
-      if (!best || rank(sandbox) < rank(best)) best = sandbox;
+      const wait = this.loading.has(sandbox) ? Number.MAX_VALUE : this.expectedWaitMs(sandbox);
+      if (!best || wait < bestWait) [best, bestWait] = [sandbox, wait];
     }
     return best;
+  }
+
+  /**
+   * About how long a request given to the sandbox now would wait for its turn: the average time of
+   * its requests for each one ahead. Unknown (Infinity) until the sandbox has answered, or while
+   * the running one is a slow one.
+   */
+  private expectedWaitMs(sandbox: Sandbox): number {
+    const given = this.assigned.get(sandbox) ?? 0;
+    if (given === 0) return 0;
+    const average = sandbox.averageMs;
+    if (average === undefined || sandbox.runningForMs() >= SLOW_MS) return Infinity;
+    return given * average;
   }
 
   private hasCurrent(): boolean {
@@ -283,7 +326,7 @@ export class FunctionHost {
   /** Requests that found no sandbox get one as soon as there is one (acquire() counts them). */
   private serveWaiters(): void {
     while (this.waiters.length > 0) {
-      const sandbox = this.idleSandbox() ?? this.newOrBusySandbox();
+      const sandbox = this.pick();
       if (!sandbox) return;
       this.waiters.shift()?.(sandbox);
     }

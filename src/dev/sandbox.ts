@@ -16,6 +16,8 @@ interface Pending {
   resolve: (outcome: SandboxOutcome) => void;
   timeoutMs: number;
   timer?: NodeJS.Timeout;
+  /** performance.now() when its turn came. */
+  startedAt?: number;
   onStream?: (part: StreamPart) => void;
   chunks: Uint8Array[];
 }
@@ -55,6 +57,8 @@ export class Sandbox {
   private settleReady: (error: FunctionError | undefined) => void = () => {};
   /** Requests sent to the worker and not answered yet, oldest (the running one) first. */
   private readonly pending: Pending[] = [];
+  /** How long its requests take, on average of the recent ones (undefined before the first answer). */
+  averageMs: number | undefined;
   /** Requests given in this turn of the event loop, sent together at its end. */
   private outbox: InvokeMessage[] = [];
   private nextId = 1;
@@ -139,8 +143,15 @@ export class Sandbox {
     await this.worker.terminate();
   }
 
+  /** How long the running request has run (0 when none runs). */
+  runningForMs(): number {
+    const started = this.pending[0]?.startedAt;
+    return started === undefined ? 0 : performance.now() - started;
+  }
+
   /** The request at the head has started in the worker (as far as bam dev can tell): its timeout runs. */
   private startClock(pending: Pending): void {
+    pending.startedAt = performance.now();
     pending.timer = setTimeout(() => {
       this.dead = true; // before the answer, so the next request is not started here
       this.settle(pending.id, { kind: 'timeout', afterMs: pending.timeoutMs });
@@ -205,6 +216,10 @@ export class Sandbox {
     if (running?.id !== id) return; // a late answer after a timeout
     clearTimeout(running.timer);
     this.pending.shift();
+    if (running.startedAt !== undefined && outcome.kind !== 'timeout') {
+      const ms = performance.now() - running.startedAt;
+      this.averageMs = this.averageMs === undefined ? ms : 0.8 * this.averageMs + 0.2 * ms;
+    }
     running.resolve(outcome);
     const next = this.pending[0];
     if (next && !this.dead) this.startClock(next);
