@@ -28,6 +28,9 @@ export interface ApiServerOptions {
   access: (line: AccessLine) => void;
 }
 
+// Bodies up to this size are copied into a string to go out in one write with the head.
+const ONE_WRITE_BYTES = 64 * 1024;
+
 /** The local stand-in for a REST API with Lambda proxy integrations on `/` and `/{proxy+}`. */
 export function createApiServer(options: ApiServerOptions): Server {
   const apiId = randomBytes(8).toString('hex').slice(0, 10);
@@ -41,7 +44,9 @@ export function createApiServer(options: ApiServerOptions): Server {
           // The length of what is sent, as API Gateway frames it (the function's own is dropped).
           if (answer.statusCode >= 200 && answer.statusCode !== 204 && answer.statusCode !== 304) answer.headers.push('Content-Length', String(answer.body.length));
           res.writeHead(answer.statusCode, answer.headers);
-          res.end(answer.body);
+          // A string goes out with the head in one write (a Buffer in a second one); latin1 keeps every byte.
+          if (answer.body.length <= ONE_WRITE_BYTES) res.end(answer.body.toString('latin1'), 'latin1');
+          else res.end(answer.body);
         }
         options.access({ method: req.method ?? '', url: req.url ?? '', statusCode: answer.statusCode, ms: performance.now() - started, ...(problem ? { problem } : {}) });
       })
