@@ -338,6 +338,7 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--data <json>', 'the event as JSON, e.g. \'{"name":"Ada"}\' (default: {})')
     .option('--sample <request>', 'a sample event as bam dev makes it: api (REST proxy), url (function URL 2.0), or a request such as "get /items?x=1" or \'post /items {"name":"Ada"}\'')
     .option('--remote', 'invoke the deployed function (RequestResponse with its log tail)')
+    .option('--noDev', "run it in a sandbox of its own even when a bam dev of this folder serves it (default: in that bam dev's warm sandbox)")
     .option('--async', "with --remote: an Event invocation; prints the request id only")
     .option('--json', 'print { payload, functionError, logs, durationMs } as JSON')
     .action(async (name: string, _options: unknown, cmd: Command) => {

@@ -116,6 +116,7 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
     hostTheFunctions(hosts, found, records, settings, output);
     const port = await startTheApiServer(run, hosts, settings.accountId, output);
     watchTheFunctions(hosts, output);
+    await advertiseTheEndpoint(run, lambdaEndpoint, region, [...hosts.served.keys()]);
     const functions = announceTheUrls(run, hosts, found, port);
     return { url: functions[0]?.url ?? baseUrl(input.host, port), functions, dynamoDbEndpoint, lambdaEndpoint, close };
   } catch (err) {
@@ -186,6 +187,23 @@ async function startTheLambdaApi({ ctx, input, closers }: DevRun, hosts: DevHost
   closers.push(() => stopServer(lambdaApi));
   ctx.reporter.info(`Local Lambda API at ${endpoint} (e.g. aws lambda invoke --endpoint-url ${endpoint} --function-name NAME out.json)`);
   return endpoint;
+}
+
+/**
+ * Tells bam invoke where this bam dev's Lambda API is (a file in the store) until it stops, so
+ * consecutive invokes run in the warm sandbox. A second Ctrl-C exits without close(): the file
+ * then goes on process exit; a killed bam dev's file is skipped by its readers.
+ */
+async function advertiseTheEndpoint({ ctx, closers }: DevRun, url: string, region: string, functions: string[]): Promise<void> {
+  const { devEndpoints } = ctx.store;
+  const endpoint = { pid: process.pid, url, port: Number(new URL(url).port), functions, cwd: ctx.cwd, region, startedAt: ctx.now().toISOString() };
+  await devEndpoints.advertise(endpoint);
+  const onExit = () => devEndpoints.withdrawNow(endpoint);
+  process.once('exit', onExit);
+  closers.push(async () => {
+    process.off('exit', onExit);
+    await devEndpoints.withdraw(endpoint);
+  });
 }
 
 function localSettings(region: string, accountNumber: string | undefined, input: DevInput, dynamoDbEndpoint: string, lambdaEndpoint: string): LocalSettings {
