@@ -58,7 +58,7 @@ describe('bam invoke NAME (local)', () => {
     const run = await bam(['invoke', name, '--sample', 'get /']);
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ errorType: 'Error', errorMessage: expect.stringMatching(/ECONNREFUSED/) });
-    expect(run.stderr).toContain(`${name} uses DynamoDB, and a local invoke has no local DynamoDB`);
+    expect(run.stderr).toContain(`${name} uses DynamoDB, and no bam dev of this folder serves it`);
   });
 
   it("runs a throwing handler: Lambda's error shape on stdout, its log on stderr, exit 1", async () => {
