@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import type { CommandContext } from '../tasks/context.js';
 import { validateFunctionName } from '../core/names.js';
 import { BamError, UsageError, errorMessage } from '../core/errors.js';
-import type { LocalSettings } from '../dev/functions.js';
+import type { FoundFunction, LocalSettings } from '../dev/functions.js';
+import type { LocalDynamo } from '../dev/localDynamo.js';
+import type { LambdaRecord } from '../core/records.js';
 import { EndpointGone, invokeLocalEndpoint } from '../dev/lambdaClient.js';
 import type { AwsSession } from '../aws/clients.js';
 
@@ -41,8 +43,9 @@ interface InvokeResult {
 // The account id local functions see when bam does not know the user's (as bam dev).
 const LOCAL_ACCOUNT = '000000000000';
 /**
- * With no bam dev running, a local invoke has no local DynamoDB or Lambda API: the SDK is pointed
- * at a closed port, so a call fails at once (with the local keys it could never reach an account).
+ * A standalone local invoke has no local Lambda API (nor a local DynamoDB when another bam dev
+ * holds it): the SDK is pointed at a closed port, so a call fails at once (with the local keys it
+ * could never reach an account).
  */
 const NO_LOCAL_ENDPOINT = 'http://127.0.0.1:9';
 
@@ -148,19 +151,22 @@ async function invokeThroughDev(name: string, event: unknown, region: string, ct
   return undefined;
 }
 
-/** One run in a fresh sandbox, as bam dev would run it: the record's settings and environment. */
+/**
+ * One run in a fresh sandbox, as bam dev would run it: the record's settings and environment, and
+ * for a function that uses DynamoDB bam dev's local DynamoDB (its data, its tables) while it runs.
+ */
 async function invokeStandalone(name: string, event: unknown, region: string, ctx: CommandContext): Promise<InvokeResult> {
   const [{ findFunctions, localFunction }, { FunctionHost }, { invokePayload }] = await Promise.all([import('../dev/functions.js'), import('../dev/functionHost.js'), import('../dev/lambdaApi.js')]);
   const [[found], record, config] = await Promise.all([findFunctions([name], ctx.cwd), ctx.store.lambdaRecords.get(region, name), ctx.store.readConfig()]);
   if (!found) throw new BamError(`No function ${name} in ${ctx.cwd}.`);
+  const dynamo = found.usesDynamoDb ? await startTheLocalDynamo(found, record, region, ctx) : undefined;
   const settings: LocalSettings = {
     region,
     accountId: config.accountNumber ?? LOCAL_ACCOUNT,
     env: {},
-    dynamoDbEndpoint: NO_LOCAL_ENDPOINT,
+    dynamoDbEndpoint: dynamo?.endpoint ?? NO_LOCAL_ENDPOINT,
     lambdaEndpoint: NO_LOCAL_ENDPOINT,
   };
-  if (found.usesDynamoDb) ctx.reporter.warn(`${name} uses DynamoDB, and no bam dev of this folder serves it: its calls fail (no local DynamoDB). Start bam dev here, and bam invoke runs it there with the local tables.`);
   // The log comes from the invocation's tail; bam's own notices (runtime rules, why it failed) go to stderr.
   const host = new FunctionHost(localFunction(found.source, record, settings, found.methods), () => {}, (text) => ctx.reporter.warn(text));
   try {
@@ -175,6 +181,32 @@ async function invokeStandalone(name: string, event: unknown, region: string, ct
     };
   } finally {
     await host.close();
+    await dynamo?.close();
+  }
+}
+
+/**
+ * bam dev's local DynamoDB (the store's dev-db, the tables bam dev would make for this function),
+ * started on the function's first call. A bam dev of another folder holds it while it runs: then
+ * none, and the function's calls fail (a closed port, never AWS).
+ */
+async function startTheLocalDynamo(found: FoundFunction, record: LambdaRecord | undefined, region: string, ctx: CommandContext): Promise<LocalDynamo | undefined> {
+  const name = found.source.name;
+  const [{ startLocalDynamo }, { localTables }, { AWS_POLICY }, tableRecords] = await Promise.all([import('../dev/localDynamo.js'), import('../dev/localTables.js'), import('../aws/policy.js'), ctx.store.dbTableRecords.inRegion(region)]);
+  const warn = (why: string) => ctx.reporter.warn(`${name} uses DynamoDB, and ${why}: its DynamoDB calls fail.`);
+  try {
+    return await startLocalDynamo({
+      fresh: false,
+      folder: ctx.store.paths.devDb(),
+      policy: ctx.aws.policy ?? AWS_POLICY,
+      tables: localTables([found], record ? { [name]: record } : {}, tableRecords, [], { env: {} }),
+      onFirstCall: (outcome) => {
+        if ('error' in outcome) warn(`the local DynamoDB could not start (${outcome.error.message})`);
+      },
+    });
+  } catch (err) {
+    warn(`${errorMessage(err).replace(/\.$/, '')}: bam invoke runs it in that bam dev when you run it in that bam dev's folder`);
+    return undefined;
   }
 }
 
