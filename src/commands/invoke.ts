@@ -193,7 +193,7 @@ async function invokeStandalone(name: string, event: unknown, region: string, ct
 async function startTheLocalDynamo(found: FoundFunction, record: LambdaRecord | undefined, region: string, ctx: CommandContext): Promise<LocalDynamo | undefined> {
   const name = found.source.name;
   const [{ startLocalDynamo }, { localTables }, { AWS_POLICY }, tableRecords] = await Promise.all([import('../dev/localDynamo.js'), import('../dev/localTables.js'), import('../aws/policy.js'), ctx.store.dbTableRecords.inRegion(region)]);
-  const warn = (why: string) => ctx.reporter.warn(`${name} uses DynamoDB, and ${why}: its DynamoDB calls fail.`);
+  const warn = (why: string) => ctx.reporter.warn(`${name} uses DynamoDB, but the local DynamoDB cannot start: ${why.replace(/\.$/, '')}. Its DynamoDB calls fail.`);
   try {
     return await startLocalDynamo({
       fresh: false,
@@ -201,11 +201,12 @@ async function startTheLocalDynamo(found: FoundFunction, record: LambdaRecord | 
       policy: ctx.aws.policy ?? AWS_POLICY,
       tables: localTables([found], record ? { [name]: record } : {}, tableRecords, [], { env: {} }),
       onFirstCall: (outcome) => {
-        if ('error' in outcome) warn(`the local DynamoDB could not start (${outcome.error.message})`);
+        if ('error' in outcome) warn(outcome.error.message);
       },
     });
   } catch (err) {
-    warn(`${errorMessage(err).replace(/\.$/, '')}: bam invoke runs it in that bam dev when you run it in that bam dev's folder`);
+    // The data is one folder, held by a running bam dev (of another folder: one of this folder serving it runs it itself).
+    warn(errorMessage(err));
     return undefined;
   }
 }

@@ -76,7 +76,7 @@ describe('bam invoke NAME (local)', () => {
       await running.stop();
       expect(run.code).toBe(1);
       expect(JSON.parse(run.stdout)).toMatchObject({ errorType: 'Error', errorMessage: expect.stringMatching(/ECONNREFUSED/) });
-      expect(run.stderr).toMatch(/items uses DynamoDB, and Another bam dev is already using \S+dev-db/);
+      expect(run.stderr).toMatch(/^items uses DynamoDB, but the local DynamoDB cannot start: Another bam dev is already using \S+dev-db\. .*\. Its DynamoDB calls fail\.$/m);
     } finally {
       await rm(other, { recursive: true, force: true });
     }
