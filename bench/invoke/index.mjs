@@ -4,7 +4,7 @@
 // Target: p50 under 100 ms for the whole process, or the floor stated beside it.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,25 +16,35 @@ const home = await mkdtemp(join(tmpdir(), 'bam-bench-invoke-home-'));
 const cwd = await mkdtemp(join(tmpdir(), 'bam-bench-invoke-cwd-'));
 const env = { ...process.env, BAM_HOME: home, NO_COLOR: '1', CI: '1' };
 
+// Each child reports the CPU time it used (user + system, all threads) as it exits: on a busy
+// machine the wall times swing with the load, the CPU times much less.
+const CPU_REPORT = `data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('BENCH_CPU '+(u.user+u.system)/1000+'\\n')})`;
+
 function run(args, check) {
   const start = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8' });
+  const child = spawnSync(process.execPath, ['--import', CPU_REPORT, ...args], { cwd, env, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (child.status !== 0) throw new Error(`${args.join(' ')} exited ${child.status}:\n${child.stderr}`);
   check?.(child);
-  return ms;
+  return { ms, cpu: Number(/BENCH_CPU (\S+)/.exec(child.stderr)?.[1] ?? NaN) };
 }
 
-/** p50 and p95 of the runs after two warm-up runs (they fill the disk cache). */
-function measure(args, count, check) {
-  const times = [];
+/**
+ * p50 and p95 of each command's wall time and its CPU p50, the commands taking turns (so a change
+ * of load hits each alike), after two warm-up rounds (they fill the disk cache).
+ */
+function measure(commands, count) {
+  const times = commands.map(() => ({ ms: [], cpu: [] }));
   for (let i = 0; i < count + 2; i++) {
-    const ms = run(args, check);
-    if (i >= 2) times.push(ms);
+    commands.forEach(({ args, check }, c) => {
+      const { ms, cpu } = run(args, check);
+      if (i < 2) return;
+      times[c].ms.push(ms);
+      times[c].cpu.push(cpu);
+    });
   }
-  times.sort((a, b) => a - b);
-  const at = (q) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)];
-  return { p50: at(0.5), p95: at(0.95) };
+  const at = (values, q) => values.sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)];
+  return times.map(({ ms, cpu }) => ({ p50: at(ms, 0.5), p95: at(ms, 0.95), cpu: at(cpu, 0.5) }));
 }
 
 function startDev() {
@@ -62,12 +72,14 @@ let dev;
 try {
   run([bam, 'create', 'hello']);
   dev = await startDev();
-  const node = measure(['-e', '0'], runs);
-  const version = measure([bam, '--version'], runs);
-  const warm = measure([bam, 'invoke', 'hello', '--data', '{"name":"Ada"}'], runs, throughDev);
-  const fresh = measure([bam, 'invoke', 'hello', '--noDev', '--data', '{"name":"Ada"}'], standaloneRuns, standalone);
-  const fmt = ({ p50, p95 }) => `p50 ${p50.toFixed(1).padStart(6)} ms   p95 ${p95.toFixed(1).padStart(6)} ms`;
-  console.log(`runs: ${runs} (standalone: ${standaloneRuns}), after 2 warm-up runs each`);
+  const invokeArgs = [bam, 'invoke', 'hello', '--data', '{"name":"Ada"}'];
+  const [node, version, warm] = measure(
+    [{ args: ['-e', '0'] }, { args: [bam, '--version'] }, { args: invokeArgs, check: throughDev }],
+    runs,
+  );
+  const [fresh] = measure([{ args: [...invokeArgs, '--noDev'], check: standalone }], standaloneRuns);
+  const fmt = ({ p50, p95, cpu }) => `p50 ${p50.toFixed(1).padStart(6)} ms   p95 ${p95.toFixed(1).padStart(6)} ms   CPU p50 ${cpu.toFixed(1).padStart(6)} ms`;
+  console.log(`runs: ${runs} (standalone: ${standaloneRuns}), taking turns, after 2 warm-up rounds; load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`);
   console.log(`node -e 0                                ${fmt(node)}`);
   console.log(`bam --version                            ${fmt(version)}`);
   console.log(`bam invoke hello (through bam dev)       ${fmt(warm)}   (+${(warm.p50 - node.p50).toFixed(1)} ms over bare node)`);
