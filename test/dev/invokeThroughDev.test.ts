@@ -113,7 +113,7 @@ describe('bam invoke with a running bam dev', () => {
     expect(JSON.parse(answer.body)).toEqual({ items: [{ id: 'a1', text: 'hi' }] });
   });
 
-  it('bam dev writes its endpoint to the store while it runs and removes it when it stops', async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('bam dev writes its endpoint to the store while it runs and removes it when it stops (%s)', async (signal) => {
     const running = await dev(['counter']);
     const files = await endpointFiles();
     expect(files).toHaveLength(1);
@@ -121,6 +121,9 @@ describe('bam invoke with a running bam dev', () => {
     expect(written).toMatchObject({ pid: running.child.pid, functions: ['counter'], cwd, region: 'us-east-1' });
     expect(written.url).toBe(`http://127.0.0.1:${files[0]!.replace('.json', '')}`);
     expect(Date.parse(written.startedAt as string)).not.toBeNaN();
+    const exited = new Promise((resolve) => running.child.once('close', resolve));
+    running.child.kill(signal);
+    await exited;
     expect(await running.stop()).toBe(0);
     expect(await endpointFiles()).toEqual([]);
     const after = await invokeOk(['counter']);
