@@ -186,8 +186,8 @@ async function invokeStandalone(name: string, event: unknown, region: string, ct
 }
 
 /**
- * bam dev's local DynamoDB (the store's dev-db, the tables bam dev would make for this function),
- * started on the function's first call. A bam dev of another folder holds it while it runs: then
+ * bam dev's local DynamoDB (the store's dev-db, the tables bam dev would make for this function)
+ * for the one invocation. A bam dev of another folder holds it while it runs: then
  * none, and the function's calls fail (a closed port, never AWS).
  */
 async function startTheLocalDynamo(found: FoundFunction, record: LambdaRecord | undefined, region: string, ctx: CommandContext): Promise<LocalDynamo | undefined> {
@@ -195,15 +195,19 @@ async function startTheLocalDynamo(found: FoundFunction, record: LambdaRecord | 
   const [{ startLocalDynamo }, { localTables }, { AWS_POLICY }, tableRecords] = await Promise.all([import('../dev/localDynamo.js'), import('../dev/localTables.js'), import('../aws/policy.js'), ctx.store.dbTableRecords.inRegion(region)]);
   const warn = (why: string) => ctx.reporter.warn(`${name} uses DynamoDB, but the local DynamoDB cannot start: ${why.replace(/\.$/, '')}. Its DynamoDB calls fail.`);
   try {
-    return await startLocalDynamo({
+    const dynamo = await startLocalDynamo({
       fresh: false,
       folder: ctx.store.paths.devDb(),
       policy: ctx.aws.policy ?? AWS_POLICY,
       tables: localTables([found], record ? { [name]: record } : {}, tableRecords, [], { env: {} }),
-      onFirstCall: (outcome) => {
-        if ('error' in outcome) warn(outcome.error.message);
-      },
     });
+    // Started (and its tables made) before the invocation, as bam dev does for such a function:
+    // dynalite's start does not count against the function's timeout.
+    await dynamo.start().catch(async (err: unknown) => {
+      await dynamo.close();
+      throw err;
+    });
+    return dynamo;
   } catch (err) {
     // The data is one folder, held by a running bam dev (of another folder: one of this folder serving it runs it itself).
     warn(errorMessage(err));
