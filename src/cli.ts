@@ -45,8 +45,9 @@ export function buildProgram(io: CliIO = {}): Command {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
 
-  const context = async (cmd: Command, options: { quiet?: boolean } = {}): Promise<CommandContext> => {
-    const { createReporter } = await import('./ui/reporter.js');
+  /** spinner: false for a command with no long steps: plain lines, and ora is never loaded. */
+  const context = async (cmd: Command, options: { quiet?: boolean; spinner?: boolean } = {}): Promise<CommandContext> => {
+    const createReporter = options.spinner === false ? (await import('./ui/lineReporter.js')).createLineReporter : (await import('./ui/reporter.js')).createReporter;
     const { openStore } = await import('./store/store.js');
     const globals = cmd.optsWithGlobals<GlobalOptions>();
     const reporter = createReporter({ stdout, stderr, quiet: options.quiet ?? false });
@@ -338,12 +339,13 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--data <json>', 'the event as JSON, e.g. \'{"name":"Ada"}\' (default: {})')
     .option('--sample <request>', 'a sample event as bam dev makes it: api (REST proxy), url (function URL 2.0), or a request such as "get /items?x=1" or \'post /items {"name":"Ada"}\'')
     .option('--remote', 'invoke the deployed function (RequestResponse with its log tail)')
+    .option('--noDev', "run it in a sandbox of its own even when a bam dev of this folder serves it (default: in that bam dev's warm sandbox)")
     .option('--async', "with --remote: an Event invocation; prints the request id only")
     .option('--json', 'print { payload, functionError, logs, durationMs } as JSON')
     .action(async (name: string, _options: unknown, cmd: Command) => {
-      const { invoke } = await import('./commands/invoke.js');
-      // Progress and logs go to stderr: stdout carries only the payload, for pipes.
-      await invoke(name, cmd.opts<InvokeOptions>(), await context(cmd, { quiet: true }));
+      // Progress and logs go to stderr: stdout carries only the payload, for pipes. Both load at once: start-up is most of a warm invoke.
+      const [{ invoke }, ctx] = await Promise.all([import('./commands/invoke.js'), context(cmd, { quiet: true, spinner: false })]);
+      await invoke(name, cmd.opts<InvokeOptions>(), ctx);
     });
 
   const packageCommand = program

@@ -3,18 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import type { CommandContext } from '../tasks/context.js';
 import { AWS_POLICY } from '../aws/policy.js';
-import { isTableName, validateFunctionName, validateTableName } from '../core/names.js';
+import { validateFunctionName, validateTableName } from '../core/names.js';
 import { keyNameProblem, parseKeyType } from '../core/keys.js';
-import { type DbTableRecord, type LambdaRecord } from '../core/records.js';
+import { type LambdaRecord } from '../core/records.js';
 import { findSource } from '../package/source.js';
 import { BamError, UsageError } from '../core/errors.js';
 import { discoverFunctions, findFunctions, localFunction, type FoundFunction, type LocalSettings } from '../dev/functions.js';
 import { parseMethods } from '../core/methods.js';
-import { applyEnv } from '../core/env.js';
 import { checkCorsMethods, parseCorsOrigin, readSettings } from '../tasks/settings.js';
 import { FunctionHost } from '../dev/functionHost.js';
 import type { LogLine } from '../dev/sandbox.js';
 import { startLocalDynamo, type LocalTable } from '../dev/localDynamo.js';
+import { localTables } from '../dev/localTables.js';
 import { createLambdaApi } from '../dev/lambdaApi.js';
 import { createApiServer, type AccessLine } from '../dev/apiServer.js';
 import { LineBuffer } from '../dev/lineBuffer.js';
@@ -105,7 +105,7 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
   };
   try {
     const needsDynamoDbNow = input.tables.length > 0 || found.some((fn) => fn.usesDynamoDb);
-    const dynamoDbEndpoint = await startTheDynamoDb(run, Boolean(options.fresh), tablesToCreate(found, records, tableRecords, input), needsDynamoDbNow);
+    const dynamoDbEndpoint = await startTheDynamoDb(run, Boolean(options.fresh), localTables(found, records, tableRecords, input.tables, input), needsDynamoDbNow);
     const hosts = keepTheHosts(run);
     const output = openTheOutput(run);
     // The Lambda API starts first: every function is told its endpoint. A function it is asked
@@ -116,6 +116,7 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
     hostTheFunctions(hosts, found, records, settings, output);
     const port = await startTheApiServer(run, hosts, settings.accountId, output);
     watchTheFunctions(hosts, output);
+    await advertiseTheEndpoint(run, lambdaEndpoint, region, [...hosts.served.keys()]);
     const functions = announceTheUrls(run, hosts, found, port);
     return { url: functions[0]?.url ?? baseUrl(input.host, port), functions, dynamoDbEndpoint, lambdaEndpoint, close };
   } catch (err) {
@@ -186,6 +187,23 @@ async function startTheLambdaApi({ ctx, input, closers }: DevRun, hosts: DevHost
   closers.push(() => stopServer(lambdaApi));
   ctx.reporter.info(`Local Lambda API at ${endpoint} (e.g. aws lambda invoke --endpoint-url ${endpoint} --function-name NAME out.json)`);
   return endpoint;
+}
+
+/**
+ * Tells bam invoke where this bam dev's Lambda API is (a file in the store) until it stops, so
+ * consecutive invokes run in the warm sandbox. A second Ctrl-C exits without close(): the file
+ * then goes on process exit; a killed bam dev's file is skipped by its readers.
+ */
+async function advertiseTheEndpoint({ ctx, closers }: DevRun, url: string, region: string, functions: string[]): Promise<void> {
+  const { devEndpoints } = ctx.store;
+  const endpoint = { pid: process.pid, url, port: Number(new URL(url).port), functions, cwd: ctx.cwd, region, startedAt: ctx.now().toISOString() };
+  await devEndpoints.advertise(endpoint);
+  const onExit = () => devEndpoints.withdrawNow(endpoint);
+  process.once('exit', onExit);
+  closers.push(async () => {
+    process.off('exit', onExit);
+    await devEndpoints.withdraw(endpoint);
+  });
 }
 
 function localSettings(region: string, accountNumber: string | undefined, input: DevInput, dynamoDbEndpoint: string, lambdaEndpoint: string): LocalSettings {
@@ -302,25 +320,6 @@ async function findServedFunctions(names: string[], ctx: CommandContext): Promis
     throw new BamError(`No functions in ${ctx.cwd} (a NAME.js exporting handler, or a NAME/ folder with index.js). Create one with: bam create hello`);
   }
   return found;
-}
-
-/**
- * The recorded tables, --table ones, and for a function that uses DynamoDB but whose table is
- * not among them, a table named as the db templates read it: TABLE_NAME, else the function's
- * name; partition key PARTITION_KEY (default `id`), a number when PARTITION_KEY_TYPE=number.
- */
-function tablesToCreate(found: FoundFunction[], records: Record<string, LambdaRecord>, tableRecords: Record<string, DbTableRecord>, input: DevInput): LocalTable[] {
-  const tables = new Map<string, LocalTable>();
-  for (const [name, { partitionKey, sortKey }] of Object.entries(tableRecords)) tables.set(name, { name, partitionKey, ...(sortKey ? { sortKey } : {}) });
-  for (const table of input.tables) tables.set(table.name, table);
-  for (const { source, usesDynamoDb } of found) {
-    if (!usesDynamoDb) continue;
-    const env = applyEnv(records[source.name]?.env ?? {}, input);
-    const name = env.TABLE_NAME ?? source.name;
-    const partitionKey = { name: env.PARTITION_KEY ?? 'id', type: env.PARTITION_KEY_TYPE === 'number' ? ('N' as const) : ('S' as const) };
-    if (!tables.has(name) && isTableName(name)) tables.set(name, { name, partitionKey });
-  }
-  return [...tables.values()];
 }
 
 /** Collects names for a moment so one edit that reloads several functions is one line. */

@@ -3,12 +3,14 @@ import { resolve } from 'node:path';
 import type { CommandContext } from '../tasks/context.js';
 import { validateFunctionName } from '../core/names.js';
 import { BamError, UsageError, errorMessage } from '../core/errors.js';
-import { findFunctions, localFunction, type LocalSettings } from '../dev/functions.js';
-import { FunctionHost } from '../dev/functionHost.js';
-import { invokePayload } from '../dev/lambdaApi.js';
-import { sampleEvent, parseSample } from '../dev/sampleEvent.js';
-import { openAws, type AwsSession } from '../aws/clients.js';
-import { invokeFunction } from '../aws/lambda.js';
+import type { FoundFunction, LocalSettings } from '../dev/functions.js';
+import type { LocalDynamo } from '../dev/localDynamo.js';
+import type { LambdaRecord } from '../core/records.js';
+import { EndpointGone, invokeLocalEndpoint } from '../dev/lambdaClient.js';
+import type { AwsSession } from '../aws/clients.js';
+
+// A local invoke through a running bam dev loads only what it needs to send one HTTP request: the
+// sandbox, the function finder, the AWS SDK and the sample builders are imported where used.
 
 export interface InvokeOptions {
   /** A file holding the event's JSON, or `-` for standard input. */
@@ -23,6 +25,8 @@ export interface InvokeOptions {
   async?: boolean;
   /** A sample event: api, url, or a method and path (`get /items?x=1`, `post /items BODY`). */
   sample?: string;
+  /** Run it in a sandbox of its own even when a bam dev of this folder serves it. */
+  noDev?: boolean;
 }
 
 /** What one invocation gave, wherever it ran. */
@@ -39,8 +43,9 @@ interface InvokeResult {
 // The account id local functions see when bam does not know the user's (as bam dev).
 const LOCAL_ACCOUNT = '000000000000';
 /**
- * With no bam dev running, a local invoke has no local DynamoDB or Lambda API: the SDK is pointed
- * at a closed port, so a call fails at once (with the local keys it could never reach an account).
+ * A standalone local invoke has no local Lambda API (nor a local DynamoDB when another bam dev
+ * holds it): the SDK is pointed at a closed port, so a call fails at once (with the local keys it
+ * could never reach an account).
  */
 const NO_LOCAL_ENDPOINT = 'http://127.0.0.1:9';
 
@@ -52,15 +57,17 @@ const NO_LOCAL_ENDPOINT = 'http://127.0.0.1:9';
 export async function invoke(name: string, options: InvokeOptions, ctx: CommandContext): Promise<void> {
   validateFunctionName(name);
   if (options.async && !options.remote) throw new UsageError('--async sends an Event invocation to the deployed function: use it with --remote.');
-  const aws = options.remote ? await openAws(ctx.aws) : undefined;
+  if (options.noDev && options.remote) throw new UsageError('--noDev picks how the local code runs: leave it out with --remote.');
+  const aws = options.remote ? await (await import('../aws/clients.js')).openAws(ctx.aws) : undefined;
   const region = aws?.region ?? localRegion(ctx);
   const event = options.sample !== undefined ? await readSample(name, options, region, ctx) : await readEvent(options, ctx);
   if (aws && options.async) {
+    const { invokeFunction } = await import('../aws/lambda.js');
     const { requestId } = await invokeFunction(aws, name, event, { async: true });
     ctx.reporter.result(requestId ?? '');
     return;
   }
-  const result = aws ? await invokeRemote(aws, name, event) : await invokeLocal(name, event, region, ctx);
+  const result = aws ? await invokeRemote(aws, name, event) : await invokeLocal(name, event, region, Boolean(options.noDev), ctx);
   printResult(name, result, Boolean(options.json), ctx);
 }
 
@@ -72,7 +79,7 @@ function localRegion(ctx: CommandContext): string {
 /** --sample: the event bam dev would make for that request, in the shape the function is served with. */
 async function readSample(name: string, options: InvokeOptions, region: string, ctx: CommandContext): Promise<unknown> {
   if (options.data !== undefined || options.event !== undefined) throw new UsageError('Give the event once: --sample, --event FILE, --event - or --data JSON.');
-  const [record, config] = await Promise.all([ctx.store.lambdaRecords.get(region, name), ctx.store.readConfig()]);
+  const [record, config, { sampleEvent, parseSample }] = await Promise.all([ctx.store.lambdaRecords.get(region, name), ctx.store.readConfig(), import('../dev/sampleEvent.js')]);
   // As bam dev: a function whose only endpoint is a URL gets URL events.
   const servedAsUrl = Boolean((record?.url ?? record?.pendingUrl) && !record?.api);
   return sampleEvent(parseSample(options.sample ?? '', servedAsUrl), { name, accountId: config.accountNumber ?? LOCAL_ACCOUNT, region }, ctx.now());
@@ -112,18 +119,54 @@ async function readAll(input: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** One run in a fresh sandbox, as bam dev would run it: the record's settings and environment. */
-async function invokeLocal(name: string, event: unknown, region: string, ctx: CommandContext): Promise<InvokeResult> {
+/** Through the bam dev of this folder that serves it, when one runs; else in a sandbox of its own. */
+async function invokeLocal(name: string, event: unknown, region: string, noDev: boolean, ctx: CommandContext): Promise<InvokeResult> {
+  const throughDev = noDev ? undefined : await invokeThroughDev(name, event, region, ctx);
+  return throughDev ?? invokeStandalone(name, event, region, ctx);
+}
+
+/**
+ * Sends the event to the local Lambda API of a running bam dev that serves this function from
+ * this folder in this region: its warm sandbox (the module state kept between invokes), its local
+ * DynamoDB and Lambda API, its --env. undefined when none does; one whose API no longer answers
+ * has stopped, and its endpoint file is removed.
+ */
+async function invokeThroughDev(name: string, event: unknown, region: string, ctx: CommandContext): Promise<InvokeResult | undefined> {
+  const endpoints = await ctx.store.devEndpoints.running();
+  for (const endpoint of endpoints.filter((e) => e.cwd === ctx.cwd && e.region === region && e.functions.includes(name))) {
+    const started = performance.now();
+    let answer;
+    try {
+      answer = await invokeLocalEndpoint(endpoint.url, name, event);
+    } catch (err) {
+      if (!(err instanceof EndpointGone)) throw err;
+      await ctx.store.devEndpoints.withdraw(endpoint);
+      continue;
+    }
+    if (!answer) continue;
+    const durationMs = performance.now() - started;
+    ctx.reporter.info(`Ran in the warm sandbox of bam dev (pid ${endpoint.pid}, ${endpoint.url}).`);
+    return { payload: answer.payload, ...(answer.functionError !== undefined ? { functionError: answer.functionError } : {}), logs: answer.logTail, durationMs };
+  }
+  return undefined;
+}
+
+/**
+ * One run in a fresh sandbox, as bam dev would run it: the record's settings and environment, and
+ * for a function that uses DynamoDB bam dev's local DynamoDB (its data, its tables) while it runs.
+ */
+async function invokeStandalone(name: string, event: unknown, region: string, ctx: CommandContext): Promise<InvokeResult> {
+  const [{ findFunctions, localFunction }, { FunctionHost }, { invokePayload }] = await Promise.all([import('../dev/functions.js'), import('../dev/functionHost.js'), import('../dev/lambdaApi.js')]);
   const [[found], record, config] = await Promise.all([findFunctions([name], ctx.cwd), ctx.store.lambdaRecords.get(region, name), ctx.store.readConfig()]);
   if (!found) throw new BamError(`No function ${name} in ${ctx.cwd}.`);
+  const dynamo = found.usesDynamoDb ? await startTheLocalDynamo(found, record, region, ctx) : undefined;
   const settings: LocalSettings = {
     region,
     accountId: config.accountNumber ?? LOCAL_ACCOUNT,
     env: {},
-    dynamoDbEndpoint: NO_LOCAL_ENDPOINT,
+    dynamoDbEndpoint: dynamo?.endpoint ?? NO_LOCAL_ENDPOINT,
     lambdaEndpoint: NO_LOCAL_ENDPOINT,
   };
-  if (found.usesDynamoDb) ctx.reporter.warn(`${name} uses DynamoDB, and a local invoke has no local DynamoDB: its calls fail. Run it through bam dev (curl its URL) to use the local tables.`);
   // The log comes from the invocation's tail; bam's own notices (runtime rules, why it failed) go to stderr.
   const host = new FunctionHost(localFunction(found.source, record, settings, found.methods), () => {}, (text) => ctx.reporter.warn(text));
   try {
@@ -138,11 +181,43 @@ async function invokeLocal(name: string, event: unknown, region: string, ctx: Co
     };
   } finally {
     await host.close();
+    await dynamo?.close();
+  }
+}
+
+/**
+ * bam dev's local DynamoDB (the store's dev-db, the tables bam dev would make for this function)
+ * for the one invocation. A bam dev of another folder holds it while it runs: then
+ * none, and the function's calls fail (a closed port, never AWS).
+ */
+async function startTheLocalDynamo(found: FoundFunction, record: LambdaRecord | undefined, region: string, ctx: CommandContext): Promise<LocalDynamo | undefined> {
+  const name = found.source.name;
+  const [{ startLocalDynamo }, { localTables }, { AWS_POLICY }, tableRecords] = await Promise.all([import('../dev/localDynamo.js'), import('../dev/localTables.js'), import('../aws/policy.js'), ctx.store.dbTableRecords.inRegion(region)]);
+  const warn = (why: string) => ctx.reporter.warn(`${name} uses DynamoDB, but the local DynamoDB cannot start: ${why.replace(/\.$/, '')}. Its DynamoDB calls fail.`);
+  try {
+    const dynamo = await startLocalDynamo({
+      fresh: false,
+      folder: ctx.store.paths.devDb(),
+      policy: ctx.aws.policy ?? AWS_POLICY,
+      tables: localTables([found], record ? { [name]: record } : {}, tableRecords, [], { env: {} }),
+    });
+    // Started (and its tables made) before the invocation, as bam dev does for such a function:
+    // dynalite's start does not count against the function's timeout.
+    await dynamo.start().catch(async (err: unknown) => {
+      await dynamo.close();
+      throw err;
+    });
+    return dynamo;
+  } catch (err) {
+    // The data is one folder, held by a running bam dev (of another folder: one of this folder serving it runs it itself).
+    warn(errorMessage(err));
+    return undefined;
   }
 }
 
 /** Invoke RequestResponse with LogType Tail: the payload, the function error and the last 4 KB of its log. */
 async function invokeRemote(aws: AwsSession, name: string, event: unknown): Promise<InvokeResult> {
+  const { invokeFunction } = await import('../aws/lambda.js');
   const started = performance.now();
   const answer = await invokeFunction(aws, name, event, { async: false });
   return {

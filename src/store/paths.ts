@@ -14,6 +14,9 @@ export interface StorePaths {
   /** One npm install per exact dependency set, shared by every function (and kept across bam delete). */
   moduleCache: (key: string) => string;
   devDb: () => string;
+  /** One file per running bam dev: where its local Lambda API listens and what it serves. */
+  devEndpoints: () => string;
+  devEndpoint: (lambdaPort: number) => string;
 }
 
 export function storePathsIn(root: string): StorePaths {
@@ -27,6 +30,8 @@ export function storePathsIn(root: string): StorePaths {
     staging: (name) => join(root, 'staging', name),
     moduleCache: (key) => join(root, 'cache', 'modules', key),
     devDb: () => join(root, 'dev-db'),
+    devEndpoints: () => join(root, 'dev-endpoints'),
+    devEndpoint: (lambdaPort) => join(root, 'dev-endpoints', `${lambdaPort}.json`),
   };
 }
 

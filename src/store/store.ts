@@ -1,4 +1,5 @@
 import { intentsAt, type Intents } from './intents.js';
+import { devEndpointsAt, type DevEndpoints } from './devEndpoints.js';
 import { withNameLease, type LeaseKind, type LeaseOptions } from './lease.js';
 import { storePathsIn, type StorePaths } from './paths.js';
 import { RecordFile, configFileAt, validateDbTable, validateLambda, type ConfigFile } from './records.js';
@@ -14,6 +15,8 @@ export interface Store extends ConfigFile {
   readonly lambdaRecords: RecordFile<LambdaRecord>;
   readonly dbTableRecords: RecordFile<DbTableRecord>;
   readonly intents: Intents;
+  /** The bam dev processes running on this machine and their local Lambda APIs. */
+  readonly devEndpoints: DevEndpoints;
   /** Runs `work` holding the lease on one function's or table's name (see lease.ts). */
   withNameLease<T>(kind: LeaseKind, region: string, name: string, options: LeaseOptions, work: () => Promise<T>): Promise<T>;
 }
@@ -27,6 +30,7 @@ export function openStore(root: string): Store {
     dbTableRecords: new RecordFile<DbTableRecord>(paths.dbTables, paths.lock, validateDbTable),
     ...configFileAt(paths),
     intents: intentsAt(paths),
+    devEndpoints: devEndpointsAt(paths),
     withNameLease: (kind, region, name, options, work) => withNameLease(paths, kind, region, name, options, work),
   };
 }

@@ -1,5 +1,6 @@
 import ora, { type Ora } from 'ora';
 import { style } from './style.js';
+import { LineReporter } from './lineReporter.js';
 
 /**
  * Use cases report what they do through these events; one reporter decides how it looks:
@@ -48,34 +49,6 @@ export const MIN_SPINNER_COLUMNS = 20;
 function roomForSpinner(stream: NodeJS.WritableStream): boolean {
   const { columns } = stream as { columns?: number };
   return columns === undefined || columns >= MIN_SPINNER_COLUMNS;
-}
-
-class LineReporter implements Reporter {
-  constructor(
-    private readonly progress: NodeJS.WritableStream,
-    private readonly out: NodeJS.WritableStream,
-  ) {}
-
-  start(text: string): void {
-    this.progress.write(`${text}\n`);
-  }
-  update(): void {}
-  succeed(text: string): void {
-    this.progress.write(`${style.ok('✔')} ${text}\n`);
-  }
-  fail(text: string): void {
-    this.progress.write(`${style.error('✖')} ${text}\n`);
-  }
-  stop(): void {}
-  info(text: string): void {
-    this.progress.write(`${text}\n`);
-  }
-  warn(text: string): void {
-    this.progress.write(`${style.warn(text)}\n`);
-  }
-  result(text: string): void {
-    this.out.write(`${text}\n`);
-  }
 }
 
 /**

@@ -65,6 +65,7 @@ describe('bam invoke: bad input', () => {
     [['--event', 'missing.json'], /Cannot read the event file missing.json: ENOENT/],
     [['--data', '{}', '--event', 'x.json'], /Give the event once/],
     [['--async'], /use it with --remote/],
+    [['--noDev', '--remote'], /--noDev picks how the local code runs: leave it out with --remote/],
     [['--sample', 'fetch /'], /is not a sample/],
   ])('bad input %j: one line, exit 2', async (args, message) => {
     await writeFile(join(scene.world.cwd, 'echo.mjs'), 'export const handler = async (event) => event;\n');

@@ -54,11 +54,32 @@ describe('bam invoke NAME (local)', () => {
     expect(run.stderr).toMatch(/^REPORT RequestId: \S+\tDuration: /m);
   });
 
-  it.each(['items', 'itemsPage'])('runs the %s template: without bam dev its DynamoDB call fails fast, exit 1, and bam says why', async (name) => {
-    const run = await bam(['invoke', name, '--sample', 'get /']);
-    expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ errorType: 'Error', errorMessage: expect.stringMatching(/ECONNREFUSED/) });
-    expect(run.stderr).toContain(`${name} uses DynamoDB, and a local invoke has no local DynamoDB`);
+  it.each(['items', 'itemsPage'])("runs the %s template with bam dev's local DynamoDB (started for the invoke): what one invoke writes, the next reads", async (name) => {
+    const put = await bam(['invoke', name, '--sample', `post / {"id":"${name}-1"}`]);
+    expect(put.code, put.stderr).toBe(0);
+    expect(JSON.parse(put.stdout)).toMatchObject({ statusCode: 201 });
+    expect(put.stderr).not.toContain('uses DynamoDB');
+    const got = await bam(['invoke', name, '--sample', 'get /']);
+    expect(got.code, got.stderr).toBe(0);
+    const listed = JSON.parse(got.stdout) as { statusCode: number; body: string };
+    expect(listed.statusCode).toBe(200);
+    // The list: JSON from items, an HTML page from itemsPage (the id quoted in its <code>).
+    expect(listed.body).toMatch(new RegExp(`${name}-1`));
+  });
+
+  it("while a bam dev of another folder holds the local DynamoDB, a db function's calls fail fast, exit 1, and bam says why", async () => {
+    const other = await mkdtemp(join(tmpdir(), 'bam-invoke-other-'));
+    try {
+      await writeFile(join(other, 'echo.mjs'), 'export const handler = async (event) => event;\n');
+      const running = await startDev(['echo'], { cwd: other, home });
+      const run = await bam(['invoke', 'items', '--sample', 'get /']);
+      await running.stop();
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({ errorType: 'Error', errorMessage: expect.stringMatching(/ECONNREFUSED/) });
+      expect(run.stderr).toMatch(/^items uses DynamoDB, but the local DynamoDB cannot start: Another bam dev is already using \S+dev-db\. .*\. Its DynamoDB calls fail\.$/m);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it("runs a throwing handler: Lambda's error shape on stdout, its log on stderr, exit 1", async () => {
