@@ -23,6 +23,10 @@ export interface InvokeOptions {
   async?: boolean;
   /** A sample event: api, url, or a method and path (`get /items?x=1`, `post /items BODY`). */
   sample?: string;
+  /** --no-bundle: run the files as they are instead of deploy's bundle (local only). */
+  bundle?: boolean;
+  /** --external: packages the bundle leaves to node_modules (local only). */
+  external?: string[];
 }
 
 /** What one invocation gave, wherever it ran. */
@@ -60,7 +64,7 @@ export async function invoke(name: string, options: InvokeOptions, ctx: CommandC
     ctx.reporter.result(requestId ?? '');
     return;
   }
-  const result = aws ? await invokeRemote(aws, name, event) : await invokeLocal(name, event, region, ctx);
+  const result = aws ? await invokeRemote(aws, name, event) : await invokeLocal(name, event, region, options, ctx);
   printResult(name, result, Boolean(options.json), ctx);
 }
 
@@ -113,7 +117,7 @@ async function readAll(input: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** One run in a fresh sandbox, as bam dev would run it: the record's settings and environment. */
-async function invokeLocal(name: string, event: unknown, region: string, ctx: CommandContext): Promise<InvokeResult> {
+async function invokeLocal(name: string, event: unknown, region: string, options: InvokeOptions, ctx: CommandContext): Promise<InvokeResult> {
   const [[found], record, config] = await Promise.all([findFunctions([name], ctx.cwd), ctx.store.lambdaRecords.get(region, name), ctx.store.readConfig()]);
   if (!found) throw new BamError(`No function ${name} in ${ctx.cwd}.`);
   const settings: LocalSettings = {
@@ -122,11 +126,13 @@ async function invokeLocal(name: string, event: unknown, region: string, ctx: Co
     env: {},
     dynamoDbEndpoint: NO_LOCAL_ENDPOINT,
     lambdaEndpoint: NO_LOCAL_ENDPOINT,
+    build: { bundle: options.bundle !== false, external: options.external ?? [], buildDir: ctx.store.paths.devBuild, cwd: ctx.cwd },
   };
   if (found.usesDynamoDb) ctx.reporter.warn(`${name} uses DynamoDB, and a local invoke has no local DynamoDB: its calls fail. Run it through bam dev (curl its URL) to use the local tables.`);
   // The log comes from the invocation's tail; bam's own notices (runtime rules, why it failed) go to stderr.
   const host = new FunctionHost(localFunction(found.source, record, settings, found.methods), () => {}, (text) => ctx.reporter.warn(text));
   try {
+    await host.checkBuild();
     const started = performance.now();
     const { awsRequestId, outcome, log } = await host.invoke(event, undefined, { tail: true });
     const durationMs = performance.now() - started;

@@ -14,6 +14,8 @@ export interface StorePaths {
   /** One npm install per exact dependency set, shared by every function (and kept across bam delete). */
   moduleCache: (key: string) => string;
   devDb: () => string;
+  /** bam dev's bundle of a function (its own folder per bam dev or bam invoke process). */
+  devBuild: (name: string) => string;
 }
 
 export function storePathsIn(root: string): StorePaths {
@@ -27,6 +29,7 @@ export function storePathsIn(root: string): StorePaths {
     staging: (name) => join(root, 'staging', name),
     moduleCache: (key) => join(root, 'cache', 'modules', key),
     devDb: () => join(root, 'dev-db'),
+    devBuild: (name) => join(root, 'dev-build', String(process.pid), name),
   };
 }
 

@@ -3,7 +3,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RUNTIME, NODE_RUNTIMES } from '../../src/core/runtimes.js';
-import { heapLimits, moduleFlags, nodeVersionNotice, runtimeRules, typeScriptNotice } from '../../src/dev/runtimeRules.js';
+import { heapLimits, moduleFlags, nodeVersionNotice, runtimeRules } from '../../src/dev/runtimeRules.js';
 import { root, startDev, stopAll, type DevProcess } from './devProcess.js';
 
 // bam dev runs each function under its Lambda runtime's rules. These tests run the built CLI
@@ -199,13 +199,6 @@ describe('runtime rules', () => {
     expect(nodeVersionNotice('hello', runtimeRules('nodejs24.x'), '24.11.1')).toBeUndefined();
     expect(nodeVersionNotice('hello', runtimeRules('nodejs24.x'), '20.20.2')).toBe('bam dev runs hello on Node 20.20; Lambda will run it on Node 24');
     expect(nodeVersionNotice('hello', runtimeRules('python3.13'), '20.20.2')).toBeUndefined();
-  });
-
-  it('says once that bam dev compiles a TypeScript function file by file, unlike deploy\'s bundle', () => {
-    expect(typeScriptNotice('hello', '/w/hello.js')).toBeUndefined();
-    for (const entry of ['/w/hello/index.ts', '/w/hello.mts', '/w/hello.cts']) {
-      expect(typeScriptNotice('hello', entry)).toMatch(/^bam dev compiles hello's TypeScript file by file with esbuild .*tsconfig paths are not applied here$/);
-    }
   });
 
   it('gives the heap the memory setting less what Node itself takes, more with more memory', () => {
