@@ -116,7 +116,8 @@ export class FunctionHost {
       .then(() => this.code.build())
       .then((result) => {
         if (result.ok && (this.latest === undefined || this.latest.generation <= generation)) this.latest = { generation, code: result.code };
-        if (!result.ok && generation === this.generation) this.sayOnce(`${this.fn.name} does not build: ${result.error}. bam dev answers 502 until a save fixes it.`);
+        // bam dev says it; a local bam invoke (not watching) fails with the one line instead.
+        if (!result.ok && generation === this.generation && this.stopWatching) this.sayOnce(`${this.fn.name} does not build: ${result.error}. bam dev answers 502 until a save fixes it.`);
         return result;
       });
     this.built = { generation, state };

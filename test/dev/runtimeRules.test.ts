@@ -91,6 +91,22 @@ describe(`bam dev on ${DEFAULT_RUNTIME} (the default runtime)`, () => {
     await dev.waitForOutput(/^succeed calls context\.succeed, which nodejs24\.x no longer provides: return the result from an async handler$/m);
   });
 
+  it('runs deploy\'s bundle: an ES-module-syntax .js becomes index.mjs and a require() of an ES module is bundled, as deployed', async () => {
+    expect(await get(dev.urls.get('esm') as string)).toEqual([200, 'loaded as a module']);
+    expect(await get(dev.urls.get('requiresEsm') as string)).toEqual([200, 'required']);
+  });
+});
+
+describe('bam dev --no-bundle: the files as they are, loaded by Lambda\'s module rules', () => {
+  let dev: DevProcess;
+  beforeAll(async () => {
+    await recordFunctions({});
+    dev = await start(['esm', 'requiresEsm', 'inspect', '--timeout', '30', '--no-bundle']);
+  });
+  afterAll(async () => {
+    await dev.stop();
+  });
+
   it('loads an ES-module-syntax .js without "type": "module" as CommonJS, so it fails as on Lambda', async () => {
     expect(await get(dev.urls.get('esm') as string)).toEqual([502, BAD_GATEWAY]);
     const { payload } = await invoke(dev, 'esm');
