@@ -51,10 +51,12 @@ export class FunctionBuild {
   private readonly folder: string;
   private readonly entryName: string;
   private context: BuildContext | undefined;
+  /** What names a build error's file as the user knows it. */
+  private errorRequest: Pick<BundleRequest, 'stagingDir' | 'displayPath'> | undefined;
   private format: 'esm' | 'cjs' | undefined;
   private project: Project | undefined;
-  /** The files whose change rebuilds (absolute), and the folders watched for them. */
-  private files = new Set<string>();
+  /** The files whose change rebuilds (absolute); their folders are watched. */
+  private files: Set<string>;
   private failed = false;
   private readonly watchers = new Map<string, FSWatcher>();
   private onChange: (() => void) | undefined;
@@ -173,8 +175,6 @@ export class FunctionBuild {
     this.format = format;
     this.errorRequest = request;
   }
-
-  private errorRequest: Pick<BundleRequest, 'stagingDir' | 'displayPath'> | undefined;
 
   /** `file:line:column: message`, the file as the user knows it. */
   private errorLine(failure: BuildFailure): string {
