@@ -114,6 +114,8 @@ export class FunctionHost {
     const previous = this.built?.state ?? Promise.resolve(undefined);
     const state = previous
       .then(() => this.code.build())
+      // What esbuild could not say as a build error (a folder bam cannot write, ...) fails the same way, and the next save builds again.
+      .catch((err: unknown): CodeState => ({ ok: false, error: err instanceof Error ? err.message : String(err) }))
       .then((result) => {
         if (result.ok && (this.latest === undefined || this.latest.generation <= generation)) this.latest = { generation, code: result.code };
         // bam dev says it; a local bam invoke (not watching) fails with the one line instead.
@@ -146,6 +148,7 @@ export class FunctionHost {
       initError = await sandbox.ready;
       if (generation === this.generation || this.closed) break;
       this.release(sandbox); // the files changed while it loaded: the next one loads them
+      sandbox = undefined;
     }
     let outcome: InvokeOutcome;
     if (initError || !sandbox) {
