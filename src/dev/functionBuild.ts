@@ -3,7 +3,7 @@
 // to one file in bam's own folder for the sandboxes to load; and the files to watch, taken from
 // the bundle's inputs (every file of its import graph) and the project files the build reads.
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildContext, BuildFailure, BuildOptions, Metafile, Plugin } from 'esbuild';
@@ -102,6 +102,8 @@ export class FunctionBuild {
     await this.context?.dispose();
     this.context = undefined;
     await rm(this.settings.buildDir, { recursive: true, force: true });
+    // This process's folder goes with its last function (it is not empty while another is served).
+    await rmdir(dirname(this.settings.buildDir)).catch(() => undefined);
   }
 
   private async rebuild(): Promise<CodeState> {
