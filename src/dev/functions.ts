@@ -93,7 +93,7 @@ export interface LocalSettings {
 }
 
 /** bam dev's --no-bundle and --external, where each function's bundle is written, and the folder errors are named from. */
-export interface LocalBuild {
+interface LocalBuild {
   bundle: boolean;
   external: string[];
   buildDir: (name: string) => string;
