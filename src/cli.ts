@@ -321,6 +321,8 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--url', 'serve as function URLs (payload format 2.0 events; default: for functions deployed with --url only)')
     .option('--apiTimeout <seconds>', 'API Gateway integration timeout', '29')
     .option('--fresh', 'start with an empty local DynamoDB')
+    .option('--no-bundle', "run the files as they are (TypeScript compiled file by file), as deploy --no-bundle ships them, instead of deploy's esbuild bundle")
+    .option('--external <package>', 'leave this package out of the bundle and load it from node_modules, as deploy --external does; repeat for more', collect)
     .action(async (names: string[], _options: unknown, cmd: Command) => {
       const { dev } = await import('./commands/dev.js');
       const { untilStopSignal } = await import('./dev/signals.js');
@@ -342,6 +344,8 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--noDev', "run it in a sandbox of its own even when a bam dev of this folder serves it (default: in that bam dev's warm sandbox)")
     .option('--async', "with --remote: an Event invocation; prints the request id only")
     .option('--json', 'print { payload, functionError, logs, durationMs } as JSON')
+    .option('--no-bundle', "locally: run the files as they are (TypeScript compiled file by file) instead of deploy's esbuild bundle")
+    .option('--external <package>', 'locally: leave this package out of the bundle and load it from node_modules; repeat for more', collect)
     .action(async (name: string, _options: unknown, cmd: Command) => {
       // Progress and logs go to stderr: stdout carries only the payload, for pipes. Both load at once: start-up is most of a warm invoke.
       const [{ invoke }, ctx] = await Promise.all([import('./commands/invoke.js'), context(cmd, { quiet: true, spinner: false })]);

@@ -34,6 +34,10 @@ export interface DevOptions {
   fresh?: boolean;
   /** --url: serve the functions as function URLs (payload format 2.0). */
   url?: boolean;
+  /** --no-bundle: run the files as they are instead of deploy's bundle. */
+  bundle?: boolean;
+  /** --external: packages the bundle leaves to node_modules, as deploy's does. */
+  external?: string[];
 }
 
 export interface DevHandle {
@@ -59,6 +63,8 @@ interface DevInput {
   cors?: string;
   /** --url: every function served as a function URL. */
   url: boolean;
+  bundle: boolean;
+  external: string[];
 }
 
 // The account id functions see when bam does not know the user's (never a real one).
@@ -111,7 +117,7 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
     // The Lambda API starts first: every function is told its endpoint. A function it is asked
     // for that is not served over HTTP starts on first use, with the same settings.
     const lambdaEndpoint = await startTheLambdaApi(run, hosts, (name) => hostFor(name));
-    const settings = localSettings(region, config.accountNumber, input, dynamoDbEndpoint, lambdaEndpoint);
+    const settings = localSettings(ctx, region, config.accountNumber, input, dynamoDbEndpoint, lambdaEndpoint);
     const hostFor = (name: string) => startInvokeOnly(run, name, records, settings, output);
     hostTheFunctions(hosts, found, records, settings, output);
     const port = await startTheApiServer(run, hosts, settings.accountId, output);
@@ -206,8 +212,9 @@ async function advertiseTheEndpoint({ ctx, closers }: DevRun, url: string, regio
   });
 }
 
-function localSettings(region: string, accountNumber: string | undefined, input: DevInput, dynamoDbEndpoint: string, lambdaEndpoint: string): LocalSettings {
+function localSettings(ctx: CommandContext, region: string, accountNumber: string | undefined, input: DevInput, dynamoDbEndpoint: string, lambdaEndpoint: string): LocalSettings {
   return {
+    build: { bundle: input.bundle, external: input.external, buildDir: ctx.store.paths.devBuild, cwd: ctx.cwd },
     region,
     accountId: accountNumber ?? LOCAL_ACCOUNT,
     methods: input.methods,
@@ -289,6 +296,8 @@ async function validateInput(names: string[], options: DevOptions, cwd: string):
   return {
     port,
     url: Boolean(options.url),
+    bundle: options.bundle !== false,
+    external: options.external ?? [],
     lambdaPort,
     host: options.host ?? '127.0.0.1',
     ...(methods ? { methods } : {}),

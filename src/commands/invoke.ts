@@ -27,6 +27,10 @@ export interface InvokeOptions {
   sample?: string;
   /** Run it in a sandbox of its own even when a bam dev of this folder serves it. */
   noDev?: boolean;
+  /** --no-bundle: run the files as they are instead of deploy's bundle (local only). */
+  bundle?: boolean;
+  /** --external: packages the bundle leaves to node_modules (local only). */
+  external?: string[];
 }
 
 /** What one invocation gave, wherever it ran. */
@@ -67,7 +71,7 @@ export async function invoke(name: string, options: InvokeOptions, ctx: CommandC
     ctx.reporter.result(requestId ?? '');
     return;
   }
-  const result = aws ? await invokeRemote(aws, name, event) : await invokeLocal(name, event, region, Boolean(options.noDev), ctx);
+  const result = aws ? await invokeRemote(aws, name, event) : await invokeLocal(name, event, region, options, ctx);
   printResult(name, result, Boolean(options.json), ctx);
 }
 
@@ -120,9 +124,9 @@ async function readAll(input: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** Through the bam dev of this folder that serves it, when one runs; else in a sandbox of its own. */
-async function invokeLocal(name: string, event: unknown, region: string, noDev: boolean, ctx: CommandContext): Promise<InvokeResult> {
-  const throughDev = noDev ? undefined : await invokeThroughDev(name, event, region, ctx);
-  return throughDev ?? invokeStandalone(name, event, region, ctx);
+async function invokeLocal(name: string, event: unknown, region: string, options: InvokeOptions, ctx: CommandContext): Promise<InvokeResult> {
+  const throughDev = options.noDev ? undefined : await invokeThroughDev(name, event, region, ctx);
+  return throughDev ?? invokeStandalone(name, event, region, options, ctx);
 }
 
 /**
@@ -155,7 +159,7 @@ async function invokeThroughDev(name: string, event: unknown, region: string, ct
  * One run in a fresh sandbox, as bam dev would run it: the record's settings and environment, and
  * for a function that uses DynamoDB bam dev's local DynamoDB (its data, its tables) while it runs.
  */
-async function invokeStandalone(name: string, event: unknown, region: string, ctx: CommandContext): Promise<InvokeResult> {
+async function invokeStandalone(name: string, event: unknown, region: string, options: InvokeOptions, ctx: CommandContext): Promise<InvokeResult> {
   const [{ findFunctions, localFunction }, { FunctionHost }, { invokePayload }] = await Promise.all([import('../dev/functions.js'), import('../dev/functionHost.js'), import('../dev/lambdaApi.js')]);
   const [[found], record, config] = await Promise.all([findFunctions([name], ctx.cwd), ctx.store.lambdaRecords.get(region, name), ctx.store.readConfig()]);
   if (!found) throw new BamError(`No function ${name} in ${ctx.cwd}.`);
@@ -166,10 +170,12 @@ async function invokeStandalone(name: string, event: unknown, region: string, ct
     env: {},
     dynamoDbEndpoint: dynamo?.endpoint ?? NO_LOCAL_ENDPOINT,
     lambdaEndpoint: NO_LOCAL_ENDPOINT,
+    build: { bundle: options.bundle !== false, external: options.external ?? [], buildDir: ctx.store.paths.devBuild, cwd: ctx.cwd },
   };
   // The log comes from the invocation's tail; bam's own notices (runtime rules, why it failed) go to stderr.
   const host = new FunctionHost(localFunction(found.source, record, settings, found.methods), () => {}, (text) => ctx.reporter.warn(text));
   try {
+    await host.checkBuild();
     const started = performance.now();
     const { awsRequestId, outcome, log } = await host.invoke(event, undefined, { tail: true });
     const durationMs = performance.now() - started;

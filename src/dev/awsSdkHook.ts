@@ -2,9 +2,9 @@
 // - Lambda's Node.js runtime provides the AWS SDK v3, so a handler may import @aws-sdk/* without
 //   installing it: when the user's folder cannot resolve such an import, it resolves from bam's own
 //   dependencies instead.
-// - TypeScript: bam deploy bundles it with esbuild; until bam dev shares that build, each .ts file
-//   is compiled on its own by esbuild as it is loaded (types stripped, nothing checked), and a
-//   relative import finds its .ts file as the bundler would (`./greet` or `./greet.js` → greet.ts).
+// - TypeScript with --no-bundle (bam dev otherwise runs deploy's bundle): each .ts file is compiled
+//   on its own by esbuild as it is loaded (types stripped, nothing checked), as deploy --no-bundle
+//   compiles it, and a relative import finds its .ts file (`./greet` or `./greet.js` → greet.ts).
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 

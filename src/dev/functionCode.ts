@@ -1,28 +1,49 @@
 // What code a function's sandbox loads, and which files belong to it (a change to any of them
-// reloads it). Today a sandbox imports the function's own entry file from disk and its files are
-// those of its folder; building the function in memory first (one bundle) changes only this module.
+// reloads it). A bundled function (the default) is built in memory with deploy's esbuild options
+// (src/dev/functionBuild.ts) and its sandbox loads that one file; its files are the bundle's
+// inputs. With --no-bundle a sandbox imports the entry file from disk, as before, and its files
+// are those of its folder.
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { FunctionSource } from '../package/source.js';
+import { FunctionBuild, isScriptFile, type BuildSettings } from './functionBuild.js';
 
 /** What a sandbox is told to load. */
 export interface FunctionCode {
   entryFile: string;
 }
 
-export function codeOf(source: FunctionSource): FunctionCode {
-  return { entryFile: source.entryFile };
-}
+/** The code as the function's files are now, or the one line saying why it does not build. */
+export type CodeState = { ok: true; code: FunctionCode } | { ok: false; error: string };
 
 /** Stops watching. */
 export type StopWatching = () => void;
 
-const SCRIPT_FILES = ['.js', '.mjs', '.cjs', '.json', '.ts', '.mts', '.cts', '.tsx'];
+/** Where a function's code comes from: built on demand, and watched for changes. */
+export interface CodeSource {
+  /** The code of the files as they are now (a bundle is rebuilt incrementally). */
+  build(): Promise<CodeState>;
+  /** Calls `onChange` when a file the code is made of changes. */
+  watch(onChange: () => void): StopWatching;
+  close(): Promise<void>;
+}
+
+/** How bam dev builds a function: deploy's bundle (with its settings), or --no-bundle's files as they are. */
+export type CodeSettings = ({ bundle: true } & BuildSettings) | { bundle: false };
+
+export function codeSource(source: FunctionSource, settings: CodeSettings): CodeSource {
+  if (settings.bundle) return new FunctionBuild(source, settings);
+  return {
+    build: () => Promise.resolve({ ok: true, code: { entryFile: source.entryFile } }),
+    watch: (onChange) => watchFunctionFiles(source, onChange),
+    close: () => Promise.resolve(),
+  };
+}
 
 /**
- * Calls `onChange` when a file of the function changes: for a single-file function any script
- * beside it (it may require its neighbours), for a folder anything in it.
+ * --no-bundle: calls `onChange` when a file of the function changes: for a single-file function
+ * any script beside it (it may require its neighbours), for a folder anything in it.
  *
  * Each folder gets its own (non-recursive) watch, which Node serves straight from the OS's
  * file-change events (inotify on Linux): the OS queues the event during the write itself, so it is
@@ -30,7 +51,7 @@ const SCRIPT_FILES = ['.js', '.mjs', '.cjs', '.json', '.ts', '.mts', '.cts', '.t
  * reports changes some milliseconds later, so it is not used.) Inside `node_modules` only the
  * folder itself is watched: installing or removing a package reloads, editing one does not.
  */
-export function watchFunctionFiles(source: FunctionSource, onChange: () => void): StopWatching {
+function watchFunctionFiles(source: FunctionSource, onChange: () => void): StopWatching {
   const watchers = new Map<string, FSWatcher>();
   let stopped = false;
   const watchFolder = (folder: string, relevant: (file: string | null) => boolean): void => {
@@ -63,7 +84,7 @@ export function watchFunctionFiles(source: FunctionSource, onChange: () => void)
   };
   if (source.kind === 'file') {
     const own = basename(source.sourcePath);
-    watchFolder(dirname(source.sourcePath), (file) => file === null || file === own || SCRIPT_FILES.includes(extname(file)));
+    watchFolder(dirname(source.sourcePath), (file) => file === null || file === own || isScriptFile(file));
   } else {
     // The top folder synchronously, so a change right after start is seen; the subfolders as they are found.
     watchFolder(source.sourcePath, () => true);

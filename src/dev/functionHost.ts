@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { FunctionSource } from '../package/source.js';
 import { Sandbox, type InvokeOutcome, type LogSink, type NoticeSink } from './sandbox.js';
 import type { FunctionError, StreamPart } from './protocol.js';
-import { codeOf, watchFunctionFiles, type StopWatching } from './functionCode.js';
-import { failureNotice, nodeVersionNotice, typeScriptNotice, type RuntimeRules } from './runtimeRules.js';
+import { BamError } from '../core/errors.js';
+import { codeSource, type CodeSettings, type CodeSource, type CodeState, type FunctionCode, type StopWatching } from './functionCode.js';
+import { failureNotice, nodeVersionNotice, type RuntimeRules } from './runtimeRules.js';
 
 /** A function as bam dev runs it: its code and the settings its deployed twin would have. */
 export interface LocalFunction {
@@ -22,6 +23,8 @@ export interface LocalFunction {
   cors?: string;
   /** Served as a function URL (payload format 2.0), with the URL's own CORS origin if any. */
   url?: { cors?: string };
+  /** How its code is built: deploy's esbuild bundle (the default) or --no-bundle's files as they are. */
+  code: CodeSettings;
 }
 
 export interface Invocation {
@@ -30,6 +33,9 @@ export interface Invocation {
   /** With `tail`: the invocation's log as Lambda writes it (START, the function's lines, END, REPORT). */
   log?: string;
 }
+
+/** The error of a request to a function whose code does not build (API Gateway answers 502). */
+const BUILD_ERROR = 'BuildError';
 
 // Lambda scales by adding sandboxes; locally a few per function are plenty and bound memory.
 const MAX_SANDBOXES = 4;
@@ -77,6 +83,13 @@ export class FunctionHost {
   private readonly said = new Set<string>();
   /** Log lines of the invocations running with LogType Tail, by request id. */
   private readonly tails = new Map<string, string[]>();
+  private readonly code: CodeSource;
+  /** The build of the files as they were at a generation (one build at a time, each after the last). */
+  private built: { generation: number; state: Promise<CodeState> } | undefined;
+  /** The newest code built, and the generation of files it was built from. */
+  private latest: { generation: number; code: FunctionCode } | undefined;
+  /** What the spare was started to load. */
+  private spareCode: FunctionCode | undefined;
 
   constructor(
     readonly fn: LocalFunction,
@@ -84,13 +97,49 @@ export class FunctionHost {
     private readonly notice: NoticeSink = () => {},
     /** At most this many sandboxes at once (fewer make requests wait in them: tests use 1). */
     private readonly maxSandboxes = MAX_SANDBOXES,
-  ) {}
+  ) {
+    this.code = codeSource(fn.source, fn.code);
+  }
 
-  /** Starts one sandbox ahead of the first request, so it answers at once. */
+  /** Starts one sandbox ahead of the first request, so it answers at once (once the code is built). */
   warm(): void {
+    void this.codeNow().then((state) => {
+      if (state.ok) this.warmNow();
+    });
+  }
+
+  /** Local bam invoke: a function that does not build fails with the one line saying where. */
+  async checkBuild(): Promise<void> {
+    const state = await this.codeNow();
+    if (!state.ok) throw new BamError(`${state.error}. Fix it and run bam invoke again (or try --no-bundle).`);
+  }
+
+  private warmNow(): void {
     if (this.idle.length > 0 || this.generationOf.size >= this.maxSandboxes || this.closed) return;
     this.idle.push(this.spawn());
     this.serveWaiters();
+  }
+
+  /**
+   * The code of the files as they are at this generation: built once per generation, each build
+   * after the one before (a save during a build builds again). A failed build is said once.
+   */
+  private codeNow(): Promise<CodeState> {
+    const generation = this.generation;
+    if (this.built?.generation === generation) return this.built.state;
+    const previous = this.built?.state ?? Promise.resolve(undefined);
+    const state = previous
+      .then(() => this.code.build())
+      // What esbuild could not say as a build error (a folder bam cannot write, ...) fails the same way, and the next save builds again.
+      .catch((err: unknown): CodeState => ({ ok: false, error: err instanceof Error ? err.message : String(err) }))
+      .then((result) => {
+        if (result.ok && (this.latest === undefined || this.latest.generation <= generation)) this.latest = { generation, code: result.code };
+        // bam dev says it; a local bam invoke (not watching) fails with the one line instead.
+        if (!result.ok && generation === this.generation && this.stopWatching) this.sayOnce(`${this.fn.name} does not build: ${result.error}. bam dev answers 502 until a save fixes it.`);
+        return result;
+      });
+    this.built = { generation, state };
+    return state;
   }
 
   async invoke(event: unknown, clientContext?: unknown, options: { tail?: boolean; onStream?: (part: StreamPart) => void } = {}): Promise<Invocation> {
@@ -104,6 +153,13 @@ export class FunctionHost {
     let outcome: InvokeOutcome | undefined;
     let initError: FunctionError | undefined;
     while (!outcome) {
+      const state = await this.codeNow();
+      if (!state.ok) {
+        // No sandbox starts: API Gateway answers 502, as for a function that fails to load.
+        initError = { errorType: BUILD_ERROR, errorMessage: state.error };
+        outcome = { kind: 'error', error: initError };
+        break;
+      }
       const sandbox = await this.acquire();
       const generation = this.generationOf.get(sandbox);
       initError = await sandbox.ready;
@@ -147,7 +203,7 @@ export class FunctionHost {
 
   /** Reloads the code when the function's files change. */
   watchSource(onReload: () => void): void {
-    this.stopWatching = watchFunctionFiles(this.fn.source, () => {
+    this.stopWatching = this.code.watch(() => {
       this.reload();
       onReload();
     });
@@ -166,8 +222,10 @@ export class FunctionHost {
     this.reloadQueued = true;
     setImmediate(() => {
       this.reloadQueued = false;
-      // A request may have started one already.
-      if (!this.hasCurrent()) this.warm();
+      void this.codeNow().then((state) => {
+        // A request may have started one already.
+        if (state.ok && !this.hasCurrent()) this.warmNow();
+      });
     });
   }
 
@@ -178,24 +236,28 @@ export class FunctionHost {
     this.spare = undefined;
     await Promise.all([...this.generationOf.keys(), ...(spare ? [spare] : [])].map((sandbox) => sandbox.terminate()));
     this.generationOf.clear();
+    await this.built?.state.catch(() => undefined);
+    await this.code.close();
   }
 
-  /** A sandbox of the current code: the first one the spare told to load it, else a new one. */
+  /**
+   * A sandbox of the newest code built (tagged with the generation of files it was built from): the
+   * first one the spare told to load it, else a new one.
+   */
   private spawn(): Sandbox {
     if (!this.spawned) {
       this.spawned = true;
       const versionNotice = nodeVersionNotice(this.fn.name, this.fn.runtime);
       if (versionNotice) this.notice(versionNotice);
-      const tsNotice = typeScriptNotice(this.fn.name, this.fn.source.entryFile);
-      if (tsNotice) this.notice(tsNotice);
     }
+    const { code, generation } = this.latest!;
     // The spare is kept for the first sandbox of new code; more beside it start as they would.
-    let sandbox = this.hasCurrent() ? undefined : this.spare;
+    let sandbox = this.hasCurrent() || this.spareCode?.entryFile !== code.entryFile ? undefined : this.spare;
     if (sandbox && !sandbox.dead) {
       this.spare = undefined;
       sandbox.load();
-    } else sandbox = this.newSandbox(false);
-    this.generationOf.set(sandbox, this.generation);
+    } else sandbox = this.newSandbox(code, false);
+    this.generationOf.set(sandbox, generation);
     this.loading.add(sandbox);
     const loaded = sandbox;
     // The next spare starts once this one is loaded, not competing with it for the CPU.
@@ -207,10 +269,10 @@ export class FunctionHost {
     return sandbox;
   }
 
-  private newSandbox(standby: boolean): Sandbox {
+  private newSandbox(code: FunctionCode, standby: boolean): Sandbox {
     return new Sandbox(
       {
-        ...codeOf(this.fn.source),
+        entryFile: code.entryFile,
         functionName: this.fn.name,
         memoryLimitInMB: this.fn.memoryMb,
         invokedFunctionArn: this.fn.invokedFunctionArn,
@@ -226,8 +288,9 @@ export class FunctionHost {
 
   /** One spare, once the function has answered a request: a function nobody calls needs no quick reload. */
   private keepSpare(): void {
-    if (!this.wantSpare || this.closed || (this.spare && !this.spare.dead)) return;
-    this.spare = this.newSandbox(true);
+    if (!this.wantSpare || this.closed || (this.spare && !this.spare.dead) || !this.latest) return;
+    this.spareCode = this.latest.code;
+    this.spare = this.newSandbox(this.latest.code, true);
   }
 
   /** A sandbox for the next request, counted as given to it. */
@@ -353,6 +416,8 @@ export class FunctionHost {
       const firstLine = errorMessage.split('\n')[0] ?? '';
       const skip = firstLine !== '' && trace?.[0]?.includes(firstLine) ? errorMessage.split('\n').length : 1;
       const stack = trace && trace.length > skip ? `\n${trace.slice(skip).join('\n')}` : '';
+      // A build error was said once, with its file:line:column; each request only says it failed for it.
+      if (errorType === BUILD_ERROR) return line(`Init failed: ${this.fn.name} does not build (the line above says where)`);
       line(`${atInit ? 'Init failed: ' : ''}${errorType}: ${errorMessage}${stack}`);
       const why = failureNotice({ name: this.fn.name, runtime: this.fn.runtime.name, memoryMb: this.fn.memoryMb, entryFile: this.fn.source.entryFile }, outcome.error);
       if (why) this.sayOnce(why);

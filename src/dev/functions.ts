@@ -7,7 +7,7 @@ import { importedSpecifiers } from '../package/imports.js';
 import type { LambdaRecord } from '../core/records.js';
 import { applyEnv } from '../core/env.js';
 import type { LocalFunction } from './functionHost.js';
-import { DEFAULT_RUNTIME } from '../core/runtimes.js';
+import { DEFAULT_RUNTIME, runtimeNodeMajor } from '../core/runtimes.js';
 import { runtimeRules } from './runtimeRules.js';
 import { DEFAULT_METHODS, declaredMethods } from '../core/methods.js';
 
@@ -88,6 +88,16 @@ export interface LocalSettings {
   url?: boolean;
   dynamoDbEndpoint: string;
   lambdaEndpoint: string;
+  /** How the code is built: deploy's bundle (--external as deploy takes it), or --no-bundle's files. */
+  build: LocalBuild;
+}
+
+/** bam dev's --no-bundle and --external, where each function's bundle is written, and the folder errors are named from. */
+interface LocalBuild {
+  bundle: boolean;
+  external: string[];
+  buildDir: (name: string) => string;
+  cwd: string;
 }
 
 // Lambda's defaults, as bam deploy uses them.
@@ -139,6 +149,9 @@ export function localFunction(source: FunctionSource, record: LambdaRecord | und
     // Like Lambda, the user's variables come first and the runtime's reserved ones win.
     env: { ...applyEnv(record?.env ?? {}, settings), ...lambdaEnv },
     invokedFunctionArn,
+    code: settings.build.bundle
+      ? { bundle: true, buildDir: settings.build.buildDir(name), nodeMajor: runtimeNodeMajor(runtime) ?? runtimeNodeMajor(DEFAULT_RUNTIME)!, external: settings.build.external, cwd: settings.build.cwd }
+      : { bundle: false },
     ...(cors !== undefined ? { cors } : {}),
     ...servedAsUrl(record, settings),
   };

@@ -44,15 +44,6 @@ export function nodeVersionNotice(functionName: string, rules: RuntimeRules, ver
   return `bam dev runs ${functionName} on Node ${major}.${minor}; Lambda will run it on Node ${rules.node}`;
 }
 
-/**
- * bam deploy bundles TypeScript with esbuild; bam dev does not share that build yet: it compiles
- * each .ts file on its own as it loads (src/dev/awsSdkHook.ts), which knows no tsconfig paths.
- */
-export function typeScriptNotice(functionName: string, entryFile: string): string | undefined {
-  if (!/\.([mc]?ts|tsx)$/.test(entryFile)) return undefined;
-  return `bam dev compiles ${functionName}'s TypeScript file by file with esbuild (bam deploy bundles it): types are not checked, and tsconfig paths are not applied here`;
-}
-
 // Lambda counts the whole runtime process against the memory setting, and Node takes about this
 // much of it before any user code loads; the heap gets the rest: a small young generation (5%)
 // and the old generation, where a handler's data piles up.

@@ -5,7 +5,7 @@ import { makePrivateFolder, PRIVATE_FILE_MODE } from '../store/paths.js';
 import { BamError } from '../core/errors.js';
 import { DEFAULT_RUNTIME, runtimeNodeMajor } from '../core/runtimes.js';
 import type { Reporter } from '../ui/reporter.js';
-import { bundleFunction } from './bundle.js';
+import { bundleFormat, bundleFunction } from './bundle.js';
 import { detectDependencies, isSourceFile, type ParsedStagedFile } from './dependencies.js';
 import { descriptionComment, readDescription } from './description.js';
 import { displayPathOf } from './displayPath.js';
@@ -143,12 +143,7 @@ function headerLine(entry: ParsedSourceFile): string | undefined {
 
 /** index.mjs for ES module sources, index.js (CommonJS) otherwise. */
 function moduleFormat(context: BuildContext): 'esm' | 'cjs' {
-  const entryName = context.source.entryName;
-  if (/\.m[jt]s$/.test(entryName)) return 'esm';
-  if (/\.c[jt]s$/.test(entryName)) return 'cjs';
-  if (context.userPackage.type === 'module') return 'esm';
-  if (context.userPackage.type === 'commonjs') return 'cjs';
-  return hasModuleSyntax(context.entry.program) ? 'esm' : 'cjs';
+  return bundleFormat(context.source.entryName, context.userPackage.type, () => hasModuleSyntax(context.entry.program));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { BuildFailure, Message, Plugin } from 'esbuild';
+import type { BuildFailure, BuildOptions, Message, Plugin } from 'esbuild';
 import { BamError } from '../core/errors.js';
 import { packageName } from './imports.js';
 import { BUILD_DIR } from './stage.js';
@@ -53,36 +53,16 @@ const ESM_REQUIRE = "globalThis.require ??= process.getBuiltinModule('node:modul
  */
 export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
   const { build } = await import('esbuild');
+  const options = bundleOptions(request);
+  const outfile = options.outfile;
   const fileName = request.format === 'esm' ? 'index.mjs' : 'index.js';
-  const outfile = join(request.stagingDir, BUILD_DIR, fileName);
   let result;
   try {
-    result = await build({
-      absWorkingDir: request.stagingDir,
-      entryPoints: [join(request.stagingDir, request.entryName)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: request.format,
-      target: `node${request.nodeMajor}`,
-      // Paths in the bundle stay inside staging, the same on every run.
-      preserveSymlinks: true,
-      // Less to read and compile at every cold start (about 10% of an express app's init). Only
-      // whitespace: minifying syntax or names would change what code sees (a class's .name).
-      minifyWhitespace: true,
-      external: request.external.flatMap((name) => [name, `${name}/*`]),
-      plugins: [runtimeAwsSdk(request.declared), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
-      ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),
-      ...banner(request),
-      sourcemap: 'external',
-      metafile: true,
-      write: false,
-      logLevel: 'silent',
-    });
+    result = await build({ ...options, sourcemap: 'external', metafile: true, write: false, logLevel: 'silent' });
   } catch (err) {
     const first = (err as BuildFailure).errors?.[0];
     if (!first) throw err;
-    throw new BamError(`${where(first, request)}${first.text}. Fix it and try again (or package with --no-bundle, or mark the package --external).`, { cause: err });
+    throw new BamError(`${buildMessage(first, request)}. Fix it and try again (or package with --no-bundle, or mark the package --external).`, { cause: err });
   }
   const code = result.outputFiles.find((file) => file.path === outfile);
   const sourceMap = result.outputFiles.find((file) => file.path === `${outfile}.map`);
@@ -99,8 +79,52 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
     inputs,
     outsideInputs,
     externalImports: externalImports.sort(),
-    warnings: result.warnings.map((warning) => `${where(warning, request)}${warning.text}`),
+    warnings: result.warnings.map((warning) => buildMessage(warning, request)),
   };
+}
+
+/**
+ * The esbuild options of a function's bundle, shared by deploy and bam dev (which only adds what
+ * running it locally needs): one file for the runtime's Node major, externals and @aws-sdk/* left
+ * to node_modules and the runtime.
+ */
+export function bundleOptions(request: BundleRequest): BuildOptions & { outfile: string } {
+  const fileName = request.format === 'esm' ? 'index.mjs' : 'index.js';
+  return {
+    absWorkingDir: request.stagingDir,
+    entryPoints: [join(request.stagingDir, request.entryName)],
+    outfile: join(request.stagingDir, BUILD_DIR, fileName),
+    bundle: true,
+    platform: 'node',
+    format: request.format,
+    target: `node${request.nodeMajor}`,
+    // Paths in the bundle stay inside staging, the same on every run.
+    preserveSymlinks: true,
+    // Less to read and compile at every cold start (about 10% of an express app's init). Only
+    // whitespace: minifying syntax or names would change what code sees (a class's .name).
+    minifyWhitespace: true,
+    external: request.external.flatMap((name) => [name, `${name}/*`]),
+    plugins: [runtimeAwsSdk(request.declared), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
+    ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),
+    ...banner(request),
+  };
+}
+
+/**
+ * The bundle's format: .mjs/.mts are ES modules and .cjs/.cts CommonJS, then the package.json
+ * "type", then whether the entry itself is written with import/export.
+ */
+export function bundleFormat(entryName: string, packageType: string | undefined, hasModuleSyntax: () => boolean): 'esm' | 'cjs' {
+  if (/\.m[jt]s$/.test(entryName)) return 'esm';
+  if (/\.c[jt]s$/.test(entryName)) return 'cjs';
+  if (packageType === 'module') return 'esm';
+  if (packageType === 'commonjs') return 'cjs';
+  return hasModuleSyntax() ? 'esm' : 'cjs';
+}
+
+/** An esbuild error or warning as `file:line:column message`, the file as the user knows it. */
+export function buildMessage(message: Message, request: Pick<BundleRequest, 'stagingDir' | 'displayPath'>): string {
+  return `${where(message, request)}${message.text}`;
 }
 
 /** The description line, and for an ES module the require() that CommonJS dependencies call. */
@@ -109,12 +133,18 @@ function banner(request: BundleRequest): { banner?: { js: string } } {
   return lines.length > 0 ? { banner: { js: lines.join('\n') } } : {};
 }
 
-function where(message: Message, request: BundleRequest): string {
+function where(message: Message, request: Pick<BundleRequest, 'stagingDir' | 'displayPath'>): string {
+  const location = buildLocation(message, request);
+  return location ? `${location} ` : '';
+}
+
+/** Where an esbuild message points, as `file:line:column` (1-based column), the file as the user knows it. */
+export function buildLocation(message: Message, request: Pick<BundleRequest, 'stagingDir' | 'displayPath'>): string | undefined {
   const location = message.location;
-  if (!location) return '';
+  if (!location) return undefined;
   const file = isAbsolute(location.file) ? relative(request.stagingDir, location.file) : location.file;
   const shown = file.startsWith('..') ? join(request.stagingDir, file) : file.startsWith('node_modules/') ? file : request.displayPath(file);
-  return `${shown}:${location.line}:${location.column + 1} `;
+  return `${shown}:${location.line}:${location.column + 1}`;
 }
 
 /**

@@ -46,6 +46,24 @@ export async function findUnbundleable(modulesDir: string): Promise<string[]> {
   return result;
 }
 
+/**
+ * findUnbundleable's rule for one installed package (bam dev asks as its bundle resolves): a
+ * native addon, a per-platform package, or one picking such a package among its optional
+ * dependencies (found beside it or in its own node_modules).
+ */
+export async function isUnbundleablePackage(dir: string): Promise<boolean> {
+  const readJson = (path: string) => readFile(path, 'utf8').then((text) => JSON.parse(text) as PackageJson, () => undefined);
+  const json = await readJson(join(dir, 'package.json'));
+  if (!json) return false;
+  if (json.os !== undefined || json.cpu !== undefined || (await nativeMarkers(dir)).any) return true;
+  const modulesDir = dir.slice(0, dir.lastIndexOf('node_modules') + 'node_modules'.length);
+  for (const name of Object.keys(json.optionalDependencies ?? {})) {
+    const optional = (await readJson(join(dir, 'node_modules', name, 'package.json'))) ?? (await readJson(join(modulesDir, name, 'package.json')));
+    if (optional && (optional.os !== undefined || optional.cpu !== undefined)) return true;
+  }
+  return false;
+}
+
 interface InstalledPackage {
   name: string;
   /** Path under node_modules, with `/` (`a`, `@s/b`, `a/node_modules/c`). */

@@ -35,6 +35,23 @@ export async function findTsConfig(from: string): Promise<TsConfig | undefined> 
   }
 }
 
+/** A tsconfig.json and the files it extends (relative `extends`), nearest first: what a change to reloads a build. */
+export async function tsConfigFiles(path: string): Promise<string[]> {
+  const files: string[] = [];
+  for (let file: string | undefined = path; file && files.length < 8; ) {
+    files.push(file);
+    const text: string | undefined = await readFile(file, 'utf8').catch(() => undefined);
+    let raw: RawTsConfig | undefined;
+    try {
+      raw = text === undefined ? undefined : (JSON.parse(stripJsonComments(text)) as RawTsConfig);
+    } catch {
+      raw = undefined; // the build says what is wrong with it
+    }
+    file = typeof raw?.extends === 'string' && raw.extends.startsWith('.') ? resolve(dirname(file), raw.extends.endsWith('.json') ? raw.extends : `${raw.extends}.json`) : undefined;
+  }
+  return files;
+}
+
 /** compilerOptions with those of a relative `extends` underneath; undefined when the file is missing. */
 async function readCompilerOptions(path: string, depth: number): Promise<Record<string, unknown> | undefined> {
   const text = await readFile(path, 'utf8').catch(() => undefined);

@@ -17,6 +17,8 @@ export interface StorePaths {
   /** One file per running bam dev: where its local Lambda API listens and what it serves. */
   devEndpoints: () => string;
   devEndpoint: (lambdaPort: number) => string;
+  /** bam dev's bundle of a function (its own folder per bam dev or bam invoke process). */
+  devBuild: (name: string) => string;
 }
 
 export function storePathsIn(root: string): StorePaths {
@@ -32,6 +34,7 @@ export function storePathsIn(root: string): StorePaths {
     devDb: () => join(root, 'dev-db'),
     devEndpoints: () => join(root, 'dev-endpoints'),
     devEndpoint: (lambdaPort) => join(root, 'dev-endpoints', `${lambdaPort}.json`),
+    devBuild: (name) => join(root, 'dev-build', String(process.pid), name),
   };
 }
 

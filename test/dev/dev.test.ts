@@ -294,7 +294,9 @@ describe('bam dev with one function', () => {
     expect(await pollUntil(dev.url, (_status, body) => body === 'v2')).toBe(200);
     await writeFile(file, 'exports.handler = async () => { syntax error');
     expect(await pollUntil(dev.url, (status) => status === 502)).toBe(502);
-    await dev.waitForOutput(/^hot \S+ ERROR Init failed: Runtime\.UserCodeSyntaxError/m);
+    // deploy's bundle does not build: bam dev says where once, and each request's log says it failed for it.
+    await dev.waitForOutput(/^hot does not build: hot\.js:1:\d+: .*bam dev answers 502 until a save fixes it\.$/m);
+    await dev.waitForOutput(/^hot \S+ ERROR Init failed: hot does not build/m);
     await writeFile(file, version('v3'));
     expect(await pollUntil(dev.url, (_status, body) => body === 'v3')).toBe(200);
     await dev.stop();

@@ -3,7 +3,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RUNTIME, NODE_RUNTIMES } from '../../src/core/runtimes.js';
-import { heapLimits, moduleFlags, nodeVersionNotice, runtimeRules, typeScriptNotice } from '../../src/dev/runtimeRules.js';
+import { heapLimits, moduleFlags, nodeVersionNotice, runtimeRules } from '../../src/dev/runtimeRules.js';
 import { root, startDev, stopAll, type DevProcess } from './devProcess.js';
 
 // bam dev runs each function under its Lambda runtime's rules. These tests run the built CLI
@@ -89,6 +89,22 @@ describe(`bam dev on ${DEFAULT_RUNTIME} (the default runtime)`, () => {
     expect(functionError).toBe('Unhandled');
     expect(payload).toMatchObject({ errorType: 'TypeError', errorMessage: 'context.succeed is not a function' });
     await dev.waitForOutput(/^succeed calls context\.succeed, which nodejs24\.x no longer provides: return the result from an async handler$/m);
+  });
+
+  it('runs deploy\'s bundle: an ES-module-syntax .js becomes index.mjs and a require() of an ES module is bundled, as deployed', async () => {
+    expect(await get(dev.urls.get('esm') as string)).toEqual([200, 'loaded as a module']);
+    expect(await get(dev.urls.get('requiresEsm') as string)).toEqual([200, 'required']);
+  });
+});
+
+describe('bam dev --no-bundle: the files as they are, loaded by Lambda\'s module rules', () => {
+  let dev: DevProcess;
+  beforeAll(async () => {
+    await recordFunctions({});
+    dev = await start(['esm', 'requiresEsm', 'inspect', '--timeout', '30', '--no-bundle']);
+  });
+  afterAll(async () => {
+    await dev.stop();
   });
 
   it('loads an ES-module-syntax .js without "type": "module" as CommonJS, so it fails as on Lambda', async () => {
@@ -199,13 +215,6 @@ describe('runtime rules', () => {
     expect(nodeVersionNotice('hello', runtimeRules('nodejs24.x'), '24.11.1')).toBeUndefined();
     expect(nodeVersionNotice('hello', runtimeRules('nodejs24.x'), '20.20.2')).toBe('bam dev runs hello on Node 20.20; Lambda will run it on Node 24');
     expect(nodeVersionNotice('hello', runtimeRules('python3.13'), '20.20.2')).toBeUndefined();
-  });
-
-  it('says once that bam dev compiles a TypeScript function file by file, unlike deploy\'s bundle', () => {
-    expect(typeScriptNotice('hello', '/w/hello.js')).toBeUndefined();
-    for (const entry of ['/w/hello/index.ts', '/w/hello.mts', '/w/hello.cts']) {
-      expect(typeScriptNotice('hello', entry)).toMatch(/^bam dev compiles hello's TypeScript file by file with esbuild .*tsconfig paths are not applied here$/);
-    }
   });
 
   it('gives the heap the memory setting less what Node itself takes, more with more memory', () => {

@@ -1,9 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { devWorld, startDev, stopAll } from './devProcess.js';
+import { runBam } from '../helpers/bamProcess.js';
+import { devWorld, root, startDev, stopAll } from './devProcess.js';
 
-// bam dev as a real process on TypeScript functions: compiled file by file as they load.
+// bam dev (a real process, real esbuild, real HTTP) runs deploy's bundle: built in memory,
+// rebuilt when a file of its import graph changes, a build error answered 502 until fixed.
 
 let world: Awaited<ReturnType<typeof devWorld>>;
 beforeAll(async () => {
@@ -26,7 +28,9 @@ export const handler = async (event: { queryStringParameters: Record<string, str
 };
 `;
 
-describe('bam dev runs TypeScript', () => {
+const text = async (url: string): Promise<string> => (await fetch(url)).text();
+
+describe('bam dev runs the bundle deploy builds', () => {
   it('a .ts folder function with extensionless and .js-named imports of .ts files answers, reloads an edited import, and fails at its .ts line', async () => {
     const folder = join(world.cwd, 'loud');
     await mkdir(join(folder, 'lib'), { recursive: true });
@@ -34,20 +38,111 @@ describe('bam dev runs TypeScript', () => {
     await writeFile(join(folder, 'lib', 'types.ts'), 'export type Word = string;\n');
     await writeFile(join(folder, 'lib', 'shout.ts'), "export const shout = (word: string): string => `${word.toUpperCase()}!`;\n");
     const dev = await startDev(['loud'], world);
-    await dev.waitForOutput(/bam dev compiles loud's TypeScript file by file/);
 
-    expect(await (await fetch(`${dev.url}?word=hey`)).text()).toBe('HEY!');
+    expect(await text(`${dev.url}?word=hey`)).toBe('HEY!');
     await writeFile(join(folder, 'lib', 'shout.ts'), "export const shout = (word: string): string => `${word}?`;\n");
-    expect(await (await fetch(`${dev.url}?word=hey`)).text()).toBe('hey?');
+    expect(await text(`${dev.url}?word=hey`)).toBe('hey?');
 
     expect((await fetch(`${dev.url}?word=boom`)).status).toBe(502);
     // The inline source map puts the frame on index.ts's line 6, where the handler throws.
     await dev.waitForOutput(/at handler \(.*loud[\\/]index\.ts:6:\d+\)/);
+    expect(dev.output()).not.toMatch(/file by file/);
   });
 
-  it('a single .cts file (CommonJS) answers', async () => {
-    await writeFile(join(world.cwd, 'plain.cts'), "const greeting: string = 'hello';\nmodule.exports.handler = async () => ({ statusCode: 200, body: greeting });\n");
-    const dev = await startDev(['plain'], world);
-    expect(await (await fetch(dev.url)).text()).toBe('hello');
+  it('a single-file .ts function reloads when a file it imports from a subfolder is saved, and not for a file it does not import', async () => {
+    await mkdir(join(world.cwd, 'parts'), { recursive: true });
+    await writeFile(join(world.cwd, 'parts', 'word.ts'), "export const word: string = 'one';\n");
+    await writeFile(join(world.cwd, 'parts', 'unused.ts'), "export const unused = 'x';\n");
+    await writeFile(join(world.cwd, 'solo.ts'), "import { word } from './parts/word';\nexport const handler = async () => ({ statusCode: 200, body: word });\n");
+    const dev = await startDev(['solo'], world);
+    expect(await text(dev.url)).toBe('one');
+
+    // Not in the bundle's inputs: no reload (the OS reported the save before this request was read).
+    await writeFile(join(world.cwd, 'parts', 'unused.ts'), "export const unused = 'y';\n");
+    expect(await text(dev.url)).toBe('one');
+    expect(dev.output()).not.toMatch(/Reloaded solo/);
+    await writeFile(join(world.cwd, 'parts', 'word.ts'), "export const word: string = 'two';\n");
+    expect(await text(dev.url)).toBe('two');
+    await dev.waitForOutput(/Reloaded solo: files changed\./);
+  });
+
+  it("applies tsconfig paths aliases, and a save of the alias's target reloads", async () => {
+    const folder = join(world.cwd, 'aliased');
+    await mkdir(join(folder, 'src', 'lib'), { recursive: true });
+    await writeFile(join(folder, 'tsconfig.json'), '{\n  // comments are allowed\n  "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["src/lib/*"] } }\n}\n');
+    await writeFile(join(folder, 'src', 'lib', 'greet.ts'), 'export const greet = (name: string): string => `hello ${name}`;\n');
+    await writeFile(join(folder, 'index.ts'), "import { greet } from '@lib/greet';\nexport const handler = async () => ({ statusCode: 200, body: greet('ada') });\n");
+    const dev = await startDev(['aliased'], world);
+    expect(await text(dev.url)).toBe('hello ada');
+    await writeFile(join(folder, 'src', 'lib', 'greet.ts'), 'export const greet = (name: string): string => `bye ${name}`;\n');
+    expect(await text(dev.url)).toBe('bye ada');
+    // tsconfig.json is watched too: pointing the alias elsewhere rebuilds with the new paths.
+    await mkdir(join(folder, 'other'), { recursive: true });
+    await writeFile(join(folder, 'other', 'greet.ts'), 'export const greet = (name: string): string => `hi ${name}`;\n');
+    await writeFile(join(folder, 'tsconfig.json'), '{ "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["other/*"] } } }\n');
+    expect(await text(dev.url)).toBe('hi ada');
+  });
+
+  it('a build error is said once as file:line:column: message and answered 502 until a save fixes it', async () => {
+    await writeFile(join(world.cwd, 'broken.ts'), "export const handler = async () => ({ statusCode: 200, body: 'first' });\n");
+    const dev = await startDev(['broken'], world);
+    expect(await text(dev.url)).toBe('first');
+
+    await writeFile(join(world.cwd, 'broken.ts'), "const x: number = ;\nexport const handler = async () => ({ statusCode: 200, body: 'second' });\n");
+    const first = await fetch(dev.url);
+    expect(first.status).toBe(502);
+    expect(await first.json()).toEqual({ message: 'Internal server error' });
+    expect((await fetch(dev.url)).status).toBe(502);
+    await dev.waitForOutput(/broken does not build: broken\.ts:1:19: Unexpected ";"\. bam dev answers 502 until a save fixes it\./);
+    await dev.waitForOutput(/GET \/ 502 .*\n(.*\n)*GET \/ 502 /);
+    expect(dev.output().match(/broken\.ts:1:19/g)).toHaveLength(1);
+    expect(dev.output()).toMatch(/ERROR Init failed: broken does not build/);
+
+    await writeFile(join(world.cwd, 'broken.ts'), "import { part } from './missing';\nexport const handler = async () => ({ statusCode: 200, body: part });\n");
+    expect((await fetch(dev.url)).status).toBe(502);
+    await dev.waitForOutput(/broken does not build: broken\.ts:1:22: Could not resolve "\.\/missing"/);
+
+    // Creating the missing file is a fix too: after a failed build any new script beside its files rebuilds.
+    await writeFile(join(world.cwd, 'missing.ts'), "export const part = 'fixed';\n");
+    expect(await text(dev.url)).toBe('fixed');
+  });
+
+  it('bam invoke NAME (local) with a build error prints the one line and exits 1', async () => {
+    await writeFile(join(world.cwd, 'typo.ts'), 'export const handler = async () => ({ statusCode: 200, body: ) });\n');
+    const run = await runBam(['invoke', 'typo'], { cwd: world.cwd, home: world.home, endpoint: 'http://127.0.0.1:9', timeoutMs: 60_000 });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: typo\.ts:1:62: Unexpected "\)"\. Fix it and run bam invoke again \(or try --no-bundle\)\.$/)]);
+  });
+
+  it('packages that cannot be bundled load from the function\'s own node_modules, and module-relative reads find the function\'s files', async () => {
+    const folder = join(world.cwd, 'nativeish');
+    const deps = join(root, 'test/fixtures/package/deps');
+    await mkdir(join(folder, 'node_modules'), { recursive: true });
+    await cp(join(deps, 'native-fixture'), join(folder, 'node_modules', 'native-fixture'), { recursive: true });
+    await cp(join(deps, 'left-pad-local'), join(folder, 'node_modules', 'left-pad-local'), { recursive: true });
+    await writeFile(join(folder, 'package.json'), JSON.stringify({ name: 'nativeish', type: 'module', dependencies: { 'native-fixture': '1.0.0' } }));
+    await writeFile(join(folder, 'data.txt'), 'beside');
+    await writeFile(
+      join(folder, 'index.ts'),
+      "import native from 'native-fixture';\nimport { readFileSync } from 'node:fs';\n" +
+        "const data = readFileSync(new URL('./data.txt', import.meta.url), 'utf8');\n" +
+        'export const handler = async () => ({ statusCode: 200, body: `${native().trim()} ${data}` });\n',
+    );
+    const dev = await startDev(['nativeish'], world);
+    // Bundled, the fixture would look for its binary beside the bundle and say "missing".
+    expect(await text(dev.url)).toBe('native beside');
+    // Nothing was written into the user's folder.
+    expect((await readdir(folder)).sort()).toEqual(['data.txt', 'index.ts', 'node_modules', 'package.json']);
+  });
+
+  it('--no-bundle runs the files as they are (TypeScript compiled file by file as it loads); without it the bundle runs', async () => {
+    await writeFile(join(world.cwd, 'plain.cts'), "const greeting: string = 'hello';\nmodule.exports.handler = async () => ({ statusCode: 200, body: `${greeting} ${require('node:path').basename(__filename)}` });\n");
+    const unbundled = await startDev(['plain', '--no-bundle'], world);
+    expect(await text(unbundled.url)).toBe('hello plain.cts');
+    await unbundled.stop();
+    // Bundled, the code sits in index.js in the function's folder, as deployed.
+    const bundled = await startDev(['plain'], world);
+    expect(await text(bundled.url)).toBe('hello index.js');
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findTsConfig, isPathAlias, stripJsonComments } from '../../src/package/tsconfig.js';
+import { findTsConfig, isPathAlias, stripJsonComments, tsConfigFiles } from '../../src/package/tsconfig.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 
 let world: TestWorld;
@@ -22,6 +22,14 @@ describe('tsconfig.json', () => {
       aliases: ['@lib/*', '~'],
       jsx: { jsx: 'react-jsx', jsxImportSource: 'preact' },
     });
+  });
+
+  it('lists itself and the files it extends, nearest first (what bam dev and redeploy --watch watch)', async () => {
+    await mkdir(join(world.cwd, 'configs'), { recursive: true });
+    await writeFile(join(world.cwd, 'configs', 'root.json'), '{ "extends": "@tsconfig/node20/tsconfig.json" }');
+    await writeFile(join(world.cwd, 'configs', 'base.json'), '{ "extends": "./root", /* shared */ }');
+    await writeFile(join(world.cwd, 'tsconfig.json'), '{ "extends": "./configs/base.json" }');
+    expect(await tsConfigFiles(join(world.cwd, 'tsconfig.json'))).toEqual([join(world.cwd, 'tsconfig.json'), join(world.cwd, 'configs', 'base.json'), join(world.cwd, 'configs', 'root.json')]);
   });
 
   it('keeps strings that look like comments, and matches paths patterns as TypeScript does', () => {
