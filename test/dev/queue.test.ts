@@ -82,6 +82,8 @@ async function newHost(file: string, options: { timeoutMs?: number; maxSandboxes
     runtime: runtimeRules('nodejs22.x'),
     env: {},
     invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:queued',
+    // The files as they are (--no-bundle): these tests are about the queue, not the build.
+    code: { bundle: false },
   };
   const host = new FunctionHost(fn, (line) => logs.push(line), () => {}, options.maxSandboxes);
   hosts.push(host);
