@@ -49,7 +49,7 @@ export function buildProgram(io: CliIO = {}): Command {
     const { createReporter } = await import('./ui/reporter.js');
     const { openStore } = await import('./store/store.js');
     const globals = cmd.optsWithGlobals<GlobalOptions>();
-    const reporter = createReporter({ stdout, stderr, quiet: options.quiet ?? false });
+    const reporter = await createReporter({ stdout, stderr, quiet: options.quiet ?? false });
     return {
       reporter,
       cwd: io.cwd ?? process.cwd(),

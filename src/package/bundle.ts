@@ -1,3 +1,4 @@
+import { isBuiltin } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
 import { BamError } from '../core/errors.js';
@@ -91,7 +92,8 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
   const inputPaths = Object.keys(result.metafile.inputs);
   const inputs = new Set(inputPaths.filter((path) => !path.startsWith('..') && !isAbsolute(path)));
   const outsideInputs = inputPaths.filter((path) => !inputs.has(path)).map((path) => resolve(request.stagingDir, path));
-  const externalImports = [...new Set((output?.imports ?? []).filter((i) => i.external && !i.path.startsWith('node:')).map((i) => packageName(i.path)))];
+  // Node's own modules (fs, http, node:fs) are external too, but nothing to ship.
+  const externalImports = [...new Set((output?.imports ?? []).filter((i) => i.external && !isBuiltin(i.path)).map((i) => packageName(i.path)))];
   return {
     fileName,
     code: code.contents,

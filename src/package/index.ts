@@ -4,7 +4,7 @@ import type { Store } from '../store/store.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { BuiltResult } from './build.js';
-import { buildFingerprint, unchangedBuild, writeBuildStamp } from './buildStamp.js';
+import { buildFingerprint, toolVersions, unchangedBuild, writeBuildStamp } from './buildStamp.js';
 import { displayPathOf } from './displayPath.js';
 import { localPackagesFingerprint, type LambdaCpu } from './install.js';
 import { findSource, type FunctionSource } from './source.js';
@@ -74,7 +74,8 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   // Nothing the build reads has changed since the last one: its zip is this one.
   const settings = { bundle: options.bundle !== false, external: [...(options.external ?? [])].sort(), runtime: options.runtime ?? DEFAULT_RUNTIME, cpu: options.cpu ?? 'x64' };
   const fingerprint = await buildFingerprint({ staged, options: settings, tsconfig: tsconfig?.path, userPackage, localPackages: await localPackagesFingerprint(userPackage.specs) });
-  const previous = await unchangedBuild<BuiltResult>(stagingDir, fingerprint, zipPath);
+  const tools = toolVersions();
+  const previous = await unchangedBuild<BuiltResult>(stagingDir, fingerprint, tools, zipPath);
   if (previous) {
     reporter?.info('Nothing changed since the last packaging: reusing its zip.');
     return { ...previous.result, name, source, stagingDir, zipPath };
@@ -82,7 +83,7 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
 
   const { buildFunction } = await import('./build.js');
   const built = await buildFunction({ name, source, stagingDir, zipPath, staged, tsconfig, userPackage, settings, cwd: options.cwd, reporter, moduleCache: options.store.paths.moduleCache });
-  await writeBuildStamp(stagingDir, { fingerprint, zipSize: built.result.zipSize, result: built.result }, built.outsideInputs);
+  await writeBuildStamp(stagingDir, { fingerprint, tools, zipSize: built.result.zipSize, result: built.result }, built.outsideInputs);
   return { ...built.result, name, source, stagingDir, zipPath };
 }
 

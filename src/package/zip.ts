@@ -6,6 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import { PRIVATE_FILE_MODE } from '../store/paths.js';
 import { BamError } from '../core/errors.js';
+import { megabytes } from './size.js';
 
 /** Lambda's limits for a zip uploaded directly (not through S3). */
 export const MAX_ZIPPED_BYTES = 50 * 1024 * 1024;
@@ -275,17 +276,6 @@ export function checkSizeLimits(zipSize: number, unzippedSize: number): void {
     `The package is too big for Lambda: ${megabytes(zipSize)} zipped (limit 50 MB) and ${megabytes(unzippedSize)} unzipped (limit 250 MB). ` +
       'Remove large files (list them in .bamignore) or dependencies you do not use.',
   );
-}
-
-export function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
-/** A size for people: 812 B, 14.2 KB, 3.4 MB. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return megabytes(bytes);
 }
 
 /** The CodeSha256 of bytes already in memory (for comparing with what Lambda reports). */

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageFunction } from '../../src/package/index.js';
@@ -177,12 +177,14 @@ describe('packageFunction bundles with esbuild', () => {
       dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local`, '@bam-fixture/greet': `file:${DEPS}scoped-greet` },
       bam: { external: ['@bam-fixture/greet'] },
     }));
-    await write('ext.ts', "import pad from 'left-pad-local';\nimport { greet } from '@bam-fixture/greet';\nexport const handler = async () => ({ statusCode: 200, body: pad(greet('x'), 9) });\n");
+    // Node's own modules, bare or node:, are external too but never listed or shipped.
+    await write('ext.ts', "import pad from 'left-pad-local';\nimport { greet } from '@bam-fixture/greet';\nimport { EOL } from 'os';\nimport { sep } from 'node:path';\nexport const handler = async () => ({ statusCode: 200, body: pad(greet('x'), 9) + EOL.trim() + sep.replace('/', '') });\n");
 
     const result = await packageFunction('ext', { cwd: world.cwd, store: world.store, external: ['left-pad-local'] });
 
     expect(result.external).toEqual(['@bam-fixture/greet', 'left-pad-local']);
     const names = await zipNames(result.zipPath);
+    expect(names.filter((name) => /^node_modules\/(os|path)\//.test(name))).toEqual([]);
     expect(names).toContain('node_modules/left-pad-local/index.js');
     expect(names).toContain('node_modules/@bam-fixture/greet/index.js');
     const bundle = (await readZipEntries(result.zipPath)).find((e) => e.name === 'index.mjs')!.content.toString('utf8');
@@ -297,5 +299,44 @@ describe('fast packaging', () => {
     expect((await runUnzipped(changed.zipPath, 'index.mjs')).body).toBe('two');
     // Another option is another build.
     expect((await packageFunction('fn', { cwd: world.cwd, store: world.store, bundle: false })).bundled).toBe(false);
+  });
+
+  it('rebuilds when the bam or esbuild that made the last zip is another version, and notices an edit that keeps the size through its date', async () => {
+    await write('fn.mjs', "export const handler = async () => ({ statusCode: 200, body: 'one' });\n");
+    const first = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    const stampPath = join(first.stagingDir, '.bam-build', 'stamp.json');
+    const stamp = JSON.parse(await readFile(stampPath, 'utf8')) as { tools: { bam: string; esbuild: string } };
+    const bamVersion = (JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    expect(stamp.tools.bam).toBe(bamVersion);
+    expect(stamp.tools.esbuild).toMatch(/^\d+\.\d+\.\d+/);
+
+    for (const tools of [{ ...stamp.tools, esbuild: '0.0.1' }, { ...stamp.tools, bam: '0.0.1' }]) {
+      await writeFile(stampPath, JSON.stringify({ ...stamp, tools }));
+      world.reporter.events.length = 0;
+      const rebuilt = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+      expect(world.reporter.text('info')).not.toContain('reusing its zip');
+      expect(rebuilt.codeSha256).toBe(first.codeSha256); // same inputs, same bytes
+    }
+    world.reporter.events.length = 0;
+    await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect(world.reporter.text('info')).toContain('reusing its zip');
+
+    // Same size, new content and a new date: the stat says it changed.
+    const before = await stat(join(world.cwd, 'fn.mjs'));
+    await write('fn.mjs', "export const handler = async () => ({ statusCode: 200, body: 'two' });\n");
+    await utimes(join(world.cwd, 'fn.mjs'), before.atime, new Date(before.mtimeMs + 2000));
+    expect((await stat(join(world.cwd, 'fn.mjs'))).size).toBe(before.size);
+    world.reporter.events.length = 0;
+    const edited = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect(world.reporter.text('info')).not.toContain('reusing its zip');
+    expect((await runUnzipped(edited.zipPath, 'index.mjs')).body).toBe('two');
+
+    // Same size and the same date as recorded: an accepted miss (the README says so); touching it rebuilds.
+    const dated = await stat(join(world.cwd, 'fn.mjs'));
+    await write('fn.mjs', "export const handler = async () => ({ statusCode: 200, body: 'six' });\n");
+    await utimes(join(world.cwd, 'fn.mjs'), dated.atime, dated.mtime);
+    world.reporter.events.length = 0;
+    await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect(world.reporter.text('info')).toContain('reusing its zip');
   });
 });
