@@ -8,7 +8,7 @@ import { buildFingerprint, toolVersions, unchangedBuild, writeBuildStamp } from 
 import { displayPathOf } from './displayPath.js';
 import { localPackagesFingerprint, type LambdaCpu } from './install.js';
 import { findSource, type FunctionSource } from './source.js';
-import { stageFiles, zipFileName } from './stage.js';
+import { findFunctionFiles, stagedFilesOf, stageFiles, zipFileName } from './stage.js';
 import { findTsConfig } from './tsconfig.js';
 import { readUserPackage } from './userPackage.js';
 
@@ -66,7 +66,9 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   const source = await findSource(name, options);
   const stagingDir = options.store.paths.staging(name);
   const zipPath = join(stagingDir, zipFileName(name));
-  const staged = await stageFiles(source, stagingDir);
+  // Stat calls only until the stamp has had its say: an unchanged function touches no staging.
+  const found = await findFunctionFiles(source);
+  const staged = stagedFilesOf(found);
   const folder = source.kind === 'dir' ? source.sourcePath : dirname(source.entryFile);
   const tsconfig = await findTsConfig(folder);
   const userPackage = await readUserPackage(folder);
@@ -81,6 +83,7 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
     return { ...previous.result, name, source, stagingDir, zipPath };
   }
 
+  await stageFiles(source, stagingDir, found);
   const { buildFunction } = await import('./build.js');
   const built = await buildFunction({ name, source, stagingDir, zipPath, staged, tsconfig, userPackage, settings, cwd: options.cwd, reporter, moduleCache: options.store.paths.moduleCache });
   await writeBuildStamp(stagingDir, { fingerprint, tools, zipSize: built.result.zipSize, result: built.result }, built.outsideInputs);

@@ -35,23 +35,35 @@ function reservedNames(name: string): Set<string> {
 }
 
 /**
- * Brings staging in line with the function's files (a single file becomes index.*; a folder is
- * copied whole, minus skipped paths). Only what changed is copied: a file whose size and date
- * match is left alone, one whose content matches only gets its date; files gone from the source
- * are removed. The user's folder is only read. Staging's folders are 0700: the code and its
- * settings are the user's alone.
+ * The function's files as its source has them (a single file becomes index.*; a folder is taken
+ * whole, minus skipped paths), found with stat calls only: enough for the build stamp to say
+ * nothing changed before staging is touched at all.
  */
-export async function stageFiles(source: FunctionSource, stagingDir: string): Promise<StagedFile[]> {
-  await makePrivateFolder(stagingDir);
-  const reserved = reservedNames(source.name);
-  const found = source.kind === 'file'
+export async function findFunctionFiles(source: FunctionSource): Promise<FunctionFile[]> {
+  return source.kind === 'file'
     ? [{ relativePath: source.entryName, sourcePath: source.entryFile, info: await stat(source.entryFile) }]
-    : await listFunctionFiles(source.sourcePath, reserved);
-  await removeStaleFiles(stagingDir, new Set(found.map((file) => file.relativePath)), reserved);
-  // Folders first, one by one: each is 0700 before a file lands in it.
-  for (const folder of new Set(found.map((file) => dirname(join(stagingDir, file.relativePath))))) await makePrivateFolder(folder);
-  await Promise.all(found.map((file) => syncFile(file.sourcePath, file.info, join(stagingDir, file.relativePath))));
+    : listFunctionFiles(source.sourcePath, reservedNames(source.name));
+}
+
+/** What the build and its stamp know of each file. */
+export function stagedFilesOf(found: FunctionFile[]): StagedFile[] {
   return found.map(({ relativePath, sourcePath, info }) => ({ relativePath, sourcePath, size: info.size, mtimeMs: info.mtimeMs }));
+}
+
+/**
+ * Brings staging in line with the function's files. Only what changed is copied: a file whose
+ * size and date match is left alone, one whose content matches only gets its date; files gone
+ * from the source are removed. The user's folder is only read. Staging's folders are 0700: the
+ * code and its settings are the user's alone.
+ */
+export async function stageFiles(source: FunctionSource, stagingDir: string, found?: FunctionFile[]): Promise<StagedFile[]> {
+  const files = found ?? (await findFunctionFiles(source));
+  await makePrivateFolder(stagingDir);
+  await removeStaleFiles(stagingDir, new Set(files.map((file) => file.relativePath)), reservedNames(source.name));
+  // Folders first, one by one: each is 0700 before a file lands in it.
+  for (const folder of new Set(files.map((file) => dirname(join(stagingDir, file.relativePath))))) await makePrivateFolder(folder);
+  await Promise.all(files.map((file) => syncFile(file.sourcePath, file.info, join(stagingDir, file.relativePath))));
+  return stagedFilesOf(files);
 }
 
 /** Removes what staging holds beyond `wanted` (and bam's reserved names at the root). */
@@ -111,16 +123,17 @@ async function sameContent(a: string, b: string, size: number): Promise<boolean>
   }
 }
 
-interface FoundFile {
+/** A file of the function in the user's folder, with its stat. */
+export interface FunctionFile {
   relativePath: string;
   sourcePath: string;
   info: Stats;
 }
 
 /** Every file under a function folder that is not ignored, sorted; `reserved` names at its root are bam's. */
-async function listFunctionFiles(folder: string, reserved: Set<string>): Promise<FoundFile[]> {
+async function listFunctionFiles(folder: string, reserved: Set<string>): Promise<FunctionFile[]> {
   const ignored = await readIgnoreRule(folder);
-  const files: FoundFile[] = [];
+  const files: FunctionFile[] = [];
   // Synchronous on purpose, like the zip's reads: thousands of stats through the thread pool
   // cost several times more than in line. Directory identities on the current path: a symlink
   // back to an ancestor would loop forever.

@@ -122,6 +122,19 @@ describe('reporter', () => {
     expect(probe({ FORCE_COLOR: '1', NO_COLOR: '' })).toContain('\u001b[');
   });
 
+  it('leaves output that is not a terminal uncoloured, without loading chalk, unless FORCE_COLOR or --color asks', () => {
+    const probe = (args: string[]) => {
+      const env = { ...process.env };
+      delete env.FORCE_COLOR;
+      delete env.NO_COLOR;
+      const script = `import('${root}dist/ui/style.js').then(({ style }) => process.stdout.write(style.warn('w') + ' ' + process.moduleLoadList.includes('NativeModule tty')))`;
+      return spawnSync(process.execPath, ['-e', script, '--', ...args], { encoding: 'utf8', env }).stdout;
+    };
+    // chalk's colour probing loads node:tty; without it nothing did.
+    expect(probe([])).toBe('w false');
+    expect(probe(['--color'])).toMatch(/^\u001b\[33mw\u001b\[39m true$/);
+  });
+
   it.each([0, 1, 19])('a terminal of %i columns gets plain lines, a bounded output, never a spinner loop', async (columns) => {
     await onATerminal(async () => {
       const term = fakeTerminal(columns);
