@@ -1,9 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { cp, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageFunction } from '../../src/package/index.js';
+import { openStore } from '../../src/store/store.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { readZipEntries } from './zipReader.js';
 
@@ -260,6 +263,51 @@ describe('fast packaging', () => {
     await packageFunction('site', { cwd: world.cwd, store: world.store });
     expect((await staged('lib/b.txt')).ctimeMs).toBe(quiet.ctimeMs);
     expect(before.b.ino).toBe(quiet.ino);
+  });
+
+  it('stages hard links to the user\'s files, never writes through one, and ships what a symlink points to', async () => {
+    await write('site/index.js', "exports.handler = async () => ({ statusCode: 200, body: require('fs').readFileSync(__dirname + '/page.txt', 'utf8') });\n");
+    await write('site/page.txt', 'one');
+    await write('shared/note.txt', 'linked');
+    await symlink(join(world.cwd, 'shared', 'note.txt'), join(world.cwd, 'site', 'note.txt'));
+    const first = await packageFunction('site', { cwd: world.cwd, store: world.store });
+    const user = await stat(join(world.cwd, 'site', 'page.txt'));
+    expect((await stat(join(first.stagingDir, 'page.txt'))).ino).toBe(user.ino);
+    expect((await stat(join(first.stagingDir, 'note.txt'))).ino).toBe((await stat(join(world.cwd, 'shared', 'note.txt'))).ino);
+    expect((await lstat(join(first.stagingDir, 'note.txt'))).isSymbolicLink()).toBe(false);
+    expect((await readZipEntries(first.zipPath)).find((entry) => entry.name === 'note.txt')?.content.toString()).toBe('linked');
+
+    // An editor that saves by renaming: the old file lives on elsewhere (a backup), and bam must not touch it.
+    const backup = join(world.home, 'page.txt~');
+    await rename(join(world.cwd, 'site', 'page.txt'), backup);
+    await write('site/page.txt', 'two'); // same size, new file
+    await utimes(join(world.cwd, 'site', 'page.txt'), user.atime, new Date(user.mtimeMs + 5000));
+    const second = await packageFunction('site', { cwd: world.cwd, store: world.store });
+    expect((await runUnzipped(second.zipPath, 'index.js')).body).toBe('two');
+    expect(await readFile(backup, 'utf8')).toBe('one');
+    expect((await stat(backup)).mtimeMs).toBe(user.mtimeMs);
+    expect((await stat(join(second.stagingDir, 'page.txt'))).ino).toBe((await stat(join(world.cwd, 'site', 'page.txt'))).ino);
+  });
+
+  // tmpfs is another file system than the temporary folder's on most Linux machines: no hard links across.
+  const otherDevice = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tmpdir()).dev;
+  it.skipIf(!otherDevice)('copies into staging on another file system, and only what changed', async () => {
+    const home = await mkdtemp(join('/dev/shm', 'bam-home-'));
+    try {
+      const store = openStore(home);
+      await write('site/index.js', "exports.handler = async () => ({ statusCode: 200, body: require('fs').readFileSync(__dirname + '/page.txt', 'utf8') });\n");
+      await write('site/page.txt', 'one');
+      const first = await packageFunction('site', { cwd: world.cwd, store });
+      const copy = await stat(join(first.stagingDir, 'page.txt'));
+      expect(copy.ino).not.toBe((await stat(join(world.cwd, 'site', 'page.txt'))).ino);
+      expect(copy.mtimeMs).toBeCloseTo((await stat(join(world.cwd, 'site', 'page.txt'))).mtimeMs, 0);
+      await write('site/page.txt', 'two');
+      const second = await packageFunction('site', { cwd: world.cwd, store });
+      expect((await runUnzipped(second.zipPath, 'index.js')).body).toBe('two');
+      expect((await stat(join(second.stagingDir, 'index.js'))).ctimeMs).toBe((await stat(join(first.stagingDir, 'index.js'))).ctimeMs);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 
   it('installs a dependency set once: a second function with the same set, and a package after the staging is gone, reuse bam\'s cache', async () => {
