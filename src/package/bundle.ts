@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
@@ -68,11 +69,12 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
       target: `node${request.nodeMajor}`,
       // Paths in the bundle stay inside staging, the same on every run.
       preserveSymlinks: true,
-      // Less to read and compile at every cold start (about 10% of an express app's init). Only
-      // whitespace: minifying syntax or names would change what code sees (a class's .name).
+      // Less to read and compile at every cold start. Whitespace and syntax (shorter forms of the
+      // same code), not names: renaming would change what code sees (a function's .name, stack traces).
       minifyWhitespace: true,
+      minifySyntax: true,
       external: request.external.flatMap((name) => [name, `${name}/*`]),
-      plugins: [runtimeAwsSdk(request.declared), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
+      plugins: [runtimeAwsSdk(request.declared), largeJsonAsText(), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
       ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),
       ...banner(request),
       sourcemap: 'external',
@@ -133,6 +135,29 @@ function stagedCopies(sourceFolder: string, stagingDir: string): Plugin {
         const inside = relative(sourceFolder, resolved.path);
         if (resolved.errors.length > 0 || inside.startsWith('..') || isAbsolute(inside) || inside.split(sep).includes('node_modules')) return undefined;
         return { path: join(stagingDir, inside) };
+      });
+    },
+  };
+}
+
+/** From this size a package's JSON file is parsed at run time rather than compiled as code. */
+const LARGE_JSON_BYTES = 10 * 1024;
+
+/**
+ * A large JSON file of a package (mime-db's 150 KB table, iconv-lite's code pages) becomes
+ * `module.exports = JSON.parse("...")`, as Node's own require of JSON does: V8 scans a string and
+ * parses JSON faster than it compiles the same object as code, and a table required only for a
+ * rare encoding costs a string's scan. The user's own JSON files keep esbuild's loader (named
+ * imports, import attributes).
+ */
+function largeJsonAsText(): Plugin {
+  return {
+    name: 'bam-large-json-as-text',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]node_modules[\\/].*\.json$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (Buffer.byteLength(text) < LARGE_JSON_BYTES) return undefined;
+        return { contents: `module.exports = JSON.parse(${JSON.stringify(text.replace(/^\uFEFF/, ''))});\n`, loader: 'js' };
       });
     },
   };

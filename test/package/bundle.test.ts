@@ -265,6 +265,26 @@ describe('fast packaging', () => {
     expect(before.b.ino).toBe(quiet.ino);
   });
 
+  it('ships a package\'s large JSON as text parsed at run time, the user\'s own JSON as code, and both read the same', async () => {
+    const table = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`type/${i}`, { extensions: [`e${i}`], compressible: i % 2 === 0 }]));
+    await write('tables/package.json', JSON.stringify({ name: 'bam-tables', version: '1.0.0', main: 'index.js' }));
+    await write('tables/index.js', "module.exports = { table: require('./table.json'), small: require('./small.json') };\n");
+    await write('tables/table.json', `\uFEFF${JSON.stringify(table, null, 2)}`);
+    await write('tables/small.json', '{ "small": true }');
+    await write('package.json', JSON.stringify({ type: 'module', dependencies: { 'bam-tables': 'file:./tables' } }));
+    await write('json/mine.json', JSON.stringify({ mine: 'x'.repeat(12 * 1024) }));
+    await write('json/index.mjs', [
+      "import tables from 'bam-tables';",
+      "import { mine } from './mine.json';",
+      "export const handler = async () => ({ statusCode: 200, body: JSON.stringify([Object.keys(tables.table).length, tables.table['type/599'].extensions[0], tables.small.small, mine.length]) });",
+      '',
+    ].join('\n'));
+    const result = await packageFunction('json', { cwd: world.cwd, store: world.store });
+    const bundle = (await readZipEntries(result.zipPath)).find((entry) => entry.name === 'index.mjs')!.content.toString('utf8');
+    expect(bundle.match(/JSON\.parse\(/g)).toHaveLength(1); // table.json only: small.json and mine.json are code
+    expect((await runUnzipped(result.zipPath, 'index.mjs')).body).toBe(JSON.stringify([600, 'e599', true, 12 * 1024]));
+  });
+
   it('stages hard links to the user\'s files, never writes through one, and ships what a symlink points to', async () => {
     await write('site/index.js', "exports.handler = async () => ({ statusCode: 200, body: require('fs').readFileSync(__dirname + '/page.txt', 'utf8') });\n");
     await write('site/page.txt', 'one');
