@@ -47,10 +47,10 @@ export function buildProgram(io: CliIO = {}): Command {
 
   /** spinner: false for a command with no long steps: plain lines, and ora is never loaded. */
   const context = async (cmd: Command, options: { quiet?: boolean; spinner?: boolean } = {}): Promise<CommandContext> => {
-    const createReporter = options.spinner === false ? (await import('./ui/lineReporter.js')).createLineReporter : (await import('./ui/reporter.js')).createReporter;
+    const { createReporter } = await import('./ui/reporter.js');
     const { openStore } = await import('./store/store.js');
     const globals = cmd.optsWithGlobals<GlobalOptions>();
-    const reporter = createReporter({ stdout, stderr, quiet: options.quiet ?? false });
+    const reporter = await createReporter({ stdout, stderr, quiet: options.quiet ?? false, ...(options.spinner === false ? { spinner: false } : {}) });
     return {
       reporter,
       cwd: io.cwd ?? process.cwd(),

@@ -2,7 +2,9 @@
 // thousand files in node_modules). Prints medians of several runs (wall and CPU time, which is
 // steadier on a busy machine), bam at level 3 for reference, the archiver writer bam used before
 // (bench/package/archiverZip.mjs), and the ratio; target ≤ 1.5x.
-// Run: npm run build && npm run bench -- package      (FILES=6000 RUNS=9 to change the size)
+// Then bench/package/tree.mjs (a 3,000-file folder, cold and warm, against zip -qr -X) and
+// bench/package/bundle.mjs (bundled vs --no-bundle, init times, warm unchanged bam package).
+// Run: npm run build && npm run bench -- package      (FILES=6000 RUNS=9; BENCH_PARTS=zip,tree,bundle picks parts)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -24,6 +26,7 @@ const { DEFLATE_LEVEL, listZipEntries, writeDeterministicZip } = await import(di
 const { writeArchiverZip } = await import('./archiverZip.mjs');
 
 const FILES = Number(process.env.FILES ?? 3000);
+const parts = (process.env.BENCH_PARTS ?? 'zip,tree,bundle').split(',');
 const RUNS = Number(process.env.RUNS ?? 9);
 
 /** A seeded generator so every run benchmarks the same tree. */
@@ -117,52 +120,58 @@ if (process.argv[2] === '--once') {
   process.exit(0);
 }
 
-const work = await mkdtemp(join(tmpdir(), 'bam-bench-package-'));
-try {
-  const root = join(work, 'staging');
-  await mkdir(root);
-  await makeStagedTree(root);
-  const out = join(work, 'out.zip');
-  const MAIN = `bam level ${DEFLATE_LEVEL}`;
-  const contenders = {
-    [MAIN]: () => timeBam(root, out, {}),
-    'bam level 3': () => timeBam(root, out, { level: 3 }),
-    [`${MAIN}, warm`]: () => zipOnce(root, out, {}),
-    'archiver level 3': () => timeBam(root, out, { writer: 'archiver', level: 3 }),
-    'zip -r -X': () => timeInfoZip(root, out),
-  };
-  // One warm-up each (page cache), then take turns so none gets a systematically quieter machine.
-  for (const run of Object.values(contenders)) await run();
-  const results = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
-  const names = Object.keys(contenders);
-  for (let i = 0; i < RUNS; i += 1) {
-    // Rotate who goes first, so no contender always follows the same one.
-    for (let j = 0; j < names.length; j += 1) {
-      const name = names[(i + j) % names.length];
-      results[name].push(await contenders[name]());
+if (parts.includes('zip')) {
+  const work = await mkdtemp(join(tmpdir(), 'bam-bench-package-'));
+  try {
+    const root = join(work, 'staging');
+    await mkdir(root);
+    await makeStagedTree(root);
+    const out = join(work, 'out.zip');
+    const MAIN = `bam level ${DEFLATE_LEVEL}`;
+    const contenders = {
+      [MAIN]: () => timeBam(root, out, {}),
+      'bam level 3': () => timeBam(root, out, { level: 3 }),
+      [`${MAIN}, warm`]: () => zipOnce(root, out, {}),
+      'archiver level 3': () => timeBam(root, out, { writer: 'archiver', level: 3 }),
+      'zip -r -X': () => timeInfoZip(root, out),
+    };
+    // One warm-up each (page cache), then take turns so none gets a systematically quieter machine.
+    for (const run of Object.values(contenders)) await run();
+    const results = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+    const names = Object.keys(contenders);
+    for (let i = 0; i < RUNS; i += 1) {
+      // Rotate who goes first, so no contender always follows the same one.
+      for (let j = 0; j < names.length; j += 1) {
+        const name = names[(i + j) % names.length];
+        results[name].push(await contenders[name]());
+      }
     }
+    const summary = Object.fromEntries(Object.entries(results).map(([name, runs]) => [name, {
+      ms: median(runs.map((r) => r.ms)),
+      cpuMs: median(runs.map((r) => r.cpuMs)),
+      bestMs: Math.min(...runs.map((r) => r.ms)),
+      size: runs[0].size,
+    }]));
+    const zip = summary['zip -r -X'];
+    console.log(`tree: ${results[MAIN][0].entries} files, ${RUNS} runs each (Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)})`);
+    console.log('bam runs in a new process each time, as the CLI does; "warm" repeats in one process.');
+    console.log('                    median ms   best ms   median CPU ms   zip size   ratio (median / best / CPU)');
+    for (const [name, r] of Object.entries(summary)) {
+      const ratios = [r.ms / zip.ms, r.bestMs / zip.bestMs, r.cpuMs / zip.cpuMs].map((x) => `${x.toFixed(2)}x`).join(' / ');
+      console.log(`${name.padEnd(19)} ${r.ms.toFixed(0).padStart(9)} ${r.bestMs.toFixed(0).padStart(9)} ${r.cpuMs.toFixed(0).padStart(15)}   ${(r.size / 1024 / 1024).toFixed(2)} MB   ${ratios}`);
+    }
+    const ratio = summary[MAIN].ms / zip.ms;
+    console.log(`bam's zip step / zip -r -X: ${ratio.toFixed(2)}x (median wall time; target ≤ 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'})`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
-  const summary = Object.fromEntries(Object.entries(results).map(([name, runs]) => [name, {
-    ms: median(runs.map((r) => r.ms)),
-    cpuMs: median(runs.map((r) => r.cpuMs)),
-    bestMs: Math.min(...runs.map((r) => r.ms)),
-    size: runs[0].size,
-  }]));
-  const zip = summary['zip -r -X'];
-  console.log(`tree: ${results[MAIN][0].entries} files, ${RUNS} runs each (Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)})`);
-  console.log('bam runs in a new process each time, as the CLI does; "warm" repeats in one process.');
-  console.log('                    median ms   best ms   median CPU ms   zip size   ratio (median / best / CPU)');
-  for (const [name, r] of Object.entries(summary)) {
-    const ratios = [r.ms / zip.ms, r.bestMs / zip.bestMs, r.cpuMs / zip.cpuMs].map((x) => `${x.toFixed(2)}x`).join(' / ');
-    console.log(`${name.padEnd(19)} ${r.ms.toFixed(0).padStart(9)} ${r.bestMs.toFixed(0).padStart(9)} ${r.cpuMs.toFixed(0).padStart(15)}   ${(r.size / 1024 / 1024).toFixed(2)} MB   ${ratios}`);
-  }
-  const ratio = summary[MAIN].ms / zip.ms;
-  console.log(`bam's zip step / zip -r -X: ${ratio.toFixed(2)}x (median wall time; target ≤ 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'})`);
-} finally {
-  await rm(work, { recursive: true, force: true });
 }
 
-// Bundled vs --no-bundle, init times, warm packaging (issue 15).
-console.log('\n-- bundling --');
-const bundling = spawnSync(process.execPath, [fileURLToPath(new URL('./bundle.mjs', import.meta.url))], { stdio: 'inherit' });
-if (bundling.status !== 0) process.exitCode = 1;
+// The 3,000-file folder, cold and warm, against zip -qr -X; then bundled vs --no-bundle, init
+// times, warm packaging (issue 15). BENCH_PARTS=zip,tree,bundle picks parts.
+for (const [part, file, title] of [['tree', './tree.mjs', 'a 3,000-file function folder'], ['bundle', './bundle.mjs', 'bundling']]) {
+  if (!parts.includes(part)) continue;
+  console.log(`\n-- ${title} --`);
+  const run = spawnSync(process.execPath, [fileURLToPath(new URL(file, import.meta.url))], { stdio: 'inherit' });
+  if (run.status !== 0) process.exitCode = 1;
+}

@@ -1,7 +1,7 @@
 import type { CommandContext } from '../tasks/context.js';
 import { validateFunctionName } from '../core/names.js';
 import { packageFunction, type BuildFlags, type PackageResult } from '../package/index.js';
-import { formatSize } from '../package/zip.js';
+import { formatSize } from '../package/size.js';
 
 export interface PackageOptions extends BuildFlags {
   src?: string;

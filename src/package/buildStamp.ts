@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE } from '../store/paths.js';
 import type { StagedFile } from './stage.js';
@@ -12,10 +14,29 @@ const STAMP_FILE = 'stamp.json';
 /** What the last build of a function was made from, and what it made. */
 export interface BuildStamp<Result> {
   fingerprint: string;
+  /** The bam and esbuild that built it: another version may build other bytes, so it rebuilds. */
+  tools: ToolVersions;
   /** Files outside staging the bundle read (tsconfig `paths` targets), with their size and date. */
   outside: FileState[];
   zipSize: number;
   result: Result;
+}
+
+export interface ToolVersions {
+  bam: string;
+  esbuild: string;
+}
+
+/**
+ * The versions of bam and of the esbuild it bundles with, read from their package.json files
+ * (not by loading esbuild: an unchanged build must stay cheap to recognise).
+ */
+export function toolVersions(): ToolVersions {
+  const versionAt = (path: string | URL): string => (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+  return {
+    bam: versionAt(new URL('../../package.json', import.meta.url)),
+    esbuild: versionAt(createRequire(import.meta.url).resolve('esbuild/package.json')),
+  };
 }
 
 interface FileState {
@@ -43,10 +64,11 @@ async function fileState(path: string | undefined): Promise<string> {
   return info ? `${info.size}:${info.mtimeMs}` : 'missing';
 }
 
-/** The recorded build, when its fingerprint, its outside files and its zip are all as they were. */
-export async function unchangedBuild<Result>(stagingDir: string, fingerprint: string, zipPath: string): Promise<BuildStamp<Result> | undefined> {
+/** The recorded build, when its fingerprint, its tools, its outside files and its zip are all as they were. */
+export async function unchangedBuild<Result>(stagingDir: string, fingerprint: string, tools: ToolVersions, zipPath: string): Promise<BuildStamp<Result> | undefined> {
   const stamp = await readFile(join(stagingDir, BUILD_DIR, STAMP_FILE), 'utf8').then((text) => JSON.parse(text) as BuildStamp<Result>, () => undefined);
   if (stamp?.fingerprint !== fingerprint) return undefined;
+  if (stamp.tools?.bam !== tools.bam || stamp.tools.esbuild !== tools.esbuild) return undefined;
   const zip = await stat(zipPath).catch(() => undefined);
   if (zip?.size !== stamp.zipSize) return undefined;
   for (const file of stamp.outside) if ((await fileState(file.path)) !== file.state) return undefined;

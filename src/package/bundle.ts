@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BuildFailure, BuildOptions, Message, Plugin } from 'esbuild';
 import { BamError } from '../core/errors.js';
@@ -71,7 +73,8 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
   const inputPaths = Object.keys(result.metafile.inputs);
   const inputs = new Set(inputPaths.filter((path) => !path.startsWith('..') && !isAbsolute(path)));
   const outsideInputs = inputPaths.filter((path) => !inputs.has(path)).map((path) => resolve(request.stagingDir, path));
-  const externalImports = [...new Set((output?.imports ?? []).filter((i) => i.external && !i.path.startsWith('node:')).map((i) => packageName(i.path)))];
+  // Node's own modules (fs, http, node:fs) are external too, but nothing to ship.
+  const externalImports = [...new Set((output?.imports ?? []).filter((i) => i.external && !isBuiltin(i.path)).map((i) => packageName(i.path)))];
   return {
     fileName,
     code: code.contents,
@@ -101,10 +104,12 @@ export function bundleOptions(request: BundleRequest): BuildOptions & { outfile:
     // Paths in the bundle stay inside staging, the same on every run.
     preserveSymlinks: true,
     // Less to read and compile at every cold start (about 10% of an express app's init). Only
-    // whitespace: minifying syntax or names would change what code sees (a class's .name).
+    // whitespace: minifying syntax drops the name of a class or function expression nothing
+    // refers to (`exports.X = class X {}` becomes `class {}`, and X.name ''), and names are
+    // what code and stack traces see.
     minifyWhitespace: true,
     external: request.external.flatMap((name) => [name, `${name}/*`]),
-    plugins: [runtimeAwsSdk(request.declared), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
+    plugins: [runtimeAwsSdk(request.declared), largeJsonAsText(), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
     ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),
     ...banner(request),
   };
@@ -161,6 +166,29 @@ function stagedCopies(sourceFolder: string, stagingDir: string): Plugin {
         const inside = relative(sourceFolder, resolved.path);
         if (resolved.errors.length > 0 || inside.startsWith('..') || isAbsolute(inside) || inside.split(sep).includes('node_modules')) return undefined;
         return { path: join(stagingDir, inside) };
+      });
+    },
+  };
+}
+
+/** From this size a package's JSON file is parsed at run time rather than compiled as code. */
+const LARGE_JSON_BYTES = 10 * 1024;
+
+/**
+ * A large JSON file of a package (mime-db's 150 KB table, iconv-lite's code pages) becomes
+ * `module.exports = JSON.parse("...")`, as Node's own require of JSON does: V8 scans a string and
+ * parses JSON faster than it compiles the same object as code, and a table required only for a
+ * rare encoding costs a string's scan. The user's own JSON files keep esbuild's loader (named
+ * imports, import attributes).
+ */
+function largeJsonAsText(): Plugin {
+  return {
+    name: 'bam-large-json-as-text',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]node_modules[\\/].*\.json$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (Buffer.byteLength(text) < LARGE_JSON_BYTES) return undefined;
+        return { contents: `module.exports = JSON.parse(${JSON.stringify(text.replace(/^\uFEFF/, ''))});\n`, loader: 'js' };
       });
     },
   };

@@ -4,11 +4,11 @@ import type { Store } from '../store/store.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { BuiltResult } from './build.js';
-import { buildFingerprint, unchangedBuild, writeBuildStamp } from './buildStamp.js';
+import { buildFingerprint, toolVersions, unchangedBuild, writeBuildStamp } from './buildStamp.js';
 import { displayPathOf } from './displayPath.js';
 import { localPackagesFingerprint, type LambdaCpu } from './install.js';
 import { findSource, type FunctionSource } from './source.js';
-import { stageFiles, zipFileName } from './stage.js';
+import { findFunctionFiles, stagedFilesOf, stageFiles, zipFileName } from './stage.js';
 import { findTsConfig } from './tsconfig.js';
 import { readUserPackage } from './userPackage.js';
 
@@ -66,7 +66,9 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   const source = await findSource(name, options);
   const stagingDir = options.store.paths.staging(name);
   const zipPath = join(stagingDir, zipFileName(name));
-  const staged = await stageFiles(source, stagingDir);
+  // Stat calls only until the stamp has had its say: an unchanged function touches no staging.
+  const found = await findFunctionFiles(source);
+  const staged = stagedFilesOf(found);
   const folder = source.kind === 'dir' ? source.sourcePath : dirname(source.entryFile);
   const tsconfig = await findTsConfig(folder);
   const userPackage = await readUserPackage(folder);
@@ -74,15 +76,17 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   // Nothing the build reads has changed since the last one: its zip is this one.
   const settings = { bundle: options.bundle !== false, external: [...(options.external ?? [])].sort(), runtime: options.runtime ?? DEFAULT_RUNTIME, cpu: options.cpu ?? 'x64' };
   const fingerprint = await buildFingerprint({ staged, options: settings, tsconfig: tsconfig?.path, userPackage, localPackages: await localPackagesFingerprint(userPackage.specs) });
-  const previous = await unchangedBuild<BuiltResult>(stagingDir, fingerprint, zipPath);
+  const tools = toolVersions();
+  const previous = await unchangedBuild<BuiltResult>(stagingDir, fingerprint, tools, zipPath);
   if (previous) {
     reporter?.info('Nothing changed since the last packaging: reusing its zip.');
     return { ...previous.result, name, source, stagingDir, zipPath };
   }
 
+  await stageFiles(source, stagingDir, found);
   const { buildFunction } = await import('./build.js');
   const built = await buildFunction({ name, source, stagingDir, zipPath, staged, tsconfig, userPackage, settings, cwd: options.cwd, reporter, moduleCache: options.store.paths.moduleCache });
-  await writeBuildStamp(stagingDir, { fingerprint, zipSize: built.result.zipSize, result: built.result }, built.outsideInputs);
+  await writeBuildStamp(stagingDir, { fingerprint, tools, zipSize: built.result.zipSize, result: built.result }, built.outsideInputs);
   return { ...built.result, name, source, stagingDir, zipPath };
 }
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readlink, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { makePrivateFolder, PRIVATE_FILE_MODE } from '../store/paths.js';
 import { BamError } from '../core/errors.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -67,6 +67,9 @@ export async function installDependencies(
   const modulesDir = join(cacheDir, 'node_modules');
   if (await isDirectory(modulesDir)) {
     reporter?.info('Dependencies installed before: reusing node_modules from bam\'s cache.');
+    // The folder's date says when a build last used it (what pruning goes by).
+    const now = new Date();
+    await utimes(cacheDir, now, now).catch(() => undefined);
     return { modulesDir, installed: false };
   }
   // npm works in a folder of its own; the finished install appears under its key all at once.
@@ -84,7 +87,25 @@ export async function installDependencies(
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+  await pruneModuleCache(dirname(cacheDir), Date.now());
   return { modulesDir, installed: true };
+}
+
+/** A cached install no build has used for this long is removed the next time npm runs. */
+export const UNUSED_CACHE_DAYS = 30;
+
+/**
+ * Removes the cached installs no build has used for UNUSED_CACHE_DAYS (by their folder's date,
+ * which each reuse sets), so the cache does not grow forever. Only after an npm install, which
+ * takes seconds anyway: listing the cache costs an unchanged build nothing. Best effort.
+ */
+async function pruneModuleCache(cacheRoot: string, now: number): Promise<void> {
+  const names = await readdir(cacheRoot).catch(() => [] as string[]);
+  await Promise.all(names.map(async (name) => {
+    const path = join(cacheRoot, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && now - info.mtimeMs > UNUSED_CACHE_DAYS * 24 * 60 * 60 * 1000) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+  }));
 }
 
 const LAMBDA_OS = 'linux';

@@ -1,6 +1,4 @@
-import ora, { type Ora } from 'ora';
 import { style } from './style.js';
-import { LineReporter } from './lineReporter.js';
 
 /**
  * Use cases report what they do through these events; one reporter decides how it looks:
@@ -28,13 +26,18 @@ export interface ReporterOptions {
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Progress goes to stderr and only results reach stdout (for --json). */
   quiet?: boolean;
+  /** false: plain lines even on a terminal, for a command with no long steps (bam invoke): ora is never loaded. */
+  spinner?: boolean;
 }
 
-export function createReporter(options: ReporterOptions = {}): Reporter {
+export async function createReporter(options: ReporterOptions = {}): Promise<Reporter> {
   const stdout = options.stdout ?? process.stdout;
   const progress = options.quiet ? (options.stderr ?? process.stderr) : stdout;
-  const interactive = Boolean(progress.isTTY) && !process.env.CI && roomForSpinner(progress);
-  return interactive ? new SpinnerReporter(progress, stdout) : new LineReporter(progress, stdout);
+  const interactive = options.spinner !== false && Boolean(progress.isTTY) && !process.env.CI && roomForSpinner(progress);
+  if (!interactive) return new LineReporter(progress, stdout);
+  // ora and its dependencies take longer to load than a warm `bam package` takes to run: only a terminal loads them.
+  const { SpinnerReporter } = await import('./spinner.js');
+  return new SpinnerReporter(progress, stdout);
 }
 
 /** Narrower than this, a spinner line cannot be redrawn in place: plain lines instead. */
@@ -46,85 +49,35 @@ export const MIN_SPINNER_COLUMNS = 20;
  * lines forever, so fast that Ctrl-C is never handled; a few columns make a screenful per frame.
  * An unknown width is fine: ora assumes 80.
  */
-function roomForSpinner(stream: NodeJS.WritableStream): boolean {
+export function roomForSpinner(stream: NodeJS.WritableStream): boolean {
   const { columns } = stream as { columns?: number };
   return columns === undefined || columns >= MIN_SPINNER_COLUMNS;
 }
 
-/**
- * ora's spinner while the terminal is wide enough; when it shrinks below MIN_SPINNER_COLUMNS the
- * running step continues as a plain line (a 'resize' comes before ora's next frame).
- */
-class SpinnerReporter implements Reporter {
-  private spinner: Ora | undefined;
-  private readonly onResize = (): void => {
-    if (roomForSpinner(this.progress)) return;
-    const text = this.halt();
-    if (text !== undefined) this.progress.write(`${text}\n`);
-  };
-
+class LineReporter implements Reporter {
   constructor(
     private readonly progress: NodeJS.WritableStream,
     private readonly out: NodeJS.WritableStream,
   ) {}
 
   start(text: string): void {
-    this.halt();
-    this.spin(text);
+    this.progress.write(`${text}\n`);
   }
-  update(text: string): void {
-    if (this.spinner) this.spinner.text = text;
-  }
+  update(): void {}
   succeed(text: string): void {
-    const spinner = this.release();
-    if (spinner) spinner.succeed(text);
-    else this.progress.write(`${style.ok('✔')} ${text}\n`);
+    this.progress.write(`${style.ok('✔')} ${text}\n`);
   }
   fail(text: string): void {
-    const spinner = this.release();
-    if (spinner) spinner.fail(text);
-    else this.progress.write(`${style.error('✖')} ${text}\n`);
+    this.progress.write(`${style.error('✖')} ${text}\n`);
   }
-  stop(): void {
-    this.halt();
-  }
+  stop(): void {}
   info(text: string): void {
-    this.withSpinnerPaused(() => this.progress.write(`${text}\n`));
+    this.progress.write(`${text}\n`);
   }
   warn(text: string): void {
-    this.withSpinnerPaused(() => this.progress.write(`${style.warn(text)}\n`));
+    this.progress.write(`${style.warn(text)}\n`);
   }
   result(text: string): void {
-    this.withSpinnerPaused(() => this.out.write(`${text}\n`));
-  }
-
-  private spin(text: string): void {
-    if (!roomForSpinner(this.progress)) {
-      this.progress.write(`${text}\n`);
-      return;
-    }
-    this.spinner = ora({ text, stream: this.progress, color: 'green' }).start();
-    this.progress.on('resize', this.onResize);
-  }
-
-  /** Takes the running spinner (if any) out of this reporter, still spinning, to end it. */
-  private release(): Ora | undefined {
-    const spinner = this.spinner;
-    this.spinner = undefined;
-    this.progress.removeListener('resize', this.onResize);
-    return spinner;
-  }
-
-  /** Stops the running spinner, printing nothing; returns its text. */
-  private halt(): string | undefined {
-    const spinner = this.release();
-    spinner?.stop();
-    return spinner?.text;
-  }
-
-  private withSpinnerPaused(write: () => void): void {
-    const text = this.halt();
-    write();
-    if (text !== undefined) this.spin(text);
+    this.out.write(`${text}\n`);
   }
 }

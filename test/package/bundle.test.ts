@@ -1,9 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { cp, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageFunction } from '../../src/package/index.js';
+import { openStore } from '../../src/store/store.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { readZipEntries } from './zipReader.js';
 
@@ -177,12 +180,14 @@ describe('packageFunction bundles with esbuild', () => {
       dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local`, '@bam-fixture/greet': `file:${DEPS}scoped-greet` },
       bam: { external: ['@bam-fixture/greet'] },
     }));
-    await write('ext.ts', "import pad from 'left-pad-local';\nimport { greet } from '@bam-fixture/greet';\nexport const handler = async () => ({ statusCode: 200, body: pad(greet('x'), 9) });\n");
+    // Node's own modules, bare or node:, are external too but never listed or shipped.
+    await write('ext.ts', "import pad from 'left-pad-local';\nimport { greet } from '@bam-fixture/greet';\nimport { EOL } from 'os';\nimport { sep } from 'node:path';\nexport const handler = async () => ({ statusCode: 200, body: pad(greet('x'), 9) + EOL.trim() + sep.replace('/', '') });\n");
 
     const result = await packageFunction('ext', { cwd: world.cwd, store: world.store, external: ['left-pad-local'] });
 
     expect(result.external).toEqual(['@bam-fixture/greet', 'left-pad-local']);
     const names = await zipNames(result.zipPath);
+    expect(names.filter((name) => /^node_modules\/(os|path)\//.test(name))).toEqual([]);
     expect(names).toContain('node_modules/left-pad-local/index.js');
     expect(names).toContain('node_modules/@bam-fixture/greet/index.js');
     const bundle = (await readZipEntries(result.zipPath)).find((e) => e.name === 'index.mjs')!.content.toString('utf8');
@@ -260,6 +265,71 @@ describe('fast packaging', () => {
     expect(before.b.ino).toBe(quiet.ino);
   });
 
+  it('ships a package\'s large JSON as text parsed at run time, the user\'s own JSON as code, and both read the same', async () => {
+    const table = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`type/${i}`, { extensions: [`e${i}`], compressible: i % 2 === 0 }]));
+    await write('tables/package.json', JSON.stringify({ name: 'bam-tables', version: '1.0.0', main: 'index.js' }));
+    await write('tables/index.js', "module.exports = { table: require('./table.json'), small: require('./small.json') };\n");
+    await write('tables/table.json', `\uFEFF${JSON.stringify(table, null, 2)}`);
+    await write('tables/small.json', '{ "small": true }');
+    await write('package.json', JSON.stringify({ type: 'module', dependencies: { 'bam-tables': 'file:./tables' } }));
+    await write('json/mine.json', JSON.stringify({ mine: 'x'.repeat(12 * 1024) }));
+    await write('json/index.mjs', [
+      "import tables from 'bam-tables';",
+      "import { mine } from './mine.json';",
+      "export const handler = async () => ({ statusCode: 200, body: JSON.stringify([Object.keys(tables.table).length, tables.table['type/599'].extensions[0], tables.small.small, mine.length]) });",
+      '',
+    ].join('\n'));
+    const result = await packageFunction('json', { cwd: world.cwd, store: world.store });
+    const bundle = (await readZipEntries(result.zipPath)).find((entry) => entry.name === 'index.mjs')!.content.toString('utf8');
+    expect(bundle.match(/JSON\.parse\(/g)).toHaveLength(1); // table.json only: small.json and mine.json are code
+    expect((await runUnzipped(result.zipPath, 'index.mjs')).body).toBe(JSON.stringify([600, 'e599', true, 12 * 1024]));
+  });
+
+  it('stages hard links to the user\'s files, never writes through one, and ships what a symlink points to', async () => {
+    await write('site/index.js', "exports.handler = async () => ({ statusCode: 200, body: require('fs').readFileSync(__dirname + '/page.txt', 'utf8') });\n");
+    await write('site/page.txt', 'one');
+    await write('shared/note.txt', 'linked');
+    await symlink(join(world.cwd, 'shared', 'note.txt'), join(world.cwd, 'site', 'note.txt'));
+    const first = await packageFunction('site', { cwd: world.cwd, store: world.store });
+    const user = await stat(join(world.cwd, 'site', 'page.txt'));
+    expect((await stat(join(first.stagingDir, 'page.txt'))).ino).toBe(user.ino);
+    expect((await stat(join(first.stagingDir, 'note.txt'))).ino).toBe((await stat(join(world.cwd, 'shared', 'note.txt'))).ino);
+    expect((await lstat(join(first.stagingDir, 'note.txt'))).isSymbolicLink()).toBe(false);
+    expect((await readZipEntries(first.zipPath)).find((entry) => entry.name === 'note.txt')?.content.toString()).toBe('linked');
+
+    // An editor that saves by renaming: the old file lives on elsewhere (a backup), and bam must not touch it.
+    const backup = join(world.home, 'page.txt~');
+    await rename(join(world.cwd, 'site', 'page.txt'), backup);
+    await write('site/page.txt', 'two'); // same size, new file
+    await utimes(join(world.cwd, 'site', 'page.txt'), user.atime, new Date(user.mtimeMs + 5000));
+    const second = await packageFunction('site', { cwd: world.cwd, store: world.store });
+    expect((await runUnzipped(second.zipPath, 'index.js')).body).toBe('two');
+    expect(await readFile(backup, 'utf8')).toBe('one');
+    expect((await stat(backup)).mtimeMs).toBe(user.mtimeMs);
+    expect((await stat(join(second.stagingDir, 'page.txt'))).ino).toBe((await stat(join(world.cwd, 'site', 'page.txt'))).ino);
+  });
+
+  // tmpfs is another file system than the temporary folder's on most Linux machines: no hard links across.
+  const otherDevice = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tmpdir()).dev;
+  it.skipIf(!otherDevice)('copies into staging on another file system, and only what changed', async () => {
+    const home = await mkdtemp(join('/dev/shm', 'bam-home-'));
+    try {
+      const store = openStore(home);
+      await write('site/index.js', "exports.handler = async () => ({ statusCode: 200, body: require('fs').readFileSync(__dirname + '/page.txt', 'utf8') });\n");
+      await write('site/page.txt', 'one');
+      const first = await packageFunction('site', { cwd: world.cwd, store });
+      const copy = await stat(join(first.stagingDir, 'page.txt'));
+      expect(copy.ino).not.toBe((await stat(join(world.cwd, 'site', 'page.txt'))).ino);
+      expect(copy.mtimeMs).toBeCloseTo((await stat(join(world.cwd, 'site', 'page.txt'))).mtimeMs, 0);
+      await write('site/page.txt', 'two');
+      const second = await packageFunction('site', { cwd: world.cwd, store });
+      expect((await runUnzipped(second.zipPath, 'index.js')).body).toBe('two');
+      expect((await stat(join(second.stagingDir, 'index.js'))).ctimeMs).toBe((await stat(join(first.stagingDir, 'index.js'))).ctimeMs);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
   it('installs a dependency set once: a second function with the same set, and a package after the staging is gone, reuse bam\'s cache', async () => {
     await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local` } }));
     await write('one.js', "exports.handler = async () => require('left-pad-local')('1', 2);\n");
@@ -297,5 +367,44 @@ describe('fast packaging', () => {
     expect((await runUnzipped(changed.zipPath, 'index.mjs')).body).toBe('two');
     // Another option is another build.
     expect((await packageFunction('fn', { cwd: world.cwd, store: world.store, bundle: false })).bundled).toBe(false);
+  });
+
+  it('rebuilds when the bam or esbuild that made the last zip is another version, and notices an edit that keeps the size through its date', async () => {
+    await write('fn.mjs', "export const handler = async () => ({ statusCode: 200, body: 'one' });\n");
+    const first = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    const stampPath = join(first.stagingDir, '.bam-build', 'stamp.json');
+    const stamp = JSON.parse(await readFile(stampPath, 'utf8')) as { tools: { bam: string; esbuild: string } };
+    const bamVersion = (JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    expect(stamp.tools.bam).toBe(bamVersion);
+    expect(stamp.tools.esbuild).toMatch(/^\d+\.\d+\.\d+/);
+
+    for (const tools of [{ ...stamp.tools, esbuild: '0.0.1' }, { ...stamp.tools, bam: '0.0.1' }]) {
+      await writeFile(stampPath, JSON.stringify({ ...stamp, tools }));
+      world.reporter.events.length = 0;
+      const rebuilt = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+      expect(world.reporter.text('info')).not.toContain('reusing its zip');
+      expect(rebuilt.codeSha256).toBe(first.codeSha256); // same inputs, same bytes
+    }
+    world.reporter.events.length = 0;
+    await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect(world.reporter.text('info')).toContain('reusing its zip');
+
+    // Same size, new content and a new date: the stat says it changed.
+    const before = await stat(join(world.cwd, 'fn.mjs'));
+    await write('fn.mjs', "export const handler = async () => ({ statusCode: 200, body: 'two' });\n");
+    await utimes(join(world.cwd, 'fn.mjs'), before.atime, new Date(before.mtimeMs + 2000));
+    expect((await stat(join(world.cwd, 'fn.mjs'))).size).toBe(before.size);
+    world.reporter.events.length = 0;
+    const edited = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect(world.reporter.text('info')).not.toContain('reusing its zip');
+    expect((await runUnzipped(edited.zipPath, 'index.mjs')).body).toBe('two');
+
+    // Same size and the same date as recorded: an accepted miss (the README says so); touching it rebuilds.
+    const dated = await stat(join(world.cwd, 'fn.mjs'));
+    await write('fn.mjs', "export const handler = async () => ({ statusCode: 200, body: 'six' });\n");
+    await utimes(join(world.cwd, 'fn.mjs'), dated.atime, dated.mtime);
+    world.reporter.events.length = 0;
+    await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect(world.reporter.text('info')).toContain('reusing its zip');
   });
 });

@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageFunction } from '../../src/package/index.js';
+import { UNUSED_CACHE_DAYS } from '../../src/package/install.js';
 import { BamError } from '../../src/core/errors.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
 import { readZipEntries } from './zipReader.js';
@@ -138,6 +139,30 @@ describe('packageFunction', () => {
     expect(bundle).toMatch(/from ?"@aws-sdk\/client-s3"/);
     const unbundled = await packageFunction('pinned', { cwd: world.cwd, store: world.store, bundle: false });
     expect((await readZipEntries(unbundled.zipPath)).map((e) => e.name)).toContain('node_modules/@aws-sdk/client-bam-fixture/index.js');
+  });
+
+  it('an npm install removes the cached installs no build used for 30 days; a reuse renews an install\'s date', async () => {
+    const cache = join(world.home, 'cache', 'modules');
+    const day = 24 * 60 * 60 * 1000;
+    for (const [name, age] of [['old', UNUSED_CACHE_DAYS + 1], ['recent', UNUSED_CACHE_DAYS - 1]] as const) {
+      await mkdir(join(cache, name, 'node_modules', 'x'), { recursive: true });
+      const date = new Date(Date.now() - age * day);
+      await utimes(join(cache, name), date, date);
+    }
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local` } }));
+    await write('fn.js', "exports.handler = async () => require('left-pad-local')('a', 2);\n");
+    const first = await packageFunction('fn', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect(world.reporter.text('info')).toContain('Running npm install');
+    const installed = (await readdir(cache)).filter((name) => name !== 'recent');
+    expect(installed).toHaveLength(1); // 'old' is gone, the new install stays
+    expect(existsSync(join(cache, 'recent', 'node_modules', 'x'))).toBe(true);
+
+    const key = installed[0]!;
+    const longAgo = new Date(Date.now() - 10 * day);
+    await utimes(join(cache, key), longAgo, longAgo);
+    await write('fn.js', "exports.handler = async () => require('left-pad-local')('b', 2);\n");
+    await packageFunction('fn', { cwd: world.cwd, store: world.store, bundle: first.bundled });
+    expect((await stat(join(cache, key))).mtimeMs).toBeGreaterThan(longAgo.getTime() + day);
   });
 
   it('reuses node_modules when the dependency set is unchanged, and reinstalls when it changes', async () => {

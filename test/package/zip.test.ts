@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkSizeLimits, codeSha256, formatSize, listZipEntries, MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES, writeDeterministicZip } from '../../src/package/zip.js';
+import { checkSizeLimits, codeSha256, listZipEntries, MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES, writeDeterministicZip } from '../../src/package/zip.js';
+import { formatSize } from '../../src/package/size.js';
 import { packageFunction } from '../../src/package/index.js';
 import { BamError } from '../../src/core/errors.js';
 import { backdate } from '../helpers/backdate.js';

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { checkFitsClassicZip, listZipEntries, tableCrc32, writeDeterministicZip } from '../../src/package/zip.js';
+import { crc32, deflateRawSync } from 'node:zlib';
+import { checkFitsClassicZip, listZipEntries, tableCrc32, windowBitsFor, writeDeterministicZip } from '../../src/package/zip.js';
 import { BamError } from '../../src/core/errors.js';
 import { backdate } from '../helpers/backdate.js';
 import { makeWorld, type TestWorld } from '../helpers/context.js';
@@ -42,6 +42,20 @@ async function makeFunction(root: string, modes: { tool: number; other: number }
 }
 
 describe('the zip writer', () => {
+  it('deflates a small file with a window that reaches all of it: the same bytes as the default window', async () => {
+    // Text that repeats at every distance, at sizes on both sides of each window's edge.
+    const bam = await readFile(new URL('../../src/package/zip.ts', import.meta.url));
+    const text = Buffer.concat([bam, bam, bam, bam]);
+    const sizes = [1, 100, 250, 251, 262, 511 - 262, 512 - 262, 1000, 4096 - 262, 4096 - 261, 4096, 16_384 - 262, 16_385, 32_768 - 262, 32_768, 70_000];
+    for (const size of sizes) {
+      const data = text.subarray(0, size);
+      expect(windowBitsFor(size)).toBeLessThanOrEqual(15);
+      expect(deflateRawSync(data, { level: 6, windowBits: windowBitsFor(size) }).equals(deflateRawSync(data, { level: 6 })), `size ${size}`).toBe(true);
+    }
+    expect(windowBitsFor(100)).toBe(9);
+    expect(windowBitsFor(70_000)).toBe(15);
+  });
+
   it('round-trips names, contents, modes and CRCs; stores what does not deflate smaller', async () => {
     const root = join(world.cwd, 'fn');
     const files = await makeFunction(root, { tool: 0o744, other: 0o645 }); // owner-only and others-only exec bits

@@ -64,9 +64,9 @@ function capture() {
 }
 
 describe('reporter', () => {
-  it('prints plain lines, one per event, when output is not a terminal', () => {
+  it('prints plain lines, one per event, when output is not a terminal', async () => {
     const out = capture();
-    const reporter = createReporter({ stdout: out.stream });
+    const reporter = await createReporter({ stdout: out.stream });
     reporter.start('Creating function');
     reporter.update('still creating'); // countdowns are for spinners only
     reporter.succeed('Function created');
@@ -83,7 +83,7 @@ describe('reporter', () => {
     try {
       const out = capture();
       Object.assign(out.stream, { isTTY: true, columns: 80, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
-      const reporter = createReporter({ stdout: out.stream });
+      const reporter = await createReporter({ stdout: out.stream });
       reporter.start('Installing dependencies');
       await new Promise((r) => setTimeout(r, 250)); // a few frames
       reporter.update('Installing dependencies (2 of 3)');
@@ -102,10 +102,10 @@ describe('reporter', () => {
     }
   });
 
-  it('sends progress to stderr and only results to stdout in quiet (--json) mode', () => {
+  it('sends progress to stderr and only results to stdout in quiet (--json) mode', async () => {
     const out = capture();
     const err = capture();
-    const reporter = createReporter({ stdout: out.stream, stderr: err.stream, quiet: true });
+    const reporter = await createReporter({ stdout: out.stream, stderr: err.stream, quiet: true });
     reporter.start('Listing');
     reporter.result('{"a":1}');
     expect(out.text()).toBe('{"a":1}\n');
@@ -122,10 +122,23 @@ describe('reporter', () => {
     expect(probe({ FORCE_COLOR: '1', NO_COLOR: '' })).toContain('\u001b[');
   });
 
+  it('leaves output that is not a terminal uncoloured, without loading chalk, unless FORCE_COLOR or --color asks', () => {
+    const probe = (args: string[]) => {
+      const env = { ...process.env };
+      delete env.FORCE_COLOR;
+      delete env.NO_COLOR;
+      const script = `import('${root}dist/ui/style.js').then(({ style }) => process.stdout.write(style.warn('w') + ' ' + process.moduleLoadList.includes('NativeModule tty')))`;
+      return spawnSync(process.execPath, ['-e', script, '--', ...args], { encoding: 'utf8', env }).stdout;
+    };
+    // chalk's colour probing loads node:tty; without it nothing did.
+    expect(probe([])).toBe('w false');
+    expect(probe(['--color'])).toBe('\u001b[33mw\u001b[39m true');
+  });
+
   it.each([0, 1, 19])('a terminal of %i columns gets plain lines, a bounded output, never a spinner loop', async (columns) => {
     await onATerminal(async () => {
       const term = fakeTerminal(columns);
-      const reporter = createReporter({ stdout: term.stream });
+      const reporter = await createReporter({ stdout: term.stream });
       reporter.start('Listing tables');
       await sleep(300); // several of ora's frames, if one were running
       reporter.update('Listing tables (page 2)');
@@ -137,10 +150,23 @@ describe('reporter', () => {
     });
   });
 
+  it('spinner: false gives plain lines on a wide terminal too (bam invoke: no ora)', async () => {
+    await onATerminal(async () => {
+      const term = fakeTerminal(80);
+      const reporter = await createReporter({ stdout: term.stream, spinner: false });
+      reporter.start('Invoking');
+      reporter.update('Invoking (still)');
+      reporter.succeed('Invoked');
+      // ora hides the cursor first thing; plain lines never do.
+      expect(term.text()).not.toContain('\u001b[?25l');
+      expect(stripEscapes(term.text())).toBe('Invoking\n\u2714 Invoked\n');
+    });
+  });
+
   it('a spinner whose terminal shrinks to 0 columns carries on as plain lines', async () => {
     await onATerminal(async () => {
       const term = fakeTerminal(80);
-      const reporter = createReporter({ stdout: term.stream });
+      const reporter = await createReporter({ stdout: term.stream });
       reporter.start('Creating function');
       await sleep(250);
       term.resize(0);
@@ -182,7 +208,7 @@ describe.skipIf(!hasScript)('reporter on a real 0x0 pty (script -qc)', () => {
         `import { writeFileSync } from 'node:fs';`,
         `const { createReporter } = await import(${JSON.stringify(join(root, 'dist/ui/reporter.js'))});`,
         `writeFileSync(${JSON.stringify(join(dir, 'pid'))}, String(process.pid));`,
-        `const reporter = createReporter();`,
+        `const reporter = await createReporter();`,
         `process.on('SIGINT', () => { reporter.fail('Interrupted'); process.exit(130); });`,
         `reporter.start('Listing tables');`,
         `setTimeout(() => process.exit(3), 20_000);`,

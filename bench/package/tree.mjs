@@ -1,0 +1,80 @@
+// A function folder of FILES files (3,000 by default) that the code reads at run time, so all are
+// shipped beside the bundle: `bam package` against Info-ZIP's `zip -qr -X` of the same folder.
+//   cold: no staging (a first package, or after `bam delete`): stage, parse, bundle, zip
+//   warm: nothing changed since the last package (the build stamp answers from stat calls)
+// Target (issue 15): warm within 2x of zip. Each figure is the median of RUNS runs taken in turns,
+// printed with the load average, since this machine is shared.
+// Run: npm run build && npm run bench -- package (after the zip step), or node bench/package/tree.mjs   (FILES=6000 RUNS=9)
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const BAM = fileURLToPath(new URL('../../bin/bam.js', import.meta.url));
+if (!existsSync(fileURLToPath(new URL('../../dist/cli.js', import.meta.url)))) {
+  console.error('dist/ is missing: run `npm run build` first.');
+  process.exit(1);
+}
+const FILES = Number(process.env.FILES ?? 3000);
+const RUNS = Number(process.env.RUNS ?? 7);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function timed(command, args, options) {
+  const start = performance.now();
+  const run = spawnSync(command, args, { encoding: 'utf8', ...options });
+  const ms = performance.now() - start;
+  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stdout}\n${run.stderr}`);
+  return { ms, stdout: run.stdout };
+}
+
+const work = await mkdtemp(join(tmpdir(), 'bam-bench-tree-'));
+const home = join(work, 'home');
+const env = { ...process.env, BAM_HOME: home, NO_COLOR: '1' };
+try {
+  const project = join(work, 'project');
+  const big = join(project, 'big');
+  await mkdir(join(big, 'data'), { recursive: true });
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'bench-tree', private: true }));
+  await writeFile(join(big, 'index.js'), "exports.handler = async () => ({ statusCode: 200, body: 'ok' });\n");
+  for (let i = 0; i < FILES; i += 1) {
+    await mkdir(join(big, 'data', `d${i % 60}`), { recursive: true });
+    await writeFile(join(big, 'data', `d${i % 60}`, `f${i}.js`), `module.exports = ${JSON.stringify('x'.repeat(200 + (i % 40) * 50))};\n// ${i}\n`);
+  }
+  const bam = () => timed(process.execPath, [BAM, 'package', 'big'], { cwd: project, env });
+  const cold = () => {
+    spawnSync('rm', ['-rf', join(home, 'staging', 'big')]);
+    return bam();
+  };
+  const zipOut = join(work, 'big.zip');
+  const zip = () => {
+    spawnSync('rm', ['-f', zipOut]);
+    return timed('zip', ['-qr', '-X', zipOut, '.'], { cwd: big });
+  };
+  const bare = () => timed(process.execPath, ['-e', '0']);
+  const first = cold(); // and the page cache warm for everyone
+  const runs = { cold: [], warm: [], zip: [], bare: [] };
+  const loads = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    loads.push(os.loadavg()[0]);
+    runs.zip.push(zip().ms);
+    runs.cold.push(cold().ms);
+    runs.warm.push(bam().ms);
+    runs.bare.push(bare().ms);
+  }
+  const m = Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, median(values)]));
+  const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+  console.log(`${FILES}-file function folder, ${RUNS} runs each, medians (Node ${process.version}, ${os.cpus().length} CPUs, load ${Math.min(...loads).toFixed(1)}..${Math.max(...loads).toFixed(1)})`);
+  console.log(`  zip -qr -X                  ${m.zip.toFixed(0).padStart(6)} ms`);
+  console.log(`  bam package, cold           ${m.cold.toFixed(0).padStart(6)} ms   ${ratio(m.cold, m.zip)} of zip (first run ${first.ms.toFixed(0)} ms)`);
+  console.log(`  bam package, warm unchanged ${m.warm.toFixed(0).padStart(6)} ms   ${ratio(m.warm, m.zip)} of zip (target ≤ 2x: ${m.warm <= 2 * m.zip ? 'met' : 'NOT met'})`);
+  console.log(`  bare node -e 0              ${m.bare.toFixed(0).padStart(6)} ms   (Node's start-up, inside every bam figure)`);
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
