@@ -2,9 +2,11 @@
 export function untilStopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
+      // The second Ctrl-C's listener goes on before the first one's comes off: SIGINT never meets
+      // Node's default (death by the signal, skipping close()) in between.
+      process.once('SIGINT', () => process.exit(130));
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      process.once('SIGINT', () => process.exit(130));
       resolve(signal);
     };
     process.on('SIGINT', stop);

@@ -124,7 +124,7 @@ describe('bam invoke with a running bam dev', () => {
     const exited = new Promise((resolve) => running.child.once('close', resolve));
     running.child.kill(signal);
     await exited;
-    expect(await running.stop()).toBe(0);
+    expect(await running.stop(), `signal ${String(running.child.signalCode)}; output:\n${running.output()}`).toBe(0);
     expect(await endpointFiles()).toEqual([]);
     const after = await invokeOk(['counter']);
     expect(after.stderr).not.toMatch(THROUGH_DEV);
