@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { findSource, type FunctionSource } from '../package/source.js';
-import { parseJavaScript } from '../package/parse.js';
+import { parseSourceFile } from '../package/typescript.js';
 import { exportsHandler } from '../package/handler.js';
 import { importedSpecifiers } from '../package/imports.js';
 import type { LambdaRecord } from '../core/records.js';
@@ -20,7 +20,8 @@ export interface FoundFunction {
   methods?: string[];
 }
 
-const SCRIPT_EXTENSIONS = ['.js', '.mjs', '.cjs'];
+// The forms findSource finds: JavaScript, and TypeScript as written.
+const SCRIPT_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Every function in a folder: NAME.js|mjs|cjs exporting handler, and NAME/ folders with index.*. */
@@ -62,7 +63,7 @@ export async function findFunctions(names: string[], cwd: string): Promise<Found
 
 async function inspectFunction(source: FunctionSource): Promise<{ exportsHandler: boolean; usesDynamoDb: boolean; methods: string[] | undefined }> {
   const text = await readFile(source.entryFile, 'utf8');
-  const { program } = parseJavaScript(text, source.entryFile);
+  const { program } = await parseSourceFile(text, source.entryFile, source.entryFile, {});
   const specifiers = importedSpecifiers(program);
   return {
     exportsHandler: exportsHandler(program),

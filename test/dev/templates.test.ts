@@ -15,6 +15,8 @@ const TEMPLATES: Record<string, string[]> = {
   callerPage: ['--invoker', '--html'],
   items: ['--db'],
   itemsPage: ['--db', '--html'],
+  // TypeScript as written: found by bam dev with no names, like the JavaScript forms.
+  typed: ['--ts'],
 };
 
 let home: string;
@@ -57,7 +59,7 @@ describe('the templates under bam dev', () => {
     expect(chromiumIsThere()).toBe(true);
     expect(dev.output()).toMatch(/created table items, itemsPage|created table itemsPage, items/);
     // Started without --methods: each template's `// methods:` line is what is enabled.
-    for (const name of Object.keys(TEMPLATES)) expect(dev.output()).toMatch(new RegExp(`^${name} \\(${name}(\\.js|/)?\\) GET,POST,PUT,PATCH,DELETE at `, 'm'));
+    for (const name of Object.keys(TEMPLATES)) expect(dev.output()).toMatch(new RegExp(`^${name} \\(${name}(\\.js|\\.ts|/)?\\) GET,POST,PUT,PATCH,DELETE at `, 'm'));
   });
 
   it.each(['hello', 'page', 'caller', 'callerPage'])('%s: GET 200, POST 201, PUT/PATCH/DELETE 204', async (name) => {
