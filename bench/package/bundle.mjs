@@ -14,7 +14,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { median, timed } from './measure.mjs';
 
 const BAM = fileURLToPath(new URL('../../bin/bam.js', import.meta.url));
 if (!existsSync(fileURLToPath(new URL('../../dist/cli.js', import.meta.url)))) {
@@ -31,19 +31,6 @@ function runtimeNode() {
   return found ? join(cache, found, 'bin', 'node') : process.execPath;
 }
 const NODE = runtimeNode();
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function timed(command, args, options) {
-  const start = performance.now();
-  const run = spawnSync(command, args, { encoding: 'utf8', ...options });
-  const ms = performance.now() - start;
-  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stdout}\n${run.stderr}`);
-  return { ms, stdout: run.stdout, stderr: run.stderr };
-}
 
 const startLoad = os.loadavg()[0];
 const work = await mkdtemp(join(tmpdir(), 'bam-bench-bundle-'));
