@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { FunctionError, InvokeBatch, InvokeMessage, LoadMessage, StreamPart, WorkerMessage, WorkerSetup } from './protocol.js';
+import { SHARED, type FunctionError, type InvokeBatch, type LoadMessage, type StreamPart, type WorkerMessage, type WorkerSetup } from './protocol.js';
 import { exitMessage, heapLimits, moduleFlags, outOfMemoryError } from './runtimeRules.js';
 
 export type InvokeOutcome =
@@ -32,10 +32,16 @@ export type LogSink = (line: LogLine) => void;
 /** bam dev's own word about a function (why it failed), not one of its log lines. */
 export type NoticeSink = (text: string) => void;
 
-export interface SandboxSpec extends Omit<WorkerSetup, 'hookUrl'> {
+export interface SandboxSpec extends Omit<WorkerSetup, 'hookUrl' | 'shared'> {
   /** The worker's whole process.env (a worker's env is its own copy). */
   env: Record<string, string>;
 }
+
+// A function whose handler answers within QUICK_MS on average is waited for on the handover, for
+// at most WAIT_MS a batch: longer, and bam dev goes back to its event loop (the answers then come
+// by postMessage). Waiting blocks bam dev's thread, so a slow function is never waited for.
+const QUICK_MS = 1;
+const WAIT_MS = 2;
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const HOOK_URL = new URL('./awsSdkHook.js', import.meta.url).href;
@@ -57,10 +63,14 @@ export class Sandbox {
   private settleReady: (error: FunctionError | undefined) => void = () => {};
   /** Requests sent to the worker and not answered yet, oldest (the running one) first. */
   private readonly pending: Pending[] = [];
-  /** How long its requests take, on average of the recent ones (undefined before the first answer). */
+  /** How long its handler runs, on average of the recent requests (undefined before the first answer). */
   averageMs: number | undefined;
-  /** Requests given in this turn of the event loop, sent together at its end. */
-  private outbox: InvokeMessage[] = [];
+  private readonly shared = new SharedArrayBuffer(SHARED.BYTES);
+  private readonly control = new Int32Array(this.shared, 0, SHARED.ANSWERS_AT / 4);
+  private readonly decoder = new TextDecoder();
+  private readonly encoder = new TextEncoder();
+  /** The JSON of the InvokeMessages given in this turn of the event loop, sent together at its end. */
+  private outbox: string[] = [];
   private nextId = 1;
 
   constructor(
@@ -76,6 +86,7 @@ export class Sandbox {
       runtime: spec.runtime,
       callbacks: spec.callbacks,
       hookUrl: HOOK_URL,
+      shared: this.shared,
       ...(spec.standby ? { standby: true } : {}),
     };
     this.ready = new Promise((resolve) => {
@@ -88,7 +99,7 @@ export class Sandbox {
       // The memory setting bounds the heap; past it V8 stops the worker (not bam dev), as Lambda kills the sandbox.
       resourceLimits: heapLimits(spec.memoryLimitInMB),
     });
-    this.worker.on('message', (message: WorkerMessage) => this.onMessage(message));
+    this.worker.on('message', (message: WorkerMessage | WorkerMessage[]) => this.onMessages(message));
     this.worker.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') return this.onEnd((awsRequestId) => outOfMemoryError(awsRequestId));
       this.onEnd(() => ({ errorType: err.name || 'Error', errorMessage: err.message, trace: (err.stack ?? '').split('\n') }));
@@ -119,22 +130,73 @@ export class Sandbox {
       const pending: Pending = { id, awsRequestId: request.awsRequestId, resolve, timeoutMs, chunks: [], ...(onStream ? { onStream } : {}) };
       this.pending.push(pending);
       if (this.pending.length === 1) this.startClock(pending);
-      const message: InvokeMessage = {
-        id,
-        event: JSON.stringify(request.event) ?? 'null',
-        awsRequestId: request.awsRequestId,
-        timeoutMs,
-        ...(request.clientContext === undefined ? {} : { clientContext: request.clientContext }),
-      };
+      // The event goes into the batch's JSON as it is (not as a string in it), for the worker to parse once.
+      const head = JSON.stringify({ id, awsRequestId: request.awsRequestId, timeoutMs, ...(request.clientContext === undefined ? {} : { clientContext: request.clientContext }) });
+      const message = `${head.slice(0, -1)},"event":${JSON.stringify(request.event) ?? 'null'}}`;
       if (this.outbox.push(message) === 1) process.nextTick(() => this.send());
     });
   }
 
   /** Each message wakes the worker (a system call, and a thread switch on a busy machine): one per turn is enough. */
   private send(): void {
-    const batch: InvokeBatch = { type: 'invokes', invokes: this.outbox };
+    const count = this.outbox.length;
+    const invokes = `[${this.outbox.join(',')}]`;
     this.outbox = [];
-    if (!this.dead) this.worker.postMessage(batch);
+    if (this.dead) return;
+    // Nothing else in flight: the worker has read the last batch in the shared memory, and every
+    // answer this batch waits for is held for the handover.
+    const alone = this.pending.length === count;
+    const waitHere = alone && this.isQuick();
+    const seq = Atomics.load(this.control, SHARED.SEQ); // before WAITING: the next handover is this batch's
+    if (waitHere) Atomics.store(this.control, SHARED.WAITING, 1);
+    const batch: InvokeBatch = alone && this.writeRequests(invokes) ? { type: 'invokes' } : { type: 'invokes', invokes };
+    this.worker.postMessage(batch);
+    if (waitHere) this.waitForAnswers(seq);
+  }
+
+  private writeRequests(invokes: string): boolean {
+    const area = new Uint8Array(this.shared, SHARED.REQUESTS_AT, SHARED.BYTES - SHARED.REQUESTS_AT);
+    const { read, written } = this.encoder.encodeInto(invokes, area);
+    if (read < invokes.length) return false;
+    this.control[SHARED.REQUESTS_LENGTH] = written;
+    return true;
+  }
+
+  private isQuick(): boolean {
+    return this.averageMs !== undefined && this.averageMs < QUICK_MS && this.pending.every((p) => !p.onStream);
+  }
+
+  /** Waits (blocking this thread, at most WAIT_MS) while the worker runs the batch, and takes its messages from the handover. */
+  private waitForAnswers(handedOver: number): void {
+    const until = performance.now() + WAIT_MS;
+    let seq = handedOver;
+    for (;;) {
+      const left = until - performance.now();
+      if (left <= 0 || Atomics.wait(this.control, SHARED.SEQ, seq, left) === 'timed-out') {
+        // Too slow: stop waiting, unless the worker is handing over right now (it has set WAITING back).
+        if (Atomics.compareExchange(this.control, SHARED.WAITING, 1, 0) === 1) return;
+        if (Atomics.wait(this.control, SHARED.SEQ, seq, 1000) === 'timed-out') return;
+      }
+      if (!this.takeHandover()) return;
+      if (this.pending.length === 0 || this.dead || performance.now() >= until) return;
+      // The rest of the batch: SEQ is read before WAITING is set again, as in send().
+      seq = Atomics.load(this.control, SHARED.SEQ);
+      Atomics.store(this.control, SHARED.WAITING, 1);
+    }
+  }
+
+  /** The messages the worker wrote to the handover; false when they come by postMessage instead. */
+  private takeHandover(): boolean {
+    const length = this.control[SHARED.ANSWERS_LENGTH] ?? -1;
+    if (length < 0) return false;
+    const bytes = new Uint8Array(this.shared, SHARED.ANSWERS_AT, length);
+    this.onMessages(JSON.parse(this.decoder.decode(bytes)) as WorkerMessage[]);
+    return true;
+  }
+
+  private onMessages(messages: WorkerMessage | WorkerMessage[]): void {
+    if (!Array.isArray(messages)) return this.onMessage(messages);
+    for (const message of messages) this.onMessage(message);
   }
 
   async terminate(): Promise<void> {
@@ -185,14 +247,14 @@ export class Sandbox {
         this.onStreamPart(message);
         return;
       case 'result':
-        this.settle(message.id, message.streamed ? { kind: 'result', payload: this.streamedPayload(), streamed: true } : { kind: 'result', payload: message.payload });
+        this.settle(message.id, message.streamed ? { kind: 'result', payload: this.streamedPayload(), streamed: true } : { kind: 'result', payload: message.payload }, message.ms);
         return;
       case 'notice':
         this.notice(message.text);
         return;
       case 'error':
         if (message.fatal) this.dead = true; // before the answer, so the next request is not started here
-        this.settle(message.id, { kind: 'error', error: message.error });
+        this.settle(message.id, { kind: 'error', error: message.error }, message.ms);
         if (message.fatal) void this.terminate();
         return;
     }
@@ -211,13 +273,14 @@ export class Sandbox {
   }
 
   /** The running request's answer; the next one in the worker starts now, and its clock with it. */
-  private settle(id: number, outcome: InvokeOutcome): void {
+  private settle(id: number, outcome: InvokeOutcome, handlerMs?: number): void {
     const running = this.pending[0];
     if (running?.id !== id) return; // a late answer after a timeout
     clearTimeout(running.timer);
     this.pending.shift();
     if (running.startedAt !== undefined && outcome.kind !== 'timeout') {
-      const ms = performance.now() - running.startedAt;
+      // The worker's own measure when there is one: it leaves out the wait for bam dev's event loop.
+      const ms = handlerMs ?? performance.now() - running.startedAt;
       this.averageMs = this.averageMs === undefined ? ms : 0.8 * this.averageMs + 0.2 * ms;
     }
     running.resolve(outcome);

@@ -5,7 +5,7 @@ import Module, { createRequire, register } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
-import type { FunctionError, InvokeBatch, InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
+import { SHARED, type FunctionError, type InvokeBatch, type InvokeMessage, type WorkerMessage, type WorkerSetup } from './protocol.js';
 import { CALLBACK_HANDLER_ERROR, CONTEXT_CALLBACK_METHODS, contextMethodNotice } from './runtimeRules.js';
 import { finished } from 'node:stream/promises';
 import { ResponseStream, installAwsLambdaGlobal, isStreamingHandler } from './responseStream.js';
@@ -31,9 +31,24 @@ interface LambdaContext {
 }
 
 const setup = workerData as WorkerSetup;
+if (!parentPort) throw new Error('bam dev: worker.js runs only inside a worker thread');
 const port = parentPort;
-if (!port) throw new Error('bam dev: worker.js runs only inside a worker thread');
-const post = (message: WorkerMessage): void => port.postMessage(message);
+const control = new Int32Array(setup.shared, 0, SHARED.ANSWERS_AT / 4);
+const answers = new Uint8Array(setup.shared, SHARED.ANSWERS_AT, SHARED.REQUESTS_AT - SHARED.ANSWERS_AT);
+const requests = new Uint8Array(setup.shared, SHARED.REQUESTS_AT);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** Messages held while bam dev waits on the handover, in order. */
+let held: WorkerMessage[] = [];
+/** To bam dev: held while it waits on the handover (a stream part goes at once, as it is written). */
+const post = (message: WorkerMessage): void => {
+  if (message.type !== 'stream' && Atomics.load(control, SHARED.WAITING) === 1) {
+    held.push(message);
+    return;
+  }
+  releaseHeld();
+  port.postMessage(message);
+};
 let currentRequestId: string | undefined;
 let currentInvoke: number | undefined;
 /** A context method the handler reached for that its runtime no longer has (nodejs24.x). */
@@ -52,6 +67,8 @@ routeConsole();
 installAwsLambdaGlobal();
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
+// process.exit() in the handler ends the thread: what it logged first still reaches bam dev.
+process.on('exit', releaseHeld);
 
 // A spare has its runtime up already, so loading the code when it is needed is all that is left.
 if (setup.standby) {
@@ -62,7 +79,8 @@ if (setup.standby) {
 const handler = await loadHandler();
 if (handler) {
   port.on('message', (batch: InvokeBatch) => {
-    queued.push(...batch.invokes);
+    const invokes = batch.invokes ?? decoder.decode(requests.subarray(0, control[SHARED.REQUESTS_LENGTH]));
+    queued.push(...(JSON.parse(invokes) as InvokeMessage[]));
     if (!running) runNext(handler);
   });
   post({ type: 'ready' });
@@ -125,10 +143,33 @@ function loadError(err: unknown): FunctionError {
   return error;
 }
 
+/** Held messages go as one postMessage: bam dev stopped waiting (or never did). */
+function releaseHeld(): void {
+  if (held.length === 0) return;
+  port.postMessage(held);
+  held = [];
+}
+
+/** Nothing left to run: if bam dev waits on the handover, it gets the held messages there, else by postMessage. */
+function handOver(): void {
+  if (Atomics.compareExchange(control, SHARED.WAITING, 1, 0) !== 1) return releaseHeld();
+  const text = JSON.stringify(held);
+  const { read, written } = encoder.encodeInto(text, answers);
+  if (read === text.length) {
+    held = [];
+    control[SHARED.ANSWERS_LENGTH] = written;
+  } else {
+    control[SHARED.ANSWERS_LENGTH] = -1; // too big for the shared memory: the messages go first, then the wake-up
+    releaseHeld();
+  }
+  Atomics.add(control, SHARED.SEQ, 1);
+  Atomics.notify(control, SHARED.SEQ);
+}
+
 /** Starts the oldest queued request once the last one has answered (never two at once). */
 function runNext(run: Handler): void {
   const message = queued.shift();
-  if (!message || crashed) return;
+  if (!message || crashed) return handOver();
   running = true;
   invoke(run, message, () => {
     running = false;
@@ -141,6 +182,7 @@ function invoke(run: Handler, message: InvokeMessage, done: () => void): void {
   currentRequestId = message.awsRequestId;
   currentInvoke = message.id;
   droppedMethodUsed = undefined;
+  const started = performance.now();
   const deadline = Date.now() + message.timeoutMs;
   let settled = false;
   const finish = (error: unknown, result?: unknown, warning?: string): void => {
@@ -152,7 +194,7 @@ function invoke(run: Handler, message: InvokeMessage, done: () => void): void {
   };
   const answer = (error: unknown, result?: unknown, warning?: string): void => {
     if (error !== null && error !== undefined) {
-      post({ type: 'error', id: message.id, error: toFunctionError(error) });
+      post({ type: 'error', id: message.id, error: toFunctionError(error), ms: performance.now() - started });
       return noticeDroppedMethod();
     }
     droppedMethodUsed = undefined; // only looked at, e.g. `if (context.succeed)`
@@ -163,9 +205,9 @@ function invoke(run: Handler, message: InvokeMessage, done: () => void): void {
       return post({ type: 'error', id: message.id, error: { errorType: 'Runtime.MalformedResponse', errorMessage: `The result cannot be turned into JSON: ${String(err)}` } });
     }
     if (warning) post({ type: 'log', awsRequestId: message.awsRequestId, level: 'WARN', text: warning });
-    post({ type: 'result', id: message.id, payload });
+    post({ type: 'result', id: message.id, payload, ms: performance.now() - started });
   };
-  const event = JSON.parse(message.event) as unknown;
+  const { event } = message;
   const context: LambdaContext = {
     functionName: setup.functionName,
     functionVersion: '$LATEST',
@@ -187,7 +229,7 @@ function invoke(run: Handler, message: InvokeMessage, done: () => void): void {
         if (settled) return;
         settled = true;
         currentInvoke = undefined;
-        post({ type: 'result', id: message.id, payload: '', streamed: true });
+        post({ type: 'result', id: message.id, payload: '', streamed: true, ms: performance.now() - started });
         done();
       },
       (error: unknown) => finish(error ?? new Error('The handler rejected without a reason')),
@@ -238,6 +280,7 @@ function crash(err: unknown): void {
   const type = err instanceof Error ? err.name : 'Runtime.UnhandledPromiseRejection';
   post({ type: 'error', id, error: { ...toFunctionError(err), errorType: type }, fatal: true });
   noticeDroppedMethod();
+  handOver();
 }
 
 /**
