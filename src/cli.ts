@@ -47,8 +47,7 @@ export function buildProgram(io: CliIO = {}): Command {
 
   /** spinner: false for a command with no long steps: plain lines, and ora is never loaded. */
   const context = async (cmd: Command, options: { quiet?: boolean; spinner?: boolean } = {}): Promise<CommandContext> => {
-    const { createReporter } = await import('./ui/reporter.js');
-    const { openStore } = await import('./store/store.js');
+    const [{ createReporter }, { openStore }] = await Promise.all([import('./ui/reporter.js'), import('./store/store.js')]);
     const globals = cmd.optsWithGlobals<GlobalOptions>();
     const reporter = await createReporter({ stdout, stderr, quiet: options.quiet ?? false, ...(options.spinner === false ? { spinner: false } : {}) });
     return {
@@ -360,9 +359,9 @@ export function buildProgram(io: CliIO = {}): Command {
     .option('--json', 'print the result as JSON');
   buildOptions(packageCommand)
     .action(async (name: string, _options: unknown, cmd: Command) => {
-      const { packageCommand } = await import('./commands/package.js');
       const opts = cmd.opts<PackageOptions>();
-      await packageCommand(name, opts, await context(cmd, { quiet: Boolean(opts.json) }));
+      const [{ packageCommand }, ctx] = await Promise.all([import('./commands/package.js'), context(cmd, { quiet: Boolean(opts.json) })]);
+      await packageCommand(name, opts, ctx);
     });
 
   return program;

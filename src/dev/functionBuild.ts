@@ -135,7 +135,7 @@ export class FunctionBuild {
     const modulesDir = userPackage.dir ? join(userPackage.dir, 'node_modules') : undefined;
     const files = [
       ...(userPackage.dir ? PACKAGE_FILES.map((file) => join(userPackage.dir!, file)) : []),
-      ...(tsconfig ? await tsConfigFiles(tsconfig.path) : []),
+      ...(tsconfig ? tsConfigFiles(tsconfig.path) : []),
       ...(modulesDir ? [modulesDir] : []),
     ];
     return { userPackage, files, modulesDir, stamp: await stampOf(files) };
@@ -158,6 +158,7 @@ export class FunctionBuild {
       external: [...new Set([...project.userPackage.external, ...this.settings.external])],
       declared: project.userPackage.specs,
       displayPath: (path) => displayPathOf(resolve(this.folder, path), cwd),
+      ...(project.modulesDir ? { jsonBeside: { modulesDir: project.modulesDir, from: 'where they are' as const } } : {}),
     };
     const options = bundleOptions(request);
     // .mjs or .cjs: no package.json near bam's folder may change what a .js file means.

@@ -122,6 +122,7 @@ async function bundledEntries(context: BuildContext, settings: BuildInput['setti
       ? { tsconfig: context.tsconfig.path, ...(source.kind === 'dir' ? { sourceFolder: source.sourcePath } : {}) }
       : {}),
     displayPath: (stagedPath) => displayPathOf(stagedPath === source.entryName ? source.entryFile : join(source.sourcePath, stagedPath), context.cwd),
+    ...(modulesDir ? { jsonBeside: { modulesDir: join(stagingDir, 'node_modules'), from: 'bundle' as const } } : {}),
   });
   for (const warning of bundle.warnings) reporter?.info(`esbuild: ${warning}`);
   const bundlePath = join(buildDir, bundle.fileName);
@@ -134,7 +135,8 @@ async function bundledEntries(context: BuildContext, settings: BuildInput['setti
     .map((file): ZipEntry => ({ name: file.relativePath, path: join(stagingDir, file.relativePath), kind: 'file' }));
   const shipped = bundle.externalImports.filter((name) => !(name.startsWith('@aws-sdk/') && !(name in userPackage.specs)));
   const modules = modulesDir ? await externalPackageEntries(modulesDir, shipped) : [];
-  return { entries: [{ name: bundle.fileName, path: bundlePath, kind: 'file' }, ...assets, ...modules], external: shipped, sourceMapPath, outsideInputs: bundle.outsideInputs, bundleName: bundle.fileName };
+  const json = modulesDir ? bundle.jsonFiles.map((name): ZipEntry => ({ name: `node_modules/${name}`, path: join(modulesDir, name), kind: 'file' })) : [];
+  return { entries: [{ name: bundle.fileName, path: bundlePath, kind: 'file' }, ...assets, ...modules, ...json], external: shipped, sourceMapPath, outsideInputs: bundle.outsideInputs, bundleName: bundle.fileName };
 }
 
 function headerLine(entry: ParsedSourceFile): string | undefined {

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE } from '../store/paths.js';
 import type { StagedFile } from './stage.js';
 import { BUILD_DIR } from './stage.js';
+import { readTextIfAny, statIfAny } from './smallFiles.js';
 
 /** Bump when what a build produces changes for the same inputs. */
-const STAMP_VERSION = 1;
+const STAMP_VERSION = 2;
 const STAMP_FILE = 'stamp.json';
 
 /** What the last build of a function was made from, and what it made. */
@@ -49,45 +50,53 @@ interface FileState {
  * names, sizes and dates, the options, the tsconfig.json, the user's declared and locked
  * versions and their local packages' files.
  */
-export function buildFingerprint(parts: { staged: StagedFile[]; options: unknown; tsconfig: string | undefined; userPackage: unknown; localPackages: string }): Promise<string> {
-  return fileState(parts.tsconfig).then((tsconfigState) => {
-    const hash = createHash('sha256');
-    hash.update(`${STAMP_VERSION}\n${JSON.stringify(parts.options)}\n${parts.tsconfig ?? ''} ${tsconfigState}\n${JSON.stringify(parts.userPackage)}\n${parts.localPackages}\n`);
-    for (const file of parts.staged) hash.update(`${file.relativePath}\0${file.size}\0${file.mtimeMs}\n`);
-    return hash.digest('hex');
-  });
+export function buildFingerprint(parts: { staged: StagedFile[]; options: unknown; tsconfig: string | undefined; userPackage: unknown; localPackages: string }): string {
+  const hash = createHash('sha256');
+  hash.update(`${STAMP_VERSION}\n${JSON.stringify(parts.options)}\n${parts.tsconfig ?? ''} ${fileState(parts.tsconfig)}\n${JSON.stringify(parts.userPackage)}\n${parts.localPackages}\n`);
+  hash.update(parts.staged.map((file) => `${file.relativePath}\0${file.size}\0${file.mtimeMs}\n`).join(''));
+  return hash.digest('hex');
 }
 
-async function fileState(path: string | undefined): Promise<string> {
+function fileState(path: string | undefined): string {
   if (path === undefined) return '';
-  const info = await stat(path).catch(() => undefined);
+  const info = statIfAny(path);
   return info ? `${info.size}:${info.mtimeMs}` : 'missing';
 }
 
 /** The recorded build, when its fingerprint, its tools, its outside files and its zip are all as they were. */
-export async function unchangedBuild<Result>(stagingDir: string, fingerprint: string, tools: ToolVersions, zipPath: string): Promise<BuildStamp<Result> | undefined> {
-  const stamp = await readFile(join(stagingDir, BUILD_DIR, STAMP_FILE), 'utf8').then((text) => JSON.parse(text) as BuildStamp<Result>, () => undefined);
+export function unchangedBuild<Result>(stagingDir: string, fingerprint: string, tools: ToolVersions, zipPath: string): BuildStamp<Result> | undefined {
+  const stamp = readStamp<BuildStamp<Result>>(stagingDir);
   if (stamp?.fingerprint !== fingerprint) return undefined;
   if (stamp.tools?.bam !== tools.bam || stamp.tools.esbuild !== tools.esbuild) return undefined;
-  const zip = await stat(zipPath).catch(() => undefined);
+  const zip = statIfAny(zipPath);
   if (zip?.size !== stamp.zipSize) return undefined;
-  for (const file of stamp.outside) if ((await fileState(file.path)) !== file.state) return undefined;
+  for (const file of stamp.outside) if (fileState(file.path) !== file.state) return undefined;
   return stamp;
 }
 
 export async function writeBuildStamp<Result>(stagingDir: string, stamp: Omit<BuildStamp<Result>, 'outside'>, outsidePaths: string[]): Promise<void> {
-  const outside = await Promise.all(outsidePaths.map(async (path) => ({ path, state: await fileState(path) })));
+  const outside = outsidePaths.map((path) => ({ path, state: fileState(path) }));
   await writeFile(join(stagingDir, BUILD_DIR, STAMP_FILE), JSON.stringify({ ...stamp, outside }), { mode: PRIVATE_FILE_MODE });
 }
 
 /** What the last build made, whatever its inputs (bam logs maps frames with its source map). */
-export async function readStampedResult(stagingDir: string): Promise<{ codeSha256?: string; sourceMapPath?: string; bundleName?: string } | undefined> {
-  const stamp = await readFile(join(stagingDir, BUILD_DIR, STAMP_FILE), 'utf8').then((text) => JSON.parse(text) as BuildStamp<{ codeSha256?: string; sourceMapPath?: string; bundleName?: string }>, () => undefined);
+export function readStampedResult(stagingDir: string): { codeSha256?: string; sourceMapPath?: string; bundleName?: string } | undefined {
+  const stamp = readStamp<BuildStamp<{ codeSha256?: string; sourceMapPath?: string; bundleName?: string }>>(stagingDir);
   return stamp?.result;
 }
 
 /** The files outside staging the last build read (tsconfig `paths` targets): a change to one changes the zip. */
-export async function readOutsideInputs(stagingDir: string): Promise<string[]> {
-  const stamp = await readFile(join(stagingDir, BUILD_DIR, STAMP_FILE), 'utf8').then((text) => JSON.parse(text) as Pick<BuildStamp<unknown>, 'outside'>, () => undefined);
+export function readOutsideInputs(stagingDir: string): string[] {
+  const stamp = readStamp<Pick<BuildStamp<unknown>, 'outside'>>(stagingDir);
   return (stamp?.outside ?? []).map((file) => file.path);
+}
+
+/** The stamp of staging's last build; undefined when there is none (or it is not JSON: then it builds again). */
+function readStamp<T>(stagingDir: string): T | undefined {
+  const text = readTextIfAny(join(stagingDir, BUILD_DIR, STAMP_FILE));
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BuildFailure, BuildOptions, Message, Plugin } from 'esbuild';
@@ -25,6 +25,12 @@ export interface BundleRequest {
   header?: string;
   /** A staged path as the user knows it (for build errors). */
   displayPath: (stagedPath: string) => string;
+  /**
+   * Packages' large JSON files in this node_modules (absolute, as esbuild finds its files) are
+   * required at run time, not bundled (see largeJsonBeside): from node_modules beside the bundle
+   * (deploy ships them there), or where they are (bam dev).
+   */
+  jsonBeside?: { modulesDir: string; from: 'bundle' | 'where they are' };
 }
 
 export interface Bundle {
@@ -38,6 +44,8 @@ export interface Bundle {
   outsideInputs: string[];
   /** The external packages the bundle imports: these, and what they need, go in node_modules. */
   externalImports: string[];
+  /** Packages' large JSON files the bundle requires at run time: paths inside modulesDir, with `/`. */
+  jsonFiles: string[];
   warnings: string[];
 }
 
@@ -70,11 +78,12 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
   const sourceMap = result.outputFiles.find((file) => file.path === `${outfile}.map`);
   if (!code || !sourceMap) throw new Error(`esbuild wrote no ${fileName}`);
   const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'))?.[1];
-  const inputPaths = Object.keys(result.metafile.inputs);
+  const inputPaths = Object.keys(result.metafile.inputs).filter((path) => !path.startsWith(`${JSON_BESIDE}:`));
   const inputs = new Set(inputPaths.filter((path) => !path.startsWith('..') && !isAbsolute(path)));
   const outsideInputs = inputPaths.filter((path) => !inputs.has(path)).map((path) => resolve(request.stagingDir, path));
   // Node's own modules (fs, http, node:fs) are external too, but nothing to ship.
   const externalImports = [...new Set((output?.imports ?? []).filter((i) => i.external && !isBuiltin(i.path)).map((i) => packageName(i.path)))];
+  const jsonFiles = Object.keys(result.metafile.inputs).filter((input) => input.startsWith(`${JSON_BESIDE}:`)).map((input) => input.slice(JSON_BESIDE.length + 1));
   return {
     fileName,
     code: code.contents,
@@ -82,6 +91,7 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
     inputs,
     outsideInputs,
     externalImports: externalImports.sort(),
+    jsonFiles: jsonFiles.sort(),
     warnings: result.warnings.map((warning) => buildMessage(warning, request)),
   };
 }
@@ -109,7 +119,7 @@ export function bundleOptions(request: BundleRequest): BuildOptions & { outfile:
     // what code and stack traces see.
     minifyWhitespace: true,
     external: request.external.flatMap((name) => [name, `${name}/*`]),
-    plugins: [runtimeAwsSdk(request.declared), largeJsonAsText(), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
+    plugins: [runtimeAwsSdk(request.declared), ...(request.jsonBeside ? [largeJsonBeside(request.jsonBeside)] : []), largeJsonAsText(), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
     ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),
     ...banner(request),
   };
@@ -132,9 +142,16 @@ export function buildMessage(message: Message, request: Pick<BundleRequest, 'sta
   return `${where(message, request)}${message.text}`;
 }
 
-/** The description line, and for an ES module the require() that CommonJS dependencies call. */
+/**
+ * The description line, for an ES module the require() that CommonJS dependencies call, and the
+ * bundle's own require for the JSON files beside it (see largeJsonBeside).
+ */
 function banner(request: BundleRequest): { banner?: { js: string } } {
-  const lines = [...(request.header ? [request.header] : []), ...(request.format === 'esm' ? [ESM_REQUIRE] : [])];
+  const lines = [
+    ...(request.header ? [request.header] : []),
+    ...(request.format === 'esm' ? [ESM_REQUIRE] : []),
+    ...(request.jsonBeside ? [request.format === 'esm' ? `var ${JSON_REQUIRE} = process.getBuiltinModule('node:module').createRequire(import.meta.url);` : `var ${JSON_REQUIRE} = require;`] : []),
+  ];
   return lines.length > 0 ? { banner: { js: lines.join('\n') } } : {};
 }
 
@@ -174,12 +191,51 @@ function stagedCopies(sourceFolder: string, stagingDir: string): Plugin {
 /** From this size a package's JSON file is parsed at run time rather than compiled as code. */
 const LARGE_JSON_BYTES = 10 * 1024;
 
+/** The namespace of a JSON file required at run time (its path in node_modules follows, in the metafile too). */
+const JSON_BESIDE = 'bam-json-beside';
 /**
- * A large JSON file of a package (mime-db's 150 KB table, iconv-lite's code pages) becomes
- * `module.exports = JSON.parse("...")`, as Node's own require of JSON does: V8 scans a string and
- * parses JSON faster than it compiles the same object as code, and a table required only for a
- * rare encoding costs a string's scan. The user's own JSON files keep esbuild's loader (named
- * imports, import attributes).
+ * The bundle's own require, declared in its banner (a module-scope name, not a global): a global
+ * require made elsewhere (`node -e`, a CommonJS host) would resolve the JSON from somewhere else,
+ * and import.meta in the JSON's module would make esbuild take it for an ES module.
+ */
+const JSON_REQUIRE = '__bamRequireJson';
+
+/**
+ * A package's large JSON file that CommonJS code requires (mime-db's table, iconv-lite's code
+ * pages) stays a file, read and parsed by Node's require when the code asks for it: a table
+ * needed only for a rare encoding then costs nothing at all, where inlined it cost every cold
+ * start a scan (iconv-lite's tables were half of an express bundle, about 8 ms of its 70 ms init).
+ * The require is the bundle's own, never a global one that resolves from elsewhere. An ES
+ * module's JSON import (import attributes) is bundled: see largeJsonAsText.
+ */
+function largeJsonBeside(beside: NonNullable<BundleRequest['jsonBeside']>): Plugin {
+  const again = {};
+  return {
+    name: 'bam-large-json-beside',
+    setup(build) {
+      build.onResolve({ filter: /\.json$/ }, async (args) => {
+        if (args.kind !== 'require-call' || args.pluginData === again) return undefined;
+        const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: again });
+        if (resolved.errors.length > 0 || resolved.external) return undefined;
+        const inside = relative(beside.modulesDir, resolved.path);
+        if (inside.startsWith('..') || isAbsolute(inside)) return undefined;
+        const size = await stat(resolved.path).then((info) => info.size, () => 0);
+        // Its path inside node_modules names it in the bundle: the same wherever staging is.
+        return size < LARGE_JSON_BYTES ? undefined : { path: inside.split(sep).join('/'), namespace: JSON_BESIDE };
+      });
+      build.onLoad({ filter: /.*/, namespace: JSON_BESIDE }, (args) => {
+        const path = beside.from === 'bundle' ? `./node_modules/${args.path}` : join(beside.modulesDir, args.path);
+        return { contents: `module.exports = ${JSON_REQUIRE}(${JSON.stringify(path)});\n`, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * A large JSON file of a package that is bundled all the same (imported by an ES module, or with
+ * no node_modules beside the bundle) becomes `module.exports = JSON.parse("...")`, as Node's own
+ * require of JSON does: V8 scans a string and parses JSON faster than it compiles the same object
+ * as code. The user's own JSON files keep esbuild's loader (named imports, import attributes).
  */
 function largeJsonAsText(): Plugin {
   return {

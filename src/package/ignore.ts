@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfAny } from './smallFiles.js';
 import { join } from 'node:path';
 
 /** Never staged: version control, installed packages (npm reinstalls them), bam's own files. */
@@ -16,8 +16,8 @@ export function isDotenvFile(baseName: string): boolean {
 export type IgnoreRule = (relativePath: string, isDirectory: boolean) => boolean;
 
 /** The rule for a function folder: the fixed skips plus its optional .bamignore. */
-export async function readIgnoreRule(folder: string): Promise<IgnoreRule> {
-  const text = await readFile(join(folder, '.bamignore'), 'utf8').catch(() => '');
+export function readIgnoreRule(folder: string): IgnoreRule {
+  const text = readTextIfAny(join(folder, '.bamignore')) ?? '';
   const patterns = parseIgnoreFile(text);
   return (relativePath, isDirectory) => {
     const base = relativePath.slice(relativePath.lastIndexOf('/') + 1);

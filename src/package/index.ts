@@ -6,7 +6,8 @@ import type { Reporter } from '../ui/reporter.js';
 import type { BuiltResult } from './build.js';
 import { buildFingerprint, toolVersions, unchangedBuild, writeBuildStamp } from './buildStamp.js';
 import { displayPathOf } from './displayPath.js';
-import { localPackagesFingerprint, type LambdaCpu } from './install.js';
+import type { LambdaCpu } from './install.js';
+import { localPackagesFingerprint } from './localPackages.js';
 import { findSource, type FunctionSource } from './source.js';
 import { findFunctionFiles, stagedFilesOf, stageFiles, zipFileName } from './stage.js';
 import { findTsConfig } from './tsconfig.js';
@@ -75,9 +76,9 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
 
   // Nothing the build reads has changed since the last one: its zip is this one.
   const settings = { bundle: options.bundle !== false, external: [...(options.external ?? [])].sort(), runtime: options.runtime ?? DEFAULT_RUNTIME, cpu: options.cpu ?? 'x64' };
-  const fingerprint = await buildFingerprint({ staged, options: settings, tsconfig: tsconfig?.path, userPackage, localPackages: await localPackagesFingerprint(userPackage.specs) });
+  const fingerprint = buildFingerprint({ staged, options: settings, tsconfig: tsconfig?.path, userPackage, localPackages: localPackagesFingerprint(userPackage.specs) });
   const tools = toolVersions();
-  const previous = await unchangedBuild<BuiltResult>(stagingDir, fingerprint, tools, zipPath);
+  const previous = unchangedBuild<BuiltResult>(stagingDir, fingerprint, tools, zipPath);
   if (previous) {
     reporter?.info('Nothing changed since the last packaging: reusing its zip.');
     return { ...previous.result, name, source, stagingDir, zipPath };

@@ -17,8 +17,9 @@ const PACKAGE_FILES = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json
  */
 export async function buildInputs(source: FunctionSource, stagingDir: string): Promise<BuildInputs> {
   const folder = dirname(source.entryFile);
-  const [userPackage, tsconfig, outside] = await Promise.all([readUserPackage(folder), findTsConfig(folder), readOutsideInputs(stagingDir)]);
-  const packageFiles = [...(userPackage.dir ? PACKAGE_FILES.map((file) => join(userPackage.dir!, file)) : []), ...(tsconfig ? await tsConfigFiles(tsconfig.path) : [])];
+  const [userPackage, tsconfig] = await Promise.all([readUserPackage(folder), findTsConfig(folder)]);
+  const outside = readOutsideInputs(stagingDir);
+  const packageFiles = [...(userPackage.dir ? PACKAGE_FILES.map((file) => join(userPackage.dir!, file)) : []), ...(tsconfig ? tsConfigFiles(tsconfig.path) : [])];
   const watched = [...packageFiles, ...outside];
   return source.kind === 'dir'
     ? { files: watched, folders: [source.sourcePath] }

@@ -4,6 +4,7 @@ import { mkdir, readdir, readlink, rename, rm, stat, symlink, utimes, writeFile 
 import { dirname, join } from 'node:path';
 import { makePrivateFolder, PRIVATE_FILE_MODE } from '../store/paths.js';
 import { BamError } from '../core/errors.js';
+import { localPackagesFingerprint } from './localPackages.js';
 import type { Reporter } from '../ui/reporter.js';
 
 export interface StagingPackageJson {
@@ -59,7 +60,7 @@ export async function installDependencies(
   const packageJson = { name: 'bam-dependencies', version: '1.0.0', private: true, dependencies: sortedByName(dependencies) };
   const text = `${JSON.stringify(packageJson, null, 2)}\n`;
   const integrity = Object.keys(packageJson.dependencies).map((name) => `${name} ${options.integrity?.[name] ?? ''}`).join('\n');
-  const fingerprint = await localPackagesFingerprint(dependencies);
+  const fingerprint = localPackagesFingerprint(dependencies);
   // Scripts may compile native code for this Node's ABI; without them the install is ABI-free.
   const scripts = options.installScripts ? `scripts:${process.versions.modules}` : 'no-scripts';
   const key = createHash('sha256').update(`${LAMBDA_OS} ${options.cpu} ${LAMBDA_LIBC}\n${scripts}\n${text}\n${integrity}\n${fingerprint}`).digest('hex').slice(0, 32);
@@ -123,28 +124,6 @@ export async function linkModules(stagingDir: string, modulesDir: string | undef
   if (current !== undefined && current === modulesDir) return;
   await rm(link, { recursive: true, force: true });
   if (modulesDir) await symlink(modulesDir, link, 'junction');
-}
-
-/**
- * Sizes and dates of every file in the local (file:) packages: their content can change while
- * the spec stays the same, and then the copy in node_modules must be replaced.
- */
-export async function localPackagesFingerprint(dependencies: Record<string, string>): Promise<string> {
-  const lines: string[] = [];
-  const visit = async (path: string): Promise<void> => {
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isDirectory()) {
-      lines.push(`${path} ${info ? `${info.size}:${info.mtimeMs}` : 'missing'}`);
-      return;
-    }
-    const names = await readdir(path);
-    await Promise.all(names.filter((n) => n !== 'node_modules' && n !== '.git').map((n) => visit(join(path, n))));
-  };
-  for (const spec of Object.values(dependencies)) {
-    const path = /^file:(.*)$/.exec(spec)?.[1];
-    if (path !== undefined) await visit(path);
-  }
-  return lines.sort().join('\n');
 }
 
 /**

@@ -1,6 +1,6 @@
-import { stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { BamError } from '../core/errors.js';
+import { statIfAny } from './smallFiles.js';
 
 export type EntryName = `index${(typeof EXTENSIONS)[number]}`;
 
@@ -23,43 +23,48 @@ const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const;
  * Finds a function's code: NAME.js|.mjs|.cjs|.ts|.mts|.cts or NAME/index.* in cwd, or --src PATH
  * (a file, a function folder with index.*, or a folder holding NAME.* / NAME/).
  */
-export async function findSource(name: string, options: { cwd: string; src?: string }): Promise<FunctionSource> {
+export function findSource(name: string, options: { cwd: string; src?: string }): Promise<FunctionSource> {
+  // A promise all the same: not finding it rejects. The stats are in line (see smallFiles.ts).
+  return new Promise((settle) => settle(sourceOf(name, options)));
+}
+
+function sourceOf(name: string, options: { cwd: string; src?: string }): FunctionSource {
   const tried: string[] = [];
   if (options.src !== undefined) {
     const path = resolve(options.cwd, options.src);
-    const kind = await pathKind(path);
+    const kind = pathKind(path);
     tried.push(path);
     if (kind === 'file') return fileSource(name, path);
     if (kind === 'dir') {
-      const found = (await findFolderEntry(name, path, tried)) ?? (await findInFolder(name, path, tried));
+      const found = findFolderEntry(name, path, tried) ?? findInFolder(name, path, tried);
       if (found) return found;
     }
   } else {
-    const found = await findInFolder(name, options.cwd, tried);
+    const found = findInFolder(name, options.cwd, tried);
     if (found) return found;
   }
   throw new BamError(`Could not find the code of "${name}". Tried: ${tried.join(', ')}. Create it with: bam create ${name}, or point to it with --src PATH.`);
 }
 
 /** NAME.js|mjs|cjs|ts|mts|cts, then NAME/index.*, inside a folder. */
-async function findInFolder(name: string, folder: string, tried: string[]): Promise<FunctionSource | undefined> {
+function findInFolder(name: string, folder: string, tried: string[]): FunctionSource | undefined {
   for (const ext of EXTENSIONS) {
     const path = join(folder, `${name}${ext}`);
     tried.push(path);
-    if ((await pathKind(path)) === 'file') return fileSource(name, path);
+    if (pathKind(path) === 'file') return fileSource(name, path);
   }
   const dir = join(folder, name);
-  if ((await pathKind(dir)) === 'dir') return findFolderEntry(name, dir, tried);
+  if (pathKind(dir) === 'dir') return findFolderEntry(name, dir, tried);
   tried.push(join(dir, 'index.js|mjs|cjs|ts|mts|cts'));
   return undefined;
 }
 
 /** A function folder: its index.js|mjs|cjs|ts|mts|cts is the entry. */
-async function findFolderEntry(name: string, dir: string, tried: string[]): Promise<FunctionSource | undefined> {
+function findFolderEntry(name: string, dir: string, tried: string[]): FunctionSource | undefined {
   for (const ext of EXTENSIONS) {
     const entryFile = join(dir, `index${ext}`);
     tried.push(entryFile);
-    if ((await pathKind(entryFile)) === 'file') {
+    if (pathKind(entryFile) === 'file') {
       return { name, sourcePath: dir, kind: 'dir', entryFile, entryName: `index${ext}` };
     }
   }
@@ -78,13 +83,7 @@ function isEntryExtension(ext: string): ext is (typeof EXTENSIONS)[number] {
   return (EXTENSIONS as readonly string[]).includes(ext);
 }
 
-async function pathKind(path: string): Promise<'file' | 'dir' | undefined> {
-  try {
-    const info = await stat(path);
-    if (info.isFile()) return 'file';
-    if (info.isDirectory()) return 'dir';
-    return undefined;
-  } catch {
-    return undefined;
-  }
+function pathKind(path: string): 'file' | 'dir' | undefined {
+  const info = statIfAny(path);
+  return info?.isFile() ? 'file' : info?.isDirectory() ? 'dir' : undefined;
 }

@@ -92,7 +92,7 @@ export function frameMapper(map: RawSourceMap, bundleName: string): FrameMapper 
  */
 export async function deployedFrameMapper(stagingDir: string, codeSha256: string | undefined): Promise<FrameMapper | undefined> {
   if (!codeSha256) return undefined;
-  const result = await readStampedResult(stagingDir);
+  const result = readStampedResult(stagingDir);
   if (result?.codeSha256 !== codeSha256 || !result.sourceMapPath) return undefined;
   const map = await readFile(result.sourceMapPath, 'utf8').then((text) => JSON.parse(text) as RawSourceMap, () => undefined);
   return map ? frameMapper(map, result.bundleName ?? 'index.js') : undefined;

@@ -41,7 +41,7 @@ function reservedNames(name: string): Set<string> {
  */
 export async function findFunctionFiles(source: FunctionSource): Promise<FunctionFile[]> {
   return source.kind === 'file'
-    ? [{ relativePath: source.entryName, sourcePath: source.entryFile, info: await stat(source.entryFile), symlink: lstatSync(source.entryFile).isSymbolicLink() }]
+    ? [{ relativePath: source.entryName, sourcePath: source.entryFile, info: fileInfo(await stat(source.entryFile)), symlink: lstatSync(source.entryFile).isSymbolicLink() }]
     : listFunctionFiles(source.sourcePath, reservedNames(source.name));
 }
 
@@ -100,7 +100,7 @@ async function syncFile(file: FunctionFile, stagedPath: string, place: FilePlace
         await rm(stagedPath, { force: true });
         return place(file, stagedPath);
       }
-      await utimes(stagedPath, from.atime, from.mtime);
+      await utimes(stagedPath, from.atimeMs / 1000, from.mtimeMs / 1000);
     }
     // zip reads the exec bit, so a chmod +x alone must reach staging too.
     if ((to.mode & 0o777) !== (from.mode & 0o777)) await chmod(stagedPath, from.mode & 0o777);
@@ -134,7 +134,7 @@ function filePlacer(): FilePlacer {
     }
     // The copy keeps the source's date, so next time a stat says it all.
     copyFileSync(file.sourcePath, stagedPath);
-    utimesSync(stagedPath, file.info.atime, file.info.mtime);
+    utimesSync(stagedPath, file.info.atimeMs / 1000, file.info.mtimeMs / 1000);
   };
 }
 
@@ -160,36 +160,57 @@ async function sameContent(a: string, b: string, size: number): Promise<boolean>
 export interface FunctionFile {
   relativePath: string;
   sourcePath: string;
-  info: Stats;
+  info: FileInfo;
   /** The name is a symlink (info describes what it points to). */
   symlink: boolean;
 }
 
+/**
+ * What staging needs of a file's stat. Not the Stats itself: kept for thousands of files, their
+ * objects and dates cost the garbage collector more than the stat calls cost.
+ */
+export interface FileInfo {
+  size: number;
+  mtimeMs: number;
+  atimeMs: number;
+  mode: number;
+  ino: number;
+  dev: number;
+}
+
+function fileInfo({ size, mtimeMs, atimeMs, mode, ino, dev }: Stats): FileInfo {
+  return { size, mtimeMs, atimeMs, mode, ino, dev };
+}
+
 /** Every file under a function folder that is not ignored, sorted; `reserved` names at its root are bam's. */
-async function listFunctionFiles(folder: string, reserved: Set<string>): Promise<FunctionFile[]> {
-  const ignored = await readIgnoreRule(folder);
+function listFunctionFiles(folder: string, reserved: Set<string>): FunctionFile[] {
+  const ignored = readIgnoreRule(folder);
   const files: FunctionFile[] = [];
   // Synchronous on purpose, like the zip's reads: thousands of stats through the thread pool
-  // cost several times more than in line. Directory identities on the current path: a symlink
-  // back to an ancestor would loop forever.
-  const visit = (relativeDir: string, ancestors: Set<string>): void => {
-    for (const dirent of readdirSync(join(folder, relativeDir), { withFileTypes: true })) {
+  // cost several times more than in line. A folder's type comes with its listing, so only files
+  // and symlinks are stat'ed. `realDirs` are the real paths of the folders on the current path:
+  // a symlink back to one of them would loop forever.
+  const visit = (dir: string, relativeDir: string, realDirs: string[]): void => {
+    for (const dirent of readdirSync(dir, { withFileTypes: true })) {
       const entry = dirent.name;
-      const relativePath = relativeDir === '' ? entry : `${relativeDir}/${entry}`;
       if (relativeDir === '' && reserved.has(entry)) continue;
-      const sourcePath = join(folder, relativePath);
+      const relativePath = relativeDir === '' ? entry : `${relativeDir}/${entry}`;
+      const sourcePath = `${dir}/${entry}`;
+      if (dirent.isDirectory()) {
+        if (!ignored(relativePath, true)) visit(sourcePath, relativePath, [...realDirs, `${realDirs.at(-1)!}/${entry}`]);
+        continue;
+      }
       // stat (not lstat): a symlink in the user's folder ships what it points to.
       const info = statSync(sourcePath, { throwIfNoEntry: false });
       if (!info || ignored(relativePath, info.isDirectory())) continue;
       if (info.isDirectory()) {
-        const id = `${info.dev}:${info.ino}`;
-        if (!ancestors.has(id)) visit(relativePath, new Set(ancestors).add(id));
+        const real = realpathSync.native(sourcePath);
+        if (!realDirs.includes(real)) visit(sourcePath, relativePath, [...realDirs, real]);
       } else if (info.isFile()) {
-        files.push({ relativePath, sourcePath, info, symlink: dirent.isSymbolicLink() });
+        files.push({ relativePath, sourcePath, info: fileInfo(info), symlink: dirent.isSymbolicLink() });
       }
     }
   };
-  const root = statSync(folder);
-  visit('', new Set([`${root.dev}:${root.ino}`]));
+  visit(folder.replace(/\/+$/, ''), '', [realpathSync.native(folder)]);
   return files.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
 }

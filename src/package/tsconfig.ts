@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfAny } from './smallFiles.js';
 import { dirname, join, resolve } from 'node:path';
 import { BamError } from '../core/errors.js';
 
@@ -36,11 +36,11 @@ export async function findTsConfig(from: string): Promise<TsConfig | undefined> 
 }
 
 /** A tsconfig.json and the files it extends (relative `extends`), nearest first: what a change to reloads a build. */
-export async function tsConfigFiles(path: string): Promise<string[]> {
+export function tsConfigFiles(path: string): string[] {
   const files: string[] = [];
   for (let file: string | undefined = path; file && files.length < 8; ) {
     files.push(file);
-    const text: string | undefined = await readFile(file, 'utf8').catch(() => undefined);
+    const text = readTextIfAny(file);
     let raw: RawTsConfig | undefined;
     try {
       raw = text === undefined ? undefined : (JSON.parse(stripJsonComments(text)) as RawTsConfig);
@@ -54,7 +54,7 @@ export async function tsConfigFiles(path: string): Promise<string[]> {
 
 /** compilerOptions with those of a relative `extends` underneath; undefined when the file is missing. */
 async function readCompilerOptions(path: string, depth: number): Promise<Record<string, unknown> | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const text = readTextIfAny(path);
   if (text === undefined) return undefined;
   let raw: RawTsConfig;
   try {

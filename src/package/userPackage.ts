@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfAny } from './smallFiles.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { BamError } from '../core/errors.js';
 
@@ -38,11 +38,16 @@ interface PackageLock {
 }
 
 /** The nearest package.json at or above `from`, with its package-lock.json if there is one. */
-export async function readUserPackage(from: string): Promise<UserPackage> {
+export function readUserPackage(from: string): Promise<UserPackage> {
+  // A promise all the same: a broken package.json rejects it. Read in line (see smallFiles.ts).
+  return new Promise((settle) => settle(userPackageAbove(from)));
+}
+
+function userPackageAbove(from: string): UserPackage {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
-    const json = await readJson<PackageJson>(join(dir, 'package.json'));
+    const json = readJson<PackageJson>(join(dir, 'package.json'));
     if (json) {
-      const lock = await readJson<PackageLock>(join(dir, 'package-lock.json'));
+      const lock = readJson<PackageLock>(join(dir, 'package-lock.json'));
       return {
         dir,
         type: typeof json.type === 'string' ? json.type : undefined,
@@ -138,13 +143,9 @@ function lockedVersions(lock: PackageLock | undefined): Record<string, string> {
   return locked;
 }
 
-async function readJson<T>(path: string): Promise<T | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+function readJson<T>(path: string): T | undefined {
+  const text = readTextIfAny(path);
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as T;
   } catch (err) {

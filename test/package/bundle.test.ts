@@ -265,24 +265,58 @@ describe('fast packaging', () => {
     expect(before.b.ino).toBe(quiet.ino);
   });
 
-  it('ships a package\'s large JSON as text parsed at run time, the user\'s own JSON as code, and both read the same', async () => {
+  it('ships a package\'s large required JSON beside the bundle, read only when required; an ES import of one as text; the user\'s own JSON as code', async () => {
     const table = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`type/${i}`, { extensions: [`e${i}`], compressible: i % 2 === 0 }]));
     await write('tables/package.json', JSON.stringify({ name: 'bam-tables', version: '1.0.0', main: 'index.js' }));
-    await write('tables/index.js', "module.exports = { table: require('./table.json'), small: require('./small.json') };\n");
+    // rare.json is required only when asked for, like iconv-lite's code pages: a broken one harms no one until then.
+    await write('tables/index.js', "module.exports = { table: require('./table.json'), small: require('./small.json'), rare: () => require('./rare.json') };\n");
     await write('tables/table.json', `\uFEFF${JSON.stringify(table, null, 2)}`);
+    await write('tables/rare.json', `{ "rare": "${'r'.repeat(11 * 1024)}" }`);
     await write('tables/small.json', '{ "small": true }');
-    await write('package.json', JSON.stringify({ type: 'module', dependencies: { 'bam-tables': 'file:./tables' } }));
+    await write('esm-table/package.json', JSON.stringify({ name: 'bam-esm-table', version: '1.0.0', type: 'module', exports: './index.js' }));
+    await write('esm-table/index.js', "import table from './table.json' with { type: 'json' };\nexport const count = Object.keys(table).length;\n");
+    await write('esm-table/table.json', JSON.stringify(Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`esm${i}`, i]))));
+    await write('package.json', JSON.stringify({ type: 'module', dependencies: { 'bam-tables': 'file:./tables', 'bam-esm-table': 'file:./esm-table' } }));
     await write('json/mine.json', JSON.stringify({ mine: 'x'.repeat(12 * 1024) }));
     await write('json/index.mjs', [
       "import tables from 'bam-tables';",
+      "import { count } from 'bam-esm-table';",
       "import { mine } from './mine.json';",
-      "export const handler = async () => ({ statusCode: 200, body: JSON.stringify([Object.keys(tables.table).length, tables.table['type/599'].extensions[0], tables.small.small, mine.length]) });",
+      'export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify([Object.keys(tables.table).length, tables.table[\'type/599\'].extensions[0], tables.small.small, mine.length, count, event.queryStringParameters.name === \'rare\' ? tables.rare().rare.length : 0]) });',
       '',
     ].join('\n'));
     const result = await packageFunction('json', { cwd: world.cwd, store: world.store });
-    const bundle = (await readZipEntries(result.zipPath)).find((entry) => entry.name === 'index.mjs')!.content.toString('utf8');
-    expect(bundle.match(/JSON\.parse\(/g)).toHaveLength(1); // table.json only: small.json and mine.json are code
-    expect((await runUnzipped(result.zipPath, 'index.mjs')).body).toBe(JSON.stringify([600, 'e599', true, 12 * 1024]));
+    const entries = await readZipEntries(result.zipPath);
+    expect(entries.map((entry) => entry.name)).toEqual(['index.mjs', 'node_modules/bam-tables/rare.json', 'node_modules/bam-tables/table.json']);
+    expect(entries[2]!.content.toString('utf8')).toBe(await readFile(join(world.cwd, 'tables', 'table.json'), 'utf8'));
+    const bundle = entries[0]!.content.toString('utf8');
+    expect(bundle).not.toContain('"extensions":["e599"]'); // table.json is beside it
+    expect(bundle).not.toContain(world.home); // named by its path in node_modules, wherever staging is
+    expect(bundle.match(/JSON\.parse\(/g)).toHaveLength(1); // the ES import's table as text; small.json and mine.json are code
+    expect(bundle).toContain('"./node_modules/bam-tables/table.json"');
+    expect((await runUnzipped(result.zipPath, 'index.mjs')).body).toBe(JSON.stringify([600, 'e599', true, 12 * 1024, 1500, 0]));
+
+    // Read only when required: without rare.json the function still starts and answers, until the code asks for it.
+    const dir = join(world.home, 'no-rare');
+    for (const file of entries.filter((entry) => entry.name !== 'node_modules/bam-tables/rare.json')) {
+      await mkdir(join(dir, file.name, '..'), { recursive: true });
+      await writeFile(join(dir, file.name), file.content);
+    }
+    const answer = (name: string) => spawnSync(process.execPath, ['-e', `import(${JSON.stringify(join(dir, 'index.mjs'))}).then((m) => m.handler({ queryStringParameters: { name: ${JSON.stringify(name)} } })).then((r) => process.stdout.write(r.body), (e) => process.stdout.write(e.code))`], { cwd: world.home, encoding: 'utf8' }).stdout;
+    expect(answer('common')).toBe(JSON.stringify([600, 'e599', true, 12 * 1024, 1500, 0]));
+    expect(answer('rare')).toBe('MODULE_NOT_FOUND');
+  });
+
+  it('ships a CommonJS bundle\'s large JSON beside it too, required relative to the bundle wherever it is loaded from', async () => {
+    const table = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`key${i}`, i]));
+    await write('tables/package.json', JSON.stringify({ name: 'bam-tables', version: '1.0.0', main: 'index.js' }));
+    await write('tables/index.js', "module.exports = require('./data/table.json');\n");
+    await write('tables/data/table.json', JSON.stringify(table));
+    await write('package.json', JSON.stringify({ dependencies: { 'bam-tables': 'file:./tables' } }));
+    await write('cjs.js', "const table = require('bam-tables');\nexports.handler = async () => ({ statusCode: 200, body: String(table.key1499) });\n");
+    const result = await packageFunction('cjs', { cwd: world.cwd, store: world.store });
+    expect(await zipNames(result.zipPath)).toEqual(['index.js', 'node_modules/bam-tables/data/table.json']);
+    expect((await runUnzipped(result.zipPath, 'index.js')).body).toBe('1499');
   });
 
   it('stages hard links to the user\'s files, never writes through one, and ships what a symlink points to', async () => {

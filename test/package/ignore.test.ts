@@ -13,8 +13,8 @@ afterEach(async () => {
 });
 
 describe('.bamignore', () => {
-  it('always skips .git, node_modules, .bam and .bamignore, with or without a .bamignore', async () => {
-    const ignored = await readIgnoreRule(world.cwd);
+  it('always skips .git, node_modules, .bam and .bamignore, with or without a .bamignore', () => {
+    const ignored = readIgnoreRule(world.cwd);
     expect(ignored('.git', true)).toBe(true);
     expect(ignored('node_modules', true)).toBe(true);
     expect(ignored('lib/node_modules', true)).toBe(true);
@@ -24,8 +24,8 @@ describe('.bamignore', () => {
     expect(ignored('lib/.gitignore', false)).toBe(false);
   });
 
-  it('never packages dotenv files, which hold secrets (their values go in with --envFile)', async () => {
-    const ignored = await readIgnoreRule(world.cwd);
+  it('never packages dotenv files, which hold secrets (their values go in with --envFile)', () => {
+    const ignored = readIgnoreRule(world.cwd);
     for (const file of ['.env', '.env.local', '.env.production', 'config/.env']) expect(ignored(file, false), file).toBe(true);
     for (const file of ['env.js', '.envrc.js', 'dotenv.js']) expect(ignored(file, false), file).toBe(false);
   });
@@ -41,7 +41,7 @@ describe('.bamignore', () => {
       'fixtures/**/big-?.bin',
       '**/cache',
     ].join('\n'));
-    const ignored = await readIgnoreRule(world.cwd);
+    const ignored = readIgnoreRule(world.cwd);
     const cases: [string, boolean, boolean][] = [
       ['debug.log', false, true],
       ['lib/deep/trace.log', false, true],

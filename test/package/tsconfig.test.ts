@@ -29,7 +29,7 @@ describe('tsconfig.json', () => {
     await writeFile(join(world.cwd, 'configs', 'root.json'), '{ "extends": "@tsconfig/node20/tsconfig.json" }');
     await writeFile(join(world.cwd, 'configs', 'base.json'), '{ "extends": "./root", /* shared */ }');
     await writeFile(join(world.cwd, 'tsconfig.json'), '{ "extends": "./configs/base.json" }');
-    expect(await tsConfigFiles(join(world.cwd, 'tsconfig.json'))).toEqual([join(world.cwd, 'tsconfig.json'), join(world.cwd, 'configs', 'base.json'), join(world.cwd, 'configs', 'root.json')]);
+    expect(tsConfigFiles(join(world.cwd, 'tsconfig.json'))).toEqual([join(world.cwd, 'tsconfig.json'), join(world.cwd, 'configs', 'base.json'), join(world.cwd, 'configs', 'root.json')]);
   });
 
   it('keeps strings that look like comments, and matches paths patterns as TypeScript does', () => {
