@@ -18,6 +18,7 @@ import { localTables } from '../dev/localTables.js';
 import { createLambdaApi } from '../dev/lambdaApi.js';
 import { createApiServer, type AccessLine } from '../dev/apiServer.js';
 import { LineBuffer } from '../dev/lineBuffer.js';
+import { removeDeadProcessesBuilds } from '../store/devBuilds.js';
 
 export interface DevOptions {
   port?: string;
@@ -103,7 +104,7 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
   const input = await validateInput(names, options, ctx.cwd);
   const region = ctx.aws.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const found = await findServedFunctions(names, ctx);
-  const [records, tableRecords, config] = await Promise.all([ctx.store.lambdaRecords.inRegion(region), ctx.store.dbTableRecords.inRegion(region), ctx.store.readConfig()]);
+  const [records, tableRecords, config] = await Promise.all([ctx.store.lambdaRecords.inRegion(region), ctx.store.dbTableRecords.inRegion(region), ctx.store.readConfig(), removeDeadProcessesBuilds(ctx.store.paths)]);
 
   const run: DevRun = { ctx, names, input, closers: [] };
   const close = async (): Promise<void> => {

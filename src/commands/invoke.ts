@@ -8,6 +8,7 @@ import type { LocalDynamo } from '../dev/localDynamo.js';
 import type { LambdaRecord } from '../core/records.js';
 import { EndpointGone, invokeLocalEndpoint } from '../dev/lambdaClient.js';
 import type { AwsSession } from '../aws/clients.js';
+import { removeDeadProcessesBuilds } from '../store/devBuilds.js';
 
 // A local invoke through a running bam dev loads only what it needs to send one HTTP request: the
 // sandbox, the function finder, the AWS SDK and the sample builders are imported where used.
@@ -161,7 +162,7 @@ async function invokeThroughDev(name: string, event: unknown, region: string, ct
  */
 async function invokeStandalone(name: string, event: unknown, region: string, options: InvokeOptions, ctx: CommandContext): Promise<InvokeResult> {
   const [{ findFunctions, localFunction }, { FunctionHost }, { invokePayload }] = await Promise.all([import('../dev/functions.js'), import('../dev/functionHost.js'), import('../dev/lambdaApi.js')]);
-  const [[found], record, config] = await Promise.all([findFunctions([name], ctx.cwd), ctx.store.lambdaRecords.get(region, name), ctx.store.readConfig()]);
+  const [[found], record, config] = await Promise.all([findFunctions([name], ctx.cwd), ctx.store.lambdaRecords.get(region, name), ctx.store.readConfig(), removeDeadProcessesBuilds(ctx.store.paths)]);
   if (!found) throw new BamError(`No function ${name} in ${ctx.cwd}.`);
   const dynamo = found.usesDynamoDb ? await startTheLocalDynamo(found, record, region, ctx) : undefined;
   const settings: LocalSettings = {

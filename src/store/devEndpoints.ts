@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile, writeJsonFileAtomic } from './jsonFile.js';
 import type { StorePaths } from './paths.js';
+import { isRunning } from './processes.js';
 
 /** What a running bam dev tells other bam commands (bam invoke) about itself. */
 export interface DevEndpoint {
@@ -77,14 +78,4 @@ function validateEndpoint(value: unknown): string | undefined {
   if (!Array.isArray(e.functions) || !e.functions.every((name) => typeof name === 'string')) return 'functions must be a list of names';
   if (typeof e.cwd !== 'string' || typeof e.region !== 'string' || typeof e.startedAt !== 'string') return 'cwd, region and startedAt must be strings';
   return undefined;
-}
-
-/** Signal 0 checks the process exists; EPERM means it does (another user's). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -19,6 +19,8 @@ export interface StorePaths {
   devEndpoint: (lambdaPort: number) => string;
   /** bam dev's bundle of a function (its own folder per bam dev or bam invoke process). */
   devBuild: (name: string) => string;
+  /** Where those per-process folders are (named by process id). */
+  devBuilds: () => string;
 }
 
 export function storePathsIn(root: string): StorePaths {
@@ -35,6 +37,7 @@ export function storePathsIn(root: string): StorePaths {
     devEndpoints: () => join(root, 'dev-endpoints'),
     devEndpoint: (lambdaPort) => join(root, 'dev-endpoints', `${lambdaPort}.json`),
     devBuild: (name) => join(root, 'dev-build', String(process.pid), name),
+    devBuilds: () => join(root, 'dev-build'),
   };
 }
 
