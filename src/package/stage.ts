@@ -197,7 +197,7 @@ function listFunctionFiles(folder: string, reserved: Set<string>): FunctionFile[
       const relativePath = relativeDir === '' ? entry : `${relativeDir}/${entry}`;
       const sourcePath = `${dir}/${entry}`;
       if (dirent.isDirectory()) {
-        if (!ignored(relativePath, true)) visit(sourcePath, relativePath, [...realDirs, `${realDirs.at(-1)!}/${entry}`]);
+        if (!ignored(relativePath, true)) visit(sourcePath, relativePath, [...realDirs, join(realDirs.at(-1)!, entry)]);
         continue;
       }
       // stat (not lstat): a symlink in the user's folder ships what it points to.
