@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Comment, Program } from 'acorn';
 import { dirname, isAbsolute, join, relative } from 'node:path';
@@ -6,7 +6,7 @@ import { makePrivateFolder, PRIVATE_FILE_MODE } from '../store/paths.js';
 import { BamError } from '../core/errors.js';
 import { DEFAULT_RUNTIME, runtimeNodeMajor } from '../core/runtimes.js';
 import type { Reporter } from '../ui/reporter.js';
-import { bundleFormat, bundleFunction } from './bundle.js';
+import { bundleFormat, bundleFunction, jsonRequiredBeside } from './bundle.js';
 import { detectDependencies, isSourceFile, type ParsedStagedFile } from './dependencies.js';
 import { descriptionComment, readDescription } from './description.js';
 import { displayPathOf } from './displayPath.js';
@@ -72,7 +72,7 @@ export async function buildFunction(input: BuildInput): Promise<{ result: BuiltR
   const context: BuildContext = { name, source, stagingDir, buildDir, staged, parsed, entry, userPackage, tsconfig, modulesDir: install?.modulesDir, cwd: input.cwd };
   const built = settings.bundle
     ? await bundledEntries(context, settings, reporter)
-    : { ...(await unbundledEntries(context, dependencies)), external: [], sourceMapPath: undefined, outsideInputs: [], bundleName: undefined };
+    : { ...(await unbundledEntries(context, dependencies)), external: [], sourceMapPath: undefined, bundleName: undefined };
 
   const zip = await writeDeterministicZip(sortByName(built.entries), zipPath);
   checkSizeLimits(zip.zipSize, zip.unzippedSize);
@@ -135,8 +135,29 @@ async function bundledEntries(context: BuildContext, settings: BuildInput['setti
     .map((file): ZipEntry => ({ name: file.relativePath, path: join(stagingDir, file.relativePath), kind: 'file' }));
   const shipped = bundle.externalImports.filter((name) => !(name.startsWith('@aws-sdk/') && !(name in userPackage.specs)));
   const modules = modulesDir ? await externalPackageEntries(modulesDir, shipped) : [];
-  const json = modulesDir ? bundle.jsonFiles.map((name): ZipEntry => ({ name: `node_modules/${name}`, path: join(modulesDir, name), kind: 'file' })) : [];
-  return { entries: [{ name: bundle.fileName, path: bundlePath, kind: 'file' }, ...assets, ...modules, ...json], external: shipped, sourceMapPath, outsideInputs: bundle.outsideInputs, bundleName: bundle.fileName };
+  const json = jsonBesideEntries(Buffer.from(bundle.code).toString('utf8'), context);
+  return { entries: [{ name: bundle.fileName, path: bundlePath, kind: 'file' }, ...assets, ...modules, ...json.entries], external: shipped, sourceMapPath, outsideInputs: [...bundle.outsideInputs, ...json.outside], bundleName: bundle.fileName };
+}
+
+/**
+ * The JSON files the code requires from node_modules beside it (see largeJsonBeside): from the
+ * install, or, for a bundle fetched with bam get, from its folder's node_modules, where bam get
+ * put them (files outside staging: a change to one rebuilds).
+ */
+function jsonBesideEntries(code: string, context: BuildContext): { entries: ZipEntry[]; outside: string[] } {
+  const entries: ZipEntry[] = [];
+  const outside: string[] = [];
+  const folder = context.source.kind === 'dir' ? context.source.sourcePath : dirname(context.source.entryFile);
+  for (const name of jsonRequiredBeside(code)) {
+    const installed = context.modulesDir ? join(context.modulesDir, name) : undefined;
+    const path = installed && existsSync(installed) ? installed : join(folder, 'node_modules', name);
+    if (path !== installed) {
+      if (!existsSync(path)) throw new BamError(`${context.entry.displayPath} requires ./node_modules/${name} (a package's JSON that bam ships beside a bundle), and ${path} is missing. Fetch the function again with bam get ${context.name}, or deploy it from its sources.`);
+      outside.push(path);
+    }
+    entries.push({ name: `node_modules/${name}`, path, kind: 'file' });
+  }
+  return { entries, outside };
 }
 
 function headerLine(entry: ParsedSourceFile): string | undefined {
@@ -153,7 +174,7 @@ function moduleFormat(context: BuildContext): 'esm' | 'cjs' {
  * --no-bundle: the staged files as they are (TypeScript and JSX compiled file by file), the
  * staging package.json, and the whole node_modules.
  */
-async function unbundledEntries(context: BuildContext, dependencies: Record<string, string>): Promise<{ entries: ZipEntry[] }> {
+async function unbundledEntries(context: BuildContext, dependencies: Record<string, string>): Promise<{ entries: ZipEntry[]; outsideInputs: string[] }> {
   const { stagingDir, buildDir, userPackage, modulesDir } = context;
   const entries: ZipEntry[] = [];
   const typescriptEntry = loaderFor(context.source.entryName) !== undefined;
@@ -182,7 +203,9 @@ async function unbundledEntries(context: BuildContext, dependencies: Record<stri
     const modules = await listZipEntries(modulesDir, new Set(['.package-lock.json']));
     entries.push(...modules.map((entry) => ({ ...entry, name: `node_modules/${entry.name}` })));
   }
-  return { entries };
+  // A bundle fetched with bam get, shipped as it is: the JSON files it requires beside it go too.
+  const json = jsonBesideEntries(await readFile(join(stagingDir, context.source.entryName), 'utf8'), context);
+  return { entries: [...entries, ...json.entries], outsideInputs: json.outside };
 }
 
 /** Code-unit order, not locale order: the same zip on every machine. */

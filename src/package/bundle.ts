@@ -44,8 +44,6 @@ export interface Bundle {
   outsideInputs: string[];
   /** The external packages the bundle imports: these, and what they need, go in node_modules. */
   externalImports: string[];
-  /** Packages' large JSON files the bundle requires at run time: paths inside modulesDir, with `/`. */
-  jsonFiles: string[];
   warnings: string[];
 }
 
@@ -83,7 +81,6 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
   const outsideInputs = inputPaths.filter((path) => !inputs.has(path)).map((path) => resolve(request.stagingDir, path));
   // Node's own modules (fs, http, node:fs) are external too, but nothing to ship.
   const externalImports = [...new Set((output?.imports ?? []).filter((i) => i.external && !isBuiltin(i.path)).map((i) => packageName(i.path)))];
-  const jsonFiles = Object.keys(result.metafile.inputs).filter((input) => input.startsWith(`${JSON_BESIDE}:`)).map((input) => input.slice(JSON_BESIDE.length + 1));
   return {
     fileName,
     code: code.contents,
@@ -91,7 +88,6 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
     inputs,
     outsideInputs,
     externalImports: externalImports.sort(),
-    jsonFiles: jsonFiles.sort(),
     warnings: result.warnings.map((warning) => buildMessage(warning, request)),
   };
 }
@@ -191,7 +187,7 @@ function stagedCopies(sourceFolder: string, stagingDir: string): Plugin {
 /** From this size a package's JSON file is parsed at run time rather than compiled as code. */
 const LARGE_JSON_BYTES = 10 * 1024;
 
-/** The namespace of a JSON file required at run time (its path in node_modules follows, in the metafile too). */
+/** The namespace of a JSON file required at run time (its path in node_modules follows). */
 const JSON_BESIDE = 'bam-json-beside';
 /**
  * The bundle's own require, declared in its banner (a module-scope name, not a global): a global
@@ -199,6 +195,16 @@ const JSON_BESIDE = 'bam-json-beside';
  * and import.meta in the JSON's module would make esbuild take it for an ES module.
  */
 const JSON_REQUIRE = '__bamRequireJson';
+
+/**
+ * The JSON files (paths inside node_modules) a bundle requires from node_modules beside it: the
+ * ones this build left there, and the ones a bundle fetched with bam get and bundled again
+ * brought along (its own banner's require is in it).
+ */
+export function jsonRequiredBeside(code: string): string[] {
+  const calls = code.matchAll(new RegExp(`${JSON_REQUIRE}\\("\\./node_modules/([^"]+\\.json)"\\)`, 'g'));
+  return [...new Set([...calls].map((call) => call[1]!))].sort();
+}
 
 /**
  * A package's large JSON file that CommonJS code requires (mime-db's table, iconv-lite's code

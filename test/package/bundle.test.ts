@@ -305,6 +305,19 @@ describe('fast packaging', () => {
     const answer = (name: string) => spawnSync(process.execPath, ['-e', `import(${JSON.stringify(join(dir, 'index.mjs'))}).then((m) => m.handler({ queryStringParameters: { name: ${JSON.stringify(name)} } })).then((r) => process.stdout.write(r.body), (e) => process.stdout.write(e.code))`], { cwd: world.home, encoding: 'utf8' }).stdout;
     expect(answer('common')).toBe(JSON.stringify([600, 'e599', true, 12 * 1024, 1500, 0]));
     expect(answer('rare')).toBe('MODULE_NOT_FOUND');
+
+    // bam get, then deploy: the fetched folder holds the bundle and, in node_modules, the JSON it
+    // requires; bundled again, the zip still ships them (and runs), and a missing one is named.
+    for (const file of entries) await write(join('fetched', file.name), file.content.toString('utf8'));
+    const again = await packageFunction('fetched', { cwd: world.cwd, store: world.store });
+    expect(await zipNames(again.zipPath)).toEqual(['index.mjs', 'node_modules/bam-tables/rare.json', 'node_modules/bam-tables/table.json']);
+    expect((await runUnzipped(again.zipPath, 'index.mjs')).body).toBe(JSON.stringify([600, 'e599', true, 12 * 1024, 1500, 0]));
+    const plain = await packageFunction('fetched', { cwd: world.cwd, store: world.store, bundle: false });
+    expect(await zipNames(plain.zipPath)).toEqual(['index.mjs', 'node_modules/bam-tables/rare.json', 'node_modules/bam-tables/table.json', 'package.json']);
+    await rm(join(world.cwd, 'fetched', 'node_modules', 'bam-tables', 'rare.json'));
+    await expect(packageFunction('fetched', { cwd: world.cwd, store: world.store })).rejects.toThrow(
+      `requires ./node_modules/bam-tables/rare.json (a package's JSON that bam ships beside a bundle), and ${join(world.cwd, 'fetched', 'node_modules', 'bam-tables', 'rare.json')} is missing. Fetch the function again with bam get fetched, or deploy it from its sources.`,
+    );
   });
 
   it('ships a CommonJS bundle\'s large JSON beside it too, required relative to the bundle wherever it is loaded from', async () => {
