@@ -3,7 +3,7 @@ import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { CommandContext } from '../tasks/context.js';
 import type { Store } from '../store/store.js';
 import { validateFunctionName } from '../core/names.js';
-import { DEFAULT_METHODS, combineMethods, parseMethods, sameMethods } from '../core/methods.js';
+import { combineMethods, parseMethods, sameMethods } from '../core/methods.js';
 import { concurrently } from '../tasks/concurrently.js';
 import {
   checkCorsMethods,
@@ -32,6 +32,7 @@ import {
 import { DEFAULT_RUNTIME, acceptsUpdates, findRuntime } from '../core/runtimes.js';
 import { stripApiToken } from '../core/tags.js';
 import { checkFunctionSource, packageFunction, type BuildFlags, type PackageResult } from '../package/index.js';
+import { defaultMethods } from '../package/description.js';
 import { newToken, type Intent } from '../store/intents.js';
 import { type ApiRecord, type ApiSettings, type BamConfig, type EndpointType, type LambdaRecord } from '../core/records.js';
 import { functionRecordFrom, recordedSettings } from '../tasks/functionRecord.js';
@@ -66,6 +67,8 @@ interface EndpointRequest {
   add: string[];
   remove: string[];
   addEndpoint: boolean;
+  /** What a new API gets when --methods names none: the code's `// methods:` line, else GET (as deploy). */
+  newApiMethods: string[];
   /** The allowed origin to set, null to turn CORS off, undefined to keep what is there. */
   cors?: string | null;
 }
@@ -87,7 +90,7 @@ type EndpointPlan =
 export async function redeploy(name: string, options: RedeployOptions, ctx: CommandContext): Promise<LambdaRecord> {
   validateFunctionName(name);
   if (options.cors !== undefined && options.noCors) throw new UsageError('--cors and --noCors contradict each other: pass one of them.');
-  const request: EndpointRequest = {
+  const flags = {
     add: options.methods ? parseMethods(options.methods) : [],
     remove: options.rmMethods ? parseMethods(options.rmMethods, '--rmMethods') : [],
     addEndpoint: Boolean(options.addEndpoint),
@@ -100,6 +103,7 @@ export async function redeploy(name: string, options: RedeployOptions, ctx: Comm
   const role = requestedRole(options, config.defaultRole);
   const aws = await openAws(ctx.aws);
   const src = await sourceToRedeploy(name, options.src, (await ctx.store.lambdaRecords.get(aws.region, name))?.sourcePath, ctx);
+  const request: EndpointRequest = { ...flags, newApiMethods: await defaultMethods(name, { cwd: ctx.cwd, ...(src !== undefined ? { src } : {}) }) };
   // One command at a time on this name: concurrent method changes apply one after the other.
   return ctx.store.withNameLease('function', aws.region, name, waitMessages(ctx.reporter), async () => {
     await settleFunction(aws, ctx.store, name, ctx.reporter);
@@ -282,9 +286,9 @@ function targetCors(known: ApiSettings | undefined, request: EndpointRequest): s
   return request.cors === undefined ? known?.cors : (request.cors ?? undefined);
 }
 
-/** The methods after the flags: the recorded ones (GET for a new API when none are given), plus and minus. */
+/** The methods after the flags: the recorded ones (a new API's defaults when none are given), plus and minus. */
 function targetMethods(known: ApiSettings | undefined, request: EndpointRequest): string[] {
-  const base = known?.methods ?? (request.add.length > 0 ? [] : DEFAULT_METHODS);
+  const base = known?.methods ?? (request.add.length > 0 ? [] : request.newApiMethods);
   return combineMethods(base, request.add, request.remove);
 }
 

@@ -160,6 +160,22 @@ describe('bam redeploy', () => {
     await expectRecordsMatchAws(scene);
   });
 
+  it('--addEndpoint gives the new API the methods of the code\'s // methods: line, as deploy does (and --methods over it)', async () => {
+    await deployed({ lambdaOnly: true });
+    await editCode(`// methods: GET, POST, DELETE\n${HELLO}`);
+    await run({ addEndpoint: true });
+    expect(methodsOf('/').sort()).toEqual(['delete', 'get', 'post']);
+    expect((await records(scene)).hello!.api).toMatchObject({ methods: ['GET', 'POST', 'DELETE'] });
+    await expectRecordsMatchAws(scene);
+  });
+
+  it('--addEndpoint --methods PUT makes an API of PUT alone, whatever the // methods: line says', async () => {
+    await deployed({ lambdaOnly: true });
+    await editCode(`// methods: GET, POST\n${HELLO}`);
+    await run({ addEndpoint: true, methods: ['put'] });
+    expect(methodsOf('/')).toEqual(['put']);
+  });
+
   it('--addEndpoint when there is one already says so and changes nothing', async () => {
     await deployed();
     await run({ addEndpoint: true });
