@@ -6,14 +6,13 @@ import { AWS_POLICY } from '../aws/policy.js';
 import { validateFunctionName, validateTableName } from '../core/names.js';
 import { keyNameProblem, parseKeyType } from '../core/keys.js';
 import { type LambdaRecord } from '../core/records.js';
-import { findSource } from '../package/source.js';
 import { BamError, UsageError } from '../core/errors.js';
 import { discoverFunctions, findFunctions, localFunction, type FoundFunction, type LocalSettings } from '../dev/functions.js';
 import { parseMethods } from '../core/methods.js';
 import { checkCorsMethods, parseCorsOrigin, readSettings } from '../tasks/settings.js';
 import { FunctionHost } from '../dev/functionHost.js';
 import type { LogLine } from '../dev/sandbox.js';
-import { startLocalDynamo, type LocalTable } from '../dev/localDynamo.js';
+import { startLocalDynamo, type LocalDynamo, type LocalTable } from '../dev/localDynamo.js';
 import { localTables } from '../dev/localTables.js';
 import { createLambdaApi } from '../dev/lambdaApi.js';
 import { createApiServer, type AccessLine } from '../dev/apiServer.js';
@@ -77,6 +76,8 @@ interface DevRun {
   ctx: CommandContext;
   names: string[];
   input: DevInput;
+  /** The local DynamoDB, once started: a function started later for the Lambda API gets its tables there. */
+  dynamo?: LocalDynamo;
   /** Undone in reverse order by close(), or when a later step fails. */
   closers: (() => Promise<void>)[];
 }
@@ -137,7 +138,8 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
  * imports a DynamoDB client or --table names a table (its tables are made before the first
  * request), else on the first call a function makes to it: one that uses none never waits for it.
  */
-async function startTheDynamoDb({ ctx, closers }: DevRun, fresh: boolean, tables: LocalTable[], now: boolean): Promise<string> {
+async function startTheDynamoDb(run: DevRun, fresh: boolean, tables: LocalTable[], now: boolean): Promise<string> {
+  const { ctx, closers } = run;
   const folder = ctx.store.paths.devDb();
   const createdLine = (created: string[]) => (created.length > 0 ? `; created table ${created.join(', ')}` : '');
   const dynamo = await startLocalDynamo({
@@ -151,6 +153,7 @@ async function startTheDynamoDb({ ctx, closers }: DevRun, fresh: boolean, tables
     },
   });
   closers.push(() => dynamo.close());
+  run.dynamo = dynamo;
   if (!now) {
     ctx.reporter.info(`Local DynamoDB at ${dynamo.endpoint}, data in ${folder} (it starts on a function's first call)`);
     return dynamo.endpoint;
@@ -230,9 +233,16 @@ function localSettings(ctx: CommandContext, region: string, accountNumber: strin
 }
 
 /** A function only invoked by others: found in this folder, started, and reloaded when its files change. */
-async function startInvokeOnly({ ctx }: DevRun, name: string, records: Record<string, LambdaRecord>, settings: LocalSettings, output: DevOutput): Promise<FunctionHost | undefined> {
-  const source = await findSource(name, { cwd: ctx.cwd }).catch(() => undefined);
-  if (!source) return undefined;
+async function startInvokeOnly({ ctx, input, dynamo }: DevRun, name: string, records: Record<string, LambdaRecord>, settings: LocalSettings, output: DevOutput): Promise<FunctionHost | undefined> {
+  const [found] = await findFunctions([name], ctx.cwd).catch(() => []);
+  if (!found) return undefined;
+  const { source } = found;
+  // Its tables, as bam dev makes them for a function it serves (and bam invoke for one it runs).
+  if (found.usesDynamoDb && dynamo) {
+    const tables = localTables([found], records, await ctx.store.dbTableRecords.inRegion(settings.region), [], input);
+    const created = await dynamo.addTables(tables);
+    if (created.length > 0) ctx.reporter.info(`Local DynamoDB: created table ${created.join(', ')} for ${name}`);
+  }
   const host = new FunctionHost(localFunction(source, records[name], settings), output.log, output.notice);
   host.watchSource(() => output.announceReload(name));
   return host;

@@ -126,19 +126,20 @@ async function readAll(input: NodeJS.ReadableStream): Promise<string> {
 
 /** Through the bam dev of this folder that serves it, when one runs; else in a sandbox of its own. */
 async function invokeLocal(name: string, event: unknown, region: string, options: InvokeOptions, ctx: CommandContext): Promise<InvokeResult> {
-  const throughDev = options.noDev ? undefined : await invokeThroughDev(name, event, region, ctx);
+  const throughDev = options.noDev ? undefined : await invokeThroughDev(name, event, region, ctx, 'serving it');
   return throughDev ?? invokeStandalone(name, event, region, options, ctx);
 }
 
 /**
- * Sends the event to the local Lambda API of a running bam dev that serves this function from
- * this folder in this region: its warm sandbox (the module state kept between invokes), its local
- * DynamoDB and Lambda API, its --env. undefined when none does; one whose API no longer answers
- * has stopped, and its endpoint file is removed.
+ * Sends the event to the local Lambda API of a running bam dev of this folder in this region that
+ * serves this function: its warm sandbox (the module state kept between invokes), its local
+ * DynamoDB and Lambda API, its --env. With 'any', one that does not serve it will do too (it
+ * starts the function for the invoke): the way to its local DynamoDB. undefined when none does;
+ * one whose API no longer answers has stopped, and its endpoint file is removed.
  */
-async function invokeThroughDev(name: string, event: unknown, region: string, ctx: CommandContext): Promise<InvokeResult | undefined> {
+async function invokeThroughDev(name: string, event: unknown, region: string, ctx: CommandContext, which: 'serving it' | 'any'): Promise<InvokeResult | undefined> {
   const endpoints = await ctx.store.devEndpoints.running();
-  for (const endpoint of endpoints.filter((e) => e.cwd === ctx.cwd && e.region === region && e.functions.includes(name))) {
+  for (const endpoint of endpoints.filter((e) => e.cwd === ctx.cwd && e.region === region && (which === 'any' || e.functions.includes(name)))) {
     const started = performance.now();
     let answer;
     try {
@@ -150,7 +151,8 @@ async function invokeThroughDev(name: string, event: unknown, region: string, ct
     }
     if (!answer) continue;
     const durationMs = performance.now() - started;
-    ctx.reporter.info(`Ran in the warm sandbox of bam dev (pid ${endpoint.pid}, ${endpoint.url}).`);
+    const served = endpoint.functions.includes(name);
+    ctx.reporter.info(served ? `Ran in the warm sandbox of bam dev (pid ${endpoint.pid}, ${endpoint.url}).` : `Ran in bam dev (pid ${endpoint.pid}, ${endpoint.url}), which holds the local DynamoDB.`);
     return { payload: answer.payload, ...(answer.functionError !== undefined ? { functionError: answer.functionError } : {}), logs: answer.logTail, durationMs };
   }
   return undefined;
@@ -164,6 +166,11 @@ async function invokeStandalone(name: string, event: unknown, region: string, op
   const [{ findFunctions, localFunction }, { FunctionHost }, { invokePayload }] = await Promise.all([import('../dev/functions.js'), import('../dev/functionHost.js'), import('../dev/lambdaApi.js')]);
   const [[found], record, config] = await Promise.all([findFunctions([name], ctx.cwd), ctx.store.lambdaRecords.get(region, name), ctx.store.readConfig(), removeDeadProcessesBuilds(ctx.store.paths)]);
   if (!found) throw new BamError(`No function ${name} in ${ctx.cwd}.`);
+  if (found.usesDynamoDb && !options.noDev) {
+    // A bam dev of this folder holds the local DynamoDB (one folder, one process): the function runs there, on its data.
+    const inDev = await invokeThroughDev(name, event, region, ctx, 'any');
+    if (inDev) return inDev;
+  }
   const dynamo = found.usesDynamoDb ? await startTheLocalDynamo(found, record, region, ctx) : undefined;
   const settings: LocalSettings = {
     region,

@@ -18,6 +18,8 @@ export interface LocalDynamo {
   endpoint: string;
   /** Starts dynalite now, if the first call has not; resolves with the tables it created. */
   start(): Promise<string[]>;
+  /** Makes these tables too (a function started later needs its own), unless they exist; resolves with those it created. */
+  addTables(tables: LocalTable[]): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions): Promise<Loc
     return {
       endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
       start: async () => (await startOnce()).created,
+      addTables: async (tables) => ensureTables((await startOnce()).backend.client, tables, options.policy),
       close: async () => {
         const backend = await starting?.then(({ backend }) => backend).catch(() => undefined);
         for (const running of [front, ...(backend ? [backend.server] : [])]) {

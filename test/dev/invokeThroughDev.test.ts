@@ -113,6 +113,20 @@ describe('bam invoke with a running bam dev', () => {
     expect(JSON.parse(answer.body)).toEqual({ items: [{ id: 'a1', text: 'hi' }] });
   });
 
+  it("a db function that bam dev does not serve runs in that bam dev too: it holds the local DynamoDB", async () => {
+    const created = await bam(['create', 'notes', '--db']);
+    expect(created.code, describeRun(created)).toBe(0);
+    await dev(['counter']);
+    const put = await invokeOk(['notes', '--sample', 'post / {"id":"n1","text":"kept"}']);
+    expect(put.stderr).toMatch(/^Ran in bam dev \(pid \d+, http:\/\/127\.0\.0\.1:\d+\), which holds the local DynamoDB\.$/m);
+    expect(put.stderr).not.toContain('cannot start');
+    expect(JSON.parse(put.stdout), put.stdout + put.stderr).toMatchObject({ statusCode: 201 });
+    const list = await invokeOk(['notes', '--sample', 'get /']);
+    expect(JSON.parse((JSON.parse(list.stdout) as { body: string }).body)).toEqual({ items: [{ id: 'n1', text: 'kept' }] });
+    // A function that uses no DynamoDB still runs in a sandbox of its own.
+    expect((await invokeOk(['other'])).stderr).not.toMatch(/^Ran in bam dev/m);
+  });
+
   it.each(['SIGTERM', 'SIGINT'] as const)('bam dev writes its endpoint to the store while it runs and removes it when it stops (%s)', async (signal) => {
     const running = await dev(['counter']);
     const files = await endpointFiles();
