@@ -153,7 +153,7 @@ function banner(request: BundleRequest): { banner?: { js: string } } {
 
 function where(message: Message, request: Pick<BundleRequest, 'stagingDir' | 'displayPath'>): string {
   const location = buildLocation(message, request);
-  return location ? `${location} ` : '';
+  return location ? `${location}: ` : '';
 }
 
 /** Where an esbuild message points, as `file:line:column` (1-based column), the file as the user knows it. */

@@ -44,5 +44,5 @@ export function parseJavaScript(text: string, displayPath: string): ParsedFile {
   }
   const { line, column } = furthest!.loc;
   const message = furthest!.message.replace(/\s*\(\d+:\d+\)$/, '');
-  throw new BamError(`${displayPath}:${line}:${column + 1} ${message}. Fix the syntax error and try again.`, { cause: furthest });
+  throw new BamError(`${displayPath}:${line}:${column + 1}: ${message}. Fix the syntax error and try again.`, { cause: furthest });
 }

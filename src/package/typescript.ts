@@ -42,7 +42,7 @@ export async function transpile(text: string, path: string, displayPath: string,
     const first = (err as TransformFailure).errors?.[0];
     if (!first) throw err;
     const where = first.location ? `${displayPath}:${first.location.line}:${first.location.column + 1}` : displayPath;
-    throw new BamError(`${where} ${first.text}. Fix the syntax error and try again.`, { cause: err });
+    throw new BamError(`${where}: ${first.text}. Fix the syntax error and try again.`, { cause: err });
   }
 }
 

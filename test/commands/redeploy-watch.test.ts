@@ -110,7 +110,7 @@ describe('bam redeploy --watch', () => {
     await watch();
     const failed = said('fail', 'Nothing sent');
     await save('exports.handler = async () => {\n');
-    expect((await failed).text).toMatch(/^"hello": hello\.js:2:\d+ /);
+    expect((await failed).text).toMatch(/^"hello": hello\.js:2:\d+: /);
     expect(scene.aws.names()).toEqual([]);
 
     const live = said('succeed', 'live in');

@@ -235,10 +235,10 @@ describe('packageFunction bundles with esbuild', () => {
   it('reports a build error as file:line:column in the user\'s folder', async () => {
     await write('bad/index.ts', "import { missing } from './nowhere.js';\nexport const handler = async () => missing;\n");
     await write('bad/nowhere.ts', 'export const other = 1;\n');
-    await expect(packageFunction('bad', { cwd: world.cwd, store: world.store })).rejects.toThrow(/^bad\/index\.ts:1:10 No matching export in "nowhere\.ts" for import "missing"/);
+    await expect(packageFunction('bad', { cwd: world.cwd, store: world.store })).rejects.toThrow(/^bad\/index\.ts:1:10: No matching export in "nowhere\.ts" for import "missing"/);
 
     await write('typo.ts', 'export const handler = async (event: { a: number ) => 1;\n');
-    await expect(packageFunction('typo', { cwd: world.cwd, store: world.store })).rejects.toThrow(/^typo\.ts:1:50 Unexpected "\)"\. Fix the syntax error/);
+    await expect(packageFunction('typo', { cwd: world.cwd, store: world.store })).rejects.toThrow(/^typo\.ts:1:50: Unexpected "\)"\. Fix the syntax error/);
   });
 });
 

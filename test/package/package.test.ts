@@ -288,6 +288,6 @@ describe('packageFunction', () => {
 
     await write('broken/index.js', 'exports.handler = async () => 1;\n');
     await write('broken/util.js', 'const a = 1;\nconst b = (;\n');
-    await expect(packageFunction('broken', { cwd: world.cwd, store: world.store })).rejects.toThrow(/^broken\/util\.js:2:12 Unexpected token/);
+    await expect(packageFunction('broken', { cwd: world.cwd, store: world.store })).rejects.toThrow(/^broken\/util\.js:2:12: Unexpected token/);
   });
 });
