@@ -133,13 +133,13 @@ async function invokeLocal(name: string, event: unknown, region: string, options
 /**
  * Sends the event to the local Lambda API of a running bam dev of this folder in this region that
  * serves this function: its warm sandbox (the module state kept between invokes), its local
- * DynamoDB and Lambda API, its --env. With 'any', one that does not serve it will do too (it
- * starts the function for the invoke): the way to its local DynamoDB. undefined when none does;
+ * DynamoDB and Lambda API, its --env. With 'not serving it', one that does not (it starts the
+ * function for the invoke): the way to its local DynamoDB. undefined when none does;
  * one whose API no longer answers has stopped, and its endpoint file is removed.
  */
-async function invokeThroughDev(name: string, event: unknown, region: string, ctx: CommandContext, which: 'serving it' | 'any'): Promise<InvokeResult | undefined> {
+async function invokeThroughDev(name: string, event: unknown, region: string, ctx: CommandContext, which: 'serving it' | 'not serving it'): Promise<InvokeResult | undefined> {
   const endpoints = await ctx.store.devEndpoints.running();
-  for (const endpoint of endpoints.filter((e) => e.cwd === ctx.cwd && e.region === region && (which === 'any' || e.functions.includes(name)))) {
+  for (const endpoint of endpoints.filter((e) => e.cwd === ctx.cwd && e.region === region && e.functions.includes(name) === (which === 'serving it'))) {
     const started = performance.now();
     let answer;
     try {
@@ -151,8 +151,7 @@ async function invokeThroughDev(name: string, event: unknown, region: string, ct
     }
     if (!answer) continue;
     const durationMs = performance.now() - started;
-    const served = endpoint.functions.includes(name);
-    ctx.reporter.info(served ? `Ran in the warm sandbox of bam dev (pid ${endpoint.pid}, ${endpoint.url}).` : `Ran in bam dev (pid ${endpoint.pid}, ${endpoint.url}), which holds the local DynamoDB.`);
+    ctx.reporter.info(which === 'serving it' ? `Ran in the warm sandbox of bam dev (pid ${endpoint.pid}, ${endpoint.url}).` : `Ran in bam dev (pid ${endpoint.pid}, ${endpoint.url}), which holds the local DynamoDB.`);
     return { payload: answer.payload, ...(answer.functionError !== undefined ? { functionError: answer.functionError } : {}), logs: answer.logTail, durationMs };
   }
   return undefined;
@@ -168,7 +167,7 @@ async function invokeStandalone(name: string, event: unknown, region: string, op
   if (!found) throw new BamError(`No function ${name} in ${ctx.cwd}.`);
   if (found.usesDynamoDb && !options.noDev) {
     // A bam dev of this folder holds the local DynamoDB (one folder, one process): the function runs there, on its data.
-    const inDev = await invokeThroughDev(name, event, region, ctx, 'any');
+    const inDev = await invokeThroughDev(name, event, region, ctx, 'not serving it');
     if (inDev) return inDev;
   }
   const dynamo = found.usesDynamoDb ? await startTheLocalDynamo(found, record, region, ctx) : undefined;
