@@ -4,14 +4,17 @@
 // the bundle's inputs (every file of its import graph) and the project files the build reads.
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
-import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildContext, BuildFailure, BuildOptions, Metafile, Plugin } from 'esbuild';
 import { BamError } from '../core/errors.js';
 import { buildLocation, bundleFormat, bundleOptions, type BundleRequest } from '../package/bundle.js';
+import { notAmongFunctionFiles } from '../package/dependencies.js';
 import { displayPathOf } from '../package/displayPath.js';
+import { readIgnoreRule } from '../package/ignore.js';
+import { classifySpecifier } from '../package/imports.js';
 import { isUnbundleablePackage } from '../package/native.js';
-import type { FunctionSource } from '../package/source.js';
+import { sourceFolder, type FunctionSource } from '../package/source.js';
 import { findTsConfig, tsConfigFiles } from '../package/tsconfig.js';
 import { readUserPackage, type UserPackage } from '../package/userPackage.js';
 import type { CodeState, StopWatching } from './functionCode.js';
@@ -66,7 +69,7 @@ export class FunctionBuild {
     private readonly source: FunctionSource,
     private readonly settings: BuildSettings,
   ) {
-    this.folder = source.kind === 'dir' ? source.sourcePath : dirname(source.sourcePath);
+    this.folder = sourceFolder(source);
     this.entryName = relative(this.folder, source.entryFile).split(sep).join('/');
     this.files = new Set([source.entryFile]);
   }
@@ -118,6 +121,7 @@ export class FunctionBuild {
       await this.newContext(wanted);
       result = await this.context!.rebuild();
     }
+    this.assertImportsShip(result.metafile!);
     const output = result.outputFiles?.[0];
     if (!output) throw new Error('esbuild wrote no bundle');
     if (this.closed) return { ok: true, code: { entryFile: output.path } };
@@ -128,6 +132,25 @@ export class FunctionBuild {
     this.failed = false;
     this.follow([...inputFiles(result.metafile!, this.folder), ...this.project.files]);
     return { ok: true, code: { entryFile: output.path } };
+  }
+
+  /**
+   * Deploy ships the files of the function's folder (a folder's minus .bamignore; a single file's
+   * own imports from its folder): a relative import of anything else is refused there, so it fails
+   * here too, not only once deployed. Imports inside packages and tsconfig `paths` aliases are the
+   * bundle's to resolve, as in deploy.
+   */
+  private assertImportsShip(metafile: Metafile): void {
+    const ignored = this.source.kind === 'dir' ? readIgnoreRule(this.folder) : () => false;
+    for (const [input, { imports }] of Object.entries(metafile.inputs)) {
+      if (isPackageFile(input)) continue;
+      for (const { path, original } of imports) {
+        if (original === undefined || classifySpecifier(original) !== 'relative' || path.includes(':')) continue;
+        const parts = relative(this.folder, resolve(this.folder, path)).split(sep);
+        const ships = parts[0] !== '..' && !isAbsolute(parts.join(sep)) && !parts.includes('node_modules') && parts.every((_, i) => !ignored(parts.slice(0, i + 1).join('/'), i < parts.length - 1));
+        if (!ships) throw notAmongFunctionFiles(displayPathOf(resolve(this.folder, input), this.settings.cwd), original);
+      }
+    }
   }
 
   private async readProject(): Promise<Project> {
@@ -240,8 +263,12 @@ function basename(path: string): string {
 /** The bundle's own files (absolute): every input outside node_modules (packages reload on install). */
 function inputFiles(metafile: Metafile, folder: string): string[] {
   return Object.keys(metafile.inputs)
-    .filter((path) => !path.split('/').includes('node_modules') && !path.includes(':'))
+    .filter((path) => !isPackageFile(path) && !path.includes(':'))
     .map((path) => resolve(folder, path));
+}
+
+function isPackageFile(path: string): boolean {
+  return path.split('/').includes('node_modules');
 }
 
 /**

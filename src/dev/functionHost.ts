@@ -135,7 +135,7 @@ export class FunctionHost {
       .then((result) => {
         if (result.ok && (this.latest === undefined || this.latest.generation <= generation)) this.latest = { generation, code: result.code };
         // bam dev says it; a local bam invoke (not watching) fails with the one line instead.
-        if (!result.ok && generation === this.generation && this.stopWatching) this.sayOnce(`${this.fn.name} does not build: ${result.error}. bam dev answers 502 until a save fixes it.`);
+        if (!result.ok && generation === this.generation && this.stopWatching) this.sayOnce(`${this.fn.name} does not build: ${result.error.replace(/\.$/, '')}. bam dev answers 502 until a save fixes it.`);
         return result;
       });
     this.built = { generation, state };

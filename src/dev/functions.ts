@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
-import { findSource, type FunctionSource } from '../package/source.js';
+import { extname } from 'node:path';
+import { findSource, sourceFolder, type FunctionSource } from '../package/source.js';
 import { parseSourceFile } from '../package/typescript.js';
 import { exportsHandler } from '../package/handler.js';
 import { importedSpecifiers } from '../package/imports.js';
@@ -116,7 +116,7 @@ export function localFunction(source: FunctionSource, record: LambdaRecord | und
   const cors = settings.cors ?? record?.api?.cors;
   const memoryMb = record?.memory ?? DEFAULT_MEMORY_MB;
   const runtime = record?.runtime ?? DEFAULT_RUNTIME;
-  const taskRoot = source.kind === 'dir' ? source.sourcePath : dirname(source.sourcePath);
+  const taskRoot = sourceFolder(source);
   const invokedFunctionArn = `arn:aws:lambda:${settings.region}:${settings.accountId}:function:${name}`;
   const lambdaEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',

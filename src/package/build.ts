@@ -15,7 +15,7 @@ import { assertExportsHandler } from './handler.js';
 import { installDependencies, linkModules, stagingPackageJson, type LambdaCpu } from './install.js';
 import { hasModuleSyntax, moduleTypeFor } from './moduleType.js';
 import { externalPackageEntries, findUnbundleable } from './native.js';
-import type { FunctionSource } from './source.js';
+import { sourceFolder, type FunctionSource } from './source.js';
 import { BUILD_DIR, sourceMapFileName, type StagedFile } from './stage.js';
 import type { TsConfig } from './tsconfig.js';
 import { javaScriptName, loaderFor, parseSourceFile, transpile } from './typescript.js';
@@ -121,7 +121,7 @@ async function bundledEntries(context: BuildContext, settings: BuildInput['setti
     ...(context.tsconfig && !isInside(context.tsconfig.path, source.kind === 'dir' ? source.sourcePath : undefined)
       ? { tsconfig: context.tsconfig.path, ...(source.kind === 'dir' ? { sourceFolder: source.sourcePath } : {}) }
       : {}),
-    displayPath: (stagedPath) => displayPathOf(stagedPath === source.entryName ? source.entryFile : join(source.sourcePath, stagedPath), context.cwd),
+    displayPath: (stagedPath) => displayPathOf(stagedPath === source.entryName ? source.entryFile : join(sourceFolder(source), stagedPath), context.cwd),
     ...(modulesDir ? { jsonBeside: { modulesDir: join(stagingDir, 'node_modules'), from: 'bundle' as const } } : {}),
   });
   for (const warning of bundle.warnings) reporter?.info(`esbuild: ${warning}`);

@@ -21,6 +21,8 @@ export interface BuildStamp<Result> {
   outside: FileState[];
   zipSize: number;
   result: Result;
+  /** A single-file function's own modules, staged with it (paths from its folder). */
+  localImports?: string[];
 }
 
 export interface ToolVersions {
@@ -83,6 +85,13 @@ export async function writeBuildStamp<Result>(stagingDir: string, stamp: Omit<Bu
 export function readStampedResult(stagingDir: string): { codeSha256?: string; sourceMapPath?: string; bundleName?: string } | undefined {
   const stamp = readStamp<BuildStamp<{ codeSha256?: string; sourceMapPath?: string; bundleName?: string }>>(stagingDir);
   return stamp?.result;
+}
+
+/** The modules a single-file function imported at its last build: their sizes and dates say whether it changed. */
+export function readLocalImports(stagingDir: string): string[] {
+  const stamp = readStamp<Pick<BuildStamp<unknown>, 'localImports'>>(stagingDir);
+  // Paths inside the function's folder only, whatever the file says.
+  return Array.isArray(stamp?.localImports) ? stamp.localImports.filter((path) => typeof path === 'string' && !path.startsWith('/') && !path.split(/[\\/]/).includes('..')) : [];
 }
 
 /** The files outside staging the last build read (tsconfig `paths` targets): a change to one changes the zip. */

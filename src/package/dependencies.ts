@@ -43,15 +43,24 @@ const RESOLUTION_SUFFIXES = ['', '.js', '.mjs', '.cjs', '.json', '.node', '/inde
 /** TypeScript's too (bundled, or compiled file by file with --no-bundle). */
 const TYPESCRIPT_SUFFIXES = ['.ts', '.tsx', '.mts', '.cts', '.jsx', '/index.ts', '/index.tsx', '/index.mts', '/index.cts'];
 
+/** The files a relative import of `target` (a path without its query) may name, in Node's and then TypeScript's order. */
+export function relativeCandidates(target: string): string[] {
+  // TypeScript imports a compiled name: './greet.js' is greet.ts on disk.
+  const asWritten = target.replace(/\.([mc]?)js$/, '.$1ts');
+  return [...RESOLUTION_SUFFIXES.map((suffix) => `${target}${suffix}`), ...TYPESCRIPT_SUFFIXES.map((suffix) => `${target}${suffix}`), asWritten, `${asWritten}x`];
+}
+
 function assertStaged(file: ParsedStagedFile, specifier: string, stagedPaths: Set<string>): void {
   const target = posix.normalize(posix.join(posix.dirname(file.relativePath), specifier.split(/[?#]/)[0] ?? specifier));
   const inside = !specifier.startsWith('/') && target !== '..' && !target.startsWith('../');
-  // TypeScript imports a compiled name: './greet.js' is greet.ts on disk.
-  const asWritten = target.replace(/\.([mc]?)js$/, '.$1ts');
-  const candidates = [...RESOLUTION_SUFFIXES.map((suffix) => `${target}${suffix}`), ...TYPESCRIPT_SUFFIXES.map((suffix) => `${target}${suffix}`), asWritten, `${asWritten}x`];
-  if (inside && candidates.some((path) => stagedPaths.has(path.replace(/^\.\//, '')))) return;
-  throw new BamError(
-    `${file.displayPath} imports '${specifier}', which is not among the function's files. ` +
-      'Ship helper files in a folder NAME/ with an index.js, or check the path (and .bamignore).',
+  if (inside && relativeCandidates(target).some((path) => stagedPaths.has(path.replace(/^\.\//, '')))) return;
+  throw notAmongFunctionFiles(file.displayPath, specifier);
+}
+
+/** A relative import of a file the zip would not hold (bam dev says it too, before any deploy). */
+export function notAmongFunctionFiles(displayPath: string, specifier: string): BamError {
+  return new BamError(
+    `${displayPath} imports '${specifier}', which is not among the function's files: a function ships files of its own folder only (minus .bamignore). ` +
+      "Check the path, or move that file into the function's folder.",
   );
 }

@@ -4,12 +4,12 @@ import type { Store } from '../store/store.js';
 import { DEFAULT_RUNTIME } from '../core/runtimes.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { BuiltResult } from './build.js';
-import { buildFingerprint, toolVersions, unchangedBuild, writeBuildStamp } from './buildStamp.js';
+import { buildFingerprint, readLocalImports, toolVersions, unchangedBuild, writeBuildStamp } from './buildStamp.js';
 import { displayPathOf } from './displayPath.js';
 import type { LambdaCpu } from './install.js';
 import { localPackagesFingerprint } from './localPackages.js';
-import { findSource, type FunctionSource } from './source.js';
-import { findFunctionFiles, stagedFilesOf, stageFiles, zipFileName } from './stage.js';
+import { findSource, sourceFolder, type FunctionSource } from './source.js';
+import { findFunctionFiles, stagedFilesOf, stageFiles, zipFileName, type FunctionFile } from './stage.js';
 import { findTsConfig } from './tsconfig.js';
 import { readUserPackage } from './userPackage.js';
 
@@ -68,26 +68,31 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   const stagingDir = options.store.paths.staging(name);
   const zipPath = join(stagingDir, zipFileName(name));
   // Stat calls only until the stamp has had its say: an unchanged function touches no staging.
-  const found = await findFunctionFiles(source);
-  const staged = stagedFilesOf(found);
-  const folder = source.kind === 'dir' ? source.sourcePath : dirname(source.entryFile);
+  // A single file's own modules are the ones its last build found (one that changed rebuilds).
+  const found = await findFunctionFiles(source, source.kind === 'file' ? readLocalImports(stagingDir) : []);
+  const folder = sourceFolder(source);
   const tsconfig = await findTsConfig(folder);
   const userPackage = await readUserPackage(folder);
 
   // Nothing the build reads has changed since the last one: its zip is this one.
   const settings = { bundle: options.bundle !== false, external: [...(options.external ?? [])].sort(), runtime: options.runtime ?? DEFAULT_RUNTIME, cpu: options.cpu ?? 'x64' };
-  const fingerprint = buildFingerprint({ staged, options: settings, tsconfig: tsconfig?.path, userPackage, localPackages: localPackagesFingerprint(userPackage.specs) });
+  const fingerprintOf = (files: FunctionFile[]): string => buildFingerprint({ staged: stagedFilesOf(files), options: settings, tsconfig: tsconfig?.path, userPackage, localPackages: localPackagesFingerprint(userPackage.specs) });
   const tools = toolVersions();
-  const previous = unchangedBuild<BuiltResult>(stagingDir, fingerprint, tools, zipPath);
+  const previous = unchangedBuild<BuiltResult>(stagingDir, fingerprintOf(found), tools, zipPath);
   if (previous) {
     reporter?.info('Nothing changed since the last packaging: reusing its zip.');
     return { ...previous.result, name, source, stagingDir, zipPath };
   }
 
-  await stageFiles(source, stagingDir, found);
+  // Something changed: a single file's imports are read again (an edit may import another module).
+  const localImports = source.kind === 'file' ? await (await import('./localImports.js')).localImportsOf(source, { cwd: options.cwd, jsx: tsconfig?.jsx ?? {} }) : [];
+  const files = source.kind === 'file' ? await findFunctionFiles(source, localImports) : found;
+  const staged = stagedFilesOf(files);
+  await stageFiles(source, stagingDir, files);
   const { buildFunction } = await import('./build.js');
   const built = await buildFunction({ name, source, stagingDir, zipPath, staged, tsconfig, userPackage, settings, cwd: options.cwd, reporter, moduleCache: options.store.paths.moduleCache });
-  await writeBuildStamp(stagingDir, { fingerprint, tools, zipSize: built.result.zipSize, result: built.result }, built.outsideInputs);
+  const stamp = { fingerprint: fingerprintOf(files), tools, zipSize: built.result.zipSize, result: built.result, ...(localImports.length > 0 ? { localImports } : {}) };
+  await writeBuildStamp(stagingDir, stamp, built.outsideInputs);
   return { ...built.result, name, source, stagingDir, zipPath };
 }
 

@@ -1,4 +1,4 @@
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { BamError } from '../core/errors.js';
 import { statIfAny } from './smallFiles.js';
 
@@ -14,6 +14,11 @@ export interface FunctionSource {
   entryFile: string;
   /** The entry's name once staged; the handler is always index.handler. */
   entryName: EntryName;
+}
+
+/** The folder the function's code lives in: its own folder, or the folder holding the single file. */
+export function sourceFolder(source: FunctionSource): string {
+  return source.kind === 'dir' ? source.sourcePath : dirname(source.entryFile);
 }
 
 /** JavaScript first: a compiled hello.js beside hello.ts keeps meaning what it meant before. */

@@ -37,12 +37,19 @@ function reservedNames(name: string): Set<string> {
 /**
  * The function's files as its source has them (a single file becomes index.*; a folder is taken
  * whole, minus skipped paths), found with stat calls only: enough for the build stamp to say
- * nothing changed before staging is touched at all.
+ * nothing changed before staging is touched at all. A single file's `localImports` (paths from
+ * its folder) are staged with it; one that is gone is left out.
  */
-export async function findFunctionFiles(source: FunctionSource): Promise<FunctionFile[]> {
-  return source.kind === 'file'
-    ? [{ relativePath: source.entryName, sourcePath: source.entryFile, info: fileInfo(await stat(source.entryFile)), symlink: lstatSync(source.entryFile).isSymbolicLink() }]
-    : listFunctionFiles(source.sourcePath, reservedNames(source.name));
+export async function findFunctionFiles(source: FunctionSource, localImports: string[] = []): Promise<FunctionFile[]> {
+  if (source.kind === 'dir') return listFunctionFiles(source.sourcePath, reservedNames(source.name));
+  const entry = { relativePath: source.entryName, sourcePath: source.entryFile, info: fileInfo(await stat(source.entryFile)), symlink: lstatSync(source.entryFile).isSymbolicLink() };
+  const folder = dirname(source.entryFile);
+  const locals = localImports.flatMap((relativePath) => {
+    const sourcePath = join(folder, relativePath);
+    const info = statSync(sourcePath, { throwIfNoEntry: false });
+    return info?.isFile() ? [{ relativePath, sourcePath, info: fileInfo(info), symlink: lstatSync(sourcePath).isSymbolicLink() }] : [];
+  });
+  return [entry, ...locals];
 }
 
 /** What the build and its stamp know of each file. */

@@ -107,6 +107,24 @@ describe('bam dev runs the bundle deploy builds', () => {
     expect(await text(dev.url)).toBe('fixed');
   });
 
+  it("an import of a file deploy would not ship (outside the function's folder, or left out by .bamignore) is answered 502 with deploy's words until fixed", async () => {
+    await mkdir(join(world.cwd, 'fold', 'lib'), { recursive: true });
+    await writeFile(join(world.cwd, 'outside.ts'), "export const word = 'outside';\n");
+    await writeFile(join(world.cwd, 'fold', 'lib', 'word.ts'), "export const word = 'inside';\n");
+    await writeFile(join(world.cwd, 'fold', 'index.ts'), "import { word } from '../outside';\nexport const handler = async () => ({ statusCode: 200, body: word });\n");
+    const dev = await startDev(['fold'], world);
+    expect((await fetch(dev.url)).status).toBe(502);
+    await dev.waitForOutput(/fold does not build: fold\/index\.ts imports '\.\.\/outside', which is not among the function's files: a function ships files of its own folder only \(minus \.bamignore\)\. Check the path, or move that file into the function's folder\. bam dev answers 502/);
+
+    await writeFile(join(world.cwd, 'fold', 'index.ts'), "import { word } from './lib/word';\nexport const handler = async () => ({ statusCode: 200, body: word });\n");
+    expect(await text(dev.url)).toBe('inside');
+
+    await writeFile(join(world.cwd, 'fold', '.bamignore'), 'lib/\n');
+    await writeFile(join(world.cwd, 'fold', 'index.ts'), "import { word } from './lib/word';\nexport const handler = async () => ({ statusCode: 200, body: word + '!' });\n");
+    expect((await fetch(dev.url)).status).toBe(502);
+    await dev.waitForOutput(/fold does not build: fold\/index\.ts imports '\.\/lib\/word', which is not among/);
+  });
+
   it('bam invoke NAME (local) with a build error prints the one line and exits 1', async () => {
     await writeFile(join(world.cwd, 'typo.ts'), 'export const handler = async () => ({ statusCode: 200, body: ) });\n');
     const run = await runBam(['invoke', 'typo'], { cwd: world.cwd, home: world.home, endpoint: 'http://127.0.0.1:9', timeoutMs: 60_000 });

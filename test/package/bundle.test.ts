@@ -217,6 +217,61 @@ describe('packageFunction bundles with esbuild', () => {
     expect((await runUnzipped(result.zipPath, 'index.js')).body).toBe('  /hello/hello');
   });
 
+  it('a single-file function ships the modules it imports from its folder (and theirs, with their packages): bundled, and as files with --no-bundle', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local` } }));
+    await write('solo.ts', "import { label } from './parts/label';\nexport const handler = async (event: { path: string }) => ({ statusCode: 200, body: label(event.path) });\n");
+    await write('parts/label.ts', "import pad from 'left-pad-local';\nimport { twice } from '../util/twice.js';\nexport const label = (text: string): string => pad(twice(text), 14);\n");
+    await write('util/twice.ts', 'export const twice = (text: string): string => text + text;\n');
+    await write('util/unused.ts', 'export const unused = 1;\n');
+
+    const bundled = await packageFunction('solo', { cwd: world.cwd, store: world.store });
+    expect(bundled.dependencies).toEqual({ 'left-pad-local': `file:${DEPS}left-pad-local` });
+    expect(await zipNames(bundled.zipPath)).toEqual(['index.mjs']);
+    expect((await runUnzipped(bundled.zipPath, 'index.mjs')).body).toBe('  /hello/hello');
+
+    const plain = await packageFunction('solo', { cwd: world.cwd, store: world.store, bundle: false });
+    expect((await zipNames(plain.zipPath)).filter((name) => !name.startsWith('node_modules/'))).toEqual(['index.js', 'package.json', 'parts/label.js', 'util/twice.js']);
+    expect((await runUnzipped(plain.zipPath, 'index.js')).body).toBe('  /hello/hello');
+  });
+
+  it("a single-file function rebuilds when a module it imports changes, and picks up a module newly imported; an import outside its folder, or of its own entry's staged name, is refused", async () => {
+    await write('solo.mjs', "import { word } from './lib/word.mjs';\nexport const handler = async () => ({ statusCode: 200, body: word });\n");
+    await write('lib/word.mjs', "export const word = 'one';\n");
+    const first = await packageFunction('solo', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect((await runUnzipped(first.zipPath, 'index.mjs')).body).toBe('one');
+
+    world.reporter.events.length = 0;
+    await packageFunction('solo', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect(world.reporter.text('info')).toContain('reusing its zip');
+
+    // Only the imported module changes (same size: its date tells).
+    await write('lib/word.mjs', "export const word = 'two';\n");
+    await utimes(join(world.cwd, 'lib/word.mjs'), new Date(), new Date(Date.now() + 5000));
+    world.reporter.events.length = 0;
+    const second = await packageFunction('solo', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+    expect(world.reporter.text('info')).not.toContain('reusing its zip');
+    expect((await runUnzipped(second.zipPath, 'index.mjs')).body).toBe('two');
+
+    // The module now imports another one: found, bundled, and watched by the next stamp.
+    await write('lib/other.mjs', "export const other = '!';\n");
+    await write('lib/word.mjs', "import { other } from './other.mjs';\nexport const word = 'three' + other;\n");
+    const third = await packageFunction('solo', { cwd: world.cwd, store: world.store });
+    expect((await runUnzipped(third.zipPath, 'index.mjs')).body).toBe('three!');
+    await write('lib/other.mjs', "export const other = '?';\n");
+    await utimes(join(world.cwd, 'lib/other.mjs'), new Date(), new Date(Date.now() + 10000));
+    const fourth = await packageFunction('solo', { cwd: world.cwd, store: world.store });
+    expect((await runUnzipped(fourth.zipPath, 'index.mjs')).body).toBe('three?');
+
+    await mkdir(join(world.cwd, 'app'));
+    await write('shared.mjs', 'export const shared = 1;\n');
+    await write('app/away.mjs', "import { shared } from '../shared.mjs';\nexport const handler = async () => shared;\n");
+    await expect(packageFunction('away', { cwd: world.cwd, store: world.store, src: 'app/away.mjs' })).rejects.toThrow("app/away.mjs imports '../shared.mjs', which is not among the function's files");
+
+    await write('named.mjs', "import { x } from './index.mjs';\nexport const handler = async () => x;\n");
+    await write('index.mjs', 'export const x = 1;\n');
+    await expect(packageFunction('named', { cwd: world.cwd, store: world.store })).rejects.toThrow("named.mjs imports './index.mjs', which would be staged as index.mjs, the name of the function's own entry. Rename that file, or make the function a folder named/ with an index file.");
+  });
+
   it('is deterministic: a rebuild from scratch (new staging, new install) gives the same bytes', async () => {
     await write('package.json', JSON.stringify({ dependencies: { 'native-fixture': `file:${DEPS}native-fixture`, 'left-pad-local': `file:${DEPS}left-pad-local` } }));
     await write('same/index.ts', "import pad from 'left-pad-local';\nimport native from 'native-fixture';\nexport const handler = async () => pad(native(), 3);\n");

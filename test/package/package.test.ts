@@ -276,10 +276,12 @@ describe('packageFunction', () => {
     await expect(packageFunction('hidden', { cwd: world.cwd, store: world.store })).rejects.toThrow(/index\.js is the function's entry but \.bamignore leaves it out/);
   });
 
-  it('refuses a relative import that is not among the staged files, naming the file and the specifier', async () => {
+  it('refuses a relative import that is not among the staged files (missing, or outside the folder), naming the file and the specifier', async () => {
     await write('lonely.js', "const helper = require('./helper');\nexports.handler = helper;\n");
-    await write('helper.js', 'module.exports = 1;');
     await expect(packageFunction('lonely', { cwd: world.cwd, store: world.store })).rejects.toThrow("lonely.js imports './helper', which is not among the function's files");
+    await write('shared.js', 'module.exports = 1;');
+    await write('boxed/index.js', "exports.handler = require('../shared');\n");
+    await expect(packageFunction('boxed', { cwd: world.cwd, store: world.store })).rejects.toThrow("boxed/index.js imports '../shared', which is not among the function's files");
   });
 
   it('refuses an entry without a handler export and reports syntax errors as file:line:column', async () => {
