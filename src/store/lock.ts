@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BamError } from '../core/errors.js';
 import { makePrivateFolder, PRIVATE_FILE_MODE } from './paths.js';
+import { isRunning } from './processes.js';
 
 const STALE_EMPTY_MS = 5_000;
 
@@ -113,10 +114,5 @@ function isStale(owner: LockOwner): boolean {
     return Date.now() - Date.parse(owner.since) > 10 * 60_000;
   }
   if (owner.pid <= 0) return Date.now() - Date.parse(owner.since) > STALE_EMPTY_MS;
-  try {
-    process.kill(owner.pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !isRunning(owner.pid);
 }
