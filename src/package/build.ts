@@ -147,7 +147,7 @@ async function bundledEntries(context: BuildContext, settings: BuildInput['setti
 function jsonBesideEntries(code: string, context: BuildContext): { entries: ZipEntry[]; outside: string[] } {
   const entries: ZipEntry[] = [];
   const outside: string[] = [];
-  const folder = context.source.kind === 'dir' ? context.source.sourcePath : dirname(context.source.entryFile);
+  const folder = sourceFolder(context.source);
   for (const name of jsonRequiredBeside(code)) {
     const installed = context.modulesDir ? join(context.modulesDir, name) : undefined;
     const path = installed && existsSync(installed) ? installed : join(folder, 'node_modules', name);
