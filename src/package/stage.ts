@@ -42,19 +42,19 @@ function reservedNames(name: string): Set<string> {
  */
 export async function findFunctionFiles(source: FunctionSource, localImports: string[] = []): Promise<FunctionFile[]> {
   if (source.kind === 'dir') return listFunctionFiles(source.sourcePath, reservedNames(source.name));
-  const entry = { relativePath: source.entryName, sourcePath: source.entryFile, info: fileInfo(await stat(source.entryFile)), symlink: lstatSync(source.entryFile).isSymbolicLink() };
+  const entry = functionFile(source.entryName, source.entryFile, await stat(source.entryFile), lstatSync(source.entryFile).isSymbolicLink());
   const folder = dirname(source.entryFile);
   const locals = localImports.flatMap((relativePath) => {
     const sourcePath = join(folder, relativePath);
     const info = statSync(sourcePath, { throwIfNoEntry: false });
-    return info?.isFile() ? [{ relativePath, sourcePath, info: fileInfo(info), symlink: lstatSync(sourcePath).isSymbolicLink() }] : [];
+    return info?.isFile() ? [functionFile(relativePath, sourcePath, info, lstatSync(sourcePath).isSymbolicLink())] : [];
   });
   return [entry, ...locals];
 }
 
-/** What the build and its stamp know of each file. */
+/** What the build and its stamp know of each file (a FunctionFile is one already: no copies of thousands). */
 export function stagedFilesOf(found: FunctionFile[]): StagedFile[] {
-  return found.map(({ relativePath, sourcePath, info }) => ({ relativePath, sourcePath, size: info.size, mtimeMs: info.mtimeMs }));
+  return found;
 }
 
 /**
@@ -96,7 +96,7 @@ async function removeStaleFiles(stagingDir: string, wanted: Set<string>, reserve
 
 /** Replaces a staged file only when it differs from the user's. */
 async function syncFile(file: FunctionFile, stagedPath: string, place: FilePlacer): Promise<void> {
-  const { info: from } = file;
+  const from = file;
   const to = statSync(stagedPath, { throwIfNoEntry: false });
   if (to && to.ino === from.ino && to.dev === from.dev) return; // a link to the file itself: nothing can differ
   // A copy of bam's own (one link) may get the source's date and mode; a file with other links may be the user's.
@@ -141,7 +141,7 @@ function filePlacer(): FilePlacer {
     }
     // The copy keeps the source's date, so next time a stat says it all.
     copyFileSync(file.sourcePath, stagedPath);
-    utimesSync(stagedPath, file.info.atimeMs / 1000, file.info.mtimeMs / 1000);
+    utimesSync(stagedPath, file.atimeMs / 1000, file.mtimeMs / 1000);
   };
 }
 
@@ -163,30 +163,22 @@ async function sameContent(a: string, b: string, size: number): Promise<boolean>
   }
 }
 
-/** A file of the function in the user's folder, with its stat. */
-export interface FunctionFile {
-  relativePath: string;
-  sourcePath: string;
-  info: FileInfo;
-  /** The name is a symlink (info describes what it points to). */
-  symlink: boolean;
-}
-
 /**
- * What staging needs of a file's stat. Not the Stats itself: kept for thousands of files, their
- * objects and dates cost the garbage collector more than the stat calls cost.
+ * A file of the function in the user's folder, with what staging needs of its stat: one flat
+ * object, not the Stats itself (kept for thousands of files, objects and dates cost the garbage
+ * collector more than the stat calls cost).
  */
-export interface FileInfo {
-  size: number;
-  mtimeMs: number;
+export interface FunctionFile extends StagedFile {
   atimeMs: number;
   mode: number;
   ino: number;
   dev: number;
+  /** The name is a symlink (the stat describes what it points to). */
+  symlink: boolean;
 }
 
-function fileInfo({ size, mtimeMs, atimeMs, mode, ino, dev }: Stats): FileInfo {
-  return { size, mtimeMs, atimeMs, mode, ino, dev };
+function functionFile(relativePath: string, sourcePath: string, { size, mtimeMs, atimeMs, mode, ino, dev }: Stats, symlink: boolean): FunctionFile {
+  return { relativePath, sourcePath, size, mtimeMs, atimeMs, mode, ino, dev, symlink };
 }
 
 /** Every file under a function folder that is not ignored, sorted; `reserved` names at its root are bam's. */
@@ -214,7 +206,7 @@ function listFunctionFiles(folder: string, reserved: Set<string>): FunctionFile[
         const real = realpathSync.native(sourcePath);
         if (!realDirs.includes(real)) visit(sourcePath, relativePath, [...realDirs, real]);
       } else if (info.isFile()) {
-        files.push({ relativePath, sourcePath, info: fileInfo(info), symlink: dirent.isSymbolicLink() });
+        files.push(functionFile(relativePath, sourcePath, info, dirent.isSymbolicLink()));
       }
     }
   };
