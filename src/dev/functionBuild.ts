@@ -10,6 +10,7 @@ import type { BuildContext, BuildFailure, BuildOptions, Metafile, Plugin } from 
 import { BamError } from '../core/errors.js';
 import { buildLocation, bundleFormat, bundleOptions, type BundleRequest } from '../package/bundle.js';
 import { notAmongFunctionFiles } from '../package/dependencies.js';
+import { entryNameTaken } from '../package/localImports.js';
 import { displayPathOf } from '../package/displayPath.js';
 import { readIgnoreRule } from '../package/ignore.js';
 import { classifySpecifier } from '../package/imports.js';
@@ -146,9 +147,13 @@ export class FunctionBuild {
       if (isPackageFile(input)) continue;
       for (const { path, original } of imports) {
         if (original === undefined || classifySpecifier(original) !== 'relative' || path.includes(':')) continue;
-        const parts = relative(this.folder, resolve(this.folder, path)).split(sep);
+        const target = resolve(this.folder, path);
+        const parts = relative(this.folder, target).split(sep);
+        const displayPath = displayPathOf(resolve(this.folder, input), this.settings.cwd);
         const ships = parts[0] !== '..' && !isAbsolute(parts.join(sep)) && !parts.includes('node_modules') && parts.every((_, i) => !ignored(parts.slice(0, i + 1).join('/'), i < parts.length - 1));
-        if (!ships) throw notAmongFunctionFiles(displayPathOf(resolve(this.folder, input), this.settings.cwd), original);
+        if (!ships) throw notAmongFunctionFiles(displayPath, original);
+        const taken = this.source.kind === 'file' && target !== this.source.entryFile ? entryNameTaken(this.source, parts.join('/'), displayPath, original) : undefined;
+        if (taken) throw taken;
       }
     }
   }

@@ -15,6 +15,15 @@ import { parseSourceFile } from './typescript.js';
 const ENTRY_NAMES = /^index\.[mc]?[jt]sx?$/;
 
 /**
+ * A single-file function's module at `name` (its path from the folder, with `/`) would be staged
+ * over the entry: the error saying so, else undefined.
+ */
+export function entryNameTaken(source: FunctionSource, name: string, displayPath: string, specifier: string): BamError | undefined {
+  if (!ENTRY_NAMES.test(name)) return undefined;
+  return new BamError(`${displayPath} imports '${specifier}', which would be staged as ${name}, the name of the function's own entry. Rename that file, or make the function a folder ${source.name}/ with an index file.`);
+}
+
+/**
  * The files a single-file function imports by relative path, and those they import in turn,
  * inside its folder (paths from it, with `/`, sorted). An import that names no file, or a file
  * outside the folder or in node_modules, is left out: the dependency check names it.
@@ -33,9 +42,8 @@ export async function localImportsOf(source: FunctionSource, options: { cwd: str
       const path = relative(folder, target);
       if (path.startsWith('..') || isAbsolute(path) || path.split(sep).includes('node_modules')) continue;
       const name = path.split(sep).join('/');
-      if (ENTRY_NAMES.test(name)) {
-        throw new BamError(`${displayPath} imports '${specifier}', which would be staged as ${name}, the name of the function's own entry. Rename that file, or make the function a folder ${source.name}/ with an index file.`);
-      }
+      const taken = entryNameTaken(source, name, displayPath, specifier);
+      if (taken) throw taken;
       if (found.has(name)) continue;
       found.add(name);
       if (isSourceFile(name)) toRead.push(target);

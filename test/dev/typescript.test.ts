@@ -125,6 +125,14 @@ describe('bam dev runs the bundle deploy builds', () => {
     await dev.waitForOutput(/fold does not build: fold\/index\.ts imports '\.\/lib\/word', which is not among/);
   });
 
+  it("a single-file function's import of a module named index.* beside it (the entry's staged name) is refused as deploy refuses it", async () => {
+    await writeFile(join(world.cwd, 'index.ts'), "export const word = 'shadow';\n");
+    await writeFile(join(world.cwd, 'named.ts'), "import { word } from './index';\nexport const handler = async () => ({ statusCode: 200, body: word });\n");
+    const dev = await startDev(['named'], world);
+    expect((await fetch(dev.url)).status).toBe(502);
+    await dev.waitForOutput(/named does not build: named\.ts imports '\.\/index', which would be staged as index\.ts, the name of the function's own entry\. Rename that file, or make the function a folder named\/ with an index file\. bam dev answers 502/);
+  });
+
   it('bam invoke NAME (local) with a build error prints the one line and exits 1', async () => {
     await writeFile(join(world.cwd, 'typo.ts'), 'export const handler = async () => ({ statusCode: 200, body: ) });\n');
     const run = await runBam(['invoke', 'typo'], { cwd: world.cwd, home: world.home, endpoint: 'http://127.0.0.1:9', timeoutMs: 60_000 });
