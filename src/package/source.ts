@@ -1,3 +1,4 @@
+import { readdirSync, type Dirent } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { BamError } from '../core/errors.js';
 import { statIfAny } from './smallFiles.js';
@@ -48,7 +49,37 @@ function sourceOf(name: string, options: { cwd: string; src?: string }): Functio
     const found = findInFolder(name, options.cwd, tried);
     if (found) return found;
   }
-  throw new BamError(`Could not find the code of "${name}". Tried: ${tried.join(', ')}. Create it with: bam create ${name}, or point to it with --src PATH.`);
+  const near = closestFunctionName(name, options.src === undefined ? options.cwd : resolve(options.cwd, options.src));
+  const hint = near ? ` Did you mean ${near}?` : '';
+  throw new BamError(`Could not find the code of "${name}".${hint} Tried: ${tried.join(', ')}. Create it with: bam create ${name}, or point to it with --src PATH.`);
+}
+
+/** A function in the folder whose name is one or two edits from `name` (a typo), if there is one. */
+function closestFunctionName(name: string, folder: string): string | undefined {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  const names = entries.flatMap((entry) => {
+    if (entry.isDirectory()) return EXTENSIONS.some((ext) => pathKind(join(folder, entry.name, `index${ext}`)) === 'file') ? [entry.name] : [];
+    const ext = extname(entry.name);
+    return isEntryExtension(ext) ? [basename(entry.name, ext)] : [];
+  });
+  const scored = names.map((candidate) => ({ candidate, distance: editDistance(name, candidate) })).filter(({ distance }) => distance > 0 && distance <= Math.min(2, name.length - 1));
+  return scored.sort((a, b) => a.distance - b.distance || (a.candidate < b.candidate ? -1 : 1))[0]?.candidate;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /** NAME.js|mjs|cjs|ts|mts|cts, then NAME/index.*, inside a folder. */

@@ -63,6 +63,17 @@ describe('findSource', () => {
     }
   });
 
+  it('suggests the function one or two typos away (a file or a folder), and nothing for a name far from any', async () => {
+    await writeFile(join(world.cwd, 'hello.ts'), 'export const handler = 1;');
+    await mkdir(join(world.cwd, 'orders'));
+    await writeFile(join(world.cwd, 'orders', 'index.js'), 'exports.handler = 1;');
+    await writeFile(join(world.cwd, 'notes.txt'), '');
+    await expect(findSource('helo', { cwd: world.cwd })).rejects.toThrow(/^Could not find the code of "helo"\. Did you mean hello\? Tried: /);
+    await expect(findSource('ordres', { cwd: world.cwd })).rejects.toThrow(/Did you mean orders\?/);
+    await expect(findSource('note', { cwd: world.cwd })).rejects.not.toThrow(/Did you mean/);
+    await expect(findSource('zzz', { cwd: world.cwd })).rejects.not.toThrow(/Did you mean/);
+  });
+
   it('finds TypeScript like JavaScript: NAME.ts|mts|cts and NAME/index.ts, also through --src', async () => {
     for (const ext of ['ts', 'mts', 'cts']) {
       await writeFile(join(world.cwd, `t${ext}.${ext}`), 'export const handler = 1;');
