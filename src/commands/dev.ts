@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { relative } from 'node:path';
 import type { CommandContext } from '../tasks/context.js';
 import { AWS_POLICY } from '../aws/policy.js';
@@ -107,6 +107,7 @@ export async function dev(names: string[], options: DevOptions, ctx: CommandCont
   const found = await findServedFunctions(names, ctx);
   const [records, tableRecords, config] = await Promise.all([ctx.store.lambdaRecords.inRegion(region), ctx.store.dbTableRecords.inRegion(region), ctx.store.readConfig(), removeDeadProcessesBuilds(ctx.store.paths)]);
 
+  await checkPortsFree(input);
   const run: DevRun = { ctx, names, input, closers: [] };
   const close = async (): Promise<void> => {
     for (const closer of run.closers.splice(0).reverse()) await closer().catch(() => undefined);
@@ -372,10 +373,39 @@ function reportAccess(line: AccessLine, output: LineBuffer, ctx: CommandContext)
   ctx.reporter.warn(`${text}: ${line.problem}`);
 }
 
+/**
+ * Both ports are tried before anything starts: one line names every busy one (another bam dev
+ * holds both), and nothing is said before it. listen() still reports one taken meanwhile.
+ */
+async function checkPortsFree(input: DevInput): Promise<void> {
+  const wanted = [
+    { port: input.port, host: input.host, flag: '--port' },
+    { port: input.lambdaPort, host: '127.0.0.1', flag: '--lambdaPort' },
+  ].filter(({ port }) => port !== 0);
+  const busy: typeof wanted = [];
+  for (const wish of wanted) if (await portInUse(wish.port, wish.host)) busy.push(wish);
+  const [first, second] = busy;
+  if (!first) return;
+  if (!second) throw portInUseError(first.port, first.host, first.flag);
+  throw new BamError(`Ports ${first.port} on ${first.host} (${first.flag}) and ${second.port} on ${second.host} (${second.flag}) are in use. Pick others with ${first.flag} ${first.port + 1} ${second.flag} ${second.port + 1} (or 0 for any free port).`);
+}
+
+function portInUse(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE'));
+    probe.listen(port, host, () => probe.close(() => resolve(false)));
+  });
+}
+
+function portInUseError(port: number, host: string, flag: string): BamError {
+  return new BamError(`Port ${port} on ${host} is in use. Pick another with ${flag} ${port + 1} (or ${flag} 0 for any free port).`);
+}
+
 async function listen(server: Server, port: number, host: string, flag = '--port'): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new BamError(`Port ${port} on ${host} is in use. Pick another with ${flag} ${port + 1} (or ${flag} 0 for any free port).`));
+      if (err.code === 'EADDRINUSE') reject(portInUseError(port, host, flag));
       else reject(new BamError(`Cannot listen on ${host}:${port}: ${err.message}`));
     });
     server.listen(port, host, () => resolve());

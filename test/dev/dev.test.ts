@@ -360,6 +360,21 @@ process.on('exit', () => console.log('sandbox exiting'));
     }
   });
 
+  it('names both busy ports in one line when another bam dev holds them, before saying anything else (exit 1)', async () => {
+    const blockers = [createServer(), createServer()];
+    await Promise.all(blockers.map((blocker) => new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))));
+    const [apiPort, lambdaPort] = blockers.map((blocker) => (blocker.address() as AddressInfo).port) as [number, number];
+    try {
+      const run = startDev(['echo', '--port', String(apiPort), '--lambdaPort', String(lambdaPort)], world);
+      await expect(run).rejects.toThrow(
+        new RegExp(`exited \\(1\\)[\\s\\S]*Ports ${apiPort} on 127\\.0\\.0\\.1 \\(--port\\) and ${lambdaPort} on 127\\.0\\.0\\.1 \\(--lambdaPort\\) are in use\\. Pick others with --port ${apiPort + 1} --lambdaPort ${lambdaPort + 1} \\(or 0 for any free port\\)\\.`),
+      );
+      await run.catch((err: Error) => expect(err.message).not.toMatch(/Local DynamoDB|Local Lambda API/));
+    } finally {
+      blockers.forEach((blocker) => blocker.close());
+    }
+  });
+
   it('fails with the paths it tried when the function does not exist (exit 1)', async () => {
     await expect(startDev(['nope'], world)).rejects.toThrow(/exited \(1\)[\s\S]*Could not find the code of "nope"/);
   });
