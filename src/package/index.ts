@@ -9,7 +9,7 @@ import { displayPathOf } from './displayPath.js';
 import type { LambdaCpu } from './install.js';
 import { localPackagesFingerprint } from './localPackages.js';
 import { findSource, sourceFolder, type FunctionSource } from './source.js';
-import { findFunctionFiles, stagedFilesOf, stageFiles, zipFileName, type FunctionFile } from './stage.js';
+import { findFunctionFiles, stageFiles, zipFileName, type FunctionFile } from './stage.js';
 import { findTsConfig } from './tsconfig.js';
 import { readUserPackage } from './userPackage.js';
 
@@ -76,9 +76,11 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
 
   // Nothing the build reads has changed since the last one: its zip is this one.
   const settings = { bundle: options.bundle !== false, external: [...(options.external ?? [])].sort(), runtime: options.runtime ?? DEFAULT_RUNTIME, cpu: options.cpu ?? 'x64' };
-  const fingerprintOf = (files: FunctionFile[]): string => buildFingerprint({ staged: stagedFilesOf(files), options: settings, tsconfig: tsconfig?.path, userPackage, localPackages: localPackagesFingerprint(userPackage.specs) });
+  // A FunctionFile is a StagedFile: the thousands of them are not copied.
+  const fingerprintOf = (files: FunctionFile[]): string => buildFingerprint({ staged: files, options: settings, tsconfig: tsconfig?.path, userPackage, localPackages: localPackagesFingerprint(userPackage.specs) });
   const tools = toolVersions();
-  const previous = unchangedBuild<BuiltResult>(stagingDir, fingerprintOf(found), tools, zipPath);
+  const fingerprint = fingerprintOf(found);
+  const previous = unchangedBuild<BuiltResult>(stagingDir, fingerprint, tools, zipPath);
   if (previous) {
     reporter?.info('Nothing changed since the last packaging: reusing its zip.');
     return { ...previous.result, name, source, stagingDir, zipPath };
@@ -87,11 +89,10 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   // Something changed: a single file's imports are read again (an edit may import another module).
   const localImports = source.kind === 'file' ? await (await import('./localImports.js')).localImportsOf(source, { cwd: options.cwd, jsx: tsconfig?.jsx ?? {} }) : [];
   const files = source.kind === 'file' ? await findFunctionFiles(source, localImports) : found;
-  const staged = stagedFilesOf(files);
-  await stageFiles(source, stagingDir, files);
+  const staged = await stageFiles(source, stagingDir, files);
   const { buildFunction } = await import('./build.js');
   const built = await buildFunction({ name, source, stagingDir, zipPath, staged, tsconfig, userPackage, settings, cwd: options.cwd, reporter, moduleCache: options.store.paths.moduleCache });
-  const stamp = { fingerprint: fingerprintOf(files), tools, zipSize: built.result.zipSize, result: built.result, ...(localImports.length > 0 ? { localImports } : {}) };
+  const stamp = { fingerprint: files === found ? fingerprint : fingerprintOf(files), tools, zipSize: built.result.zipSize, result: built.result, ...(localImports.length > 0 ? { localImports } : {}) };
   await writeBuildStamp(stagingDir, stamp, built.outsideInputs);
   return { ...built.result, name, source, stagingDir, zipPath };
 }

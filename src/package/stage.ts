@@ -52,11 +52,6 @@ export async function findFunctionFiles(source: FunctionSource, localImports: st
   return [entry, ...locals];
 }
 
-/** What the build and its stamp know of each file (a FunctionFile is one already: no copies of thousands). */
-export function stagedFilesOf(found: FunctionFile[]): StagedFile[] {
-  return found;
-}
-
 /**
  * Brings staging in line with the function's files. Each staged file is a hard link to the
  * user's file where the file system allows (one directory entry instead of a whole copy: a
@@ -74,7 +69,7 @@ export async function stageFiles(source: FunctionSource, stagingDir: string, fou
   for (const folder of new Set(files.map((file) => dirname(join(stagingDir, file.relativePath))))) await makePrivateFolder(folder);
   const place = filePlacer();
   await Promise.all(files.map((file) => syncFile(file, join(stagingDir, file.relativePath), place)));
-  return stagedFilesOf(files);
+  return files;
 }
 
 /** Removes what staging holds beyond `wanted` (and bam's reserved names at the root). */
