@@ -16,6 +16,7 @@ import { startLocalDynamo, type LocalDynamo, type LocalTable } from '../dev/loca
 import { localTables } from '../dev/localTables.js';
 import { createLambdaApi } from '../dev/lambdaApi.js';
 import { createApiServer, type AccessLine } from '../dev/apiServer.js';
+import { accessText } from '../dev/restRules.js';
 import { LineBuffer } from '../dev/lineBuffer.js';
 import { removeDeadProcessesBuilds } from '../store/devBuilds.js';
 
@@ -260,6 +261,7 @@ async function startTheApiServer({ ctx, names, input, closers }: DevRun, hosts: 
     accountId,
     apiTimeoutMs: input.apiTimeoutMs,
     access: (line) => reportAccess(line, output.buffer, ctx),
+    accessText: (text) => output.buffer.add(text),
   });
   const port = await listen(api, input.port, input.host);
   closers.push(() => stopServer(api));
@@ -367,7 +369,7 @@ function formatLog({ functionName, awsRequestId, level, text }: LogLine): string
 }
 
 function reportAccess(line: AccessLine, output: LineBuffer, ctx: CommandContext): void {
-  const text = `${line.method} ${line.url} ${line.statusCode} ${line.ms.toFixed(1)} ms`;
+  const text = accessText(line);
   if (!line.problem) return output.add(text);
   output.flush();
   ctx.reporter.warn(`${text}: ${line.problem}`);

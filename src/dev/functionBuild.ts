@@ -132,7 +132,7 @@ export class FunctionBuild {
     await rename(partial, output.path);
     this.failed = false;
     this.follow([...inputFiles(result.metafile!, this.folder), ...this.project.files]);
-    return { ok: true, code: { entryFile: output.path } };
+    return { ok: true, code: { entryFile: output.path, watchFolders: foldersOf([...this.files]) } };
   }
 
   /**
@@ -234,7 +234,7 @@ export class FunctionBuild {
    */
   private follow(files: string[]): void {
     this.files = new Set(files);
-    const folders = new Set(this.onChange ? files.map((file) => (basename(file) === 'node_modules' ? file : dirname(file))) : []);
+    const folders = new Set(this.onChange ? foldersOf(files) : []);
     for (const [folder, watcher] of this.watchers) {
       if (folders.has(folder)) continue;
       watcher.close();
@@ -259,6 +259,11 @@ export class FunctionBuild {
     const relevant = name === null || basename(folder) === 'node_modules' || this.files.has(join(folder, name)) || (this.failed && isScriptFile(name));
     if (relevant) this.onChange?.();
   }
+}
+
+/** The folders to watch for these files: each one's own, or itself for node_modules (an install reloads). */
+function foldersOf(files: string[]): string[] {
+  return [...new Set(files.map((file) => (basename(file) === 'node_modules' ? file : dirname(file))))];
 }
 
 function basename(path: string): string {

@@ -12,6 +12,8 @@ import { FunctionBuild, isScriptFile, type BuildSettings } from './functionBuild
 /** What a sandbox is told to load. */
 export interface FunctionCode {
   entryFile: string;
+  /** The folders of the files it is built from (a bundle's): a sandbox owning connections watches them itself. */
+  watchFolders?: string[];
 }
 
 /** The code as the function's files are now, or the one line saying why it does not build. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FunctionSource } from '../package/source.js';
 import { Sandbox, type InvokeOutcome, type LogSink, type NoticeSink } from './sandbox.js';
-import type { FunctionError, StreamPart } from './protocol.js';
+import type { FunctionError, OwnedApi, StreamPart } from './protocol.js';
 import { BamError } from '../core/errors.js';
 import { codeSource, type CodeSettings, type CodeSource, type CodeState, type FunctionCode, type StopWatching } from './functionCode.js';
 import { failureNotice, nodeVersionNotice, type RuntimeRules } from './runtimeRules.js';
@@ -90,6 +90,10 @@ export class FunctionHost {
   private latest: { generation: number; code: FunctionCode } | undefined;
   /** What the spare was started to load. */
   private spareCode: FunctionCode | undefined;
+  /** Set when its sandboxes serve connections bam dev hands them (see OwnedApi). */
+  private ownedApi: OwnedApi | undefined;
+  /** Retired sandboxes whose worker still serves connections (it only forwards): they end once those close. */
+  private readonly draining = new Set<Sandbox>();
 
   constructor(
     readonly fn: LocalFunction,
@@ -106,6 +110,78 @@ export class FunctionHost {
     void this.codeNow().then((state) => {
       if (state.ok) this.warmNow();
     });
+  }
+
+  /** Its sandboxes can serve connections themselves: a bundle's, whose files' folders are known to watch. */
+  canOwnConnections(): boolean {
+    return this.fn.code.bundle;
+  }
+
+  /** From now on its sandboxes start ready to serve connections handed to them (before any starts). */
+  ownConnections(api: Omit<OwnedApi, 'functionName' | 'methods' | 'cors' | 'timeoutMs'>): void {
+    this.ownedApi = { ...api, functionName: this.fn.name, methods: this.fn.methods, timeoutMs: this.fn.timeoutMs, ...(this.fn.cors !== undefined ? { cors: this.fn.cors } : {}) };
+  }
+
+  /**
+   * The sandbox to hand a new connection to: a loaded one of the files as they are now (one that
+   * already serves connections first: one thread for all keeps a few cores free), started if
+   * there is none. Undefined when the code does not build or load: bam dev serves it itself.
+   */
+  async connectionOwner(): Promise<Sandbox | undefined> {
+    await this.endOfTurn();
+    // A few tries: a save or a crash while one loads makes the next one the owner.
+    for (let tries = 0; tries < 3; tries += 1) {
+      if (this.closed || !this.ownedApi) return undefined;
+      const state = await this.codeNow();
+      if (!state.ok) return undefined;
+      const sandbox = this.ownerNow() ?? (this.warmNow(), this.ownerNow());
+      if (!sandbox) return undefined;
+      const generation = this.generationOf.get(sandbox);
+      if (await sandbox.ready) return undefined;
+      if (generation === this.generation && !sandbox.dead) return sandbox;
+    }
+    return undefined;
+  }
+
+  /** A sandbox of the current files: loaded and owning connections, else loaded, else loading. */
+  private ownerNow(): Sandbox | undefined {
+    const current: Sandbox[] = [];
+    for (const [sandbox, generation] of this.generationOf) {
+      if (sandbox.dead) this.dropDead(sandbox);
+      else if (generation === this.generation) current.push(sandbox);
+    }
+    const loaded = current.filter((s) => !this.loading.has(s));
+    return loaded.find((s) => s.owned > 0) ?? loaded[0] ?? current[0];
+  }
+
+  /** A sandbox that ended outside a request bam dev gave it (one it ran from its own connection, or idle): gone from the pool. */
+  private dropDead(sandbox: Sandbox): void {
+    if ((this.assigned.get(sandbox) ?? 0) > 0) return; // its requests release it
+    const idleAt = this.idle.indexOf(sandbox);
+    if (idleAt >= 0) this.idle.splice(idleAt, 1);
+    this.forget(sandbox);
+  }
+
+  /** Whether the sandbox's code is still that of the files, once this turn has read the file events. */
+  async stillCurrent(sandbox: Sandbox): Promise<boolean> {
+    await this.endOfTurn();
+    return this.generationOf.get(sandbox) === this.generation && !sandbox.stale;
+  }
+
+  /** Some of the sandbox's connections closed: a retired one ends with its last. */
+  connectionsClosed(sandbox: Sandbox): void {
+    if (sandbox.dead) {
+      this.draining.delete(sandbox);
+      return this.dropDead(sandbox);
+    }
+    if (!sandbox.stale || sandbox.owned > 0) return;
+    this.draining.delete(sandbox);
+    void sandbox.terminate();
+  }
+
+  /** A request the sandbox ran from its own connection failed (or bam dev stopped it): logged as Lambda would. */
+  reportDirect(awsRequestId: string, outcome: InvokeOutcome): void {
+    this.report(awsRequestId, outcome, false);
   }
 
   /** Local bam invoke: a function that does not build fails with the one line saying where. */
@@ -234,7 +310,8 @@ export class FunctionHost {
     this.stopWatching?.();
     const spare = this.spare;
     this.spare = undefined;
-    await Promise.all([...this.generationOf.keys(), ...(spare ? [spare] : [])].map((sandbox) => sandbox.terminate()));
+    await Promise.all([...this.generationOf.keys(), ...this.draining, ...(spare ? [spare] : [])].map((sandbox) => sandbox.terminate()));
+    this.draining.clear();
     this.generationOf.clear();
     await this.built?.state.catch(() => undefined);
     await this.code.close();
@@ -255,7 +332,7 @@ export class FunctionHost {
     let sandbox = this.hasCurrent() || this.spareCode?.entryFile !== code.entryFile ? undefined : this.spare;
     if (sandbox && !sandbox.dead) {
       this.spare = undefined;
-      sandbox.load();
+      sandbox.load(this.ownedApi ? code.watchFolders : undefined);
     } else sandbox = this.newSandbox(code, false);
     this.generationOf.set(sandbox, generation);
     this.loading.add(sandbox);
@@ -280,6 +357,8 @@ export class FunctionHost {
         callbacks: this.fn.runtime.callbacks,
         env: this.fn.env,
         standby,
+        ...(this.ownedApi ? { api: this.ownedApi } : {}),
+        ...(this.ownedApi && !standby && code.watchFolders ? { watchFolders: code.watchFolders } : {}),
       },
       this.record,
       (text) => this.sayOnce(text),
@@ -354,10 +433,12 @@ export class FunctionHost {
    * the running one is a slow one.
    */
   private expectedWaitMs(sandbox: Sandbox): number {
-    const given = this.assigned.get(sandbox) ?? 0;
+    // A request it runs from its own connection is one more ahead.
+    const directMs = sandbox.owned > 0 ? sandbox.directRunningMs() : undefined;
+    const given = (this.assigned.get(sandbox) ?? 0) + (directMs === undefined ? 0 : 1);
     if (given === 0) return 0;
     const average = sandbox.averageMs;
-    if (average === undefined || sandbox.runningForMs() >= SLOW_MS) return Infinity;
+    if (average === undefined || sandbox.runningForMs() >= SLOW_MS || (directMs ?? 0) >= SLOW_MS) return Infinity;
     return given * average;
   }
 
@@ -397,6 +478,12 @@ export class FunctionHost {
 
   private retire(sandbox: Sandbox): void {
     this.forget(sandbox);
+    // Its connections' next requests go to bam dev, and their answers close them: it ends with the last.
+    if (sandbox.owned > 0 && !sandbox.dead) {
+      this.draining.add(sandbox);
+      sandbox.tell({ type: 'stale' });
+      return;
+    }
     void sandbox.terminate();
   }
 

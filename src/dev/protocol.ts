@@ -16,6 +16,29 @@ export interface WorkerSetup {
   standby?: boolean;
   /** Memory shared with bam dev (see SHARED). */
   shared: SharedArrayBuffer;
+  /** The folders of the code's files, watched by the worker too (see OwnedApi). */
+  watchFolders?: string[];
+  /** Serves the connections bam dev hands over, as the function's REST API (see OwnedApi). */
+  api?: OwnedApi;
+}
+
+/**
+ * A function served alone on bam dev's port can own its connections: bam dev hands the worker
+ * each one (a copy of the socket, bam dev keeping the other to answer 502 if the worker dies) and
+ * the worker answers its requests itself, in its own thread, as the REST API would: no hop
+ * through bam dev. It runs one at a time; a request that comes while one runs, or after a file of
+ * the code changed (the worker watches their folders itself), goes to bam dev (a ForwardMessage),
+ * which runs it as any other (in a sandbox of the newest code) and sends back the answer.
+ */
+export interface OwnedApi {
+  functionName: string;
+  /** Upper-case methods enabled (ANY enables all). */
+  methods: string[];
+  cors?: string;
+  /** The function's timeout: bam dev stops a direct request past it (the worker cannot, if it is stuck). */
+  timeoutMs: number;
+  accountId: string;
+  apiId: string;
 }
 
 /**
@@ -34,14 +57,71 @@ export const SHARED = {
   WAITING: 1,
   ANSWERS_LENGTH: 2,
   REQUESTS_LENGTH: 3,
-  ANSWERS_AT: 16,
-  REQUESTS_AT: 16 + 1024 * 1024,
-  BYTES: 16 + 2 * 1024 * 1024,
+  /** The request the worker runs from a connection it owns: one of DIRECT's states. */
+  DIRECT: 4,
+  /** Its connection (bam dev's number for it). */
+  DIRECT_CONNECTION: 5,
+  /** The length of its DIRECT_TEXT. */
+  DIRECT_TEXT_LENGTH: 6,
+  /** Index in a Float64Array over the memory: when it started (performance.timeOrigin + now()). */
+  DIRECT_STARTED_F64: 4,
+  /** `awsRequestId method url` (UTF-8, cut short): what bam dev says of it if the worker cannot answer it. */
+  DIRECT_TEXT_AT: 40,
+  ANSWERS_AT: 512,
+  REQUESTS_AT: 512 + 1024 * 1024,
+  BYTES: 512 + 2 * 1024 * 1024,
 } as const;
 
-/** Tells a spare sandbox to load the handler now. */
+/**
+ * A direct request is RUNNING until the worker answers it (back to IDLE) or bam dev TAKES it: its
+ * time ran out, and bam dev answers it itself on its copy of the connection. Whoever moves it
+ * from RUNNING first answers; the other does not.
+ */
+export const DIRECT = { IDLE: 0, RUNNING: 1, TAKEN: 2 } as const;
+
+/** Tells a spare sandbox to load the handler now (and which folders hold the code's files). */
 export interface LoadMessage {
   type: 'load';
+  watchFolders?: string[];
+}
+
+/** From bam dev to a worker with an OwnedApi. */
+export type OwnerMessage =
+  /** A connection to serve: a file descriptor of this process, a copy of bam dev's socket. */
+  | { type: 'connection'; connection: number; fd: number }
+  /** The answer to a ForwardMessage; `fresh` clears the worker's doubt from that file event on. */
+  | { type: 'forwarded'; forwardId: number; answer: WireAnswer; fresh?: number }
+  /** The code changed: forward every request, close each connection after its next answer, and say when none is left. */
+  | { type: 'stale' };
+
+/** An HTTP answer as it crosses threads: flat [name, value, …] headers. */
+export interface WireAnswer {
+  statusCode: number;
+  headers: string[];
+  body: Uint8Array;
+}
+
+/** A request the worker does not run itself, as it came on its connection (the body already read). */
+export interface ForwardedCall {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+  /** null when it is over API Gateway's payload quota. */
+  body: Uint8Array | null;
+  sourceIp: string;
+  localPort: number;
+}
+
+/** What bam dev prints for a request the worker answered (its access line). */
+export interface AccessLine {
+  method: string;
+  url: string;
+  statusCode: number;
+  ms: number;
+  /** Why API Gateway would answer an error here (a malformed response), when it is not the function's own log. */
+  problem?: string;
+  /** The problem is said once per function (this one). */
+  onceFor?: string;
 }
 
 /** An error as Lambda reports it (the Invoke payload of a failed function). */
@@ -88,4 +168,12 @@ export type WorkerMessage =
   | { type: 'error'; id: number; error: FunctionError; /** the sandbox must be reset */ fatal?: boolean; ms?: number }
   | { type: 'log'; awsRequestId: string | undefined; level: string; text: string }
   /** bam dev's own word on why the function failed (not part of its logs). */
-  | { type: 'notice'; text: string };
+  | { type: 'notice'; text: string }
+  /** A request on an owned connection the worker does not run (see OwnedApi). `doubt` counts the file events it has seen. */
+  | { type: 'forward'; forwardId: number; connection: number; call: ForwardedCall; doubt: number }
+  /** A direct request failed: bam dev logs it as Lambda would (the worker answered the 502). */
+  | { type: 'directFailed'; awsRequestId: string; error: FunctionError; fatal?: boolean }
+  /** Access lines: `text` those without a problem, already written as bam dev prints them (a line each); `lines` one with a problem. */
+  | { type: 'access'; text?: string; lines?: AccessLine[] }
+  /** Owned connections that closed: bam dev closes its copies. */
+  | { type: 'closed'; connections: number[] };

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { SHARED, type FunctionError, type InvokeBatch, type LoadMessage, type StreamPart, type WorkerMessage, type WorkerSetup } from './protocol.js';
+import { DIRECT, SHARED, type FunctionError, type InvokeBatch, type LoadMessage, type OwnerMessage, type StreamPart, type WorkerMessage, type WorkerSetup } from './protocol.js';
 import { exitMessage, heapLimits, moduleFlags, outOfMemoryError } from './runtimeRules.js';
 
 export type InvokeOutcome =
@@ -31,6 +31,20 @@ export interface LogLine {
 export type LogSink = (line: LogLine) => void;
 /** bam dev's own word about a function (why it failed), not one of its log lines. */
 export type NoticeSink = (text: string) => void;
+
+/** What a worker that owns connections tells bam dev (see OwnedApi), and that it ended. */
+export type OwnerEvent = Extract<WorkerMessage, { type: 'forward' | 'directFailed' | 'access' | 'closed' }> | { type: 'ended'; error: (awsRequestId: string | undefined) => FunctionError };
+
+/** The request a worker runs from a connection it owns (see DIRECT). */
+export interface DirectRequest {
+  connection: number;
+  awsRequestId: string;
+  method: string;
+  url: string;
+  runningMs: number;
+  /** bam dev has answered it already (API Gateway's timeout); it still runs. */
+  taken: boolean;
+}
 
 export interface SandboxSpec extends Omit<WorkerSetup, 'hookUrl' | 'shared'> {
   /** The worker's whole process.env (a worker's env is its own copy). */
@@ -67,6 +81,13 @@ export class Sandbox {
   averageMs: number | undefined;
   private readonly shared = new SharedArrayBuffer(SHARED.BYTES);
   private readonly control = new Int32Array(this.shared, 0, SHARED.ANSWERS_AT / 4);
+  private readonly controlF64 = new Float64Array(this.shared, 0, SHARED.ANSWERS_AT / 8);
+  /** Connections handed to its worker and not closed yet. */
+  owned = 0;
+  /** Its code is old: its worker only forwards, and it ends once its connections have closed. */
+  stale = false;
+  /** Who hears what the worker says about its connections. */
+  onOwnerEvent: ((event: OwnerEvent) => void) | undefined;
   private readonly decoder = new TextDecoder();
   private readonly encoder = new TextEncoder();
   /** The JSON of the InvokeMessages given in this turn of the event loop, sent together at its end. */
@@ -88,6 +109,8 @@ export class Sandbox {
       hookUrl: HOOK_URL,
       shared: this.shared,
       ...(spec.standby ? { standby: true } : {}),
+      ...(spec.api ? { api: spec.api } : {}),
+      ...(spec.watchFolders ? { watchFolders: spec.watchFolders } : {}),
     };
     this.ready = new Promise((resolve) => {
       this.settleReady = resolve;
@@ -108,10 +131,44 @@ export class Sandbox {
   }
 
   /** A spare (started with `standby`) loads the handler now; `ready` then says how that went. */
-  load(): void {
+  load(watchFolders?: string[]): void {
     this.standingBy = false;
-    const message: LoadMessage = { type: 'load' };
+    const message: LoadMessage = { type: 'load', ...(watchFolders ? { watchFolders } : {}) };
     this.worker.postMessage(message);
+  }
+
+  /** Tells the worker (one with an OwnedApi): a connection to serve, an answer it forwarded, or that its code is old. */
+  tell(message: OwnerMessage): void {
+    if (message.type === 'connection') this.owned += 1;
+    if (message.type === 'stale') this.stale = true;
+    if (!this.dead) this.worker.postMessage(message);
+  }
+
+  /** The request its worker runs from an owned connection, if one runs. */
+  directRequest(): DirectRequest | undefined {
+    const state = Atomics.load(this.control, SHARED.DIRECT);
+    if (state === DIRECT.IDLE) return undefined;
+    const text = this.decoder.decode(new Uint8Array(this.shared, SHARED.DIRECT_TEXT_AT, this.control[SHARED.DIRECT_TEXT_LENGTH] ?? 0).slice());
+    const [awsRequestId = '', method = '', url = ''] = text.split(' ');
+    return {
+      connection: this.control[SHARED.DIRECT_CONNECTION] ?? 0,
+      awsRequestId,
+      method,
+      url,
+      runningMs: performance.timeOrigin + performance.now() - (this.controlF64[SHARED.DIRECT_STARTED_F64] ?? 0),
+      taken: state === DIRECT.TAKEN,
+    };
+  }
+
+  /** How long the request its worker runs from an owned connection has run (undefined when none runs). */
+  directRunningMs(): number | undefined {
+    if (Atomics.load(this.control, SHARED.DIRECT) === DIRECT.IDLE) return undefined;
+    return performance.timeOrigin + performance.now() - (this.controlF64[SHARED.DIRECT_STARTED_F64] ?? 0);
+  }
+
+  /** bam dev answers the running direct request itself (its time ran out): false when the worker answered first. */
+  takeDirectRequest(): boolean {
+    return Atomics.compareExchange(this.control, SHARED.DIRECT, DIRECT.RUNNING, DIRECT.TAKEN) === DIRECT.RUNNING;
   }
 
   /** Requests given to it and not answered yet (the running one and those waiting behind it). */
@@ -252,6 +309,19 @@ export class Sandbox {
       case 'notice':
         this.notice(message.text);
         return;
+      case 'directFailed':
+        if (message.fatal) this.dead = true;
+        this.onOwnerEvent?.(message);
+        if (message.fatal) void this.terminate();
+        return;
+      case 'forward':
+      case 'access':
+        this.onOwnerEvent?.(message);
+        return;
+      case 'closed':
+        this.owned -= message.connections.length;
+        this.onOwnerEvent?.(message);
+        return;
       case 'error':
         if (message.fatal) this.dead = true; // before the answer, so the next request is not started here
         this.settle(message.id, { kind: 'error', error: message.error }, message.ms);
@@ -291,6 +361,7 @@ export class Sandbox {
   /** The worker stopped: fail what it was running (the error names the request it ended); the rest never started. */
   private onEnd(errorFor: (awsRequestId: string | undefined) => FunctionError): void {
     this.dead = true;
+    this.onOwnerEvent?.({ type: 'ended', error: errorFor });
     this.settleReady(errorFor(undefined));
     this.returnWaiting();
     const running = this.pending[0];

@@ -5,10 +5,11 @@ import Module, { createRequire, register } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
-import { SHARED, type FunctionError, type InvokeBatch, type InvokeMessage, type WorkerMessage, type WorkerSetup } from './protocol.js';
+import { SHARED, type FunctionError, type InvokeBatch, type InvokeMessage, type LoadMessage, type OwnerMessage, type WorkerMessage, type WorkerSetup } from './protocol.js';
 import { CALLBACK_HANDLER_ERROR, CONTEXT_CALLBACK_METHODS, contextMethodNotice } from './runtimeRules.js';
 import { finished } from 'node:stream/promises';
 import { ResponseStream, installAwsLambdaGlobal, isStreamingHandler } from './responseStream.js';
+import { DirectServer } from './directHttp.js';
 
 type Handler = (event: unknown, context: LambdaContext, callback?: Callback) => unknown;
 type Callback = (error?: unknown, result?: unknown) => void;
@@ -49,8 +50,37 @@ const post = (message: WorkerMessage): void => {
   releaseHeld();
   port.postMessage(message);
 };
+/**
+ * The prototype of every request's context. nodejs24.x's context has no done/succeed/fail, so
+ * calling one fails with Node's own TypeError, as on Lambda; bam dev only notes the access (an
+ * accessor here, shared by all contexts: defining them on each one cost more than the request),
+ * to say why afterwards. Setting one makes it the context's own property.
+ */
+const contextPrototype: object = setup.callbacks
+  ? Object.prototype
+  : (Object.create(
+      Object.prototype,
+      Object.fromEntries(
+        CONTEXT_CALLBACK_METHODS.map((method): [string, PropertyDescriptor] => [
+          method,
+          {
+            configurable: true,
+            enumerable: false,
+            get: () => {
+              droppedMethodUsed = method;
+              return undefined;
+            },
+            set(this: object, value: unknown) {
+              Object.defineProperty(this, method, { value, writable: true, enumerable: true, configurable: true });
+            },
+          },
+        ]),
+      ),
+    ) as object);
 let currentRequestId: string | undefined;
 let currentInvoke: number | undefined;
+/** Where the running request's answer goes: bam dev, or the worker's own connection (a direct request). */
+let currentReply: (message: WorkerMessage) => void = post;
 /** A context method the handler reached for that its runtime no longer has (nodejs24.x). */
 let droppedMethodUsed: string | undefined;
 /** Requests sent while one runs, oldest first. */
@@ -68,22 +98,40 @@ installAwsLambdaGlobal();
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
 // process.exit() in the handler ends the thread: what it logged first still reaches bam dev.
-process.on('exit', releaseHeld);
+process.on('exit', () => {
+  direct?.sendAccess();
+  releaseHeld();
+});
 
 // A spare has its runtime up already, so loading the code when it is needed is all that is left.
+let watchFolders = setup.watchFolders;
 if (setup.standby) {
-  const told = new Promise((resolve) => port.once('message', resolve));
+  const told = new Promise<LoadMessage>((resolve) => port.once('message', resolve));
   post({ type: 'standby' });
-  await told;
+  watchFolders = (await told).watchFolders;
 }
+// Connections bam dev hands over are served here; their folders are watched before the code loads.
+const direct = setup.api ? new DirectServer(setup.api, setup.shared, { busy: () => running || isStreamingHandler(handler), run: runDirect, post }) : undefined;
+direct?.watch(watchFolders ?? []);
 const handler = await loadHandler();
 if (handler) {
-  port.on('message', (batch: InvokeBatch) => {
-    const invokes = batch.invokes ?? decoder.decode(requests.subarray(0, control[SHARED.REQUESTS_LENGTH]));
+  port.on('message', (message: InvokeBatch | OwnerMessage) => {
+    if (message.type !== 'invokes') return direct?.onMessage(message);
+    const invokes = message.invokes ?? decoder.decode(requests.subarray(0, control[SHARED.REQUESTS_LENGTH]));
     queued.push(...(JSON.parse(invokes) as InvokeMessage[]));
     if (!running) runNext(handler);
   });
   post({ type: 'ready' });
+}
+
+/** A request from an owned connection: it runs now (nothing else does), its answer going to `reply`. */
+function runDirect(message: InvokeMessage, reply: (message: WorkerMessage) => void): void {
+  if (!handler) return;
+  running = true;
+  invoke(handler, message, () => {
+    running = false;
+    queueMicrotask(() => runNext(handler));
+  }, reply);
 }
 
 /** Lambda provides @aws-sdk/*; require() falls back to bam's copy when the user has none. */
@@ -178,9 +226,10 @@ function runNext(run: Handler): void {
   });
 }
 
-function invoke(run: Handler, message: InvokeMessage, done: () => void): void {
+function invoke(run: Handler, message: InvokeMessage, done: () => void, reply: (message: WorkerMessage) => void = post): void {
   currentRequestId = message.awsRequestId;
   currentInvoke = message.id;
+  currentReply = reply;
   droppedMethodUsed = undefined;
   const started = performance.now();
   const deadline = Date.now() + message.timeoutMs;
@@ -194,7 +243,7 @@ function invoke(run: Handler, message: InvokeMessage, done: () => void): void {
   };
   const answer = (error: unknown, result?: unknown, warning?: string): void => {
     if (error !== null && error !== undefined) {
-      post({ type: 'error', id: message.id, error: toFunctionError(error), ms: performance.now() - started });
+      reply({ type: 'error', id: message.id, error: toFunctionError(error), ms: performance.now() - started });
       return noticeDroppedMethod();
     }
     droppedMethodUsed = undefined; // only looked at, e.g. `if (context.succeed)`
@@ -202,13 +251,13 @@ function invoke(run: Handler, message: InvokeMessage, done: () => void): void {
     try {
       payload = JSON.stringify(result) ?? 'null';
     } catch (err) {
-      return post({ type: 'error', id: message.id, error: { errorType: 'Runtime.MalformedResponse', errorMessage: `The result cannot be turned into JSON: ${String(err)}` } });
+      return reply({ type: 'error', id: message.id, error: { errorType: 'Runtime.MalformedResponse', errorMessage: `The result cannot be turned into JSON: ${String(err)}` } });
     }
     if (warning) post({ type: 'log', awsRequestId: message.awsRequestId, level: 'WARN', text: warning });
-    post({ type: 'result', id: message.id, payload, ms: performance.now() - started });
+    reply({ type: 'result', id: message.id, payload, ms: performance.now() - started });
   };
   const { event } = message;
-  const context: LambdaContext = {
+  const context: LambdaContext = Object.assign(Object.create(contextPrototype) as LambdaContext, {
     functionName: setup.functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: setup.invokedFunctionArn,
@@ -218,10 +267,9 @@ function invoke(run: Handler, message: InvokeMessage, done: () => void): void {
     logStreamName: `bam-dev/[$LATEST]${process.pid}`,
     clientContext: message.clientContext,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-  };
+  });
   if (isStreamingHandler(run)) {
     // awslambda.streamifyResponse: (event, responseStream, context); done when both the handler and the stream are.
-    if (!setup.callbacks) withoutCallbackMethods(context);
     const stream = new ResponseStream(message.id, post);
     const streaming = run as unknown as (event: unknown, stream: ResponseStream, context: LambdaContext) => unknown;
     Promise.all([new Promise((resolve) => resolve(streaming(event, stream, context))), finished(stream)]).then(
@@ -229,7 +277,7 @@ function invoke(run: Handler, message: InvokeMessage, done: () => void): void {
         if (settled) return;
         settled = true;
         currentInvoke = undefined;
-        post({ type: 'result', id: message.id, payload: '', streamed: true, ms: performance.now() - started });
+        reply({ type: 'result', id: message.id, payload: '', streamed: true, ms: performance.now() - started });
         done();
       },
       (error: unknown) => finish(error ?? new Error('The handler rejected without a reason')),
@@ -238,7 +286,6 @@ function invoke(run: Handler, message: InvokeMessage, done: () => void): void {
   }
   if (!setup.callbacks) {
     // nodejs24.x: the handler's return value (or what its promise resolves to) is the answer.
-    withoutCallbackMethods(context);
     new Promise((resolve) => resolve(run(event, context))).then(
       (result) => finish(null, result),
       (error: unknown) => finish(error ?? new Error('The handler rejected without a reason')),
@@ -278,27 +325,9 @@ function crash(err: unknown): void {
   currentInvoke = undefined;
   crashed = true;
   const type = err instanceof Error ? err.name : 'Runtime.UnhandledPromiseRejection';
-  post({ type: 'error', id, error: { ...toFunctionError(err), errorType: type }, fatal: true });
+  currentReply({ type: 'error', id, error: { ...toFunctionError(err), errorType: type }, fatal: true });
   noticeDroppedMethod();
   handOver();
-}
-
-/**
- * nodejs24.x's context has no done/succeed/fail, so calling one fails with Node's own TypeError,
- * as on Lambda; bam dev only notes the access, to say why afterwards.
- */
-function withoutCallbackMethods(context: LambdaContext): void {
-  for (const method of CONTEXT_CALLBACK_METHODS) {
-    Object.defineProperty(context, method, {
-      configurable: true,
-      enumerable: false,
-      get: () => {
-        droppedMethodUsed = method;
-        return undefined;
-      },
-      set: (value: unknown) => Object.defineProperty(context, method, { value, writable: true, enumerable: true, configurable: true }),
-    });
-  }
 }
 
 function noticeDroppedMethod(): void {

@@ -1,0 +1,206 @@
+// bam dev's side of owned connections (see OwnedApi in protocol.ts). With one function served on
+// its API, each accepted connection is handed to a sandbox of the function: its worker answers the
+// requests in its own thread, with no hop through bam dev (on two cores, that hop cost two thirds
+// of the throughput). bam dev keeps its own descriptor of each socket, never read, for what the
+// worker cannot do:
+// - a request that runs past API Gateway's timeout gets the 504 from here, one past the function's
+//   timeout the 502 (and the sandbox is reset), since a stuck worker cannot answer;
+// - a worker that dies mid-request (a crash, process.exit, out of memory) leaves its 502 to here;
+// - requests the worker forwards (one ran already, or a file changed) run here as any other, and
+//   their answers go back to it (or out from here, if it died meanwhile).
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FunctionHost } from './functionHost.js';
+import { gatewayAnswer, gatewayErrors, type HttpAnswer } from './apiResponse.js';
+import type { AccessLine, ForwardedCall, FunctionError } from './protocol.js';
+import { answerCall, endpointTimedOut, type Answered, type RestContext } from './restRules.js';
+import type { OwnerEvent, Sandbox } from './sandbox.js';
+import { SocketCopies, type HandleCopy } from './socketCopies.js';
+
+interface Owned {
+  /** bam dev's own descriptor (never read): what it answers on when the worker cannot. */
+  socket: Socket;
+  /** The copy the worker serves. Never closed here: the worker closes that descriptor itself. */
+  copy: HandleCopy;
+  sandbox: Sandbox;
+  /** Forwarded requests bam dev has not answered yet. */
+  forwards: number;
+  /** The worker is gone: the connection closes once those answers are out. */
+  orphaned: boolean;
+}
+
+// How often bam dev looks at the direct requests' clocks: a function timeout is in seconds.
+const CLOCK_MS = 50;
+
+export class ConnectionHandover {
+  private readonly copies = new SocketCopies();
+  private readonly owned = new Map<number, Owned>();
+  private readonly listening = new Set<Sandbox>();
+  private nextConnection = 0;
+  private clock: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly host: FunctionHost,
+    private readonly context: RestContext,
+    private readonly access: (line: AccessLine) => void,
+    /** Access lines without a problem, as printed (a line each). */
+    private readonly accessText: (text: string) => void,
+  ) {
+    host.ownConnections({ accountId: context.accountId, apiId: context.apiId });
+    this.copies.start();
+  }
+
+  /** Hands the (paused) socket to a sandbox of the function; false when bam dev must serve it itself. */
+  async take(socket: Socket): Promise<boolean> {
+    const sandbox = await this.host.connectionOwner();
+    if (!sandbox) return false;
+    const copy = await this.copies.copy(socket);
+    if (!copy) return false;
+    if (sandbox.dead || socket.destroyed) {
+      copy.close();
+      return false;
+    }
+    const connection = ++this.nextConnection;
+    socket.on('error', () => socket.destroy()); // a reset client: the worker sees it on its copy too
+    this.owned.set(connection, { socket, copy, sandbox, forwards: 0, orphaned: false });
+    this.listen(sandbox);
+    sandbox.tell({ type: 'connection', connection, fd: copy.fd });
+    this.clock ??= setInterval(() => this.checkClocks(), CLOCK_MS).unref();
+    return true;
+  }
+
+  closeAll(): void {
+    clearInterval(this.clock);
+    this.clock = undefined;
+    for (const { socket } of this.owned.values()) socket.destroy();
+    this.owned.clear();
+    this.copies.stop();
+  }
+
+  private listen(sandbox: Sandbox): void {
+    if (this.listening.has(sandbox)) return;
+    this.listening.add(sandbox);
+    sandbox.onOwnerEvent = (event) => this.onEvent(sandbox, event);
+  }
+
+  private onEvent(sandbox: Sandbox, event: OwnerEvent): void {
+    switch (event.type) {
+      case 'access':
+        if (event.text !== undefined) this.accessText(event.text);
+        for (const line of event.lines ?? []) this.access(line);
+        return;
+      case 'forward':
+        return void this.forward(sandbox, event.forwardId, event.connection, event.call, event.doubt);
+      case 'directFailed':
+        return this.host.reportDirect(event.awsRequestId, { kind: 'error', error: event.error });
+      case 'closed':
+        for (const connection of event.connections) this.closed(connection);
+        this.host.connectionsClosed(sandbox);
+        return;
+      case 'ended':
+        return this.ended(sandbox, event.error);
+    }
+  }
+
+  /** A request the worker did not run: bam dev runs it, and says whether the worker's code is still current. */
+  private async forward(sandbox: Sandbox, forwardId: number, connection: number, call: ForwardedCall, doubt: number): Promise<void> {
+    const started = performance.now();
+    const owned = this.owned.get(connection);
+    if (owned) owned.forwards += 1;
+    const queryAt = call.url.indexOf('?');
+    const [answered, current] = await Promise.all([
+      answerCall(this.host, {
+        method: call.method,
+        path: queryAt < 0 ? call.url : call.url.slice(0, queryAt),
+        query: queryAt < 0 ? '' : call.url.slice(queryAt + 1),
+        rawHeaders: call.rawHeaders,
+        accept: acceptOf(call.rawHeaders),
+        body: call.body ? Buffer.from(call.body.buffer, call.body.byteOffset, call.body.length) : undefined,
+        sourceIp: call.sourceIp,
+        localPort: call.localPort,
+      }, this.context).catch((err: unknown): Answered => ({ answer: gatewayAnswer(gatewayErrors.internalServerError, 'bam-dev'), problem: `bam dev could not answer: ${err instanceof Error ? err.message : String(err)}` })),
+      this.host.stillCurrent(sandbox),
+    ]);
+    this.line(call.method, call.url, answered, started);
+    if (owned) owned.forwards -= 1;
+    if (owned?.orphaned) return this.answerHere(connection, answered.answer);
+    sandbox.tell({ type: 'forwarded', forwardId, answer: answered.answer, ...(current ? { fresh: doubt } : {}) });
+  }
+
+  private line(method: string, url: string, answered: Answered, started: number): void {
+    this.access({ method, url, statusCode: answered.answer.statusCode, ms: performance.now() - started, ...(answered.problem ? { problem: answered.problem } : {}), ...(answered.onceFor ? { onceFor: answered.onceFor } : {}) });
+  }
+
+  private closed(connection: number): void {
+    const owned = this.owned.get(connection);
+    if (!owned) return;
+    this.owned.delete(connection);
+    owned.socket.destroy();
+  }
+
+  /**
+   * The direct requests' clocks: past API Gateway's timeout the client gets its 504 from here (the
+   * function runs on), past the function's own the 502, and the sandbox is reset, as Lambda does.
+   */
+  private checkClocks(): void {
+    const sandboxes = new Set([...this.owned.values()].map(({ sandbox }) => sandbox));
+    if (sandboxes.size === 0) {
+      clearInterval(this.clock);
+      this.clock = undefined;
+      return;
+    }
+    const { timeoutMs } = this.host.fn;
+    for (const sandbox of sandboxes) {
+      const running = sandbox.dead ? undefined : sandbox.directRequest();
+      if (!running) continue;
+      if (running.runningMs >= timeoutMs) {
+        if (sandbox.takeDirectRequest()) this.answerHere(running.connection, gatewayAnswer(gatewayErrors.internalServerError, running.awsRequestId));
+        this.host.reportDirect(running.awsRequestId, { kind: 'timeout', afterMs: timeoutMs });
+        sandbox.dead = true;
+        void sandbox.terminate();
+      } else if (running.runningMs >= this.context.apiTimeoutMs && !running.taken && sandbox.takeDirectRequest()) {
+        const answered = endpointTimedOut(running.awsRequestId, this.context.apiTimeoutMs);
+        this.answerHere(running.connection, answered.answer);
+        this.line(running.method, running.url, answered, performance.now() - running.runningMs);
+      }
+    }
+  }
+
+  /** The worker ended: its running direct request gets the 502 from here; its other connections close (after any answer still due). */
+  private ended(sandbox: Sandbox, errorFor: (awsRequestId: string | undefined) => FunctionError): void {
+    const running = sandbox.directRequest();
+    if (running && sandbox.takeDirectRequest()) {
+      this.answerHere(running.connection, gatewayAnswer(gatewayErrors.internalServerError, running.awsRequestId));
+      this.host.reportDirect(running.awsRequestId, { kind: 'error', error: errorFor(running.awsRequestId) });
+    }
+    for (const [connection, owned] of this.owned) {
+      if (owned.sandbox !== sandbox) continue;
+      owned.orphaned = true;
+      if (owned.forwards === 0) this.closed(connection);
+    }
+    this.listening.delete(sandbox);
+    this.host.connectionsClosed(sandbox);
+  }
+
+  /** An answer written on bam dev's own descriptor, the connection closing after it. */
+  private answerHere(connection: number, answer: HttpAnswer): void {
+    const owned = this.owned.get(connection);
+    if (!owned) return;
+    this.owned.delete(connection);
+    // Closed once written: bam dev never reads this descriptor, so it would not see the client close it.
+    owned.socket.end(rawAnswer(answer), () => owned.socket.destroy());
+  }
+}
+
+/** The answer as HTTP/1.1 bytes, with Connection: close (bam dev will not read the next request). */
+function rawAnswer(answer: HttpAnswer): Buffer {
+  const lines = [`HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode] ?? ''}`];
+  for (let i = 0; i + 1 < answer.headers.length; i += 2) lines.push(`${answer.headers[i]}: ${answer.headers[i + 1]}`);
+  lines.push(`Date: ${new Date().toUTCString()}`, `Content-Length: ${answer.body.length}`, 'Connection: close', '', '');
+  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), answer.body]);
+}
+
+function acceptOf(rawHeaders: string[]): string | undefined {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === 'accept') return rawHeaders[i + 1];
+  return undefined;
+}

@@ -1,0 +1,96 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import { devWorld, startDev, stopAll } from './devProcess.js';
+
+// A function served alone has its connections answered by its sandbox's own thread
+// (src/dev/connectionHandover.ts). These are the cases where that thread cannot, or must not,
+// answer by itself, against the built CLI as a real process.
+
+let world: Awaited<ReturnType<typeof devWorld>>;
+beforeAll(async () => {
+  world = await devWorld();
+});
+afterEach(async () => {
+  await stopAll();
+});
+afterAll(async () => {
+  await world.cleanup();
+});
+
+/** A GET on the agent's connection, with the answer's headers. */
+function get(url: string, agent: Agent): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('bam dev with a function that owns its connections', () => {
+  it('never runs two requests at once in one sandbox: those that come while one runs go to another', async () => {
+    // Each sandbox notes whether a request started while another ran in it.
+    const slow = `const sandbox = Math.random().toString(36).slice(2);
+let running = 0;
+exports.handler = async () => {
+  running += 1;
+  const overlapped = running > 1;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  running -= 1;
+  return { statusCode: 200, body: JSON.stringify({ sandbox, overlapped }) };
+};
+`;
+    await writeFile(join(world.cwd, 'slow.js'), slow);
+    const dev = await startDev(['slow'], world);
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    const answers = await Promise.all([1, 2, 3, 4].map(() => get(dev.url, agent)));
+    const bodies = answers.map(({ body }) => JSON.parse(body) as { sandbox: string; overlapped: boolean });
+    expect(answers.map(({ status }) => status)).toEqual([200, 200, 200, 200]);
+    expect(bodies.filter(({ overlapped }) => overlapped)).toEqual([]);
+    expect(new Set(bodies.map(({ sandbox }) => sandbox)).size).toBeGreaterThan(1);
+    agent.destroy();
+    await dev.stop();
+  });
+
+  it('answers the next request on a connection kept across a save with the saved code, and closes that connection', async () => {
+    const file = join(world.cwd, 'kept.js');
+    const version = (v: string) => `exports.handler = async () => ({ statusCode: 200, body: '${v}' });\n`;
+    await writeFile(file, version('v1'));
+    const dev = await startDev(['kept'], world);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await get(dev.url, agent);
+    expect([first.body, first.headers.connection]).toEqual(['v1', 'keep-alive']);
+    await writeFile(file, version('v2'));
+    const afterSave = await get(dev.url, agent);
+    expect([afterSave.body, afterSave.headers.connection]).toEqual(['v2', 'close']);
+    // A new connection, served by a sandbox of the new code.
+    const next = await get(dev.url, agent);
+    expect([next.body, next.headers.connection]).toEqual(['v2', 'keep-alive']);
+    agent.destroy();
+    await dev.stop();
+  });
+
+  it('answers 502 itself when the handler ends its sandbox mid-request, and a fresh sandbox answers the next', async () => {
+    const exits = `exports.handler = async (event) => {
+  if (event.path === '/exit') process.exit(3);
+  return { statusCode: 200, body: 'alive' };
+};
+`;
+    await writeFile(join(world.cwd, 'exits.js'), exits);
+    const dev = await startDev(['exits'], world);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await get(dev.url, agent)).body).toBe('alive');
+    const failed = await get(`${dev.url}exit`, agent);
+    expect([failed.status, failed.body]).toEqual([502, JSON.stringify({ message: 'Internal server error' })]);
+    await dev.waitForOutput(/^exits \S+ ERROR Runtime\.ExitError: .*exit status 3/m);
+    expect((await get(dev.url, agent)).body).toBe('alive');
+    agent.destroy();
+    await dev.stop();
+  });
+});
