@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import { isBinaryMediaType } from '../core/binaryMediaTypes.js';
 import { STAGE } from '../core/stage.js';
 
@@ -162,9 +162,15 @@ export function traceId(date: Date): string {
   return `Root=1-${Math.floor(date.getTime() / 1000).toString(16)}-${hex(24)}`;
 }
 
-/** Ids that only need to look like AWS's: no cryptographic randomness per request. */
+/** Ids that only need to look like AWS's: hex of random bytes, taken from a pool refilled as it runs out. */
 function hex(length: number): string {
-  let text = '';
-  while (text.length < length) text += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
-  return text.slice(0, length);
+  const bytes = Math.ceil(length / 2);
+  if (randomAt + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomAt = 0;
+  }
+  randomAt += bytes;
+  return randomPool.toString('hex', randomAt - bytes, randomAt).slice(0, length);
 }
+const randomPool = Buffer.alloc(4096);
+let randomAt = randomPool.length;

@@ -51,7 +51,7 @@ const isScalar = (v: unknown): v is string | number | boolean => ['string', 'num
  * the client's Accept asks for a binary media type) and Content-Type application/json when the
  * function sets none.
  */
-export function mapProxyResponse(payload: string, requestId: string, binaryAccepted = false): MappedResponse {
+export function mapProxyResponse(payload: string, requestId: string, binaryAccepted: boolean | (() => boolean) = false): MappedResponse {
   const size = Buffer.byteLength(payload);
   if (size > LAMBDA_PAYLOAD_LIMIT) return { ok: false, problem: `the result is ${size} bytes, over Lambda's response payload limit (${LAMBDA_PAYLOAD_LIMIT} bytes)` };
   let value: unknown;
@@ -106,7 +106,8 @@ export function mapProxyResponse(payload: string, requestId: string, binaryAccep
   if (!seen.has('content-type')) headers.push('Content-Type', 'application/json');
   headers.push('x-amzn-RequestId', requestId);
   const text = typeof value.body === 'string' ? value.body : '';
-  const decode = value.isBase64Encoded === true && binaryAccepted;
+  // Asked only of a base64 answer: reading the Accept header costs more than most requests' mapping.
+  const decode = value.isBase64Encoded === true && (typeof binaryAccepted === 'function' ? binaryAccepted() : binaryAccepted);
   const body = decode ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
   return { ok: true, answer: { statusCode, headers, body }, ...(value.isBase64Encoded === true && !decode ? { base64Text: true } : {}) };
 }

@@ -114,7 +114,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: ApiServ
   const { host, path } = route;
   if (host.fn.url) return serveFunctionUrl(req, res, host, { single: options.single, accountId: options.accountId });
 
-  const before = answerBeforeInvoke(method, host.fn, randomUUID());
+  const before = answerBeforeInvoke(method, host.fn);
   if (before) {
     req.resume();
     return before;

@@ -8,9 +8,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { Socket } from 'node:net';
 import { buildProxyEvent } from './apiEvent.js';
 import { gatewayAnswer, gatewayErrors } from './apiResponse.js';
-import { readBody } from './httpBody.js';
+import { NO_BODY, hasBody, readBody } from './httpBody.js';
 import { DIRECT, SHARED, type AccessLine, type FunctionError, type InvokeMessage, type OwnedApi, type OwnerMessage, type WireAnswer, type WorkerMessage } from './protocol.js';
-import { accessText, answerBeforeInvoke, answerOutcome, bodyTooLarge, writeAnswer, type Answered } from './restRules.js';
+import { accessText, answerBeforeInvoke, answerOutcome, bodyTooLarge, writeAnswer, type Answered, type RestFunction } from './restRules.js';
 
 /** What the server needs of the worker: whether a request runs, and running one with its own reply. */
 export interface DirectRunner {
@@ -29,6 +29,7 @@ export class DirectServer {
   private readonly directText: Uint8Array;
   private readonly encoder = new TextEncoder();
   private readonly connectionOf = new WeakMap<Socket, number>();
+  private readonly rules: RestFunction;
   private readonly forwards = new Map<number, ServerResponse>();
   private nextForward = 0;
   private nextDirect = 0;
@@ -45,6 +46,7 @@ export class DirectServer {
     shared: SharedArrayBuffer,
     private readonly runner: DirectRunner,
   ) {
+    this.rules = { name: api.functionName, methods: api.methods, ...(api.cors !== undefined ? { cors: api.cors } : {}) };
     this.control = new Int32Array(shared, 0, SHARED.ANSWERS_AT / 4);
     this.started = new Float64Array(shared, 0, SHARED.ANSWERS_AT / 8);
     this.directText = new Uint8Array(shared, SHARED.DIRECT_TEXT_AT, SHARED.ANSWERS_AT - SHARED.DIRECT_TEXT_AT);
@@ -94,13 +96,14 @@ export class DirectServer {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const began = performance.now();
-    const body = await readBody(req);
+    // Most requests have no body: no promise for them.
+    const body = hasBody(req) ? await readBody(req) : NO_BODY;
     // A file event the OS queued before this request arrived is read in this turn of the loop.
     await new Promise((resolve) => setImmediate(resolve));
     if (this.stale || this.doubt !== this.cleared || this.runner.busy()) return this.forward(req, res, body);
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const before = answerBeforeInvoke(method, { name: this.api.functionName, methods: this.api.methods, ...(this.api.cors !== undefined ? { cors: this.api.cors } : {}) }, randomUUID());
+    const before = answerBeforeInvoke(method, this.rules);
     if (before) return this.answer(req, res, before, began);
     if (!body) return this.answer(req, res, bodyTooLarge(randomUUID()), began);
     const queryAt = url.indexOf('?');

@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 
-const EMPTY = Buffer.alloc(0);
+export const NO_BODY = Buffer.alloc(0);
+
+/** Whether the request has a body at all (most GETs have none). */
+export function hasBody(req: IncomingMessage): boolean {
+  return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+}
 
 /** API Gateway's payload quota for a REST API request. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -10,9 +15,9 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
  * the rest is then read and dropped, so a huge upload cannot fill bam dev's memory.
  */
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | undefined> {
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+  if (!hasBody(req)) {
     req.resume(); // no body: skip the stream machinery (most GETs)
-    return EMPTY;
+    return NO_BODY;
   }
   if (Number(req.headers['content-length']) > limit) {
     req.resume();

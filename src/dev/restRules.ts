@@ -42,14 +42,14 @@ const REST_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', '
 const ONE_WRITE_BYTES = 64 * 1024;
 
 /** What API Gateway answers without calling the function, or undefined when the request goes to it. */
-export function answerBeforeInvoke(method: string, fn: RestFunction, requestId: string): Answered | undefined {
+export function answerBeforeInvoke(method: string, fn: RestFunction): Answered | undefined {
   if (!REST_METHODS.has(method)) {
-    return { answer: gatewayAnswer(gatewayErrors.missingAuthenticationToken, requestId), problem: `a REST API has no ${method} method (only ${[...REST_METHODS].join(', ')}): API Gateway answers it itself` };
+    return { answer: gatewayAnswer(gatewayErrors.missingAuthenticationToken, randomUUID()), problem: `a REST API has no ${method} method (only ${[...REST_METHODS].join(', ')}): API Gateway answers it itself` };
   }
   // The deployed API's mock OPTIONS operation takes precedence over ANY, so it does here too.
   if (method === 'OPTIONS' && fn.cors !== undefined) return { answer: preflight(fn.cors, fn.methods) };
   const enabled = fn.methods.includes('ANY') || fn.methods.includes(method);
-  if (!enabled) return { answer: gatewayAnswer(gatewayErrors.missingAuthenticationToken, requestId) };
+  if (!enabled) return { answer: gatewayAnswer(gatewayErrors.missingAuthenticationToken, randomUUID()) };
   return undefined;
 }
 
@@ -67,7 +67,7 @@ export function endpointTimedOut(requestId: string, apiTimeoutMs: number): Answe
 export function answerOutcome(outcome: InvokeOutcome, requestId: string, accept: string | undefined, fnName: string): Answered {
   // A failed or timed-out function is logged by the host; API Gateway only says 502.
   if (outcome.kind !== 'result') return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId) };
-  const mapped = mapProxyResponse(outcome.payload, requestId, acceptsBinary(accept));
+  const mapped = mapProxyResponse(outcome.payload, requestId, () => acceptsBinary(accept));
   if (!mapped.ok) return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId), problem: `Malformed Lambda proxy response: ${mapped.problem}` };
   if (!mapped.base64Text) return { answer: mapped.answer };
   // Said once per function: the base64 text is what the deployed API sends too, and the reason is not obvious.
