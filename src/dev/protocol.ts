@@ -48,9 +48,13 @@ export interface OwnedApi {
  * - Requests: a batch sent while nothing else is in flight is written at REQUESTS_AT (its
  *   REQUESTS_LENGTH bytes of JSON) and the InvokeBatch only says so; the worker has read the one
  *   before, since it answered all of it.
- * - Answers: while bam dev waits (WAITING is 1) for a quick function's batch, the worker holds its
- *   messages and, once its queue is empty, writes them at ANSWERS_AT as JSON (ANSWERS_LENGTH
- *   bytes, or -1 when they did not fit and went by postMessage), sets WAITING to 0 and bumps SEQ.
+ * - Answers: while bam dev waits for a quick function's batch (WAITING holds that batch's number,
+ *   0 when it waits for none), the worker holds its messages and, once its queue is empty and the
+ *   last batch it read is that one, writes them at ANSWERS_AT as JSON (ANSWERS_LENGTH bytes, or -1
+ *   when they did not fit and went by postMessage), sets WAITING to 0 and bumps SEQ. A queue that
+ *   empties before the batch arrives (a request from an owned connection ended) releases its
+ *   messages by postMessage instead: handing over then would give bam dev none of the batch's
+ *   answers, and the first of them would come by postMessage, after the later ones it takes here.
  */
 export const SHARED = {
   SEQ: 0,
@@ -137,6 +141,8 @@ export interface FunctionError {
  */
 export interface InvokeBatch {
   type: 'invokes';
+  /** Its number, counted from 1 by each sandbox (what WAITING holds while bam dev waits for it). */
+  batch: number;
   invokes?: string;
 }
 

@@ -93,6 +93,7 @@ export class Sandbox {
   /** The JSON of the InvokeMessages given in this turn of the event loop, sent together at its end. */
   private outbox: string[] = [];
   private nextId = 1;
+  private batches = 0;
 
   constructor(
     private readonly spec: SandboxSpec,
@@ -204,11 +205,12 @@ export class Sandbox {
     // answer this batch waits for is held for the handover.
     const alone = this.pending.length === count;
     const waitHere = alone && this.isQuick();
+    const number = ++this.batches;
     const seq = Atomics.load(this.control, SHARED.SEQ); // before WAITING: the next handover is this batch's
-    if (waitHere) Atomics.store(this.control, SHARED.WAITING, 1);
-    const batch: InvokeBatch = alone && this.writeRequests(invokes) ? { type: 'invokes' } : { type: 'invokes', invokes };
+    if (waitHere) Atomics.store(this.control, SHARED.WAITING, number);
+    const batch: InvokeBatch = alone && this.writeRequests(invokes) ? { type: 'invokes', batch: number } : { type: 'invokes', batch: number, invokes };
     this.worker.postMessage(batch);
-    if (waitHere) this.waitForAnswers(seq);
+    if (waitHere) this.waitForAnswers(seq, number);
   }
 
   private writeRequests(invokes: string): boolean {
@@ -224,21 +226,21 @@ export class Sandbox {
   }
 
   /** Waits (blocking this thread, at most WAIT_MS) while the worker runs the batch, and takes its messages from the handover. */
-  private waitForAnswers(handedOver: number): void {
+  private waitForAnswers(handedOver: number, batch: number): void {
     const until = performance.now() + WAIT_MS;
     let seq = handedOver;
     for (;;) {
       const left = until - performance.now();
       if (left <= 0 || Atomics.wait(this.control, SHARED.SEQ, seq, left) === 'timed-out') {
         // Too slow: stop waiting, unless the worker is handing over right now (it has set WAITING back).
-        if (Atomics.compareExchange(this.control, SHARED.WAITING, 1, 0) === 1) return;
+        if (Atomics.compareExchange(this.control, SHARED.WAITING, batch, 0) === batch) return;
         if (Atomics.wait(this.control, SHARED.SEQ, seq, 1000) === 'timed-out') return;
       }
       if (!this.takeHandover()) return;
       if (this.pending.length === 0 || this.dead || performance.now() >= until) return;
       // The rest of the batch: SEQ is read before WAITING is set again, as in send().
       seq = Atomics.load(this.control, SHARED.SEQ);
-      Atomics.store(this.control, SHARED.WAITING, 1);
+      Atomics.store(this.control, SHARED.WAITING, batch);
     }
   }
 

@@ -41,9 +41,17 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** Messages held while bam dev waits on the handover, in order. */
 let held: WorkerMessage[] = [];
-/** To bam dev: held while it waits on the handover (a stream part goes at once, as it is written). */
+/** The number of the last batch of requests bam dev sent (0 before the first). */
+let lastBatch = 0;
+/**
+ * To bam dev: held while it waits on the handover. A stream part goes at once, as it is written,
+ * and so does a forwarded request: the handover is JSON, and its body's bytes would not survive it.
+ */
 const post = (message: WorkerMessage): void => {
-  if (message.type !== 'stream' && Atomics.load(control, SHARED.WAITING) === 1) {
+  // Ahead of the held messages, which stay held: released now, an answer would reach bam dev after
+  // the later ones it takes from the handover.
+  if (message.type === 'forward') return port.postMessage(message);
+  if (message.type !== 'stream' && Atomics.load(control, SHARED.WAITING) !== 0) {
     held.push(message);
     return;
   }
@@ -119,6 +127,7 @@ if (handler) {
     if (message.type !== 'invokes') return direct?.onMessage(message);
     const invokes = message.invokes ?? decoder.decode(requests.subarray(0, control[SHARED.REQUESTS_LENGTH]));
     queued.push(...(JSON.parse(invokes) as InvokeMessage[]));
+    lastBatch = message.batch;
     if (!running) runNext(handler);
   });
   post({ type: 'ready' });
@@ -198,9 +207,9 @@ function releaseHeld(): void {
   held = [];
 }
 
-/** Nothing left to run: if bam dev waits on the handover, it gets the held messages there, else by postMessage. */
+/** Nothing left to run: if bam dev waits on the handover of the last batch read, it gets the held messages there, else by postMessage. */
 function handOver(): void {
-  if (Atomics.compareExchange(control, SHARED.WAITING, 1, 0) !== 1) return releaseHeld();
+  if (lastBatch === 0 || Atomics.compareExchange(control, SHARED.WAITING, lastBatch, 0) !== lastBatch) return releaseHeld();
   const text = JSON.stringify(held);
   const { read, written } = encoder.encodeInto(text, answers);
   if (read === text.length) {

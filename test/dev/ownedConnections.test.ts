@@ -76,6 +76,52 @@ exports.handler = async () => {
     await dev.stop();
   });
 
+  it('answers every request of a handler that awaits, from many connections and the Lambda API at once', async () => {
+    // While one request awaits, those on the sandbox's other connections go through bam dev
+    // (forwarded), and bam dev runs them and the Lambda API's invocations in the same sandbox,
+    // waiting on its answers in the shared memory: each answer must reach its own request.
+    const awaits = `exports.handler = async (event) => {
+  await new Promise((resolve) => setImmediate(resolve));
+  return { statusCode: 200, body: event.path ?? 'invoked' };
+};
+`;
+    await writeFile(join(world.cwd, 'awaits.js'), awaits);
+    const dev = await startDev(['awaits'], world);
+    const lambda = /Local Lambda API at (http:\/\/\S+)/.exec(dev.output())?.[1];
+    expect(lambda).toBeDefined();
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const invoke = () =>
+      new Promise<string>((resolve, reject) => {
+        request(`${lambda}/2015-03-31/functions/awaits/invocations`, { method: 'POST' }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve(`${res.statusCode ?? 0} ${body}`));
+        })
+          .on('error', reject)
+          .end('{}');
+      });
+    const connection = async (n: number) => {
+      const answers: string[] = [];
+      for (let i = 0; i < 150; i++) {
+        const { status, body } = await get(`${dev.url}c${n}/${i}`, agent);
+        answers.push(`${status} ${body}`);
+      }
+      return answers;
+    };
+    const invoker = async () => {
+      const answers: string[] = [];
+      for (let i = 0; i < 40; i++) answers.push(await invoke());
+      return answers;
+    };
+    const [byConnection, byInvoke] = await Promise.all([Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(connection)), Promise.all([invoker(), invoker()])]);
+    byConnection.forEach((answers, n) => expect(answers).toEqual(answers.map((_, i) => `200 /c${n}/${i}`)));
+    expect(byInvoke.flat()).toEqual(Array(80).fill(`200 ${JSON.stringify({ statusCode: 200, body: 'invoked' })}`));
+    expect(dev.output()).not.toMatch(/timed out|TypeError/);
+    agent.destroy();
+    await dev.stop();
+  });
+
   it('answers 502 itself when the handler ends its sandbox mid-request, and a fresh sandbox answers the next', async () => {
     const exits = `exports.handler = async (event) => {
   if (event.path === '/exit') process.exit(3);
