@@ -36,19 +36,19 @@ export interface ProxyEvent {
 
 export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEvent {
   const requestId = randomUUID();
-  const { headers, multiValueHeaders } = headerMaps([
-    ...call.rawHeaders,
+  const ids = hex(46);
+  const { headers, multiValueHeaders, known } = headerMaps(call.rawHeaders, [
     // Headers API Gateway adds in front of every integration.
     'X-Forwarded-For', call.sourceIp,
     'X-Forwarded-Port', String(call.localPort),
     'X-Forwarded-Proto', 'http',
-    'X-Amzn-Trace-Id', traceId(now),
+    'X-Amzn-Trace-Id', traceId(now, ids.slice(22)),
   ]);
   const { single: queryStringParameters, multi: multiValueQueryStringParameters } = queryMaps(call.query);
   const isRoot = call.path === '/';
   const resource = isRoot ? '/' : '/{proxy+}';
-  const body = eventBody(call.body, lowerLookup(headers, 'content-type'));
-  const userAgent = lowerLookup(headers, 'user-agent') ?? null;
+  const body = eventBody(call.body, known['content-type']);
+  const userAgent = known['user-agent'] ?? null;
   return {
     resource,
     path: call.path,
@@ -60,10 +60,10 @@ export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEven
     pathParameters: isRoot ? null : { proxy: call.path.slice(1) },
     stageVariables: null,
     requestContext: {
-      resourceId: hex(6),
+      resourceId: ids.slice(0, 6),
       resourcePath: resource,
       httpMethod: call.method,
-      extendedRequestId: hex(16),
+      extendedRequestId: ids.slice(6, 22),
       requestTime: clfTime(now),
       path: `/${STAGE}${call.path}`,
       accountId: call.accountId,
@@ -86,7 +86,7 @@ export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEven
         userAgent,
         user: null,
       },
-      domainName: lowerLookup(headers, 'host') ?? `127.0.0.1:${call.localPort}`,
+      domainName: known.host ?? `127.0.0.1:${call.localPort}`,
       apiId: call.apiId,
     },
     body: body.text,
@@ -97,18 +97,36 @@ export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEven
 /** Request headers API Gateway does not pass to a Lambda proxy integration (hop-by-hop, or its own). */
 const DROPPED_REQUEST_HEADERS = new Set(['connection', 'content-length', 'content-md5', 'expect', 'max-forwards', 'proxy-authenticate', 'server', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'www-authenticate']);
 
-/** headers keeps the last value of a repeated header, multiValueHeaders all of them (as AWS). */
-function headerMaps(raw: string[]): { headers: Record<string, string> | null; multiValueHeaders: Record<string, string[]> | null } {
+/** The request headers the event itself reads, by lower-case name. */
+type KnownHeaders = Partial<Record<'content-type' | 'user-agent' | 'host', string>>;
+
+/**
+ * headers keeps the last value of a repeated header, multiValueHeaders all of them (as AWS); `known`
+ * has the headers the event reads (the first casing sent of each), found in the same pass.
+ */
+function headerMaps(raw: string[], added: string[]): { headers: Record<string, string> | null; multiValueHeaders: Record<string, string[]> | null; known: KnownHeaders } {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    const value = raw[i + 1] as string;
-    if (DROPPED_REQUEST_HEADERS.has(name.toLowerCase())) continue;
-    headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+  const knownNames: Partial<Record<keyof KnownHeaders, string>> = {};
+  let count = 0;
+  for (const list of [raw, added]) {
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      const name = list[i] as string;
+      const value = list[i + 1] as string;
+      const lower = name.toLowerCase();
+      if (DROPPED_REQUEST_HEADERS.has(lower)) continue;
+      if (lower === 'content-type' || lower === 'user-agent' || lower === 'host') knownNames[lower] ??= name;
+      headers[name] = value;
+      (multiValueHeaders[name] ??= []).push(value);
+      count += 1;
+    }
   }
-  return Object.keys(headers).length === 0 ? { headers: null, multiValueHeaders: null } : { headers, multiValueHeaders };
+  const known: KnownHeaders = {};
+  for (const lower of ['content-type', 'user-agent', 'host'] as const) {
+    const name = knownNames[lower];
+    if (name !== undefined) known[lower] = headers[name];
+  }
+  return count === 0 ? { headers: null, multiValueHeaders: null, known } : { headers, multiValueHeaders, known };
 }
 
 function queryMaps(query: string): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
@@ -140,26 +158,23 @@ function isUtf8(bytes: Buffer): boolean {
   }
 }
 
-/** Header names are case-insensitive; the event keeps the client's casing. */
-function lowerLookup(headers: Record<string, string> | null, lowerName: string): string | undefined {
-  if (!headers) return undefined;
-  // Once per request for each of three names: a plain loop allocates nothing (Object.entries would).
-  for (const name in headers) {
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return headers[name];
-  }
-  return undefined;
-}
-
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** requestTime as API Gateway writes it (and a function URL's requestContext.time): 09/Apr/2015:12:34:56 +0000. */
 export function clfTime(date: Date): string {
+  // The same text for a whole second: made once per second, not per request.
+  const second = Math.floor(date.getTime() / 1000);
+  if (second === lastClf.second) return lastClf.text;
   const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()] ?? ''}/${date.getUTCFullYear()}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+  const text = `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()] ?? ''}/${date.getUTCFullYear()}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+  lastClf = { second, text };
+  return text;
 }
+let lastClf = { second: Number.NaN, text: '' };
 
-export function traceId(date: Date): string {
-  return `Root=1-${Math.floor(date.getTime() / 1000).toString(16)}-${hex(24)}`;
+/** X-Amzn-Trace-Id: Root=1-{epoch seconds in hex}-{24 hex digits}. */
+export function traceId(date: Date, random = hex(24)): string {
+  return `Root=1-${Math.floor(date.getTime() / 1000).toString(16)}-${random}`;
 }
 
 /** Ids that only need to look like AWS's: hex of random bytes, taken from a pool refilled as it runs out. */

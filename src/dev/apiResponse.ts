@@ -1,5 +1,3 @@
-import { validateHeaderName, validateHeaderValue } from 'node:http';
-
 /** An HTTP answer ready to write: flat [name, value, …] headers keep repeats and casing. */
 export interface HttpAnswer {
   statusCode: number;
@@ -43,16 +41,17 @@ const REMAPPED_HEADERS = new Set(['connection', 'content-length', 'date', 'serve
 const DROPPED_HEADERS = new Set(['transfer-encoding']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isScalar = (v: unknown): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v);
+const isScalar = (v: unknown): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
 /**
  * Maps the function's JSON result the way API Gateway's Lambda proxy integration does: statusCode,
  * headers, multiValueHeaders (both merged), body (a string; base64-decoded when isBase64Encoded and
  * the client's Accept asks for a binary media type) and Content-Type application/json when the
- * function sets none.
+ * function sets none. Runs once per request, so it is written with plain loops.
  */
 export function mapProxyResponse(payload: string, requestId: string, binaryAccepted: boolean | (() => boolean) = false): MappedResponse {
-  const size = Buffer.byteLength(payload);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most results need no count.
+  const size = payload.length * 3 > LAMBDA_PAYLOAD_LIMIT ? Buffer.byteLength(payload) : 0;
   if (size > LAMBDA_PAYLOAD_LIMIT) return { ok: false, problem: `the result is ${size} bytes, over Lambda's response payload limit (${LAMBDA_PAYLOAD_LIMIT} bytes)` };
   let value: unknown;
   try {
@@ -61,7 +60,8 @@ export function mapProxyResponse(payload: string, requestId: string, binaryAccep
     return { ok: false, problem: 'the result is not JSON' };
   }
   if (!isObject(value)) return { ok: false, problem: `the result is ${value === null ? 'null' : typeof value}, not an object with statusCode` };
-  const extra = Object.keys(value).filter((key) => !PROXY_RESULT_KEYS.has(key));
+  const extra: string[] = [];
+  for (const key in value) if (!PROXY_RESULT_KEYS.has(key)) extra.push(key);
   if (extra.length > 0) {
     return { ok: false, problem: `the result has ${extra.map((key) => `"${key}"`).join(', ')}; a REST API accepts only statusCode, headers, multiValueHeaders, body and isBase64Encoded (cookies go in multiValueHeaders Set-Cookie)` };
   }
@@ -75,35 +75,30 @@ export function mapProxyResponse(payload: string, requestId: string, binaryAccep
   if (value.isBase64Encoded !== undefined && typeof value.isBase64Encoded !== 'boolean') {
     return { ok: false, problem: 'isBase64Encoded must be true or false' };
   }
-  const headers: string[] = [];
-  const seen = new Set<string>();
-  let invalid: string | undefined;
-  const add = (name: string, v: unknown): boolean => {
-    if (!isScalar(v)) return false;
-    const lower = name.toLowerCase();
-    if (DROPPED_HEADERS.has(lower)) return true;
-    invalid ??= headerProblem(name, String(v));
-    const sent = REMAPPED_HEADERS.has(lower) ? `x-amzn-Remapped-${name}` : name;
-    headers.push(sent, String(v));
-    seen.add(sent.toLowerCase());
-    return true;
-  };
   const multi = value.multiValueHeaders ?? {};
   if (!isObject(multi)) return { ok: false, problem: 'multiValueHeaders must be an object of string lists' };
+  const single = value.headers ?? {};
+  if (!isObject(single)) return { ok: false, problem: 'headers must be an object of strings' };
+  const out = new OutHeaders();
   // A header named in both keeps only its multiValueHeaders values, as API Gateway merges them.
-  const inMulti = new Set(Object.keys(multi).map((name) => name.toLowerCase()));
-  if (value.headers !== undefined && value.headers !== null) {
-    if (!isObject(value.headers)) return { ok: false, problem: 'headers must be an object of strings' };
-    for (const [name, v] of Object.entries(value.headers)) {
-      if (!isScalar(v)) return { ok: false, problem: `header "${name}" must be a string` };
-      if (!inMulti.has(name.toLowerCase())) add(name, v);
+  let inMulti: Set<string> | undefined;
+  for (const name in multi) (inMulti ??= new Set()).add(name.toLowerCase());
+  for (const name in single) {
+    const v = single[name];
+    if (!isScalar(v)) return { ok: false, problem: `header "${name}" must be a string` };
+    if (inMulti === undefined || !inMulti.has(name.toLowerCase())) out.add(name, v);
+  }
+  for (const name in multi) {
+    const list = multi[name];
+    if (!Array.isArray(list)) return { ok: false, problem: `multiValueHeaders "${name}" must be a list of strings` };
+    for (const v of list as unknown[]) {
+      if (!isScalar(v)) return { ok: false, problem: `multiValueHeaders "${name}" must be a list of strings` };
+      out.add(name, v);
     }
   }
-  for (const [name, list] of Object.entries(multi)) {
-    if (!Array.isArray(list) || !list.every((v) => add(name, v))) return { ok: false, problem: `multiValueHeaders "${name}" must be a list of strings` };
-  }
-  if (invalid) return { ok: false, problem: invalid };
-  if (!seen.has('content-type')) headers.push('Content-Type', 'application/json');
+  if (out.invalid) return { ok: false, problem: out.invalid };
+  const headers = out.list;
+  if (!out.contentType) headers.push('Content-Type', 'application/json');
   headers.push('x-amzn-RequestId', requestId);
   const text = typeof value.body === 'string' ? value.body : '';
   // Asked only of a base64 answer: reading the Accept header costs more than most requests' mapping.
@@ -112,17 +107,34 @@ export function mapProxyResponse(payload: string, requestId: string, binaryAccep
   return { ok: true, answer: { statusCode, headers, body }, ...(value.isBase64Encoded === true && !decode ? { base64Text: true } : {}) };
 }
 
+/** The answer's headers as they go on the wire: remapped, dropped, the first invalid one noted. */
+class OutHeaders {
+  readonly list: string[] = [];
+  contentType = false;
+  invalid: string | undefined;
+
+  add(name: string, value: string | number | boolean): void {
+    const lower = name.toLowerCase();
+    if (DROPPED_HEADERS.has(lower)) return;
+    const text = String(value);
+    this.invalid ??= headerProblem(name, text);
+    if (REMAPPED_HEADERS.has(lower)) {
+      this.list.push(`x-amzn-Remapped-${name}`, text);
+      return;
+    }
+    if (lower === 'content-type') this.contentType = true;
+    this.list.push(name, text);
+  }
+}
+
+// Node's rules for what it puts on the wire (RFC 9110 token for a name; no CR, LF, NUL or other
+// control character in a value): tested here, not caught as exceptions, since this runs per header.
+const HEADER_NAME = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
 /** Why a header cannot go on the wire (a name that is not an HTTP token, a value with CR, LF or NUL). */
 function headerProblem(name: string, value: string): string | undefined {
-  try {
-    validateHeaderName(name);
-  } catch {
-    return `header name ${JSON.stringify(name)} is not a valid HTTP header name (no spaces or separators)`;
-  }
-  try {
-    validateHeaderValue(name, value);
-  } catch {
-    return `header "${name}" has a character not allowed in an HTTP header value (CR, LF or another control character): ${JSON.stringify(value)}`;
-  }
+  if (!HEADER_NAME.test(name)) return `header name ${JSON.stringify(name)} is not a valid HTTP header name (no spaces or separators)`;
+  if (BAD_HEADER_VALUE.test(value)) return `header "${name}" has a character not allowed in an HTTP header value (CR, LF or another control character): ${JSON.stringify(value)}`;
   return undefined;
 }

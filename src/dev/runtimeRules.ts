@@ -45,15 +45,21 @@ export function nodeVersionNotice(functionName: string, rules: RuntimeRules, ver
 }
 
 // Lambda counts the whole runtime process against the memory setting, and Node takes about this
-// much of it before any user code loads; the heap gets the rest: a small young generation (5%)
-// and the old generation, where a handler's data piles up.
+// much of it before any user code loads. Lambda's bootstrap gives V8 a semi-space of 5% of the
+// memory (--max-semi-space-size; V8's young generation is three semi-spaces: two and the new
+// large object space); the old generation, where a handler's data piles up, gets the rest less
+// the one semi-space that holds objects between scavenges.
 const NODE_OVERHEAD_MB = 40;
 const MIN_OLD_GENERATION_MB = 16;
+const SEMI_SPACES_PER_YOUNG_GENERATION = 3;
 
 /** The worker heap limits for a memory setting in MB. */
 export function heapLimits(memoryMb: number): { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number } {
-  const young = Math.max(2, Math.round(memoryMb * 0.05));
-  return { maxYoungGenerationSizeMb: young, maxOldGenerationSizeMb: Math.max(MIN_OLD_GENERATION_MB, memoryMb - NODE_OVERHEAD_MB - young) };
+  const semiSpace = Math.max(1, Math.floor((memoryMb * 5) / 100));
+  return {
+    maxYoungGenerationSizeMb: semiSpace * SEMI_SPACES_PER_YOUNG_GENERATION,
+    maxOldGenerationSizeMb: Math.max(MIN_OLD_GENERATION_MB, memoryMb - NODE_OVERHEAD_MB - semiSpace),
+  };
 }
 
 // The error Lambda's runtime interface client 4 (nodejs24.x on) reports at init for a handler

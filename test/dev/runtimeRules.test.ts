@@ -223,4 +223,10 @@ describe('runtime rules', () => {
     expect(small.maxOldGenerationSizeMb).toBeGreaterThanOrEqual(64);
     expect(heapLimits(1024).maxOldGenerationSizeMb).toBeGreaterThan(900);
   });
+
+  it("sizes the young generation from Lambda's semi-space (5% of the memory setting, three semi-spaces in V8's count)", () => {
+    expect(heapLimits(128).maxYoungGenerationSizeMb).toBe(18);
+    expect(heapLimits(1024).maxYoungGenerationSizeMb).toBe(153);
+    expect(heapLimits(10240).maxYoungGenerationSizeMb).toBe(1536);
+  });
 });
