@@ -6,8 +6,9 @@
 //   new code (median, p95), and how many requests sent after a save got the old code's answer.
 // The machine's load average is printed first (and before each round): on a busy machine every
 // figure moves. BENCH_ROUNDS=N repeats the throughput part N times and prints the median ratios.
-// bench/dev/ownConnections.mjs (run by hand) measures a prototype of the design that would meet
-// the throughput target: the function's worker owning its connections.
+// bam dev serves a function alone from its sandbox's thread, which owns the connections
+// (src/dev/connectionHandover.ts, src/dev/directHttp.ts); bench/dev/ownConnections.mjs (run by
+// hand) measures the floor of that design: the same thread with none of bam dev's work per request.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';

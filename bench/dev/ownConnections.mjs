@@ -1,7 +1,8 @@
-// A prototype, not bam dev: how fast a sandbox thread that owns its HTTP connections answers,
-// against a bare node:http server, side by side (issue 16's throughput target, 0.7x at 10
-// connections). bam dev's main thread parses HTTP and hands each event to the function's worker;
-// on two cores, with the load generator on one, that hand-over caps it near 0.35x. Here:
+// The floor of bam dev's design for a function served alone (src/dev/connectionHandover.ts and
+// src/dev/directHttp.ts), not bam dev itself: how fast a sandbox thread that owns its HTTP
+// connections answers with none of bam dev's work per request (API Gateway's rules, the access
+// log, reload checks), against a bare node:http server, side by side (issue 16's throughput
+// target, 0.7x at 10 connections). Here:
 // - the main thread accepts with pauseOnConnect and never reads: it keeps the socket, the copy it
 //   could answer a 502 on if the worker died (a timeout, a crash, out of memory);
 // - a helper process echoes the socket's handle back: the copy that arrives is a new fd (a dup,
