@@ -3,7 +3,7 @@ import { access, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { devWorld, rawRequest, startDev, stopAll, type DevProcess } from './devProcess.js';
+import { devWorld, rawRequest, startDev, stopAll, useDevWorld, type DevProcess } from './devProcess.js';
 
 // These tests run the built CLI (`npm run build` first) as a real process and talk to it over HTTP.
 
@@ -381,16 +381,7 @@ process.on('exit', () => console.log('sandbox exiting'));
 });
 
 describe('bam dev with a local DynamoDB', () => {
-  let world: Awaited<ReturnType<typeof devWorld>>;
-  beforeAll(async () => {
-    world = await devWorld();
-  });
-  afterEach(async () => {
-    await stopAll();
-  });
-  afterAll(async () => {
-    await world.cleanup();
-  });
+  const world = useDevWorld();
 
   it('serves PUT/GET/SCAN/DELETE from dynalite, keeps the data across restarts, and --fresh empties it', async () => {
     const methods = ['--methods', 'get,put,delete'];

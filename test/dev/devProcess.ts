@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -119,6 +120,22 @@ async function removeLockOf(pid: number | undefined, home: string): Promise<void
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((dev) => dev.stop()));
 }
+
+/**
+ * The world of a test file (or describe block): made before its tests, every bam dev they started
+ * stopped after each, removed after the last. Its cwd and home are there once the tests run.
+ */
+export function useDevWorld(): DevWorld {
+  const world = {} as DevWorld;
+  beforeAll(async () => {
+    Object.assign(world, await devWorld());
+  });
+  afterEach(stopAll);
+  afterAll(() => world.cleanup());
+  return world;
+}
+
+export type DevWorld = Awaited<ReturnType<typeof devWorld>>;
 
 /** A fresh BAM_HOME and a working folder holding a copy of test/fixtures/dev. */
 export async function devWorld(): Promise<{ home: string; cwd: string; cleanup: () => Promise<void> }> {

@@ -1,23 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
-import { devWorld, startDev, stopAll } from './devProcess.js';
+import { startDev, useDevWorld } from './devProcess.js';
 
 // A function served alone has its connections answered by its sandbox's own thread
 // (src/dev/connectionHandover.ts). These are the cases where that thread cannot, or must not,
 // answer by itself, against the built CLI as a real process.
 
-let world: Awaited<ReturnType<typeof devWorld>>;
-beforeAll(async () => {
-  world = await devWorld();
-});
-afterEach(async () => {
-  await stopAll();
-});
-afterAll(async () => {
-  await world.cleanup();
-});
+const world = useDevWorld();
 
 /** A GET on the agent's connection, with the answer's headers. */
 function get(url: string, agent: Agent): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {

@@ -1,22 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { devWorld, startDev, stopAll } from './devProcess.js';
+import { startDev, useDevWorld } from './devProcess.js';
 
 // The built CLI as a real process. No timing here: each request is sent after a save has been
 // written and must get the saved code's answer (no polling, no sleep).
 
-let world: Awaited<ReturnType<typeof devWorld>>;
-beforeAll(async () => {
-  world = await devWorld();
-});
-afterEach(async () => {
-  await stopAll();
-});
-afterAll(async () => {
-  await world.cleanup();
-});
+const world = useDevWorld();
 
 const version = (v: string) => `exports.handler = async () => ({ statusCode: 200, body: '${v}' });\n`;
 

@@ -1,22 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBam } from '../helpers/bamProcess.js';
-import { devWorld, root, startDev, stopAll } from './devProcess.js';
+import { root, startDev, useDevWorld } from './devProcess.js';
 
 // bam dev (a real process, real esbuild, real HTTP) runs deploy's bundle: built in memory,
 // rebuilt when a file of its import graph changes, a build error answered 502 until fixed.
 
-let world: Awaited<ReturnType<typeof devWorld>>;
-beforeAll(async () => {
-  world = await devWorld();
-});
-afterEach(async () => {
-  await stopAll();
-});
-afterAll(async () => {
-  await world.cleanup();
-});
+const world = useDevWorld();
 
 const HANDLER = `// description: shouts
 import { shout } from './lib/shout';
