@@ -7,7 +7,9 @@
 //   timeout the 502 (and the sandbox is reset), since a stuck worker cannot answer;
 // - a worker that dies mid-request (a crash, process.exit, out of memory) leaves its 502 to here;
 // - requests the worker forwards (one ran already, or a file changed) run here as any other, and
-//   their answers go back to it (or out from here, if it died meanwhile).
+//   their answers go back to it (or out from here, if it died meanwhile);
+// - the worker's other connections outlive it: each is handed over again (as API Gateway's
+//   connections outlive a sandbox), to a new sandbox or to bam dev's own server.
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FunctionHost } from './functionHost.js';
@@ -45,6 +47,8 @@ export class ConnectionHandover {
     private readonly access: (line: AccessLine) => void,
     /** Access lines without a problem, as printed (a line each). */
     private readonly accessText: (text: string) => void,
+    /** Takes a connection back, unread since the worker's end, as if just accepted. */
+    private readonly rehome: (socket: Socket) => void,
   ) {
     host.ownConnections({ accountId: context.accountId, apiId: context.apiId });
     this.copies.start();
@@ -123,7 +127,8 @@ export class ConnectionHandover {
     ]);
     this.line(call.method, call.url, answered, started);
     if (owned) owned.forwards -= 1;
-    if (owned?.orphaned) return this.answerHere(connection, answered.answer);
+    // Its worker is gone, or going: the sandbox that ran the request may be the one that owns the connection (its timeout ended it).
+    if (owned?.orphaned || sandbox.dead) return this.answerHere(connection, answered.answer);
     sandbox.tell({ type: 'forwarded', forwardId, answer: answered.answer, ...(current ? { fresh: doubt } : {}) });
   }
 
@@ -166,7 +171,10 @@ export class ConnectionHandover {
     }
   }
 
-  /** The worker ended: its running direct request gets the 502 from here; its other connections close (after any answer still due). */
+  /**
+   * The worker ended: its running direct request gets the 502 from here, a connection with a
+   * forwarded answer still due closes after it, and the others are taken back as new ones.
+   */
   private ended(sandbox: Sandbox, errorFor: (awsRequestId: string | undefined) => FunctionError): void {
     const running = sandbox.directRequest();
     if (running && sandbox.takeDirectRequest()) {
@@ -176,7 +184,9 @@ export class ConnectionHandover {
     for (const [connection, owned] of this.owned) {
       if (owned.sandbox !== sandbox) continue;
       owned.orphaned = true;
-      if (owned.forwards === 0) this.closed(connection);
+      if (owned.forwards > 0) continue;
+      this.owned.delete(connection);
+      this.rehome(owned.socket);
     }
     this.listening.delete(sandbox);
     this.host.connectionsClosed(sandbox);

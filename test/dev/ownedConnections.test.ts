@@ -113,6 +113,45 @@ exports.handler = async () => {
     await dev.stop();
   });
 
+  it("keeps the sandbox's other connections open when a request's timeout ends it, and the timed-out one gets its 502", async () => {
+    const sleeps = `exports.handler = async (event) => {
+  const ms = Number(event.queryStringParameters?.ms ?? 0);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return { statusCode: 200, body: 'slept ' + ms };
+};
+`;
+    await writeFile(join(world.cwd, 'sleeps.js'), sleeps);
+    const dev = await startDev(['sleeps', '--timeout', '1'], world);
+    const lambda = /Local Lambda API at (http:\/\/\S+)/.exec(dev.output())?.[1];
+    // Three connections, all served by the function's one sandbox.
+    const agent = new Agent({ keepAlive: true, maxSockets: 3 });
+    const sent = (path: string) =>
+      new Promise<{ status: number; body: string; reused: boolean }>((resolve, reject) => {
+        const req = request(`${dev.url}${path}`, { agent }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reused: req.reusedSocket }));
+        });
+        req.on('error', reject).end();
+      });
+    expect((await Promise.all([sent('?ms=0'), sent('?ms=1'), sent('?ms=2')])).map(({ status }) => status)).toEqual([200, 200, 200]);
+    // Invoked through bam dev, the sandbox has a known quick time: a request forwarded to bam dev
+    // while the sandbox runs another may then wait in that same sandbox.
+    for (let i = 0; i < 3; i++) await fetch(`${lambda}/2015-03-31/functions/sleeps/invocations`, { method: 'POST', body: '{}' }).then((res) => res.text());
+    const running = sent('?ms=60');
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const [timedOut, ran] = await Promise.all([sent('?ms=3000'), running]);
+    expect([timedOut.status, timedOut.body]).toEqual([502, JSON.stringify({ message: 'Internal server error' })]);
+    expect([ran.status, ran.body]).toEqual([200, 'slept 60']);
+    await dev.waitForOutput(/^sleeps \S+ ERROR Task timed out after 1\.00 seconds/m);
+    // The connection left open goes on, served by a new sandbox.
+    const after = await sent('?ms=3');
+    expect([after.status, after.body, after.reused]).toEqual([200, 'slept 3', true]);
+    agent.destroy();
+    await dev.stop();
+  });
+
   it('answers 502 itself when the handler ends its sandbox mid-request, and a fresh sandbox answers the next', async () => {
     const exits = `exports.handler = async (event) => {
   if (event.path === '/exit') process.exit(3);
