@@ -51,9 +51,14 @@ const post = (message: WorkerMessage): void => {
   // Ahead of the held messages, which stay held: released now, an answer would reach bam dev after
   // the later ones it takes from the handover.
   if (message.type === 'forward') return port.postMessage(message);
-  if (message.type !== 'stream' && Atomics.load(control, SHARED.WAITING) !== 0) {
-    held.push(message);
-    return;
+  if (Atomics.load(control, SHARED.WAITING) !== 0) {
+    if (message.type !== 'stream') {
+      held.push(message);
+      return;
+    }
+    // A stream part's bytes cannot go through the handover's JSON either, and must come in order
+    // with the answers: bam dev stops waiting on this batch, and all of it comes by postMessage.
+    giveUpHandover();
   }
   releaseHeld();
   port.postMessage(message);
@@ -205,6 +210,15 @@ function releaseHeld(): void {
   if (held.length === 0) return;
   port.postMessage(held);
   held = [];
+}
+
+/** bam dev waits on the handover of the last batch read: the held messages go by postMessage, then it is woken with none. */
+function giveUpHandover(): void {
+  if (lastBatch === 0 || Atomics.compareExchange(control, SHARED.WAITING, lastBatch, 0) !== lastBatch) return;
+  control[SHARED.ANSWERS_LENGTH] = -1;
+  releaseHeld();
+  Atomics.add(control, SHARED.SEQ, 1);
+  Atomics.notify(control, SHARED.SEQ);
 }
 
 /** Nothing left to run: if bam dev waits on the handover of the last batch read, it gets the held messages there, else by postMessage. */

@@ -113,6 +113,43 @@ exports.handler = async () => {
     await dev.stop();
   });
 
+  it('answers a streaming handler in order from its connections and the Lambda API at once (every part of every answer)', async () => {
+    // A quick function's batch is answered through the shared memory while bam dev waits; a stream
+    // part cannot be: bam dev stops waiting, and every answer comes by message, in order.
+    const streams = `exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.write('a');
+  await new Promise((resolve) => setImmediate(resolve));
+  responseStream.write('b');
+  responseStream.end();
+});
+`;
+    await writeFile(join(world.cwd, 'streams.js'), streams);
+    const dev = await startDev(['streams'], world);
+    const lambda = /Local Lambda API at (http:\/\/\S+)/.exec(dev.output())?.[1];
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    const invoker = async () => {
+      const answers: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const res = await fetch(`${lambda}/2015-03-31/functions/streams/invocations`, { method: 'POST', body: '{}' });
+        answers.push(`${res.status} ${await res.text()}`);
+      }
+      return answers;
+    };
+    const connection = async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) statuses.push((await get(dev.url, agent)).status);
+      return statuses;
+    };
+    const [invoked, served] = await Promise.all([Promise.all([invoker(), invoker()]), Promise.all([1, 2, 3, 4].map(connection))]);
+    expect(invoked.flat()).toEqual(Array(80).fill('200 ab'));
+    // Not a proxy response: a REST API answers a streamed result 502, at once.
+    expect(served.flat()).toEqual(Array(80).fill(502));
+    expect(dev.output()).toMatch(/Malformed Lambda proxy response/);
+    expect(dev.output()).not.toMatch(/timed out/);
+    agent.destroy();
+    await dev.stop();
+  });
+
   it("keeps the sandbox's other connections open when a request's timeout ends it, and the timed-out one gets its 502", async () => {
     const sleeps = `exports.handler = async (event) => {
   const ms = Number(event.queryStringParameters?.ms ?? 0);
