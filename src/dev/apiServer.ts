@@ -37,9 +37,7 @@ export class ApiServer extends Server {
     const context: RestContext = { accountId: options.accountId, apiId, apiTimeoutMs: options.apiTimeoutMs };
     super((req, res) => this.answer(req, res, context));
     const host = options.single ? (options.hosts.values().next().value as FunctionHost) : undefined;
-    if (host && !host.fn.url && host.canOwnConnections()) {
-      this.handOver(new ConnectionHandover(host, context, (line) => this.access(line), options.accessText, (socket) => this.emit('connection', socket)));
-    }
+    if (host && !host.fn.url && host.canOwnConnections()) this.handOver(new ConnectionHandover(host, context, (line) => this.access(line), options.accessText));
   }
 
   override closeAllConnections(): void {

@@ -7,9 +7,7 @@
 //   timeout the 502 (and the sandbox is reset), since a stuck worker cannot answer;
 // - a worker that dies mid-request (a crash, process.exit, out of memory) leaves its 502 to here;
 // - requests the worker forwards (one ran already, or a file changed) run here as any other, and
-//   their answers go back to it (or out from here, if it died meanwhile);
-// - the worker's other connections outlive it: each is handed over again (as API Gateway's
-//   connections outlive a sandbox), to a new sandbox or to bam dev's own server.
+//   their answers go back to it (or out from here, if it died meanwhile).
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FunctionHost } from './functionHost.js';
@@ -47,8 +45,6 @@ export class ConnectionHandover {
     private readonly access: (line: AccessLine) => void,
     /** Access lines without a problem, as printed (a line each). */
     private readonly accessText: (text: string) => void,
-    /** Takes a connection back, unread since the worker's end, as if just accepted. */
-    private readonly rehome: (socket: Socket) => void,
   ) {
     host.ownConnections({ accountId: context.accountId, apiId: context.apiId });
     this.copies.start();
@@ -172,8 +168,10 @@ export class ConnectionHandover {
   }
 
   /**
-   * The worker ended: its running direct request gets the 502 from here, a connection with a
-   * forwarded answer still due closes after it, and the others are taken back as new ones.
+   * The worker ended: its running direct request gets the 502 from here; its other connections
+   * close (after any answer still due). Not handed over again: the worker may have read a request
+   * from one and died before answering it, and a client waits on that forever, where a closed
+   * connection is an error it sees at once.
    */
   private ended(sandbox: Sandbox, errorFor: (awsRequestId: string | undefined) => FunctionError): void {
     const running = sandbox.directRequest();
@@ -184,9 +182,7 @@ export class ConnectionHandover {
     for (const [connection, owned] of this.owned) {
       if (owned.sandbox !== sandbox) continue;
       owned.orphaned = true;
-      if (owned.forwards > 0) continue;
-      this.owned.delete(connection);
-      this.rehome(owned.socket);
+      if (owned.forwards === 0) this.closed(connection);
     }
     this.listening.delete(sandbox);
     this.host.connectionsClosed(sandbox);
