@@ -6,7 +6,8 @@
 //   new code (median, p95), and how many requests sent after a save got the old code's answer.
 // The machine's load average is printed first (and before each round): on a busy machine every
 // figure moves. BENCH_ROUNDS=N repeats the throughput part N times and prints the median ratios.
-// bam dev serves a function alone from its sandbox's thread, which owns the connections
+// The throughput part also runs bam dev with BAM_DEV_OWN_CONNECTIONS=1 (experimental): a function
+// served alone answered from its sandbox's thread, which owns the connections
 // (src/dev/connectionHandover.ts, src/dev/directHttp.ts); bench/dev/ownConnections.mjs (run by
 // hand) measures the floor of that design: the same thread with none of bam dev's work per request.
 import { spawn } from 'node:child_process';
@@ -56,9 +57,9 @@ writeFileSync(join(cwd, 'hello.js'), HANDLER);
 writeFileSync(join(cwd, 'hot.js'), version('v0'));
 
 /** Starts a server process; resolves with the first URL it prints (its output is drained). */
-function startServer(args) {
+function startServer(args, env = {}) {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, BAM_HOME: home, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, BAM_HOME: home, NO_COLOR: '1', CI: '1', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return new Promise((resolve, reject) => {
     let seen = '';
@@ -100,10 +101,15 @@ const quantile = (values, q) => sorted(values)[Math.min(values.length - 1, Math.
 const ms = (value) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
 const line = (label, r) => `${label.padEnd(16)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${ms(r.p50).padStart(9)}   p99 ${ms(r.p99).padStart(9)}   (${r.requests} requests${r.errors ? `, ${r.errors} not 200` : ''})`;
 
+const BAM_DEV = [bam, 'dev', 'hello', '--port', '0'];
+const OWNED = 'bam dev, owned';
+
+/** Each server in turn under the same load; the ratios of bam dev and of its experimental mode to the bare server. */
 async function throughput(connections) {
   const results = {};
-  for (const [label, args] of [['bare node:http', ['-e', BARE_SERVER, join(cwd, 'hello.js')]], ['bam dev', [bam, 'dev', 'hello', '--port', '0']]]) {
-    const server = await startServer(args);
+  const servers = [['bare node:http', ['-e', BARE_SERVER, join(cwd, 'hello.js')]], ['bam dev', BAM_DEV], [OWNED, BAM_DEV, { BAM_DEV_OWN_CONNECTIONS: '1' }]];
+  for (const [label, args, env] of servers) {
+    const server = await startServer(args, env);
     try {
       results[label] = await load(server.url, connections);
       console.log(line(label, results[label]));
@@ -111,7 +117,8 @@ async function throughput(connections) {
       await server.stop();
     }
   }
-  return results['bam dev'].rps / results['bare node:http'].rps;
+  const bare = results['bare node:http'].rps;
+  return { default: results['bam dev'].rps / bare, owned: results[OWNED].rps / bare };
 }
 
 /** `bam dev hello` spawned → first answer, in ms. */
@@ -173,21 +180,23 @@ async function reloads() {
 try {
   const [one, five, fifteen] = loadavg().map((l) => l.toFixed(2));
   console.log(`machine: ${availableParallelism()} CPUs, load average ${one} ${five} ${fifteen}`);
-  const ratios = { 1: [], 10: [] };
+  const ratios = { default: { 1: [], 10: [] }, owned: { 1: [], 10: [] } };
   if (PARTS.includes('throughput')) for (let round = 1; round <= ROUNDS; round++) {
     if (ROUNDS > 1) console.log(`\nround ${round} of ${ROUNDS}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     for (const connections of [1, 10]) {
       console.log(`\nhello handler, ${connections} keep-alive connection${connections > 1 ? 's' : ''}, ${SECONDS} s each (after 1 s warm-up)`);
       const ratio = await throughput(connections);
-      ratios[connections].push(ratio);
-      console.log(`bam dev / bare node:http throughput at ${connections}: ${(ratio * 100).toFixed(0)}%`);
+      for (const mode of ['default', 'owned']) ratios[mode][connections].push(ratio[mode]);
+      console.log(`bam dev / bare node:http throughput at ${connections}: ${(ratio.default * 100).toFixed(0)}% (with BAM_DEV_OWN_CONNECTIONS=1: ${(ratio.owned * 100).toFixed(0)}%)`);
     }
   }
   const percent = (values) => `${(quantile(values, 0.5) * 100).toFixed(0)}%`;
-  if (ROUNDS > 1 && ratios[10].length > 0) {
-    console.log(`\nmedian of ${ROUNDS} rounds: ${percent(ratios[1])} at 1 connection (${ratios[1].map((r) => (r * 100).toFixed(0)).join(', ')}), ${percent(ratios[10])} at 10 (${ratios[10].map((r) => (r * 100).toFixed(0)).join(', ')})`);
+  const each = (values) => values.map((r) => (r * 100).toFixed(0)).join(', ');
+  for (const [mode, label] of [['default', 'bam dev'], ['owned', 'with BAM_DEV_OWN_CONNECTIONS=1']]) {
+    const { 1: one, 10: ten } = ratios[mode];
+    if (ROUNDS > 1 && ten.length > 0) console.log(`\n${label}, median of ${ROUNDS} rounds: ${percent(one)} at 1 connection (${each(one)}), ${percent(ten)} at 10 (${each(ten)})`);
+    if (ten.length > 0) console.log(`${label}: throughput target (at least ${TARGET_RATIO * 100}% at 10 connections): ${quantile(ten, 0.5) >= TARGET_RATIO ? 'met' : 'NOT met'}`);
   }
-  if (ratios[10].length > 0) console.log(`throughput target (at least ${TARGET_RATIO * 100}% at 10 connections): ${quantile(ratios[10], 0.5) >= TARGET_RATIO ? 'met' : 'NOT met'}`);
 
   const starts = [];
   if (PARTS.includes('cold')) for (let i = 0; i < COLD_RUNS; i++) starts.push(await coldStart());

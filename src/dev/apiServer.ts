@@ -21,13 +21,19 @@ export interface ApiServerOptions {
   access: (line: AccessLine) => void;
   /** Access lines without a problem, already written as printed (a line each; see accessText). */
   accessText: (text: string) => void;
+  /**
+   * Experimental (BAM_DEV_OWN_CONNECTIONS=1): a function served alone answers its connections in
+   * its sandbox's thread. Off by default: a sandbox that ends (process.exit, a crash, a timeout)
+   * while requests arrive on its other connections resets them, where API Gateway would not.
+   */
+  ownConnections?: boolean;
 }
 
 /**
- * The local stand-in for a REST API with Lambda proxy integrations on `/` and `/{proxy+}`. A
- * function served alone (through its API, not a function URL) gets its connections handed to its
- * sandbox, which answers them in its own thread (src/dev/connectionHandover.ts); bam dev answers
- * the rest itself.
+ * The local stand-in for a REST API with Lambda proxy integrations on `/` and `/{proxy+}`. With
+ * ownConnections, a function served alone (through its API, not a function URL) gets its
+ * connections handed to its sandbox, which answers them in its own thread
+ * (src/dev/connectionHandover.ts); bam dev answers the rest itself.
  */
 export class ApiServer extends Server {
   private handover: ConnectionHandover | undefined;
@@ -37,7 +43,7 @@ export class ApiServer extends Server {
     const context: RestContext = { accountId: options.accountId, apiId, apiTimeoutMs: options.apiTimeoutMs };
     super((req, res) => this.answer(req, res, context));
     const host = options.single ? (options.hosts.values().next().value as FunctionHost) : undefined;
-    if (host && !host.fn.url && host.canOwnConnections()) this.handOver(new ConnectionHandover(host, context, (line) => this.access(line), options.accessText));
+    if (host && options.ownConnections && !host.fn.url && host.canOwnConnections()) this.handOver(new ConnectionHandover(host, context, (line) => this.access(line), options.accessText));
   }
 
   override closeAllConnections(): void {

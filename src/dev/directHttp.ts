@@ -29,6 +29,7 @@ export class DirectServer {
   private readonly directText: Uint8Array;
   private readonly encoder = new TextEncoder();
   private readonly connectionOf = new WeakMap<Socket, number>();
+  private readonly sockets = new Set<Socket>();
   private readonly rules: RestFunction;
   private readonly forwards = new Map<number, ServerResponse>();
   private nextForward = 0;
@@ -76,13 +77,28 @@ export class DirectServer {
         this.stale = true;
         this.http.closeIdleConnections();
         return;
+      case 'stopReading':
+        this.stopReading();
+        return this.runner.post({ type: 'stoppedReading' });
     }
+  }
+
+  /**
+   * Reads no connection any more: the thread is about to end. Node 20 aborts the whole process
+   * (FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal, in its HTTP parser) when a request arrives
+   * on a worker thread whose end has begun; a connection nobody reads only waits, and bam dev
+   * answers or closes it.
+   */
+  stopReading(): void {
+    for (const socket of this.sockets) (socket as unknown as { _handle?: { readStop?: () => number } })._handle?.readStop?.();
   }
 
   private adopt(connection: number, fd: number): void {
     const socket = new Socket({ fd, readable: true, writable: true });
     this.connectionOf.set(socket, connection);
+    this.sockets.add(socket);
     socket.once('close', () => {
+      this.sockets.delete(socket);
       if (this.closedConnections.push(connection) === 1) setImmediate(() => this.sendClosed());
     });
     this.http.emit('connection', socket);

@@ -96,7 +96,9 @@ export type OwnerMessage =
   /** The answer to a ForwardMessage; `fresh` clears the worker's doubt from that file event on. */
   | { type: 'forwarded'; forwardId: number; answer: WireAnswer; fresh?: number }
   /** The code changed: forward every request, close each connection after its next answer, and say when none is left. */
-  | { type: 'stale' };
+  | { type: 'stale' }
+  /** The sandbox is about to be ended: stop reading the connections, and say so (StoppedReading). */
+  | { type: 'stopReading' };
 
 /** An HTTP answer as it crosses threads: flat [name, value, …] headers. */
 export interface WireAnswer {
@@ -182,4 +184,6 @@ export type WorkerMessage =
   /** Access lines: `text` those without a problem, already written as bam dev prints them (a line each); `lines` one with a problem. */
   | { type: 'access'; text?: string; lines?: AccessLine[] }
   /** Owned connections that closed: bam dev closes its copies. */
-  | { type: 'closed'; connections: number[] };
+  | { type: 'closed'; connections: number[] }
+  /** The answer to stopReading: the worker reads none of its connections any more. */
+  | { type: 'stoppedReading' };

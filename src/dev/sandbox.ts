@@ -56,6 +56,8 @@ export interface SandboxSpec extends Omit<WorkerSetup, 'hookUrl' | 'shared'> {
 // by postMessage). Waiting blocks bam dev's thread, so a slow function is never waited for.
 const QUICK_MS = 1;
 const WAIT_MS = 2;
+// How long an ending sandbox's worker has to stop reading its connections before it is ended anyway.
+const STOP_READING_MS = 200;
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const HOOK_URL = new URL('./awsSdkHook.js', import.meta.url).href;
@@ -73,6 +75,8 @@ export class Sandbox {
   dead = false;
   /** A spare whose runtime is up, waiting for load(). */
   standingBy = false;
+  private ending: Promise<void> | undefined;
+  private onStoppedReading: (() => void) | undefined;
   private readonly worker: Worker;
   private settleReady: (error: FunctionError | undefined) => void = () => {};
   /** Requests sent to the worker and not answered yet, oldest (the running one) first. */
@@ -258,10 +262,24 @@ export class Sandbox {
     for (const message of messages) this.onMessage(message);
   }
 
-  async terminate(): Promise<void> {
+  /** Ends the worker (once, however many ask). One serving connections first stops reading them (see DirectServer.stopReading). */
+  terminate(): Promise<void> {
     this.dead = true;
     this.returnWaiting();
-    await this.worker.terminate();
+    this.ending ??= this.stopReading().then(async () => {
+      await this.worker.terminate();
+    });
+    return this.ending;
+  }
+
+  /** Resolves once the worker reads none of its connections, or after STOP_READING_MS (a worker stuck in a loop cannot say so). */
+  private stopReading(): Promise<void> {
+    if (this.owned <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.onStoppedReading = resolve;
+      setTimeout(resolve, STOP_READING_MS).unref();
+      this.worker.postMessage({ type: 'stopReading' } satisfies OwnerMessage);
+    });
   }
 
   /** How long the running request has run (0 when none runs). */
@@ -288,6 +306,9 @@ export class Sandbox {
 
   private onMessage(message: WorkerMessage): void {
     switch (message.type) {
+      case 'stoppedReading':
+        this.onStoppedReading?.();
+        return;
       case 'standby':
         this.standingBy = true;
         return;

@@ -50,7 +50,7 @@ let lastBatch = 0;
 const post = (message: WorkerMessage): void => {
   // Ahead of the held messages, which stay held: released now, an answer would reach bam dev after
   // the later ones it takes from the handover.
-  if (message.type === 'forward') return port.postMessage(message);
+  if (message.type === 'forward' || message.type === 'stoppedReading') return port.postMessage(message);
   if (Atomics.load(control, SHARED.WAITING) !== 0) {
     if (message.type !== 'stream') {
       held.push(message);
@@ -112,6 +112,7 @@ process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
 // process.exit() in the handler ends the thread: what it logged first still reaches bam dev.
 process.on('exit', () => {
+  direct?.stopReading();
   direct?.sendAccess();
   releaseHeld();
 });
@@ -347,6 +348,7 @@ function crash(err: unknown): void {
   }
   currentInvoke = undefined;
   crashed = true;
+  direct?.stopReading(); // bam dev ends this sandbox now (see DirectServer.stopReading)
   const type = err instanceof Error ? err.name : 'Runtime.UnhandledPromiseRejection';
   currentReply({ type: 'error', id, error: { ...toFunctionError(err), errorType: type }, fatal: true });
   noticeDroppedMethod();
