@@ -136,7 +136,9 @@ export class ConnectionHandover {
     const owned = this.owned.get(connection);
     if (!owned) return;
     this.owned.delete(connection);
-    owned.socket.destroy();
+    // Ended first (a FIN), not only closed: a worker that died before it took its copy of the
+    // descriptor leaves that copy open, and the client would wait on the connection forever.
+    owned.socket.end(() => owned.socket.destroy());
   }
 
   /**
