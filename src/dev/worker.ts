@@ -58,7 +58,7 @@ const post = (message: WorkerMessage): void => {
     }
     // A stream part's bytes cannot go through the handover's JSON either, and must come in order
     // with the answers: bam dev stops waiting on this batch, and all of it comes by postMessage.
-    giveUpHandover();
+    if (claimHandover()) handOverByMessage();
   }
   releaseHeld();
   port.postMessage(message);
@@ -213,27 +213,30 @@ function releaseHeld(): void {
   held = [];
 }
 
-/** bam dev waits on the handover of the last batch read: the held messages go by postMessage, then it is woken with none. */
-function giveUpHandover(): void {
-  if (lastBatch === 0 || Atomics.compareExchange(control, SHARED.WAITING, lastBatch, 0) !== lastBatch) return;
-  control[SHARED.ANSWERS_LENGTH] = -1;
-  releaseHeld();
-  Atomics.add(control, SHARED.SEQ, 1);
-  Atomics.notify(control, SHARED.SEQ);
-}
-
 /** Nothing left to run: if bam dev waits on the handover of the last batch read, it gets the held messages there, else by postMessage. */
 function handOver(): void {
-  if (lastBatch === 0 || Atomics.compareExchange(control, SHARED.WAITING, lastBatch, 0) !== lastBatch) return releaseHeld();
+  if (!claimHandover()) return releaseHeld();
   const text = JSON.stringify(held);
   const { read, written } = encoder.encodeInto(text, answers);
-  if (read === text.length) {
-    held = [];
-    control[SHARED.ANSWERS_LENGTH] = written;
-  } else {
-    control[SHARED.ANSWERS_LENGTH] = -1; // too big for the shared memory: the messages go first, then the wake-up
-    releaseHeld();
-  }
+  if (read < text.length) return handOverByMessage(); // too big for the shared memory
+  held = [];
+  control[SHARED.ANSWERS_LENGTH] = written;
+  wakeBamDev();
+}
+
+/** Whether bam dev waits on the handover of the last batch this worker read (it no longer does once this returns true). */
+function claimHandover(): boolean {
+  return lastBatch !== 0 && Atomics.compareExchange(control, SHARED.WAITING, lastBatch, 0) === lastBatch;
+}
+
+/** The held messages go by postMessage first, then the wake-up says the handover has none. */
+function handOverByMessage(): void {
+  control[SHARED.ANSWERS_LENGTH] = -1;
+  releaseHeld();
+  wakeBamDev();
+}
+
+function wakeBamDev(): void {
   Atomics.add(control, SHARED.SEQ, 1);
   Atomics.notify(control, SHARED.SEQ);
 }
