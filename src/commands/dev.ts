@@ -15,7 +15,7 @@ import type { LogLine } from '../dev/sandbox.js';
 import { startLocalDynamo, type LocalDynamo, type LocalTable } from '../dev/localDynamo.js';
 import { localTables } from '../dev/localTables.js';
 import { createLambdaApi } from '../dev/lambdaApi.js';
-import { createApiServer, type AccessLine } from '../dev/apiServer.js';
+import { createApiServer, ownsConnections, type AccessLine } from '../dev/apiServer.js';
 import { accessText } from '../dev/restRules.js';
 import { LineBuffer } from '../dev/lineBuffer.js';
 import { removeDeadProcessesBuilds } from '../store/devBuilds.js';
@@ -262,7 +262,7 @@ async function startTheApiServer({ ctx, names, input, closers }: DevRun, hosts: 
     apiTimeoutMs: input.apiTimeoutMs,
     access: (line) => reportAccess(line, output.buffer, ctx),
     accessText: (text) => output.buffer.add(text),
-    ownConnections: process.env.BAM_DEV_OWN_CONNECTIONS === '1',
+    ownConnections: ownsConnections(process.env.BAM_DEV_OWN_CONNECTIONS, process.versions.node),
   });
   const port = await listen(api, input.port, input.host);
   closers.push(() => stopServer(api));

@@ -20,13 +20,24 @@ import { SocketCopies, type HandleCopy } from './socketCopies.js';
 interface Owned {
   /** bam dev's own descriptor (never read): what it answers on when the worker cannot. */
   socket: Socket;
-  /** The copy the worker serves. Never closed here: the worker closes that descriptor itself. */
+  /** The copy the worker serves. The worker closes that descriptor itself; bam dev only if the worker never took it. */
   copy: HandleCopy;
   sandbox: Sandbox;
-  /** Forwarded requests bam dev has not answered yet. */
+  /** Forwarded requests bam dev has not answered yet (those parked included). */
   forwards: number;
-  /** The worker is gone: the connection closes once those answers are out. */
+  /** Answers to forwarded requests that came while the worker was being ended: written once it has. */
+  parked: HttpAnswer[];
+  /** The last answers sent back to the worker that it may not have written yet (no more than it has unanswered). */
+  sentBack: HttpAnswer[];
+  /** The worker is gone: once those answers are out, the connection goes to another sandbox, or closes. */
   orphaned: boolean;
+  /**
+   * Set when the worker is gone: it read no request on the connection that bam dev does not know
+   * of, so the connection lies between two requests (once bam dev's answers are out) and another
+   * sandbox can serve it. Otherwise the worker read one and died with it: nothing can answer that
+   * request, and the connection closes (an error the client sees at once, not a wait forever).
+   */
+  reusable: boolean;
 }
 
 // How often bam dev looks at the direct requests' clocks: a function timeout is in seconds.
@@ -37,6 +48,7 @@ export class ConnectionHandover {
   private readonly owned = new Map<number, Owned>();
   private readonly listening = new Set<Sandbox>();
   private nextConnection = 0;
+  private readonly handled = new WeakSet<Socket>();
   private clock: NodeJS.Timeout | undefined;
 
   constructor(
@@ -45,6 +57,8 @@ export class ConnectionHandover {
     private readonly access: (line: AccessLine) => void,
     /** Access lines without a problem, as printed (a line each). */
     private readonly accessText: (text: string) => void,
+    /** A connection given back (its sandbox ended between two of its requests), served as a new one. */
+    private readonly serveAgain: (socket: Socket) => void,
   ) {
     host.ownConnections({ accountId: context.accountId, apiId: context.apiId });
     this.copies.start();
@@ -61,10 +75,15 @@ export class ConnectionHandover {
       return false;
     }
     const connection = ++this.nextConnection;
-    socket.on('error', () => socket.destroy()); // a reset client: the worker sees it on its copy too
-    this.owned.set(connection, { socket, copy, sandbox, forwards: 0, orphaned: false });
+    if (!sandbox.handConnection(connection, copy.fd)) {
+      copy.close();
+      return false;
+    }
+    // A reset client: the worker sees it on its copy too (one listener, however often the connection is given back).
+    if (!this.handled.has(socket)) socket.on('error', () => socket.destroy());
+    this.handled.add(socket);
+    this.owned.set(connection, { socket, copy, sandbox, forwards: 0, parked: [], sentBack: [], orphaned: false, reusable: false });
     this.listen(sandbox);
-    sandbox.tell({ type: 'connection', connection, fd: copy.fd });
     this.clock ??= setInterval(() => this.checkClocks(), CLOCK_MS).unref();
     return true;
   }
@@ -122,10 +141,20 @@ export class ConnectionHandover {
       this.host.stillCurrent(sandbox),
     ]);
     this.line(call.method, call.url, answered, started);
+    // Its worker is being ended: what it leaves on the connection is known once it has.
+    if (owned && sandbox.dead && !owned.orphaned) return void owned.parked.push(answered.answer);
     if (owned) owned.forwards -= 1;
     // Its worker is gone, or going: the sandbox that ran the request may be the one that owns the connection (its timeout ended it).
     if (owned?.orphaned || sandbox.dead) return this.answerHere(connection, answered.answer);
+    if (owned) this.sentBack(connection, owned, answered.answer);
     sandbox.tell({ type: 'forwarded', forwardId, answer: answered.answer, ...(current ? { fresh: doubt } : {}) });
+  }
+
+  /** Kept until it is surely written: the worker has fewer forwarded requests unanswered on the connection than bam dev keeps. */
+  private sentBack(connection: number, owned: Owned, answer: HttpAnswer): void {
+    owned.sentBack.push(answer);
+    const { forwarded } = owned.sandbox.connectionLeft(connection);
+    if (owned.sentBack.length > forwarded) owned.sentBack.splice(0, owned.sentBack.length - forwarded);
   }
 
   private line(method: string, url: string, answered: Answered, started: number): void {
@@ -170,12 +199,15 @@ export class ConnectionHandover {
   }
 
   /**
-   * The worker ended: its running direct request gets the 502 from here; its other connections
-   * close (after any answer still due). Not handed over again: the worker may have read a request
-   * from one and died before answering it, and a client waits on that forever, where a closed
-   * connection is an error it sees at once.
+   * The worker ended: its running direct request gets the 502 from here. Its other connections,
+   * once any answer still due is out, go to another sandbox when they lie between two requests
+   * (API Gateway's connections outlive a sandbox), and close when the worker had read a request on
+   * one that nothing else knows of (see Owned.reusable).
    */
   private ended(sandbox: Sandbox, errorFor: (awsRequestId: string | undefined) => FunctionError): void {
+    if (!this.listening.delete(sandbox)) return; // said already
+    // Read as it was ended by force: bam dev answers them as forwarded requests.
+    for (const { connection, call } of sandbox.stashedRequests()) void this.forward(sandbox, 0, connection, call, 0);
     const running = sandbox.directRequest();
     if (running && sandbox.takeDirectRequest()) {
       this.answerHere(running.connection, gatewayAnswer(gatewayErrors.internalServerError, running.awsRequestId));
@@ -184,27 +216,57 @@ export class ConnectionHandover {
     for (const [connection, owned] of this.owned) {
       if (owned.sandbox !== sandbox) continue;
       owned.orphaned = true;
-      if (owned.forwards === 0) this.closed(connection);
+      const left = sandbox.connectionLeft(connection);
+      // Never taken: the worker's copy of the descriptor is still open, and would keep the socket open after bam dev closes its own.
+      if (!left.taken) owned.copy.close();
+      // Forwarded and not being answered here: answers sent back that the worker did not write
+      // (the last ones: it writes them in order). Read and never forwarded: nothing else knows of them.
+      const unwritten = left.forwarded - owned.forwards;
+      owned.reusable = !left.partWritten && left.unanswered === left.forwarded && unwritten >= 0 && unwritten <= owned.sentBack.length;
+      const resend = owned.reusable && unwritten > 0 ? owned.sentBack.slice(-unwritten) : [];
+      owned.sentBack = [];
+      for (const answer of resend) owned.socket.write(rawAnswer(answer, true));
+      const parked = owned.parked.splice(0);
+      for (const answer of parked) {
+        owned.forwards -= 1;
+        this.answerHere(connection, answer);
+      }
+      if (parked.length === 0 && owned.forwards === 0) this.giveBack(connection, owned);
     }
-    this.listening.delete(sandbox);
     this.host.connectionsClosed(sandbox);
   }
 
-  /** An answer written on bam dev's own descriptor, the connection closing after it. */
+  /**
+   * An answer written on bam dev's own descriptor. The connection closes after it, unless its
+   * worker is gone and left it between two requests: then it is served again, as a new one.
+   */
   private answerHere(connection: number, answer: HttpAnswer): void {
     const owned = this.owned.get(connection);
     if (!owned) return;
+    if (owned.orphaned && (owned.reusable || owned.forwards > 0)) {
+      owned.socket.write(rawAnswer(answer, true));
+      // More answers are due on it (pipelined requests): it waits for them.
+      if (owned.forwards === 0) this.giveBack(connection, owned);
+      return;
+    }
     this.owned.delete(connection);
     // Closed once written: bam dev never reads this descriptor, so it would not see the client close it.
-    owned.socket.end(rawAnswer(answer), () => owned.socket.destroy());
+    owned.socket.end(rawAnswer(answer, false), () => owned.socket.destroy());
+  }
+
+  /** A connection of an ended sandbox, its answers out: served again as a new one, or closed (see Owned.reusable). */
+  private giveBack(connection: number, owned: Owned): void {
+    if (!owned.reusable) return this.closed(connection);
+    this.owned.delete(connection);
+    this.serveAgain(owned.socket);
   }
 }
 
-/** The answer as HTTP/1.1 bytes, with Connection: close (bam dev will not read the next request). */
-function rawAnswer(answer: HttpAnswer): Buffer {
+/** The answer as HTTP/1.1 bytes; with Connection: close unless the connection is served again. */
+function rawAnswer(answer: HttpAnswer, keepAlive: boolean): Buffer {
   const lines = [`HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode] ?? ''}`];
   for (let i = 0; i + 1 < answer.headers.length; i += 2) lines.push(`${answer.headers[i]}: ${answer.headers[i + 1]}`);
-  lines.push(`Date: ${new Date().toUTCString()}`, `Content-Length: ${answer.body.length}`, 'Connection: close', '', '');
+  lines.push(`Date: ${new Date().toUTCString()}`, `Content-Length: ${answer.body.length}`, ...(keepAlive ? [] : ['Connection: close']), '', '');
   return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), answer.body]);
 }
 

@@ -9,7 +9,7 @@ import { Socket } from 'node:net';
 import { buildProxyEvent } from './apiEvent.js';
 import { gatewayAnswer, gatewayErrors } from './apiResponse.js';
 import { NO_BODY, hasBody, readBody } from './httpBody.js';
-import { DIRECT, SHARED, type AccessLine, type FunctionError, type InvokeMessage, type OwnedApi, type OwnerMessage, type WireAnswer, type WorkerMessage } from './protocol.js';
+import { CONNECTION_SLOT, DIRECT, SHARED, type AccessLine, type ForwardedCall, type FunctionError, type InvokeMessage, type OwnedApi, type OwnerMessage, type StashedRequest, type WireAnswer, type WorkerMessage } from './protocol.js';
 import { accessText, answerBeforeInvoke, answerOutcome, bodyTooLarge, writeAnswer, type Answered, type RestFunction } from './restRules.js';
 
 /** What the server needs of the worker: whether a request runs, and running one with its own reply. */
@@ -17,6 +17,49 @@ export interface DirectRunner {
   busy(): boolean;
   run(message: InvokeMessage, reply: (message: WorkerMessage) => void): void;
   post(message: WorkerMessage): void;
+}
+
+/** A request as bam dev runs it for the worker. */
+function forwardedCall(req: IncomingMessage, body: Buffer | null | undefined): ForwardedCall {
+  return { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body: body ?? null, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', localPort: req.socket.localPort ?? 0 };
+}
+
+/**
+ * Node 20's HTTP parser, reading a socket straight from libuv, aborts the whole process (FATAL
+ * ERROR: v8::ToLocalChecked Empty MaybeLocal) when a request arrives while a worker thread is
+ * being terminated, which is how a sandbox stuck past its timeout ends; read through the socket's
+ * stream instead, the read is dropped. Node 22 and later are not affected.
+ */
+const PARSER_READS_UNGUARDED = Number(process.versions.node.split('.')[0]) < 22;
+
+/** node:http then reads the socket as a stream ('data' events), not from its handle. */
+function markConsumed(socket: Socket): void {
+  const handle = (socket as unknown as { _handle?: { _consumed?: boolean } })._handle;
+  if (handle) handle._consumed = true;
+}
+
+/** A request read whose turn (to run here, or go to bam dev) has not come yet. */
+interface Waiting {
+  req: IncomingMessage;
+  res: ServerResponse;
+  body: Buffer | undefined;
+}
+
+/** A connection bam dev handed over: its number and slot, and the requests read on it and not answered yet (see CONNECTION_SLOT). */
+interface Held {
+  connection: number;
+  slot: number;
+  unanswered: number;
+  /** Of those, the ones forwarded to bam dev. */
+  forwarded: number;
+  /** Answers handed to the socket and not all with the OS yet. */
+  writing: number;
+  closed: boolean;
+  /**
+   * Its request waiting for its turn. A field, not a Set of them: a Set that requests come in and
+   * out of kept the garbage collector's helper threads busy (a fifth more CPU per request).
+   */
+  waiting: Waiting | undefined;
 }
 
 // Access lines go to bam dev together, a message per batch rather than per request.
@@ -28,7 +71,13 @@ export class DirectServer {
   private readonly started: Float64Array;
   private readonly directText: Uint8Array;
   private readonly encoder = new TextEncoder();
-  private readonly connectionOf = new WeakMap<Socket, number>();
+  private readonly heldOf = new WeakMap<Socket, Held>();
+  /** The thread is ending: every request goes to bam dev. */
+  private ending = false;
+  /** Each connection's slot (see CONNECTION_SLOT): what bam dev may do with it if this thread ends. */
+  private readonly slots: Int32Array;
+  private readonly stashLength: Int32Array;
+  private readonly stashText: Uint8Array;
   private readonly sockets = new Set<Socket>();
   private readonly rules: RestFunction;
   private readonly forwards = new Map<number, ServerResponse>();
@@ -51,6 +100,9 @@ export class DirectServer {
     this.control = new Int32Array(shared, 0, SHARED.ANSWERS_AT / 4);
     this.started = new Float64Array(shared, 0, SHARED.ANSWERS_AT / 8);
     this.directText = new Uint8Array(shared, SHARED.DIRECT_TEXT_AT, SHARED.ANSWERS_AT - SHARED.DIRECT_TEXT_AT);
+    this.slots = new Int32Array(shared, SHARED.CONNECTIONS_AT, SHARED.CONNECTION_SLOTS);
+    this.stashLength = new Int32Array(shared, SHARED.STASH_AT, 1);
+    this.stashText = new Uint8Array(shared, SHARED.STASH_AT + 4, SHARED.BYTES - SHARED.STASH_AT - 4);
   }
 
   /**
@@ -70,7 +122,7 @@ export class DirectServer {
   onMessage(message: OwnerMessage): void {
     switch (message.type) {
       case 'connection':
-        return this.adopt(message.connection, message.fd);
+        return this.adopt(message.connection, message.fd, message.slot);
       case 'forwarded':
         return this.answerForwarded(message.forwardId, message.answer, message.fresh);
       case 'stale':
@@ -91,13 +143,34 @@ export class DirectServer {
    */
   stopReading(): void {
     for (const socket of this.sockets) (socket as unknown as { _handle?: { readStop?: () => number } })._handle?.readStop?.();
+    this.ending = true;
+    this.forwardUndecided();
   }
 
-  private adopt(connection: number, fd: number): void {
+  /**
+   * Requests read whose turn has not come go to bam dev now, as they would once it came: before
+   * the thread ends, or runs a request (that may never end), they are known to bam dev.
+   */
+  forwardUndecided(): void {
+    for (const socket of this.sockets) {
+      const held = this.heldOf.get(socket);
+      const waiting = held?.waiting;
+      if (!held || !waiting) continue;
+      held.waiting = undefined;
+      this.forward(waiting.req, waiting.res, waiting.body);
+    }
+  }
+
+  private adopt(connection: number, fd: number, slot: number): void {
     const socket = new Socket({ fd, readable: true, writable: true });
-    this.connectionOf.set(socket, connection);
+    if (PARSER_READS_UNGUARDED) markConsumed(socket);
+    const held: Held = { connection, slot, unanswered: 0, forwarded: 0, writing: 0, closed: false, waiting: undefined };
+    this.heldOf.set(socket, held);
+    Atomics.store(this.slots, slot, 0);
     this.sockets.add(socket);
     socket.once('close', () => {
+      // Not written again: once bam dev hears the connection closed, the slot is another's.
+      held.closed = true;
       this.sockets.delete(socket);
       if (this.closedConnections.push(connection) === 1) setImmediate(() => this.sendClosed());
     });
@@ -110,13 +183,53 @@ export class DirectServer {
     this.runner.post({ type: 'closed', connections });
   }
 
+  /** Requests read (and not answered) and forwarded on the connection, as its slot says. */
+  private count(held: Held, unanswered: number, forwarded: number): void {
+    held.unanswered += unanswered;
+    held.forwarded += forwarded;
+    this.publish(held);
+  }
+
+  /**
+   * The answer is handed to the socket: a small one is with the OS at once, and the connection lies
+   * between two requests again; a larger one counts as being written until it is.
+   */
+  private written(res: ServerResponse, forwarded: boolean): void {
+    const held = this.heldOf.get(res.req.socket);
+    if (!held) return;
+    const answered = forwarded ? -1 : 0;
+    if (res.writableFinished) return this.count(held, -1, answered);
+    held.writing += 1;
+    this.publish(held);
+    res.once('close', () => {
+      held.writing -= 1;
+      this.count(held, -1, answered);
+    });
+  }
+
+  /** The connection's slot (see CONNECTION_SLOT); not written once it closed, when bam dev may give the slot to another. */
+  private publish(held: Held): void {
+    if (!held.closed) Atomics.store(this.slots, held.slot, held.unanswered + held.forwarded * CONNECTION_SLOT.FORWARDED + (held.writing > 0 ? CONNECTION_SLOT.WRITING : 0));
+  }
+
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const began = performance.now();
+    const held = this.heldOf.get(req.socket);
+    if (held) this.count(held, 1, 0);
+    if (Atomics.load(this.control, SHARED.TERMINATING) === 1) return this.stash(req, held);
     // Most requests have no body: no promise for them.
     const body = hasBody(req) ? await readBody(req) : NO_BODY;
+    // Another request of the connection waits for its turn already (pipelined): this one goes to bam dev.
+    const waiting: Waiting = { req, res, body };
+    if (held?.waiting) return this.forward(req, res, body);
+    if (held) held.waiting = waiting;
     // A file event the OS queued before this request arrived is read in this turn of the loop.
     await new Promise((resolve) => setImmediate(resolve));
-    if (this.stale || this.doubt !== this.cleared || this.runner.busy()) return this.forward(req, res, body);
+    if (held) {
+      if (held.waiting !== waiting) return; // forwarded meanwhile: the thread is ending
+      held.waiting = undefined;
+    }
+    if (this.ending || this.stale || this.doubt !== this.cleared || this.runner.busy()) return this.forward(req, res, body);
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const before = answerBeforeInvoke(method, this.rules);
@@ -137,7 +250,7 @@ export class DirectServer {
     const requestId = event.requestContext.requestId as string;
     const awsRequestId = randomUUID();
     const id = --this.nextDirect; // negative: never one of bam dev's ids
-    this.startDirect(`${awsRequestId} ${method} ${url}`, this.connectionOf.get(req.socket) ?? 0);
+    this.startDirect(`${awsRequestId} ${method} ${url}`, this.heldOf.get(req.socket)?.connection ?? 0);
     this.runner.run({ id, event, awsRequestId, timeoutMs: this.api.timeoutMs }, (message) => {
       if (message.type !== 'result' && message.type !== 'error') return this.runner.post(message);
       // bam dev took the request (its time ran out) and answered it: nothing more goes on this connection.
@@ -165,6 +278,7 @@ export class DirectServer {
   private answer(req: IncomingMessage, res: ServerResponse, answered: Answered, began: number): void {
     if (this.stale) res.shouldKeepAlive = false;
     writeAnswer(res, answered.answer);
+    this.written(res, false);
     const line: AccessLine = { method: req.method ?? '', url: req.url ?? '', statusCode: answered.answer.statusCode, ms: performance.now() - began };
     if (answered.problem) {
       // Said at once, after the lines before it (bam dev prints it as a warning).
@@ -185,13 +299,27 @@ export class DirectServer {
   private forward(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): void {
     const forwardId = ++this.nextForward;
     this.forwards.set(forwardId, res);
-    this.runner.post({
-      type: 'forward',
-      forwardId,
-      connection: this.connectionOf.get(req.socket) ?? 0,
-      doubt: this.doubt,
-      call: { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body: body ?? null, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', localPort: req.socket.localPort ?? 0 },
-    });
+    const held = this.heldOf.get(req.socket);
+    if (held) this.count(held, 0, 1);
+    this.runner.post({ type: 'forward', forwardId, connection: this.heldOf.get(req.socket)?.connection ?? 0, doubt: this.doubt, call: forwardedCall(req, body) });
+  }
+
+  /**
+   * bam dev is ending this thread by force: the rest of this turn of the loop is all that runs
+   * here, too late for a message, so a request read now goes to bam dev through the shared memory
+   * (see STASH_AT), when it has no body to wait for. Any other stays unanswered, and bam dev
+   * closes its connection.
+   */
+  private stash(req: IncomingMessage, held: Held | undefined): void {
+    if (hasBody(req)) return;
+    const { body: _none, ...call } = forwardedCall(req, null);
+    const stashed: StashedRequest = { connection: this.heldOf.get(req.socket)?.connection ?? 0, call };
+    const line = `${JSON.stringify(stashed)}\n`;
+    const at = this.stashLength[0] ?? 0;
+    const { read, written } = this.encoder.encodeInto(line, this.stashText.subarray(at));
+    if (read < line.length) return;
+    Atomics.store(this.stashLength, 0, at + written);
+    if (held) this.count(held, 0, 1);
   }
 
   private answerForwarded(forwardId: number, answer: WireAnswer, fresh: number | undefined): void {
@@ -202,5 +330,6 @@ export class DirectServer {
     if (!res) return;
     if (this.stale) res.shouldKeepAlive = false;
     writeAnswer(res, answer);
+    this.written(res, true);
   }
 }

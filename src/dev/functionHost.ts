@@ -45,6 +45,9 @@ const QUEUE_WAIT_MS = 10;
 // A request running this long is a slow one, whatever the average says (a hiccup of a busy machine
 // is shorter): the next request does not wait behind it.
 const SLOW_MS = 100;
+// A new connection does not go to a sandbox that has run one request this long: its thread may be
+// held by a loop, and the connection would wait, unread, until the request ends.
+const BUSY_OWNER_MS = SLOW_MS;
 
 /**
  * Runs one function like Lambda: a pool of sandboxes, each serving one request at a time, new
@@ -134,7 +137,7 @@ export class FunctionHost {
       if (this.closed || !this.ownedApi) return undefined;
       const state = await this.codeNow();
       if (!state.ok) return undefined;
-      const sandbox = this.ownerNow() ?? (this.warmNow(), this.ownerNow());
+      const sandbox = this.ownerNow() ?? (this.warmNow(), this.ownerNow()) ?? this.ownerNow(true);
       if (!sandbox) return undefined;
       const generation = this.generationOf.get(sandbox);
       if (await sandbox.ready) return undefined;
@@ -143,15 +146,19 @@ export class FunctionHost {
     return undefined;
   }
 
-  /** A sandbox of the current files: loaded and owning connections, else loaded, else loading. */
-  private ownerNow(): Sandbox | undefined {
+  /**
+   * A sandbox of the current files: loaded and owning connections, else loaded, else loading. Not
+   * one running a request for more than a moment (unless `evenBusy`): its thread may be held by
+   * a loop, and reads no connection until it is done.
+   */
+  private ownerNow(evenBusy = false): Sandbox | undefined {
     const current: Sandbox[] = [];
     for (const [sandbox, generation] of this.generationOf) {
       if (sandbox.dead) this.dropDead(sandbox);
       else if (generation === this.generation) current.push(sandbox);
     }
-    const loaded = current.filter((s) => !this.loading.has(s));
-    return loaded.find((s) => s.owned > 0) ?? loaded[0] ?? current[0];
+    const loaded = current.filter((s) => !this.loading.has(s) && (evenBusy || s.busyForMs() < BUSY_OWNER_MS));
+    return loaded.find((s) => s.owned > 0) ?? loaded[0] ?? current.find((s) => this.loading.has(s));
   }
 
   /** A sandbox that ended outside a request bam dev gave it (one it ran from its own connection, or idle): gone from the pool. */

@@ -67,14 +67,42 @@ export const SHARED = {
   DIRECT_CONNECTION: 5,
   /** The length of its DIRECT_TEXT. */
   DIRECT_TEXT_LENGTH: 6,
+  /** 1 once bam dev is ending the worker by force (see STASH_AT). */
+  TERMINATING: 7,
   /** Index in a Float64Array over the memory: when it started (performance.timeOrigin + now()). */
   DIRECT_STARTED_F64: 4,
   /** `awsRequestId method url` (UTF-8, cut short): what bam dev says of it if the worker cannot answer it. */
   DIRECT_TEXT_AT: 40,
   ANSWERS_AT: 512,
   REQUESTS_AT: 512 + 1024 * 1024,
-  BYTES: 512 + 2 * 1024 * 1024,
+  /** Owned connections' slots (Int32, see CONNECTION_SLOT). */
+  CONNECTIONS_AT: 512 + 2 * 1024 * 1024,
+  CONNECTION_SLOTS: 1024,
+  /**
+   * Requests a worker being ended by force read after all: its thread runs their first steps
+   * before it stops, too late for a message. Each is a line of JSON (a StashedRequest) after the
+   * Int32 byte length of them all.
+   */
+  STASH_AT: 512 + 2 * 1024 * 1024 + 4 * 1024,
+  BYTES: 512 + 2 * 1024 * 1024 + 4 * 1024 + 64 * 1024,
 } as const;
+
+/** A request without a body read on an owned connection while the worker was being ended (see STASH_AT). */
+export interface StashedRequest {
+  connection: number;
+  call: Omit<ForwardedCall, 'body'>;
+}
+
+/**
+ * An owned connection's slot says what bam dev may do with it once the worker has ended: NOT_TAKEN
+ * until the worker takes its copy of the descriptor (bam dev then closes that copy itself), then
+ * the number of requests the worker has read on it whose answers are not with the OS yet, plus
+ * FORWARDED times how many of those it forwarded to bam dev, plus WRITING while an answer is
+ * part-written. When it forwarded them all, bam dev writes the answers it sent back and the worker
+ * did not, and another sandbox serves the connection; otherwise (a request nothing else knows of,
+ * or half an answer sent) the connection closes.
+ */
+export const CONNECTION_SLOT = { NOT_TAKEN: -1, FORWARDED: 1 << 10, WRITING: 1 << 20 } as const;
 
 /**
  * A direct request is RUNNING until the worker answers it (back to IDLE) or bam dev TAKES it: its
@@ -92,7 +120,7 @@ export interface LoadMessage {
 /** From bam dev to a worker with an OwnedApi. */
 export type OwnerMessage =
   /** A connection to serve: a file descriptor of this process, a copy of bam dev's socket. */
-  | { type: 'connection'; connection: number; fd: number }
+  | { type: 'connection'; connection: number; fd: number; slot: number }
   /** The answer to a ForwardMessage; `fresh` clears the worker's doubt from that file event on. */
   | { type: 'forwarded'; forwardId: number; answer: WireAnswer; fresh?: number }
   /** The code changed: forward every request, close each connection after its next answer, and say when none is left. */

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { DIRECT, SHARED, type FunctionError, type InvokeBatch, type LoadMessage, type OwnerMessage, type StreamPart, type WorkerMessage, type WorkerSetup } from './protocol.js';
+import { CONNECTION_SLOT, DIRECT, SHARED, type FunctionError, type InvokeBatch, type ForwardedCall, type LoadMessage, type OwnerMessage, type StashedRequest, type StreamPart, type WorkerMessage, type WorkerSetup } from './protocol.js';
 import { exitMessage, heapLimits, moduleFlags, outOfMemoryError } from './runtimeRules.js';
 
 export type InvokeOutcome =
@@ -31,6 +31,14 @@ export interface LogLine {
 export type LogSink = (line: LogLine) => void;
 /** bam dev's own word about a function (why it failed), not one of its log lines. */
 export type NoticeSink = (text: string) => void;
+
+/** Where a worker leaves a connection it was handed (see Sandbox.connectionLeft). */
+export interface ConnectionLeft {
+  taken: boolean;
+  unanswered: number;
+  forwarded: number;
+  partWritten: boolean;
+}
 
 /** What a worker that owns connections tells bam dev (see OwnedApi), and that it ended. */
 export type OwnerEvent = Extract<WorkerMessage, { type: 'forward' | 'directFailed' | 'access' | 'closed' }> | { type: 'ended'; error: (awsRequestId: string | undefined) => FunctionError };
@@ -88,6 +96,11 @@ export class Sandbox {
   private readonly controlF64 = new Float64Array(this.shared, 0, SHARED.ANSWERS_AT / 8);
   /** Connections handed to its worker and not closed yet. */
   owned = 0;
+  /** The slot (see CONNECTION_SLOT) of each connection handed to its worker, until the worker says it closed. */
+  private readonly slotOf = new Map<number, number>();
+  private readonly freeSlots: number[] = [];
+  private slotsUsed = 0;
+  private readonly slots = new Int32Array(this.shared, SHARED.CONNECTIONS_AT, SHARED.CONNECTION_SLOTS);
   /** Its code is old: its worker only forwards, and it ends once its connections have closed. */
   stale = false;
   /** Who hears what the worker says about its connections. */
@@ -142,11 +155,47 @@ export class Sandbox {
     this.worker.postMessage(message);
   }
 
-  /** Tells the worker (one with an OwnedApi): a connection to serve, an answer it forwarded, or that its code is old. */
-  tell(message: OwnerMessage): void {
-    if (message.type === 'connection') this.owned += 1;
+  /** Tells the worker (one with an OwnedApi): an answer it forwarded, or that its code is old. */
+  tell(message: Exclude<OwnerMessage, { type: 'connection' }>): void {
     if (message.type === 'stale') this.stale = true;
     if (!this.dead) this.worker.postMessage(message);
+  }
+
+  /** Hands the worker a connection to serve (a copy of its descriptor); false when it has no slot left for one. */
+  handConnection(connection: number, fd: number): boolean {
+    const slot = this.freeSlots.pop() ?? (this.slotsUsed < SHARED.CONNECTION_SLOTS ? this.slotsUsed++ : undefined);
+    if (slot === undefined || this.dead) return false;
+    Atomics.store(this.slots, slot, CONNECTION_SLOT.NOT_TAKEN);
+    this.slotOf.set(connection, slot);
+    this.owned += 1;
+    this.worker.postMessage({ type: 'connection', connection, fd, slot } satisfies OwnerMessage);
+    return true;
+  }
+
+  /**
+   * Where the worker leaves a connection (see CONNECTION_SLOT; final once it has ended): whether it
+   * took its copy of the descriptor, how many requests it read on it whose answers are not with
+   * the OS, how many of those it forwarded, and whether an answer is part-written.
+   */
+  connectionLeft(connection: number): ConnectionLeft {
+    const slot = this.slotOf.get(connection);
+    const state = slot === undefined ? 0 : Atomics.load(this.slots, slot);
+    if (state === CONNECTION_SLOT.NOT_TAKEN) return { taken: false, unanswered: 0, forwarded: 0, partWritten: false };
+    return {
+      taken: true,
+      unanswered: state % CONNECTION_SLOT.FORWARDED,
+      forwarded: Math.floor((state % CONNECTION_SLOT.WRITING) / CONNECTION_SLOT.FORWARDED),
+      partWritten: state >= CONNECTION_SLOT.WRITING,
+    };
+  }
+
+  /** Requests its worker read as it was being ended by force (see STASH_AT): read once it has ended. */
+  stashedRequests(): { connection: number; call: ForwardedCall }[] {
+    const length = new Int32Array(this.shared, SHARED.STASH_AT, 1)[0] ?? 0;
+    if (length <= 0) return [];
+    const text = this.decoder.decode(new Uint8Array(this.shared, SHARED.STASH_AT + 4, length).slice());
+    const stashed = text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as StashedRequest);
+    return stashed.map(({ connection, call }) => ({ connection, call: { ...call, body: new Uint8Array(0) } }));
   }
 
   /** The request its worker runs from an owned connection, if one runs. */
@@ -218,7 +267,7 @@ export class Sandbox {
   }
 
   private writeRequests(invokes: string): boolean {
-    const area = new Uint8Array(this.shared, SHARED.REQUESTS_AT, SHARED.BYTES - SHARED.REQUESTS_AT);
+    const area = new Uint8Array(this.shared, SHARED.REQUESTS_AT, SHARED.CONNECTIONS_AT - SHARED.REQUESTS_AT);
     const { read, written } = this.encoder.encodeInto(invokes, area);
     if (read < invokes.length) return false;
     this.control[SHARED.REQUESTS_LENGTH] = written;
@@ -267,6 +316,7 @@ export class Sandbox {
     this.dead = true;
     this.returnWaiting();
     this.ending ??= this.stopReading().then(async () => {
+      Atomics.store(this.control, SHARED.TERMINATING, 1);
       await this.worker.terminate();
     });
     return this.ending;
@@ -280,6 +330,11 @@ export class Sandbox {
       setTimeout(resolve, STOP_READING_MS).unref();
       this.worker.postMessage({ type: 'stopReading' } satisfies OwnerMessage);
     });
+  }
+
+  /** How long the request it runs (from bam dev or its own connection) has run; 0 when none runs. */
+  busyForMs(): number {
+    return Math.max(this.directRunningMs() ?? 0, this.runningForMs());
   }
 
   /** How long the running request has run (0 when none runs). */
@@ -343,6 +398,7 @@ export class Sandbox {
         return;
       case 'closed':
         this.owned -= message.connections.length;
+        for (const connection of message.connections) this.freeSlot(connection);
         this.onOwnerEvent?.(message);
         return;
       case 'error':
@@ -351,6 +407,14 @@ export class Sandbox {
         if (message.fatal) void this.terminate();
         return;
     }
+  }
+
+  /** A closed connection's slot, for the next (the worker writes no more to it). */
+  private freeSlot(connection: number): void {
+    const slot = this.slotOf.get(connection);
+    if (slot === undefined) return;
+    this.slotOf.delete(connection);
+    this.freeSlots.push(slot);
   }
 
   /** A streaming handler's part goes to the listener as it comes; without one it is kept, as Invoke returns a streamed answer whole. */

@@ -36,7 +36,7 @@ if (!parentPort) throw new Error('bam dev: worker.js runs only inside a worker t
 const port = parentPort;
 const control = new Int32Array(setup.shared, 0, SHARED.ANSWERS_AT / 4);
 const answers = new Uint8Array(setup.shared, SHARED.ANSWERS_AT, SHARED.REQUESTS_AT - SHARED.ANSWERS_AT);
-const requests = new Uint8Array(setup.shared, SHARED.REQUESTS_AT);
+const requests = new Uint8Array(setup.shared, SHARED.REQUESTS_AT, SHARED.CONNECTIONS_AT - SHARED.REQUESTS_AT);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** Messages held while bam dev waits on the handover, in order. */
