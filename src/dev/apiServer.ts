@@ -26,8 +26,8 @@ export interface ApiServerOptions {
 }
 
 /**
- * Whether a function served alone answers its connections in its sandbox's own thread: about three
- * times the requests per second on two cores. BAM_DEV_OWN_CONNECTIONS=0 or 1 decides; by default
+ * Whether a function served alone answers its connections in its sandbox's own thread: more than
+ * twice the requests per second on two cores. BAM_DEV_OWN_CONNECTIONS=0 or 1 decides; by default
  * yes from Node 22. Node 20 aborts the process when a sandbox stuck past its timeout is ended while
  * requests arrive on its connections (its HTTP parser), or with a guard loses those requests.
  */
