@@ -13,6 +13,18 @@ const world = useDevWorld();
 /** bam dev with its connections owned by the function's sandbox, or not. */
 const start = (args: string[], own = true) => startDev(args, { ...world, env: { BAM_DEV_OWN_CONNECTIONS: own ? '1' : '0' } });
 const nodeMajor = Number(process.versions.node.split('.')[0]);
+/** A handler that ends its sandbox with process.exit(code) on /exit, and answers 'alive' otherwise. */
+const exitsOnExit = (code: number) => `exports.handler = async (event) => {
+  if (event.path === '/exit') process.exit(${code});
+  return { statusCode: 200, body: 'alive' };
+};
+`;
+/** A handler that holds its thread for 4 s on /loop (past a 1 s timeout), and answers 'alive' otherwise. */
+const LOOPS_ON_LOOP = `exports.handler = async (event) => {
+  if (event.path === '/loop') for (const until = Date.now() + 4000; Date.now() < until; );
+  return { statusCode: 200, body: 'alive' };
+};
+`;
 
 /** A GET on the agent's connection, with the answer's headers and the client's port (which connection it came on). */
 function get(url: string, agent: Agent): Promise<{ status: number; headers: IncomingHttpHeaders; body: string; port: number | undefined }> {
@@ -225,12 +237,7 @@ exports.handler = async () => {
 
   it("keeps a connection open when the sandbox serving it ends between two of its requests, and another sandbox answers the next", async () => {
     // API Gateway's connections outlive a sandbox: the client's next request goes on the same one.
-    const exits = `exports.handler = async (event) => {
-  if (event.path === '/exit') process.exit(1);
-  return { statusCode: 200, body: 'alive' };
-};
-`;
-    await writeFile(join(world.cwd, 'outlived.js'), exits);
+    await writeFile(join(world.cwd, 'outlived.js'), exitsOnExit(1));
     const dev = await start(['outlived']);
     const [a, b] = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
     // Both connections go to the function's one sandbox.
@@ -249,12 +256,7 @@ exports.handler = async () => {
   it.runIf(nodeMajor >= 22)('answers a request that came on its connection while its sandbox was stuck past its timeout, on that connection', async () => {
     // The stuck thread reads the request only as it is ended by force, too late to send it to bam
     // dev by message: it leaves it in their shared memory, and bam dev answers it.
-    const loops = `exports.handler = async (event) => {
-  if (event.path === '/loop') for (const until = Date.now() + 4000; Date.now() < until; );
-  return { statusCode: 200, body: 'alive' };
-};
-`;
-    await writeFile(join(world.cwd, 'stuck.js'), loops);
+    await writeFile(join(world.cwd, 'stuck.js'), LOOPS_ON_LOOP);
     const dev = await start(['stuck', '--timeout', '1']);
     const [a, b] = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
     expect((await get(dev.url, a)).status).toBe(200);
@@ -273,12 +275,7 @@ exports.handler = async () => {
   it.runIf(nodeMajor < 22)('stays up on Node 20 when a request comes on the connection of a sandbox stuck past its timeout', async () => {
     // Node 20's HTTP parser aborts the process if it reads a request as the stuck thread is ended;
     // read as a stream instead, the request is lost (why owning connections is off by default there).
-    const loops = `exports.handler = async (event) => {
-  if (event.path === '/loop') for (const until = Date.now() + 4000; Date.now() < until; );
-  return { statusCode: 200, body: 'alive' };
-};
-`;
-    await writeFile(join(world.cwd, 'stuck20.js'), loops);
+    await writeFile(join(world.cwd, 'stuck20.js'), LOOPS_ON_LOOP);
     const dev = await start(['stuck20', '--timeout', '1']);
     const agents = [0, 1, 2, 3].map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
     await Promise.all(agents.map((agent) => get(dev.url, agent)));
@@ -294,12 +291,7 @@ exports.handler = async () => {
   });
 
   it('answers 502 itself when the handler ends its sandbox mid-request, and a fresh sandbox answers the next', async () => {
-    const exits = `exports.handler = async (event) => {
-  if (event.path === '/exit') process.exit(3);
-  return { statusCode: 200, body: 'alive' };
-};
-`;
-    await writeFile(join(world.cwd, 'exits.js'), exits);
+    await writeFile(join(world.cwd, 'exits.js'), exitsOnExit(3));
     const dev = await start(['exits']);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     expect((await get(dev.url, agent)).body).toBe('alive');
