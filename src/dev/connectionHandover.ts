@@ -14,7 +14,7 @@ import type { FunctionHost } from './functionHost.js';
 import { gatewayAnswer, gatewayErrors, type HttpAnswer } from './apiResponse.js';
 import type { AccessLine, ForwardedCall, FunctionError } from './protocol.js';
 import { answerCall, endpointTimedOut, type Answered, type RestContext } from './restRules.js';
-import type { OwnerEvent, Sandbox } from './sandbox.js';
+import type { DirectRequest, OwnerEvent, Sandbox } from './sandbox.js';
 import { SocketCopies, type HandleCopy } from './socketCopies.js';
 
 interface Owned {
@@ -186,7 +186,7 @@ export class ConnectionHandover {
       const running = sandbox.dead ? undefined : sandbox.directRequest();
       if (!running) continue;
       if (running.runningMs >= timeoutMs) {
-        if (sandbox.takeDirectRequest()) this.answerHere(running.connection, gatewayAnswer(gatewayErrors.internalServerError, running.awsRequestId));
+        if (sandbox.takeDirectRequest()) this.failRunning(running);
         this.host.reportDirect(running.awsRequestId, { kind: 'timeout', afterMs: timeoutMs });
         sandbox.dead = true;
         void sandbox.terminate();
@@ -210,7 +210,7 @@ export class ConnectionHandover {
     for (const { connection, call } of sandbox.stashedRequests()) void this.forward(sandbox, 0, connection, call, 0);
     const running = sandbox.directRequest();
     if (running && sandbox.takeDirectRequest()) {
-      this.answerHere(running.connection, gatewayAnswer(gatewayErrors.internalServerError, running.awsRequestId));
+      this.failRunning(running);
       this.host.reportDirect(running.awsRequestId, { kind: 'error', error: errorFor(running.awsRequestId) });
     }
     for (const [connection, owned] of this.owned) {
@@ -234,6 +234,13 @@ export class ConnectionHandover {
       if (parked.length === 0 && owned.forwards === 0) this.giveBack(connection, owned);
     }
     this.host.connectionsClosed(sandbox);
+  }
+
+  /** API Gateway's 502 for a direct request its sandbox will not answer (its timeout, or its end), with its access line. */
+  private failRunning(running: DirectRequest): void {
+    const answered = { answer: gatewayAnswer(gatewayErrors.internalServerError, running.awsRequestId) };
+    this.answerHere(running.connection, answered.answer);
+    this.line(running.method, running.url, answered, performance.now() - running.runningMs);
   }
 
   /**

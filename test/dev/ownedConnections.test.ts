@@ -199,6 +199,7 @@ exports.handler = async () => {
     expect([timedOut.status, timedOut.body]).toEqual([502, JSON.stringify({ message: 'Internal server error' })]);
     expect([ran.status, ran.body]).toEqual([200, 'slept 60']);
     await dev.waitForOutput(/^sleeps \S+ ERROR Task timed out after 1\.00 seconds/m);
+    await dev.waitForOutput(/^GET \/\?ms=3000 502 /m);
     // A new sandbox answers the next request.
     const after = await sent('?ms=3');
     expect([after.status, after.body]).toEqual([200, 'slept 3']);
@@ -298,6 +299,8 @@ exports.handler = async () => {
     const failed = await get(`${dev.url}exit`, agent);
     expect([failed.status, failed.body]).toEqual([502, JSON.stringify({ message: 'Internal server error' })]);
     await dev.waitForOutput(/^exits \S+ ERROR Runtime\.ExitError: .*exit status 3/m);
+    // Its access line, as for any request: bam dev answered it, not the sandbox.
+    await dev.waitForOutput(/^GET \/exit 502 /m);
     expect((await get(dev.url, agent)).body).toBe('alive');
     agent.destroy();
     await dev.stop();
