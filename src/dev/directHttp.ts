@@ -131,6 +131,8 @@ export class DirectServer {
         return;
       case 'stopReading':
         this.stopReading();
+        // Access lines still batched go out first: the thread is ended once bam dev hears back.
+        this.sendAccess();
         return this.runner.post({ type: 'stoppedReading' });
     }
   }
@@ -180,6 +182,8 @@ export class DirectServer {
   private sendClosed(): void {
     const connections = this.closedConnections;
     this.closedConnections = [];
+    // Their access lines first: with no connection left, bam dev may end this thread without asking.
+    this.sendAccess();
     this.runner.post({ type: 'closed', connections });
   }
 

@@ -291,6 +291,19 @@ exports.handler = async () => {
     await dev.stop();
   });
 
+  it.each([true, false])('prints the access lines of requests answered just before it stops (connection still open: %s)', async (open) => {
+    // The sandbox sends its lines in batches: they go out before its thread is ended.
+    await writeFile(join(world.cwd, 'lastWords.js'), exitsOnExit(1));
+    const dev = await start(['lastWords']);
+    const agent = new Agent({ keepAlive: open, maxSockets: 1 });
+    expect((await get(`${dev.url}one`, agent)).status).toBe(200);
+    expect((await get(`${dev.url}two`, agent)).status).toBe(200);
+    if (!open) agent.destroy();
+    await dev.stop();
+    expect(dev.output()).toMatch(/^GET \/one 200 [\s\S]*^GET \/two 200 /m);
+    agent.destroy();
+  });
+
   it('answers 502 itself when the handler ends its sandbox mid-request, and a fresh sandbox answers the next', async () => {
     await writeFile(join(world.cwd, 'exits.js'), exitsOnExit(3));
     const dev = await start(['exits']);
