@@ -9,7 +9,7 @@ import { Socket } from 'node:net';
 import { buildProxyEvent } from './apiEvent.js';
 import { gatewayAnswer, gatewayErrors } from './apiResponse.js';
 import { NO_BODY, hasBody, readBody } from './httpBody.js';
-import { CONNECTION_SLOT, DIRECT, SHARED, type AccessLine, type ForwardedCall, type FunctionError, type InvokeMessage, type OwnedApi, type OwnerMessage, type StashedRequest, type WireAnswer, type WorkerMessage } from './protocol.js';
+import { DIRECT, SHARED, encodeConnectionSlot, type AccessLine, type ForwardedCall, type FunctionError, type InvokeMessage, type OwnedApi, type OwnerMessage, type StashedRequest, type WireAnswer, type WorkerMessage } from './protocol.js';
 import { accessText, answerBeforeInvoke, answerOutcome, bodyTooLarge, writeAnswer, type Answered, type RestFunction } from './restRules.js';
 
 /** What the server needs of the worker: whether a request runs, and running one with its own reply. */
@@ -213,7 +213,7 @@ export class DirectServer {
 
   /** The connection's slot (see CONNECTION_SLOT); not written once it closed, when bam dev may give the slot to another. */
   private publish(held: Held): void {
-    if (!held.closed) Atomics.store(this.slots, held.slot, held.unanswered + held.forwarded * CONNECTION_SLOT.FORWARDED + (held.writing > 0 ? CONNECTION_SLOT.WRITING : 0));
+    if (!held.closed) Atomics.store(this.slots, held.slot, encodeConnectionSlot(held.unanswered, held.forwarded, held.writing > 0));
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

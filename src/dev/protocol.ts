@@ -104,6 +104,26 @@ export interface StashedRequest {
  */
 export const CONNECTION_SLOT = { NOT_TAKEN: -1, FORWARDED: 1 << 10, WRITING: 1 << 20 } as const;
 
+/** What a connection's slot holds once the worker has taken it (see CONNECTION_SLOT). */
+export interface ConnectionCounts {
+  unanswered: number;
+  forwarded: number;
+  partWritten: boolean;
+}
+
+/** Three numbers, not a ConnectionCounts: the worker writes its slot twice per request. */
+export function encodeConnectionSlot(unanswered: number, forwarded: number, partWritten: boolean): number {
+  return unanswered + forwarded * CONNECTION_SLOT.FORWARDED + (partWritten ? CONNECTION_SLOT.WRITING : 0);
+}
+
+export function decodeConnectionSlot(state: number): ConnectionCounts {
+  return {
+    unanswered: state % CONNECTION_SLOT.FORWARDED,
+    forwarded: Math.floor((state % CONNECTION_SLOT.WRITING) / CONNECTION_SLOT.FORWARDED),
+    partWritten: state >= CONNECTION_SLOT.WRITING,
+  };
+}
+
 /**
  * A direct request is RUNNING until the worker answers it (back to IDLE) or bam dev TAKES it: its
  * time ran out, and bam dev answers it itself on its copy of the connection. Whoever moves it

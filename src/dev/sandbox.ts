@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { CONNECTION_SLOT, DIRECT, SHARED, type FunctionError, type InvokeBatch, type ForwardedCall, type LoadMessage, type OwnerMessage, type StashedRequest, type StreamPart, type WorkerMessage, type WorkerSetup } from './protocol.js';
+import { CONNECTION_SLOT, DIRECT, SHARED, decodeConnectionSlot, type ConnectionCounts, type FunctionError, type InvokeBatch, type ForwardedCall, type LoadMessage, type OwnerMessage, type StashedRequest, type StreamPart, type WorkerMessage, type WorkerSetup } from './protocol.js';
 import { exitMessage, heapLimits, moduleFlags, outOfMemoryError } from './runtimeRules.js';
 
 export type InvokeOutcome =
@@ -33,11 +33,8 @@ export type LogSink = (line: LogLine) => void;
 export type NoticeSink = (text: string) => void;
 
 /** Where a worker leaves a connection it was handed (see Sandbox.connectionLeft). */
-export interface ConnectionLeft {
+export interface ConnectionLeft extends ConnectionCounts {
   taken: boolean;
-  unanswered: number;
-  forwarded: number;
-  partWritten: boolean;
 }
 
 /** What a worker that owns connections tells bam dev (see OwnedApi), and that it ended. */
@@ -163,8 +160,9 @@ export class Sandbox {
 
   /** Hands the worker a connection to serve (a copy of its descriptor); false when it has no slot left for one. */
   handConnection(connection: number, fd: number): boolean {
+    if (this.dead) return false;
     const slot = this.freeSlots.pop() ?? (this.slotsUsed < SHARED.CONNECTION_SLOTS ? this.slotsUsed++ : undefined);
-    if (slot === undefined || this.dead) return false;
+    if (slot === undefined) return false;
     Atomics.store(this.slots, slot, CONNECTION_SLOT.NOT_TAKEN);
     this.slotOf.set(connection, slot);
     this.owned += 1;
@@ -181,12 +179,7 @@ export class Sandbox {
     const slot = this.slotOf.get(connection);
     const state = slot === undefined ? 0 : Atomics.load(this.slots, slot);
     if (state === CONNECTION_SLOT.NOT_TAKEN) return { taken: false, unanswered: 0, forwarded: 0, partWritten: false };
-    return {
-      taken: true,
-      unanswered: state % CONNECTION_SLOT.FORWARDED,
-      forwarded: Math.floor((state % CONNECTION_SLOT.WRITING) / CONNECTION_SLOT.FORWARDED),
-      partWritten: state >= CONNECTION_SLOT.WRITING,
-    };
+    return { taken: true, ...decodeConnectionSlot(state) };
   }
 
   /** Requests its worker read as it was being ended by force (see STASH_AT): read once it has ended. */
