@@ -35,42 +35,40 @@ export interface ProxyEvent {
 }
 
 export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEvent {
+  const ms = now.getTime();
   const requestId = randomUUID();
-  const ids = hex(46);
-  const { headers, multiValueHeaders, known } = headerMaps(call.rawHeaders, [
-    // Headers API Gateway adds in front of every integration.
-    'X-Forwarded-For', call.sourceIp,
-    'X-Forwarded-Port', String(call.localPort),
-    'X-Forwarded-Proto', 'http',
-    'X-Amzn-Trace-Id', traceId(now, ids.slice(22)),
-  ]);
-  const { single: queryStringParameters, multi: multiValueQueryStringParameters } = queryMaps(call.query);
+  const request = requestHeaders(call.rawHeaders);
+  // Headers API Gateway adds in front of every integration.
+  request.add('X-Forwarded-For', call.sourceIp);
+  request.add('X-Forwarded-Port', portText(call.localPort));
+  request.add('X-Forwarded-Proto', 'http');
+  request.add('X-Amzn-Trace-Id', traceId(now, hex(24)));
+  const query = call.query === '' ? NO_QUERY : queryMaps(call.query);
   const isRoot = call.path === '/';
   const resource = isRoot ? '/' : '/{proxy+}';
-  const body = eventBody(call.body, known['content-type']);
-  const userAgent = known['user-agent'] ?? null;
+  const body = call.body.length === 0 ? NO_BODY : eventBody(call.body, request.contentType);
   return {
     resource,
     path: call.path,
     httpMethod: call.method,
-    headers,
-    multiValueHeaders,
-    queryStringParameters,
-    multiValueQueryStringParameters,
+    headers: request.headers,
+    multiValueHeaders: request.multiValueHeaders,
+    queryStringParameters: query.single,
+    multiValueQueryStringParameters: query.multi,
     pathParameters: isRoot ? null : { proxy: call.path.slice(1) },
     stageVariables: null,
     requestContext: {
-      resourceId: ids.slice(0, 6),
+      resourceId: hex(6),
       resourcePath: resource,
       httpMethod: call.method,
-      extendedRequestId: ids.slice(6, 22),
+      extendedRequestId: hex(16),
       requestTime: clfTime(now),
       path: `/${STAGE}${call.path}`,
       accountId: call.accountId,
       protocol: 'HTTP/1.1',
       stage: STAGE,
       domainPrefix: call.apiId,
-      requestTimeEpoch: now.getTime(),
+      requestTimeEpoch: ms,
       requestId,
       identity: {
         cognitoIdentityPoolId: null,
@@ -83,10 +81,10 @@ export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEven
         cognitoAuthenticationType: null,
         cognitoAuthenticationProvider: null,
         userArn: null,
-        userAgent,
+        userAgent: request.userAgent ?? null,
         user: null,
       },
-      domainName: known.host ?? `127.0.0.1:${call.localPort}`,
+      domainName: request.host ?? `127.0.0.1:${call.localPort}`,
       apiId: call.apiId,
     },
     body: body.text,
@@ -97,37 +95,77 @@ export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEven
 /** Request headers API Gateway does not pass to a Lambda proxy integration (hop-by-hop, or its own). */
 const DROPPED_REQUEST_HEADERS = new Set(['connection', 'content-length', 'content-md5', 'expect', 'max-forwards', 'proxy-authenticate', 'server', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'www-authenticate']);
 
-/** The request headers the event itself reads, by lower-case name. */
-type KnownHeaders = Partial<Record<'content-type' | 'user-agent' | 'host', string>>;
-
 /**
- * headers keeps the last value of a repeated header, multiValueHeaders all of them (as AWS); `known`
- * has the headers the event reads (the first casing sent of each), found in the same pass.
+ * The event's two header maps, built in one pass: headers keeps the last value of a repeated
+ * header, multiValueHeaders all of them (as AWS). The headers the event itself reads are noted on
+ * the way (the last value under the first casing sent, as headers[name] has it). Runs per request:
+ * plain fields, no intermediate objects.
  */
-function headerMaps(raw: string[], added: string[]): { headers: Record<string, string> | null; multiValueHeaders: Record<string, string[]> | null; known: KnownHeaders } {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  const knownNames: Partial<Record<keyof KnownHeaders, string>> = {};
-  let count = 0;
-  for (const list of [raw, added]) {
-    for (let i = 0; i + 1 < list.length; i += 2) {
-      const name = list[i] as string;
-      const value = list[i + 1] as string;
-      const lower = name.toLowerCase();
-      if (DROPPED_REQUEST_HEADERS.has(lower)) continue;
-      if (lower === 'content-type' || lower === 'user-agent' || lower === 'host') knownNames[lower] ??= name;
-      headers[name] = value;
-      (multiValueHeaders[name] ??= []).push(value);
-      count += 1;
+class RequestHeaders {
+  readonly headers: Record<string, string> = {};
+  readonly multiValueHeaders: Record<string, string[]> = {};
+  contentType: string | undefined;
+  userAgent: string | undefined;
+  host: string | undefined;
+  private contentTypeName: string | undefined;
+  private userAgentName: string | undefined;
+  private hostName: string | undefined;
+
+  add(name: string, value: string): void {
+    const kind = headerKind(name);
+    if (kind === HeaderKind.Dropped) return;
+    this.headers[name] = value;
+    const values = this.multiValueHeaders[name];
+    if (values === undefined) this.multiValueHeaders[name] = [value];
+    else values.push(value);
+    if (kind === HeaderKind.ContentType) {
+      this.contentTypeName ??= name;
+      if (name === this.contentTypeName) this.contentType = value;
+    } else if (kind === HeaderKind.UserAgent) {
+      this.userAgentName ??= name;
+      if (name === this.userAgentName) this.userAgent = value;
+    } else if (kind === HeaderKind.Host) {
+      this.hostName ??= name;
+      if (name === this.hostName) this.host = value;
     }
   }
-  const known: KnownHeaders = {};
-  for (const lower of ['content-type', 'user-agent', 'host'] as const) {
-    const name = knownNames[lower];
-    if (name !== undefined) known[lower] = headers[name];
-  }
-  return count === 0 ? { headers: null, multiValueHeaders: null, known } : { headers, multiValueHeaders, known };
 }
+
+const enum HeaderKind {
+  Other,
+  Dropped,
+  ContentType,
+  UserAgent,
+  Host,
+}
+
+/** What a header name is to the event, remembered per spelling (clients send the same few). */
+function headerKind(name: string): HeaderKind {
+  let kind = headerKinds.get(name);
+  if (kind !== undefined) return kind;
+  const lower = name.toLowerCase();
+  kind = DROPPED_REQUEST_HEADERS.has(lower) ? HeaderKind.Dropped : lower === 'content-type' ? HeaderKind.ContentType : lower === 'user-agent' ? HeaderKind.UserAgent : lower === 'host' ? HeaderKind.Host : HeaderKind.Other;
+  // Bounded: a client inventing header names does not grow it without end.
+  if (headerKinds.size < 1000) headerKinds.set(name, kind);
+  return kind;
+}
+const headerKinds = new Map<string, HeaderKind>();
+
+function requestHeaders(raw: string[]): RequestHeaders {
+  const request = new RequestHeaders();
+  for (let i = 0; i + 1 < raw.length; i += 2) request.add(raw[i] as string, raw[i + 1] as string);
+  return request;
+}
+
+/** The port as text, the same string for every request on it. */
+function portText(port: number): string {
+  if (port !== lastPort.port) lastPort = { port, text: String(port) };
+  return lastPort.text;
+}
+let lastPort = { port: Number.NaN, text: '' };
+
+const NO_QUERY = { single: null, multi: null } as const;
+const NO_BODY = { text: null, isBase64Encoded: false } as const;
 
 function queryMaps(query: string): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
   if (query === '') return { single: null, multi: null };
@@ -174,18 +212,25 @@ let lastClf = { second: Number.NaN, text: '' };
 
 /** X-Amzn-Trace-Id: Root=1-{epoch seconds in hex}-{24 hex digits}. */
 export function traceId(date: Date, random = hex(24)): string {
-  return `Root=1-${Math.floor(date.getTime() / 1000).toString(16)}-${random}`;
+  // The part before the random one is the same for a whole second.
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== tracePrefix.second) tracePrefix = { second, text: `Root=1-${second.toString(16)}-` };
+  return tracePrefix.text + random;
 }
+let tracePrefix = { second: Number.NaN, text: '' };
 
-/** Ids that only need to look like AWS's: hex of random bytes, taken from a pool refilled as it runs out. */
+/**
+ * Ids that only need to look like AWS's: hex digits of random bytes, cut from a pool of them made
+ * a few thousand at a time (a call into Buffer's hex per id cost more than the id).
+ */
 function hex(length: number): string {
-  const bytes = Math.ceil(length / 2);
-  if (randomAt + bytes > randomPool.length) {
-    randomFillSync(randomPool);
-    randomAt = 0;
+  if (hexAt + length > hexPool.length) {
+    hexPool = randomFillSync(Buffer.alloc(HEX_POOL_BYTES)).toString('hex');
+    hexAt = 0;
   }
-  randomAt += bytes;
-  return randomPool.toString('hex', randomAt - bytes, randomAt).slice(0, length);
+  hexAt += length;
+  return hexPool.slice(hexAt - length, hexAt);
 }
-const randomPool = Buffer.alloc(4096);
-let randomAt = randomPool.length;
+const HEX_POOL_BYTES = 4096;
+let hexPool = '';
+let hexAt = 0;

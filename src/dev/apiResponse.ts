@@ -59,6 +59,55 @@ export function mapProxyResponse(payload: string, requestId: string, binaryAccep
   } catch {
     return { ok: false, problem: 'the result is not JSON' };
   }
+  return mapProxyResult(value, requestId, binaryAccepted);
+}
+
+/**
+ * Whether the handler's result would come out of Lambda's JSON round trip (stringify, then parse)
+ * as it is: a plain object of the proxy keys only, with string, number and boolean leaves in plain
+ * objects and arrays, and a body that cannot reach the payload limit. Such a result is mapped as
+ * it is (mapProxyResult) in the sandbox's own thread; any other goes through JSON, as on Lambda.
+ */
+export function survivesJson(result: unknown): boolean {
+  if (!isPlainObject(result)) return false;
+  for (const key in result) {
+    const value = result[key];
+    switch (key) {
+      case 'statusCode':
+        if (typeof value !== 'number' && typeof value !== 'string') return false;
+        break;
+      case 'body':
+        if (value !== null && (typeof value !== 'string' || value.length * 3 > LAMBDA_PAYLOAD_LIMIT / 2)) return false;
+        break;
+      case 'isBase64Encoded':
+        if (typeof value !== 'boolean') return false;
+        break;
+      case 'headers':
+        if (!isPlainObject(value)) return false;
+        for (const name in value) if (typeof value[name] !== 'string') return false;
+        break;
+      case 'multiValueHeaders':
+        if (!isPlainObject(value)) return false;
+        for (const name in value) {
+          const list = value[name];
+          if (!Array.isArray(list) || Object.getPrototypeOf(list) !== Array.prototype) return false;
+          for (const item of list as unknown[]) if (typeof item !== 'string') return false;
+        }
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** An object literal's kind (no class, no toJSON of its own or inherited, no array). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype && (value as { toJSON?: unknown }).toJSON === undefined;
+}
+
+/** The proxy response mapping of a result already through JSON (or one that survives it as it is). */
+export function mapProxyResult(value: unknown, requestId: string, binaryAccepted: boolean | (() => boolean) = false): MappedResponse {
   if (!isObject(value)) return { ok: false, problem: `the result is ${value === null ? 'null' : typeof value}, not an object with statusCode` };
   const extra: string[] = [];
   for (const key in value) if (!PROXY_RESULT_KEYS.has(key)) extra.push(key);

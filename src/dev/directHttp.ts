@@ -71,6 +71,7 @@ export class DirectServer {
   private readonly started: Float64Array;
   private readonly directText: Uint8Array;
   private readonly encoder = new TextEncoder();
+  private readonly timeOrigin = performance.timeOrigin;
   private readonly heldOf = new WeakMap<Socket, Held>();
   /** The thread is ending: every request goes to bam dev. */
   private ending = false;
@@ -202,7 +203,8 @@ export class DirectServer {
     const held = this.heldOf.get(res.req.socket);
     if (!held) return;
     const answered = forwarded ? -1 : 0;
-    if (res.writableFinished) return this.count(held, -1, answered);
+    // Nothing left in the socket's queue: the OS took it all (res emits 'finish' only later).
+    if (res.writableFinished || res.req.socket.writableLength === 0) return this.count(held, -1, answered);
     held.writing += 1;
     this.publish(held);
     res.once('close', () => {
@@ -259,14 +261,19 @@ export class DirectServer {
       if (message.type !== 'result' && message.type !== 'error') return this.runner.post(message);
       // bam dev took the request (its time ran out) and answered it: nothing more goes on this connection.
       if (Atomics.exchange(this.control, SHARED.DIRECT, DIRECT.IDLE) !== DIRECT.RUNNING) return void res.destroy();
-      if (message.type === 'result') return this.answer(req, res, answerOutcome({ kind: 'result', payload: message.payload }, requestId, req.headers.accept, this.api.functionName), began);
+      if (message.type === 'result') {
+        // The Accept header only matters to a base64 answer: read when one asks (req.headers is built on first use).
+        const accept = (): string | undefined => req.headers.accept;
+        const outcome = message.value !== undefined ? { kind: 'value' as const, value: message.value } : { kind: 'result' as const, payload: message.payload };
+        return this.answer(req, res, answerOutcome(outcome, requestId, accept, this.api.functionName), began);
+      }
       this.failed(req, res, message.error, message.fatal === true, awsRequestId, requestId, began);
     });
   }
 
   private startDirect(text: string, connection: number): void {
     this.control[SHARED.DIRECT_TEXT_LENGTH] = this.encoder.encodeInto(text, this.directText).written;
-    this.started[SHARED.DIRECT_STARTED_F64] = performance.timeOrigin + performance.now();
+    this.started[SHARED.DIRECT_STARTED_F64] = this.timeOrigin + performance.now();
     this.control[SHARED.DIRECT_CONNECTION] = connection;
     Atomics.store(this.control, SHARED.DIRECT, DIRECT.RUNNING);
   }

@@ -219,7 +219,16 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'initError'; error: FunctionError }
   /** streamed: the handler wrote its answer to a response stream (awslambda.streamifyResponse), sent as 'stream' parts. */
-  | { type: 'result'; id: number; payload: string; streamed?: boolean; /** how long the handler ran */ ms: number }
+  | {
+      type: 'result';
+      id: number;
+      payload: string;
+      streamed?: boolean;
+      /** how long the handler ran */
+      ms: number;
+      /** Only to the worker's own connection, never posted: the result as returned, when it survives JSON unchanged (payload is then ''). */
+      value?: unknown;
+    }
   | StreamPart
   | { type: 'error'; id: number; error: FunctionError; /** the sandbox must be reset */ fatal?: boolean; ms?: number }
   | { type: 'log'; awsRequestId: string | undefined; level: string; text: string }

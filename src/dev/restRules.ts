@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { preflightHeaders } from '../core/cors.js';
 import { acceptsBinary } from '../core/binaryMediaTypes.js';
-import { gatewayAnswer, gatewayErrors, mapProxyResponse, type HttpAnswer } from './apiResponse.js';
+import { gatewayAnswer, gatewayErrors, mapProxyResponse, mapProxyResult, type HttpAnswer } from './apiResponse.js';
 import { MAX_BODY_BYTES } from './httpBody.js';
 import { buildProxyEvent } from './apiEvent.js';
 import type { FunctionHost, Invocation } from './functionHost.js';
@@ -24,6 +24,12 @@ export interface Answered {
 /** An access line as bam dev prints it: `GET /path 200 1.2 ms` (its problem, if any, is said after it). */
 export function accessText(line: AccessLine): string {
   return `${line.method} ${line.url} ${line.statusCode} ${line.ms.toFixed(1)} ms`;
+}
+
+/** A result the handler returned in the thread that answers, unchanged by JSON (see survivesJson). */
+export interface InThreadResult {
+  kind: 'value';
+  value: unknown;
 }
 
 /** What of a function the REST API's rules depend on. */
@@ -64,14 +70,16 @@ export function endpointTimedOut(requestId: string, apiTimeoutMs: number): Answe
 }
 
 /** The HTTP answer for the function's outcome: its proxy response mapped, or 502 when it failed or answered malformed. */
-export function answerOutcome(outcome: InvokeOutcome, requestId: string, accept: string | undefined, fnName: string): Answered {
+export function answerOutcome(outcome: InvokeOutcome | InThreadResult, requestId: string, acceptHeader: string | undefined | (() => string | undefined), fnName: string): Answered {
   // A failed or timed-out function is logged by the host; API Gateway only says 502.
-  if (outcome.kind !== 'result') return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId) };
-  const mapped = mapProxyResponse(outcome.payload, requestId, () => acceptsBinary(accept));
+  if (outcome.kind !== 'result' && outcome.kind !== 'value') return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId) };
+  const accept = typeof acceptHeader === 'function' ? acceptHeader : () => acceptHeader;
+  const binaryAccepted = (): boolean => acceptsBinary(accept());
+  const mapped = outcome.kind === 'value' ? mapProxyResult(outcome.value, requestId, binaryAccepted) : mapProxyResponse(outcome.payload, requestId, binaryAccepted);
   if (!mapped.ok) return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId), problem: `Malformed Lambda proxy response: ${mapped.problem}` };
   if (!mapped.base64Text) return { answer: mapped.answer };
   // Said once per function: the base64 text is what the deployed API sends too, and the reason is not obvious.
-  const first = (accept ?? 'none').split(',')[0]?.trim() ?? '';
+  const first = (accept() ?? 'none').split(',')[0]?.trim() ?? '';
   return {
     answer: mapped.answer,
     problem: `${fnName} answered isBase64Encoded, and the request's first Accept type (${first}) is not a binary media type: the client gets the base64 text, as from the deployed API (Accept: image/png, application/octet-stream… gets the bytes)`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildProxyEvent, type IncomingCall } from '../../src/dev/apiEvent.js';
-import { mapProxyResponse } from '../../src/dev/apiResponse.js';
+import { mapProxyResponse, mapProxyResult, survivesJson } from '../../src/dev/apiResponse.js';
 
 const call = (over: Partial<IncomingCall> = {}): IncomingCall => ({
   method: 'GET', path: '/', query: '', rawHeaders: ['Host', 'localhost'], body: Buffer.alloc(0),
@@ -104,5 +104,43 @@ describe('buildProxyEvent request headers', () => {
   it('leaves out the headers API Gateway does not pass to the function (hop-by-hop, Content-Length, Content-MD5…)', () => {
     const event = buildProxyEvent(call({ rawHeaders: ['Host', 'h', 'Connection', 'keep-alive', 'TE', 'trailers', 'Upgrade', 'h2c', 'Content-Length', '0', 'Content-MD5', 'x', 'X-Mine', '1'] }));
     expect(Object.keys(event.headers ?? {}).sort()).toEqual(['Host', 'X-Amzn-Trace-Id', 'X-Forwarded-For', 'X-Forwarded-Port', 'X-Forwarded-Proto', 'X-Mine']);
+  });
+});
+
+describe('a result mapped in the sandbox thread, without the JSON round trip', () => {
+  class Reply {
+    statusCode = 200;
+    body = 'class';
+  }
+  const withToJson = { statusCode: 200, body: 'x', toJSON: () => ({ statusCode: 201, body: 'from toJSON' }) };
+  const inheritsToJson = Object.assign(Object.create({ toJSON: () => ({ statusCode: 202 }) }) as object, { statusCode: 200 });
+  const holey: string[] = ['a'];
+  holey[2] = 'c';
+  // Results a handler may return, from the common to the odd: for each one let through, the answer
+  // must be the one Lambda's stringify-then-parse gives.
+  const results: [string, unknown, boolean][] = [
+    ['a plain answer', { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: '{"a":1}' }, true],
+    ['multi-value headers and base64', { statusCode: '201', multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] }, body: 'AAEC', isBase64Encoded: true }, true],
+    ['a null body and no headers', { statusCode: 204, body: null }, true],
+    ['a status as NaN (JSON makes it null)', { statusCode: Number.NaN, body: '' }, true],
+    ['a malformed header value', { statusCode: 200, headers: { 'X-A': 'a\nb' }, body: '' }, true],
+    ['a lone surrogate in the body', { statusCode: 200, body: 'x\uD800y' }, true],
+    ['a number header (JSON keeps the number)', { statusCode: 200, headers: { 'X-N': 5 }, body: '' }, false],
+    ['an undefined body (JSON drops the key)', { statusCode: 200, body: undefined }, false],
+    ['a Date header (JSON turns it into text)', { statusCode: 200, headers: { 'X-D': new Date(0) }, body: '' }, false],
+    ['its own toJSON', withToJson, false],
+    ['an inherited toJSON', inheritsToJson, false],
+    ['a class instance', new Reply(), false],
+    ['an HTTP API cookies key', { statusCode: 200, cookies: ['a=1'], body: '' }, false],
+    ['a list with a hole (JSON makes it null)', { statusCode: 200, multiValueHeaders: { 'X-H': holey }, body: '' }, false],
+    ['a body near the payload limit', { statusCode: 200, body: 'x'.repeat(4_000_000) }, false],
+    ['an array', [200], false],
+    ['a string', 'ok', false],
+  ];
+
+  it.each(results)('%s: mapped as it is only when JSON would give it back unchanged', (_label, result, survives) => {
+    expect(survivesJson(result)).toBe(survives);
+    const throughJson = mapProxyResponse(JSON.stringify(result) ?? 'null', 'rid', true);
+    if (survives) expect(mapProxyResult(result, 'rid', true)).toEqual(throughJson);
   });
 });

@@ -130,6 +130,36 @@ exports.handler = async () => {
     await dev.stop();
   });
 
+  it.each([true, false])('answers what JSON makes of a result, as Lambda does, whichever thread maps it (sandbox owns connections: %s)', async (own) => {
+    // A result JSON gives back unchanged is mapped as it is in the sandbox's thread; these are not.
+    const results = `exports.handler = async (event) => {
+  if (event.path === '/tojson') return { statusCode: 200, body: 'raw', toJSON: () => ({ statusCode: 201, body: 'from toJSON' }) };
+  if (event.path === '/number') return { statusCode: 200, headers: { 'X-Count': 5 }, body: 'n' };
+  if (event.path === '/date') return { statusCode: 200, headers: { 'X-When': new Date(0) }, body: 'd' };
+  if (event.path === '/undefined') return { statusCode: 200, headers: { 'X-Gone': undefined }, body: 'u' };
+  return { statusCode: 200, headers: { 'Content-Type': 'text/plain' }, body: 'plain' };
+};
+`;
+    await writeFile(join(world.cwd, 'results.js'), results);
+    const dev = await start(['results'], own);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const plain = await get(dev.url, agent);
+      expect([plain.status, plain.body, plain.headers['content-type']]).toEqual([200, 'plain', 'text/plain']);
+      const toJson = await get(`${dev.url}tojson`, agent);
+      expect([toJson.status, toJson.body]).toEqual([201, 'from toJSON']);
+      const number = await get(`${dev.url}number`, agent);
+      expect([number.status, number.headers['x-count']]).toEqual([200, '5']);
+      const date = await get(`${dev.url}date`, agent);
+      expect([date.status, date.headers['x-when']]).toEqual([200, '1970-01-01T00:00:00.000Z']);
+      const gone = await get(`${dev.url}undefined`, agent);
+      expect([gone.status, gone.body, 'x-gone' in gone.headers]).toEqual([200, 'u', false]);
+    } finally {
+      agent.destroy();
+      await dev.stop();
+    }
+  });
+
   it.each([true, false])('answers a streaming handler in order from its connections and the Lambda API at once, every part of every answer (sandbox owns connections: %s)', async (own) => {
     // A quick function's batch is answered through the shared memory while bam dev waits; a stream
     // part cannot be: bam dev stops waiting, and every answer comes by message, in order.
