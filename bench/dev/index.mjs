@@ -1,6 +1,7 @@
 // bam dev against a bare node:http server, side by side in one run (`npm run bench -- dev`):
 // - throughput and p50/p99 latency of a hello handler at 1 and 10 keep-alive connections; the
-//   load comes from bench/dev/load.mjs in its own process, each server runs in its own process;
+//   load comes from bench/dev/load.mjs in its own process, each server runs in its own process,
+//   and the servers take turns in one-second slices (a busy moment of the machine falls on all);
 // - cold start: `bam dev hello` spawned → its first answer;
 // - reload: 20 edits of a function under a steady stream of requests: save → first answer of the
 //   new code (median, p95), and how many requests sent after a save got the old code's answer.
@@ -23,6 +24,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const bam = join(root, 'bin/bam.js');
 const loadScript = fileURLToPath(new URL('./load.mjs', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+// Each server's SECONDS of load come in this many slices, the servers taking turns.
+const SLICES = Math.max(1, Math.round(SECONDS));
 const COLD_RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const EDITS = Number(process.env.BENCH_EDITS ?? 20);
 const RELOAD_CONNECTIONS = 4;
@@ -59,6 +62,8 @@ const version = (v) => `exports.handler = async () => ({ statusCode: 200, body: 
 
 const cwd = mkdtempSync(join(tmpdir(), 'bam-bench-dev-'));
 const home = mkdtempSync(join(tmpdir(), 'bam-bench-home-'));
+// Two bam devs run at once in the throughput part: each needs its own home (its local DynamoDB's folder).
+const secondHome = mkdtempSync(join(tmpdir(), 'bam-bench-home-'));
 writeFileSync(join(cwd, 'hello.js'), HANDLER);
 writeFileSync(join(cwd, 'hot.js'), version('v0'));
 
@@ -81,9 +86,9 @@ function startServer(args, env = {}) {
   });
 }
 
-function load(url, connections) {
+function load(url, connections, seconds, warmupSeconds) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [loadScript, url, String(connections), String(SECONDS), '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [loadScript, url, String(connections), String(seconds), String(warmupSeconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load.mjs exited ${code}`))));
@@ -111,18 +116,28 @@ const BAM_DEV = [bam, 'dev', 'hello', '--port', '0'];
 const MODES = { owned: 'bam dev, owned', main: 'bam dev, main' };
 const DEFAULT_MODE = OWNED_BY_DEFAULT ? 'owned' : 'main';
 
-/** Each server in turn under the same load; the ratios of bam dev's two ways to the bare server. */
+/**
+ * The three servers under the same load, taking turns in slices of a second (SECONDS slices each):
+ * a busy moment of the machine falls on all of them alike, not on whichever ran then. Each is warmed
+ * up for a second first. Throughput is the requests of all its slices over their time; p50 and p99
+ * are the medians of its slices'. Returns the ratios of bam dev's two ways to the bare server.
+ */
 async function throughput(connections) {
+  const servers = [['bare node:http', ['-e', BARE_SERVER, join(cwd, 'hello.js')]], [MODES.owned, BAM_DEV, { BAM_DEV_OWN_CONNECTIONS: '1' }], [MODES.main, BAM_DEV, { BAM_DEV_OWN_CONNECTIONS: '0', BAM_HOME: secondHome }]];
+  const running = [];
+  try {
+    for (const [label, args, env] of servers) running.push({ label, server: await startServer(args, env), slices: [] });
+    for (const { server } of running) await load(server.url, connections, 1, 0);
+    for (let slice = 0; slice < SLICES; slice++) for (const { server, slices } of running) slices.push(await load(server.url, connections, SECONDS / SLICES, 0));
+  } finally {
+    await Promise.all(running.map(({ server }) => server.stop()));
+  }
   const results = {};
-  const servers = [['bare node:http', ['-e', BARE_SERVER, join(cwd, 'hello.js')]], [MODES.owned, BAM_DEV, { BAM_DEV_OWN_CONNECTIONS: '1' }], [MODES.main, BAM_DEV, { BAM_DEV_OWN_CONNECTIONS: '0' }]];
-  for (const [label, args, env] of servers) {
-    const server = await startServer(args, env);
-    try {
-      results[label] = await load(server.url, connections);
-      console.log(line(label, results[label]));
-    } finally {
-      await server.stop();
-    }
+  for (const { label, slices } of running) {
+    const requests = slices.reduce((sum, r) => sum + r.requests, 0);
+    const elapsed = slices.reduce((sum, r) => sum + r.requests / r.rps, 0);
+    results[label] = { requests, rps: requests / elapsed, p50: quantile(slices.map((r) => r.p50), 0.5), p99: quantile(slices.map((r) => r.p99), 0.5), errors: slices.reduce((sum, r) => sum + r.errors, 0) };
+    console.log(line(label, results[label]));
   }
   const bare = results['bare node:http'].rps;
   return { owned: results[MODES.owned].rps / bare, main: results[MODES.main].rps / bare };
@@ -192,7 +207,7 @@ try {
   if (PARTS.includes('throughput')) for (let round = 1; round <= ROUNDS; round++) {
     if (ROUNDS > 1) console.log(`\nround ${round} of ${ROUNDS}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     for (const connections of [1, 10]) {
-      console.log(`\nhello handler, ${connections} keep-alive connection${connections > 1 ? 's' : ''}, ${SECONDS} s each (after 1 s warm-up)`);
+      console.log(`\nhello handler, ${connections} keep-alive connection${connections > 1 ? 's' : ''}, ${SECONDS} s each in ${SLICES} turns (after 1 s warm-up)`);
       const ratio = await throughput(connections);
       for (const mode of ['owned', 'main']) ratios[mode][connections].push(ratio[mode]);
       console.log(`bam dev / bare node:http throughput at ${connections}: owned ${(ratio.owned * 100).toFixed(0)}%, main ${(ratio.main * 100).toFixed(0)}% (default: ${DEFAULT_MODE})`);
@@ -221,4 +236,5 @@ try {
 } finally {
   rmSync(cwd, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
+  rmSync(secondHome, { recursive: true, force: true });
 }

@@ -43,6 +43,15 @@ interface Waiting {
   req: IncomingMessage;
   res: ServerResponse;
   body: Buffer | undefined;
+  /** Its connection's record (none for a connection bam dev did not hand over). */
+  held: Held | undefined;
+  /** performance.now() when it was read. */
+  began: number;
+}
+
+/** setImmediate's callback: no closure per request. */
+function takeTurn(server: DirectServer, waiting: Waiting): void {
+  server.turn(waiting);
 }
 
 /** A connection bam dev handed over: its number and slot, and the requests read on it and not answered yet (see CONNECTION_SLOT). */
@@ -66,7 +75,7 @@ interface Held {
 const ACCESS_BATCH_MS = 10;
 
 export class DirectServer {
-  private readonly http = createServer((req, res) => void this.serve(req, res));
+  private readonly http = createServer((req, res) => this.serve(req, res));
   private readonly control: Int32Array;
   private readonly started: Float64Array;
   private readonly directText: Uint8Array;
@@ -218,19 +227,31 @@ export class DirectServer {
     if (!held.closed) Atomics.store(this.slots, held.slot, encodeConnectionSlot(held.unanswered, held.forwarded, held.writing > 0));
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private serve(req: IncomingMessage, res: ServerResponse): void {
     const began = performance.now();
     const held = this.heldOf.get(req.socket);
     if (held) this.count(held, 1, 0);
     if (Atomics.load(this.control, SHARED.TERMINATING) === 1) return this.stash(req, held);
     // Most requests have no body: no promise for them.
-    const body = hasBody(req) ? await readBody(req) : NO_BODY;
+    if (!hasBody(req)) return this.awaitTurn({ req, res, body: NO_BODY, held, began });
+    void readBody(req).then((body) => this.awaitTurn({ req, res, body, held, began }));
+  }
+
+  /**
+   * The request runs (or goes to bam dev) at the end of this turn of the event loop: a file event
+   * the OS queued before it arrived has been read by then.
+   */
+  private awaitTurn(waiting: Waiting): void {
+    const { req, res, body, held } = waiting;
     // Another request of the connection waits for its turn already (pipelined): this one goes to bam dev.
-    const waiting: Waiting = { req, res, body };
     if (held?.waiting) return this.forward(req, res, body);
     if (held) held.waiting = waiting;
-    // A file event the OS queued before this request arrived is read in this turn of the loop.
-    await new Promise((resolve) => setImmediate(resolve));
+    setImmediate(takeTurn, this, waiting);
+  }
+
+  /** Its turn has come (see awaitTurn). */
+  turn(waiting: Waiting): void {
+    const { req, res, body, held, began } = waiting;
     if (held) {
       if (held.waiting !== waiting) return; // forwarded meanwhile: the thread is ending
       held.waiting = undefined;
@@ -256,7 +277,7 @@ export class DirectServer {
     const requestId = event.requestContext.requestId as string;
     const awsRequestId = randomUUID();
     const id = --this.nextDirect; // negative: never one of bam dev's ids
-    this.startDirect(`${awsRequestId} ${method} ${url}`, this.heldOf.get(req.socket)?.connection ?? 0);
+    this.startDirect(`${awsRequestId} ${method} ${url}`, held?.connection ?? 0);
     this.runner.run({ id, event, awsRequestId, timeoutMs: this.api.timeoutMs }, (message) => {
       if (message.type !== 'result' && message.type !== 'error') return this.runner.post(message);
       // bam dev took the request (its time ran out) and answered it: nothing more goes on this connection.
