@@ -8,10 +8,10 @@
 // The machine's load average is printed first (and before each round): on a busy machine every
 // figure moves. BENCH_ROUNDS=N repeats the throughput part N times and prints the median ratios.
 // The throughput part runs bam dev both ways: a function served alone answered from its sandbox's
-// thread, which owns the connections (BAM_DEV_OWN_CONNECTIONS=1, the default from Node 22;
+// thread, which owns the connections (BAM_DEV_OWN_CONNECTIONS=1, the default;
 // src/dev/connectionHandover.ts, src/dev/directHttp.ts), and every request through bam dev's main
-// thread (=0, the default on Node 20); the target is judged on the default of the Node that runs
-// the servers: BENCH_NODE=/path/to/node (default: this one). bench/dev/ownConnections.mjs (run by
+// thread (=0); the target is judged on the default. BENCH_NODE=/path/to/node picks the Node that
+// runs the servers (default: this one). bench/dev/ownConnections.mjs (run by
 // hand) measures the floor of the owned design: the same thread with none of bam dev's work per request.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,7 +39,6 @@ const TARGET_RELOAD_MS = 100;
 // The Node that runs bam dev and the bare server (the load generator runs on this one).
 const NODE = process.env.BENCH_NODE ?? process.execPath;
 const NODE_VERSION = spawnSync(NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
-const OWNED_BY_DEFAULT = Number(NODE_VERSION.split('.')[0]) >= 22;
 
 const HANDLER = `exports.handler = async (event) => ({
   statusCode: 200,
@@ -114,7 +113,7 @@ const line = (label, r) => `${label.padEnd(16)} ${r.rps.toFixed(0).padStart(7)} 
 
 const BAM_DEV = [bam, 'dev', 'hello', '--port', '0'];
 const MODES = { owned: 'bam dev, owned', main: 'bam dev, main' };
-const DEFAULT_MODE = OWNED_BY_DEFAULT ? 'owned' : 'main';
+const DEFAULT_MODE = 'owned';
 
 /**
  * The three servers under the same load, taking turns in slices of a second (SECONDS slices each):
@@ -202,7 +201,7 @@ async function reloads() {
 try {
   const [one, five, fifteen] = loadavg().map((l) => l.toFixed(2));
   console.log(`machine: ${availableParallelism()} CPUs, load average ${one} ${five} ${fifteen}`);
-  console.log(`servers on Node ${NODE_VERSION}: bam dev's default there is ${DEFAULT_MODE === 'owned' ? 'owned connections (BAM_DEV_OWN_CONNECTIONS=1)' : 'every request through its main thread (BAM_DEV_OWN_CONNECTIONS=0)'}`);
+  console.log(`servers on Node ${NODE_VERSION}; bam dev's default: owned connections (BAM_DEV_OWN_CONNECTIONS=1)`);
   const ratios = { owned: { 1: [], 10: [] }, main: { 1: [], 10: [] } };
   if (PARTS.includes('throughput')) for (let round = 1; round <= ROUNDS; round++) {
     if (ROUNDS > 1) console.log(`\nround ${round} of ${ROUNDS}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -262,7 +262,7 @@ async function startTheApiServer({ ctx, names, input, closers }: DevRun, hosts: 
     apiTimeoutMs: input.apiTimeoutMs,
     access: (line) => reportAccess(line, output.buffer, ctx),
     accessText: (text) => output.buffer.add(text),
-    ownConnections: ownsConnections(process.env.BAM_DEV_OWN_CONNECTIONS, process.versions.node),
+    ownConnections: ownsConnections(process.env.BAM_DEV_OWN_CONNECTIONS),
   });
   const port = await listen(api, input.port, input.host);
   closers.push(() => stopServer(api));

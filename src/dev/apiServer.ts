@@ -26,14 +26,11 @@ export interface ApiServerOptions {
 }
 
 /**
- * Whether a function served alone answers its connections in its sandbox's own thread: more than
- * twice the requests per second on two cores. BAM_DEV_OWN_CONNECTIONS=0 or 1 decides; by default
- * yes from Node 22. Node 20 aborts the process when a sandbox stuck past its timeout is ended while
- * requests arrive on its connections (its HTTP parser), or with a guard loses those requests.
+ * Whether a function served alone answers its connections in its sandbox's own thread: about
+ * three times the requests per second on two cores. Yes unless BAM_DEV_OWN_CONNECTIONS=0.
  */
-export function ownsConnections(setting: string | undefined, nodeVersion: string): boolean {
-  if (setting === '0' || setting === '1') return setting === '1';
-  return Number(nodeVersion.split('.')[0]) >= 22;
+export function ownsConnections(setting: string | undefined): boolean {
+  return setting !== '0';
 }
 
 /**

@@ -87,6 +87,14 @@ export const SHARED = {
   BYTES: 512 + 2 * 1024 * 1024 + 4 * 1024 + 64 * 1024,
 } as const;
 
+/**
+ * Whether what a worker ended by force read on its connections is known afterwards. Node 22 and
+ * later run its HTTP parser's first steps once more as it ends: a request read then is stashed
+ * (STASH_AT) or counted in its connection's slot. Node 20 drops it unseen, so the connections of a
+ * worker that did not say it stopped reading may each have lost a request.
+ */
+export const FORCED_END_READS_KNOWN = Number(process.versions.node.split('.')[0]) >= 22;
+
 /** A request without a body read on an owned connection while the worker was being ended (see STASH_AT). */
 export interface StashedRequest {
   connection: number;

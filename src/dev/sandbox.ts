@@ -93,6 +93,8 @@ export class Sandbox {
   private readonly controlF64 = new Float64Array(this.shared, 0, SHARED.ANSWERS_AT / 8);
   /** Connections handed to its worker and not closed yet. */
   owned = 0;
+  /** Its worker said it reads none of its connections any more (it was not ended stuck in a loop). */
+  saidStoppedReading = false;
   /** The slot (see CONNECTION_SLOT) of each connection handed to its worker, until the worker says it closed. */
   private readonly slotOf = new Map<number, number>();
   private readonly freeSlots: number[] = [];
@@ -355,6 +357,7 @@ export class Sandbox {
   private onMessage(message: WorkerMessage): void {
     switch (message.type) {
       case 'stoppedReading':
+        this.saidStoppedReading = true;
         this.onStoppedReading?.();
         return;
       case 'standby':

@@ -135,6 +135,8 @@ process.on('exit', () => {
   direct?.stopReading();
   direct?.sendAccess();
   releaseHeld();
+  // Read nothing more: bam dev may give its connections to another sandbox.
+  if (direct) port.postMessage({ type: 'stoppedReading' } satisfies WorkerMessage);
 });
 
 // A spare has its runtime up already, so loading the code when it is needed is all that is left.
