@@ -3,7 +3,14 @@ export interface HttpAnswer {
   statusCode: number;
   headers: string[];
   body: Buffer;
+  /**
+   * Only in the thread that writes it (see mapProxyResult's keepText): the function's text body,
+   * sent as UTF-8, in place of body (then empty).
+   */
+  text?: string;
 }
+
+const NO_BYTES = Buffer.alloc(0);
 
 /** What API Gateway answers itself, with its exact bodies and error-type headers. */
 export const gatewayErrors = {
@@ -107,7 +114,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The proxy response mapping of a result already through JSON (or one that survives it as it is). */
-export function mapProxyResult(value: unknown, requestId: string, binaryAccepted: boolean | (() => boolean) = false): MappedResponse {
+export function mapProxyResult(value: unknown, requestId: string, binaryAccepted: boolean | (() => boolean) = false, keepText = false): MappedResponse {
   if (!isObject(value)) return { ok: false, problem: `the result is ${value === null ? 'null' : typeof value}, not an object with statusCode` };
   const extra: string[] = [];
   for (const key in value) if (!PROXY_RESULT_KEYS.has(key)) extra.push(key);
@@ -152,8 +159,11 @@ export function mapProxyResult(value: unknown, requestId: string, binaryAccepted
   const text = typeof value.body === 'string' ? value.body : '';
   // Asked only of a base64 answer: reading the Accept header costs more than most requests' mapping.
   const decode = value.isBase64Encoded === true && (typeof binaryAccepted === 'function' ? binaryAccepted() : binaryAccepted);
+  const base64Text = value.isBase64Encoded === true && !decode ? { base64Text: true } : {};
+  // Written where it was mapped: the text goes to the socket as it is, with no copy into bytes and back.
+  if (keepText && !decode) return { ok: true, answer: { statusCode, headers, body: NO_BYTES, text }, ...base64Text };
   const body = decode ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
-  return { ok: true, answer: { statusCode, headers, body }, ...(value.isBase64Encoded === true && !decode ? { base64Text: true } : {}) };
+  return { ok: true, answer: { statusCode, headers, body }, ...base64Text };
 }
 
 /** The answer's headers as they go on the wire: remapped, dropped, the first invalid one noted. */

@@ -75,7 +75,8 @@ export function answerOutcome(outcome: InvokeOutcome | InThreadResult, requestId
   if (outcome.kind !== 'result' && outcome.kind !== 'value') return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId) };
   const accept = typeof acceptHeader === 'function' ? acceptHeader : () => acceptHeader;
   const binaryAccepted = (): boolean => acceptsBinary(accept());
-  const mapped = outcome.kind === 'value' ? mapProxyResult(outcome.value, requestId, binaryAccepted) : mapProxyResponse(outcome.payload, requestId, binaryAccepted);
+  // A result returned in this thread is written here too: its text body is kept as text (see writeAnswer).
+  const mapped = outcome.kind === 'value' ? mapProxyResult(outcome.value, requestId, binaryAccepted, true) : mapProxyResponse(outcome.payload, requestId, binaryAccepted);
   if (!mapped.ok) return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId), problem: `Malformed Lambda proxy response: ${mapped.problem}` };
   if (!mapped.base64Text) return { answer: mapped.answer };
   // Said once per function: the base64 text is what the deployed API sends too, and the reason is not obvious.
@@ -88,13 +89,18 @@ export function answerOutcome(outcome: InvokeOutcome | InThreadResult, requestId
 }
 
 /** Writes the answer as API Gateway frames it: its own Content-Length, the head and a small body in one write. */
-export function writeAnswer(res: ServerResponse, answer: WireAnswer): void {
+export function writeAnswer(res: ServerResponse, answer: WireAnswer & { text?: string }): void {
+  const { text } = answer;
+  const length = text === undefined ? answer.body.length : Buffer.byteLength(text);
   const headers = [...answer.headers];
-  if (answer.statusCode >= 200 && answer.statusCode !== 204 && answer.statusCode !== 304) headers.push('Content-Length', String(answer.body.length));
+  if (answer.statusCode >= 200 && answer.statusCode !== 204 && answer.statusCode !== 304) headers.push('Content-Length', String(length));
   res.writeHead(answer.statusCode, headers);
+  // ASCII text (as many bytes as characters) is its own latin1: it goes out as it is.
+  if (text !== undefined && length === text.length && length <= ONE_WRITE_BYTES) return void res.end(text, 'latin1');
+  const body = text === undefined ? answer.body : Buffer.from(text, 'utf8');
   // A string goes out with the head in one write (a Buffer in a second one); latin1 keeps every byte.
-  if (answer.body.length <= ONE_WRITE_BYTES) res.end(Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.length).toString('latin1'), 'latin1');
-  else res.end(answer.body);
+  if (body.length <= ONE_WRITE_BYTES) res.end(Buffer.from(body.buffer, body.byteOffset, body.length).toString('latin1'), 'latin1');
+  else res.end(body);
 }
 
 /** What the deployed API's mock integration answers: the same three headers and no body. */

@@ -137,6 +137,7 @@ exports.handler = async () => {
   if (event.path === '/number') return { statusCode: 200, headers: { 'X-Count': 5 }, body: 'n' };
   if (event.path === '/date') return { statusCode: 200, headers: { 'X-When': new Date(0) }, body: 'd' };
   if (event.path === '/undefined') return { statusCode: 200, headers: { 'X-Gone': undefined }, body: 'u' };
+  if (event.path === '/utf8') return { statusCode: 200, body: 'h\\u00e9llo \\ud83d\\ude00 x\\ud800y' };
   return { statusCode: 200, headers: { 'Content-Type': 'text/plain' }, body: 'plain' };
 };
 `;
@@ -154,6 +155,9 @@ exports.handler = async () => {
       expect([date.status, date.headers['x-when']]).toEqual([200, '1970-01-01T00:00:00.000Z']);
       const gone = await get(`${dev.url}undefined`, agent);
       expect([gone.status, gone.body, 'x-gone' in gone.headers]).toEqual([200, 'u', false]);
+      // Not ASCII: UTF-8 bytes (a lone surrogate becomes U+FFFD), counted in Content-Length.
+      const utf8 = await get(`${dev.url}utf8`, agent);
+      expect([utf8.status, utf8.body, utf8.headers['content-length']]).toEqual([200, 'h\u00e9llo \ud83d\ude00 x\ufffdy', String(Buffer.byteLength('h\u00e9llo \ud83d\ude00 x\ufffdy'))]);
     } finally {
       agent.destroy();
       await dev.stop();
