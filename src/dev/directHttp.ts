@@ -69,6 +69,9 @@ interface Held {
    * out of kept the garbage collector's helper threads busy (a fifth more CPU per request).
    */
   waiting: Waiting | undefined;
+  /** The client's address and the port it came to, read once (each is a call into the socket). */
+  sourceIp: string;
+  localPort: number;
 }
 
 // Access lines go to bam dev together, a message per batch rather than per request.
@@ -176,7 +179,7 @@ export class DirectServer {
   private adopt(connection: number, fd: number, slot: number): void {
     const socket = new Socket({ fd, readable: true, writable: true });
     if (PARSER_READS_UNGUARDED) markConsumed(socket);
-    const held: Held = { connection, slot, unanswered: 0, forwarded: 0, writing: 0, closed: false, waiting: undefined };
+    const held: Held = { connection, slot, unanswered: 0, forwarded: 0, writing: 0, closed: false, waiting: undefined, sourceIp: socket.remoteAddress ?? '127.0.0.1', localPort: socket.localPort ?? 0 };
     this.heldOf.set(socket, held);
     Atomics.store(this.slots, slot, 0);
     this.sockets.add(socket);
@@ -269,8 +272,8 @@ export class DirectServer {
       query: queryAt < 0 ? '' : url.slice(queryAt + 1),
       rawHeaders: req.rawHeaders,
       body,
-      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-      localPort: req.socket.localPort ?? 0,
+      sourceIp: held?.sourceIp ?? req.socket.remoteAddress ?? '127.0.0.1',
+      localPort: held?.localPort ?? req.socket.localPort ?? 0,
       accountId: this.api.accountId,
       apiId: this.api.apiId,
     });
