@@ -159,11 +159,9 @@ export function mapProxyResult(value: unknown, requestId: string, binaryAccepted
   const text = typeof value.body === 'string' ? value.body : '';
   // Asked only of a base64 answer: reading the Accept header costs more than most requests' mapping.
   const decode = value.isBase64Encoded === true && (typeof binaryAccepted === 'function' ? binaryAccepted() : binaryAccepted);
-  const base64Text = value.isBase64Encoded === true && !decode ? { base64Text: true } : {};
   // Written where it was mapped: the text goes to the socket as it is, with no copy into bytes and back.
-  if (keepText && !decode) return { ok: true, answer: { statusCode, headers, body: NO_BYTES, text }, ...base64Text };
-  const body = decode ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
-  return { ok: true, answer: { statusCode, headers, body }, ...base64Text };
+  const answer: HttpAnswer = keepText && !decode ? { statusCode, headers, body: NO_BYTES, text } : { statusCode, headers, body: decode ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8') };
+  return value.isBase64Encoded === true && !decode ? { ok: true, answer, base64Text: true } : { ok: true, answer };
 }
 
 /** The answer's headers as they go on the wire: remapped, dropped, the first invalid one noted. */

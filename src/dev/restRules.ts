@@ -73,7 +73,7 @@ export function endpointTimedOut(requestId: string, apiTimeoutMs: number): Answe
 export function answerOutcome(outcome: InvokeOutcome | InThreadResult, requestId: string, acceptHeader: string | undefined | (() => string | undefined), fnName: string): Answered {
   // A failed or timed-out function is logged by the host; API Gateway only says 502.
   if (outcome.kind !== 'result' && outcome.kind !== 'value') return { answer: gatewayAnswer(gatewayErrors.internalServerError, requestId) };
-  const accept = typeof acceptHeader === 'function' ? acceptHeader : () => acceptHeader;
+  const accept = (): string | undefined => (typeof acceptHeader === 'function' ? acceptHeader() : acceptHeader);
   const binaryAccepted = (): boolean => acceptsBinary(accept());
   // A result returned in this thread is written here too: its text body is kept as text (see writeAnswer).
   const mapped = outcome.kind === 'value' ? mapProxyResult(outcome.value, requestId, binaryAccepted, true) : mapProxyResponse(outcome.payload, requestId, binaryAccepted);
