@@ -348,7 +348,7 @@ export class DirectServer {
     this.forwards.set(forwardId, res);
     const held = this.heldOf.get(req.socket);
     if (held) this.count(held, 0, 1);
-    this.runner.post({ type: 'forward', forwardId, connection: this.heldOf.get(req.socket)?.connection ?? 0, doubt: this.doubt, call: forwardedCall(req, body) });
+    this.runner.post({ type: 'forward', forwardId, connection: held?.connection ?? 0, doubt: this.doubt, call: forwardedCall(req, body) });
   }
 
   /**
@@ -360,7 +360,7 @@ export class DirectServer {
   private stash(req: IncomingMessage, held: Held | undefined): void {
     if (hasBody(req)) return;
     const { body: _none, ...call } = forwardedCall(req, null);
-    const stashed: StashedRequest = { connection: this.heldOf.get(req.socket)?.connection ?? 0, call };
+    const stashed: StashedRequest = { connection: held?.connection ?? 0, call };
     const line = `${JSON.stringify(stashed)}\n`;
     const at = this.stashLength[0] ?? 0;
     const { read, written } = this.encoder.encodeInto(line, this.stashText.subarray(at));

@@ -91,8 +91,6 @@ export class Sandbox {
   private readonly shared = new SharedArrayBuffer(SHARED.BYTES);
   private readonly control = new Int32Array(this.shared, 0, SHARED.ANSWERS_AT / 4);
   private readonly controlF64 = new Float64Array(this.shared, 0, SHARED.ANSWERS_AT / 8);
-  /** Connections handed to its worker and not closed yet. */
-  owned = 0;
   /** Its worker said it reads none of its connections any more (it was not ended stuck in a loop). */
   saidStoppedReading = false;
   /** The slot (see CONNECTION_SLOT) of each connection handed to its worker, until the worker says it closed. */
@@ -100,6 +98,11 @@ export class Sandbox {
   private readonly freeSlots: number[] = [];
   private slotsUsed = 0;
   private readonly slots = new Int32Array(this.shared, SHARED.CONNECTIONS_AT, SHARED.CONNECTION_SLOTS);
+
+  /** Connections handed to its worker and not closed yet (each holds a slot). */
+  get owned(): number {
+    return this.slotOf.size;
+  }
   /** Its code is old: its worker only forwards, and it ends once its connections have closed. */
   stale = false;
   /** Who hears what the worker says about its connections. */
@@ -167,7 +170,6 @@ export class Sandbox {
     if (slot === undefined) return false;
     Atomics.store(this.slots, slot, CONNECTION_SLOT.NOT_TAKEN);
     this.slotOf.set(connection, slot);
-    this.owned += 1;
     this.worker.postMessage({ type: 'connection', connection, fd, slot } satisfies OwnerMessage);
     return true;
   }
@@ -393,7 +395,6 @@ export class Sandbox {
         this.onOwnerEvent?.(message);
         return;
       case 'closed':
-        this.owned -= message.connections.length;
         for (const connection of message.connections) this.freeSlot(connection);
         this.onOwnerEvent?.(message);
         return;
