@@ -327,8 +327,10 @@ export function buildProgram(io: CliIO = {}): Command {
       const { untilStopSignal } = await import('./dev/signals.js');
       // Lambda runs in UTC; set before any function starts so their dates match the cloud's.
       process.env.TZ = 'UTC';
+      // Listening before start-up ends: a Ctrl-C after "Press Ctrl-C to stop." (or during start-up) stops it cleanly, never by Node's default.
+      const stopped = untilStopSignal();
       const running = await dev(names, cmd.opts<DevOptions>(), await context(cmd));
-      await untilStopSignal();
+      await stopped;
       await running.close();
     });
 
