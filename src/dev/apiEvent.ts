@@ -1,6 +1,6 @@
-import { randomFillSync, randomUUID } from 'node:crypto';
 import { isBinaryMediaType } from '../core/binaryMediaTypes.js';
 import { STAGE } from '../core/stage.js';
+import { randomHex, requestUuid } from './requestIds.js';
 
 /** What the HTTP server knows about one request, already routed to a function. */
 export interface IncomingCall {
@@ -36,13 +36,13 @@ export interface ProxyEvent {
 
 export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEvent {
   const ms = now.getTime();
-  const requestId = randomUUID();
+  const requestId = requestUuid();
   const request = requestHeaders(call.rawHeaders);
   // Headers API Gateway adds in front of every integration.
   request.add('X-Forwarded-For', call.sourceIp);
   request.add('X-Forwarded-Port', portText(call.localPort));
   request.add('X-Forwarded-Proto', 'http');
-  request.add('X-Amzn-Trace-Id', traceId(now, hex(24)));
+  request.add('X-Amzn-Trace-Id', traceId(now, randomHex(24)));
   const query = call.query === '' ? NO_QUERY : queryMaps(call.query);
   const isRoot = call.path === '/';
   const resource = isRoot ? '/' : '/{proxy+}';
@@ -58,10 +58,10 @@ export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEven
     pathParameters: isRoot ? null : { proxy: call.path.slice(1) },
     stageVariables: null,
     requestContext: {
-      resourceId: hex(6),
+      resourceId: randomHex(6),
       resourcePath: resource,
       httpMethod: call.method,
-      extendedRequestId: hex(16),
+      extendedRequestId: randomHex(16),
       requestTime: clfTime(now),
       path: `/${STAGE}${call.path}`,
       accountId: call.accountId,
@@ -211,26 +211,10 @@ export function clfTime(date: Date): string {
 let lastClf = { second: Number.NaN, text: '' };
 
 /** X-Amzn-Trace-Id: Root=1-{epoch seconds in hex}-{24 hex digits}. */
-export function traceId(date: Date, random = hex(24)): string {
+export function traceId(date: Date, random = randomHex(24)): string {
   // The part before the random one is the same for a whole second.
   const second = Math.floor(date.getTime() / 1000);
   if (second !== tracePrefix.second) tracePrefix = { second, text: `Root=1-${second.toString(16)}-` };
   return tracePrefix.text + random;
 }
 let tracePrefix = { second: Number.NaN, text: '' };
-
-/**
- * Ids that only need to look like AWS's: hex digits of random bytes, cut from a pool of them made
- * a few thousand at a time (a call into Buffer's hex per id cost more than the id).
- */
-function hex(length: number): string {
-  if (hexAt + length > hexPool.length) {
-    hexPool = randomFillSync(Buffer.alloc(HEX_POOL_BYTES)).toString('hex');
-    hexAt = 0;
-  }
-  hexAt += length;
-  return hexPool.slice(hexAt - length, hexAt);
-}
-const HEX_POOL_BYTES = 4096;
-let hexPool = '';
-let hexAt = 0;

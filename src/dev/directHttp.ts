@@ -2,11 +2,11 @@
 // port of its own, serving the sockets bam dev hands over. A request runs here, in the sandbox's
 // own thread, when nothing else runs and no file of the code has changed since bam dev last said
 // the code is current; any other goes to bam dev, which runs it as it runs any request.
-import { randomUUID } from 'node:crypto';
 import { watch } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { buildProxyEvent } from './apiEvent.js';
+import { requestUuid } from './requestIds.js';
 import { gatewayAnswer, gatewayErrors } from './apiResponse.js';
 import { NO_BODY, hasBody, readBody } from './httpBody.js';
 import { DIRECT, SHARED, encodeConnectionSlot, type AccessLine, type ForwardedCall, type FunctionError, type InvokeMessage, type OwnedApi, type OwnerMessage, type StashedRequest, type WireAnswer, type WorkerMessage } from './protocol.js';
@@ -72,6 +72,17 @@ interface Held {
   /** The client's address and the port it came to, read once (each is a call into the socket). */
   sourceIp: string;
   localPort: number;
+}
+
+/** Copies ASCII text into bytes from `at` (cut at their end); the position after it, or -1 when the text is not ASCII. */
+function copyAscii(text: string, bytes: Uint8Array, at: number): number {
+  const end = Math.min(bytes.length, at + text.length);
+  for (let i = 0; at < end; i++, at++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return -1;
+    bytes[at] = code;
+  }
+  return at;
 }
 
 // Access lines go to bam dev together, a message per batch rather than per request.
@@ -264,7 +275,7 @@ export class DirectServer {
     const url = req.url ?? '/';
     const before = answerBeforeInvoke(method, this.rules);
     if (before) return this.answer(req, res, before, began);
-    if (!body) return this.answer(req, res, bodyTooLarge(randomUUID()), began);
+    if (!body) return this.answer(req, res, bodyTooLarge(requestUuid()), began);
     const queryAt = url.indexOf('?');
     const event = buildProxyEvent({
       method,
@@ -278,9 +289,9 @@ export class DirectServer {
       apiId: this.api.apiId,
     });
     const requestId = event.requestContext.requestId as string;
-    const awsRequestId = randomUUID();
+    const awsRequestId = requestUuid();
     const id = --this.nextDirect; // negative: never one of bam dev's ids
-    this.startDirect(`${awsRequestId} ${method} ${url}`, held?.connection ?? 0);
+    this.startDirect(awsRequestId, method, url, held?.connection ?? 0);
     this.runner.run({ id, event, awsRequestId, timeoutMs: this.api.timeoutMs }, (message) => {
       if (message.type !== 'result' && message.type !== 'error') return this.runner.post(message);
       // bam dev took the request (its time ran out) and answered it: nothing more goes on this connection.
@@ -295,23 +306,26 @@ export class DirectServer {
     });
   }
 
-  private startDirect(text: string, connection: number): void {
-    this.control[SHARED.DIRECT_TEXT_LENGTH] = this.writeDirectText(text);
+  /** Says in the shared memory that this request runs here (bam dev reads it if the request outlives its time). */
+  private startDirect(awsRequestId: string, method: string, url: string, connection: number): void {
+    this.control[SHARED.DIRECT_TEXT_LENGTH] = this.writeDirectText(awsRequestId, method, url);
     this.started[SHARED.DIRECT_STARTED_F64] = this.timeOrigin + performance.now();
     this.control[SHARED.DIRECT_CONNECTION] = connection;
     Atomics.store(this.control, SHARED.DIRECT, DIRECT.RUNNING);
   }
 
-  /** The text as UTF-8 in DIRECT_TEXT (cut short): a plain loop for ASCII, the usual request line, cheaper than a call into the encoder. */
-  private writeDirectText(text: string): number {
-    const bytes = this.directText;
-    const length = Math.min(text.length, bytes.length);
-    for (let i = 0; i < length; i++) {
-      const code = text.charCodeAt(i);
-      if (code > 0x7f) return this.encoder.encodeInto(text, bytes).written;
-      bytes[i] = code;
-    }
-    return length;
+  /**
+   * `awsRequestId method url` as UTF-8 in DIRECT_TEXT (cut short), its length returned: the parts
+   * copied one after the other when they are ASCII, as the usual request line is, without joining
+   * them into a string first; the encoder otherwise.
+   */
+  private writeDirectText(awsRequestId: string, method: string, url: string): number {
+    let at = copyAscii(awsRequestId, this.directText, 0);
+    if (at >= 0 && at < this.directText.length) this.directText[at++] = 0x20;
+    if (at >= 0) at = copyAscii(method, this.directText, at);
+    if (at >= 0 && at < this.directText.length) this.directText[at++] = 0x20;
+    if (at >= 0) at = copyAscii(url, this.directText, at);
+    return at >= 0 ? at : this.encoder.encodeInto(`${awsRequestId} ${method} ${url}`, this.directText).written;
   }
 
   /** The function failed: API Gateway answers 502, and bam dev logs the error (and resets the sandbox if it must). */

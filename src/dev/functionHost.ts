@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { FunctionSource } from '../package/source.js';
 import { Sandbox, type InvokeOutcome, type LogSink, type NoticeSink } from './sandbox.js';
 import type { FunctionError, OwnedApi, StreamPart } from './protocol.js';
 import { BamError } from '../core/errors.js';
 import { codeSource, type CodeSettings, type CodeSource, type CodeState, type FunctionCode, type StopWatching } from './functionCode.js';
 import { failureNotice, nodeVersionNotice, type RuntimeRules } from './runtimeRules.js';
+import { requestUuid } from './requestIds.js';
 
 /** A function as bam dev runs it: its code and the settings its deployed twin would have. */
 export interface LocalFunction {
@@ -226,7 +226,7 @@ export class FunctionHost {
   }
 
   async invoke(event: unknown, clientContext?: unknown, options: { tail?: boolean; onStream?: (part: StreamPart) => void } = {}): Promise<Invocation> {
-    const awsRequestId = randomUUID();
+    const awsRequestId = requestUuid();
     const tail = options.tail ? [`START RequestId: ${awsRequestId} Version: $LATEST`] : undefined;
     if (tail) this.tails.set(awsRequestId, tail);
     const started = performance.now();
