@@ -1,7 +1,8 @@
 // bam dev against a bare node:http server, side by side in one run (`npm run bench -- dev`):
 // - throughput and p50/p99 latency of a hello handler at 1 and 10 keep-alive connections; the
 //   load comes from bench/dev/load.mjs in its own process, each server runs in its own process,
-//   and the servers take turns in one-second slices (a busy moment of the machine falls on all);
+//   and the servers take turns in one-second slices (a busy moment of the machine falls on all),
+//   each on its own load generator's keep-alive connections, kept open from slice to slice;
 // - cold start: `bam dev hello` spawned → its first answer;
 // - reload: 20 edits of a function under a steady stream of requests: save → first answer of the
 //   new code (median, p95), and how many requests sent after a save got the old code's answer.
@@ -13,7 +14,7 @@
 // thread (=0); the target is judged on the default. BENCH_NODE=/path/to/node picks the Node that
 // runs the servers (default: this one). bench/dev/ownConnections.mjs (run by
 // hand) measures the floor of the owned design: the same thread with none of bam dev's work per request.
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -85,13 +86,33 @@ function startServer(args, env = {}) {
   });
 }
 
-function load(url, connections, seconds, warmupSeconds) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [loadScript, url, String(connections), String(seconds), String(warmupSeconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load.mjs exited ${code}`))));
+/**
+ * A load generator (bench/dev/load.mjs, its own process) with CONNECTIONS keep-alive connections
+ * to the server, kept open across the slices it is asked for, as a long-lived client keeps them.
+ */
+function loader(url, connections) {
+  const child = fork(loadScript, [url, String(connections), '--slices'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let answer;
+  child.on('message', (message) => answer?.(message));
+  const next = () => new Promise((resolve, reject) => {
+    answer = resolve;
+    exited.then((code) => reject(new Error(`load.mjs exited ${code}`)));
   });
+  const ready = next();
+  return {
+    ready,
+    /** One measured slice of `seconds`: { requests, rps, p50, p99, errors }. */
+    slice(seconds) {
+      const result = next();
+      child.send({ seconds });
+      return result;
+    },
+    stop() {
+      child.send({ stop: true });
+      return exited;
+    },
+  };
 }
 
 /** One GET with its own (non-keep-alive) connection; resolves with status and body. */
@@ -126,9 +147,14 @@ async function throughput(connections) {
   const running = [];
   try {
     for (const [label, args, env] of servers) running.push({ label, server: await startServer(args, env), slices: [] });
-    for (const { server } of running) await load(server.url, connections, 1, 0);
-    for (let slice = 0; slice < SLICES; slice++) for (const { server, slices } of running) slices.push(await load(server.url, connections, SECONDS / SLICES, 0));
+    for (const entry of running) {
+      entry.load = loader(entry.server.url, connections);
+      await entry.load.ready;
+      await entry.load.slice(1); // warm-up: the server's and the load generator's code compiled
+    }
+    for (let slice = 0; slice < SLICES; slice++) for (const { load, slices } of running) slices.push(await load.slice(SECONDS / SLICES));
   } finally {
+    await Promise.all(running.map(({ load }) => load?.stop()));
     await Promise.all(running.map(({ server }) => server.stop()));
   }
   const results = {};
