@@ -3,6 +3,7 @@
 //   load comes from bench/dev/load.mjs in its own process, each server runs in its own process,
 //   and the servers take turns in one-second slices (a busy moment of the machine falls on all),
 //   each on its own load generator's keep-alive connections, kept open from slice to slice;
+// - a new connection: open → first byte of the answer to its GET, bam dev against the bare server;
 // - cold start: `bam dev hello` spawned → its first answer;
 // - reload: 20 edits of a function under a steady stream of requests: save → first answer of the
 //   new code (median, p95), and how many requests sent after a save got the old code's answer.
@@ -17,6 +18,7 @@
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,8 +36,9 @@ const RELOAD_CONNECTIONS = 4;
 const SAVE_EVERY_MS = 1000;
 const TARGET_RATIO = 0.7;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
-// BENCH_PARTS=reload (or throughput,cold) runs only those parts.
-const PARTS = (process.env.BENCH_PARTS ?? 'throughput,cold,reload').split(',');
+// BENCH_PARTS=reload (or throughput,connect,cold) runs only those parts.
+const PARTS = (process.env.BENCH_PARTS ?? 'throughput,connect,cold,reload').split(',');
+const CONNECT_RUNS = 30;
 const TARGET_RELOAD_MS = 100;
 // The Node that runs bam dev and the bare server (the load generator runs on this one).
 const NODE = process.env.BENCH_NODE ?? process.execPath;
@@ -168,6 +171,41 @@ async function throughput(connections) {
   return { owned: results[MODES.owned].rps / bare, main: results[MODES.main].rps / bare };
 }
 
+/** ms from opening a new connection to the first byte of the answer to its one GET. */
+function firstAnswer(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const socket = connect(Number(port), hostname, () => socket.write(`GET / HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`));
+    socket.once('data', () => {
+      resolve(performance.now() - started);
+      socket.destroy();
+    });
+    socket.once('error', reject);
+  });
+}
+
+/**
+ * What a new connection costs (a browser opens several): CONNECT_RUNS connections, one after
+ * another and taking turns between the bare server and bam dev (owned connections, the default),
+ * each sending one GET; p50 and p95 of connect → first byte of the answer. bam dev hands each new
+ * connection to its sandbox's thread before reading it.
+ */
+async function newConnections() {
+  const servers = [['bare node:http', ['-e', BARE_SERVER, join(cwd, 'hello.js')]], [MODES.owned, BAM_DEV]];
+  const running = [];
+  try {
+    for (const [label, args] of servers) running.push({ label, server: await startServer(args), times: [] });
+    for (const { server } of running) await firstAnswer(server.url); // loaded and compiled
+    for (let i = 0; i < CONNECT_RUNS; i++) for (const { server, times } of running) times.push(await firstAnswer(server.url));
+  } finally {
+    await Promise.all(running.map(({ server }) => server.stop()));
+  }
+  console.log(`
+new connection → first answer, ${CONNECT_RUNS} connections each, one at a time:`);
+  for (const { label, times } of running) console.log(`${label.padEnd(16)} p50 ${ms(quantile(times, 0.5)).padStart(9)}   p95 ${ms(quantile(times, 0.95)).padStart(9)}`);
+}
+
 /** `bam dev hello` spawned → first answer, in ms. */
 async function coldStart() {
   const server = await startServer([bam, 'dev', 'hello', '--port', '0']);
@@ -246,6 +284,8 @@ try {
   }
   const ten = ratios[DEFAULT_MODE][10];
   if (ten.length > 0) console.log(`throughput target, bam dev's default on Node ${NODE_VERSION} (at least ${TARGET_RATIO * 100}% at 10 connections): ${quantile(ten, 0.5) >= TARGET_RATIO ? 'met' : 'NOT met'}`);
+
+  if (PARTS.includes('connect')) await newConnections();
 
   const starts = [];
   if (PARTS.includes('cold')) for (let i = 0; i < COLD_RUNS; i++) starts.push(await coldStart());
