@@ -43,10 +43,10 @@ export function buildProxyEvent(call: IncomingCall, now = new Date()): ProxyEven
   request.add('X-Forwarded-Port', portText(call.localPort));
   request.add('X-Forwarded-Proto', 'http');
   request.add('X-Amzn-Trace-Id', traceId(now, randomHex(24)));
-  const query = call.query === '' ? NO_QUERY : queryMaps(call.query);
+  const query = queryMaps(call.query);
   const isRoot = call.path === '/';
   const resource = isRoot ? '/' : '/{proxy+}';
-  const body = call.body.length === 0 ? NO_BODY : eventBody(call.body, request.contentType);
+  const body = eventBody(call.body, request.contentType);
   return {
     resource,
     path: call.path,
@@ -168,7 +168,7 @@ const NO_QUERY = { single: null, multi: null } as const;
 const NO_BODY = { text: null, isBase64Encoded: false } as const;
 
 function queryMaps(query: string): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
-  if (query === '') return { single: null, multi: null };
+  if (query === '') return NO_QUERY; // most requests: nothing to allocate
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
   for (const [key, value] of new URLSearchParams(query)) {
@@ -179,7 +179,7 @@ function queryMaps(query: string): { single: Record<string, string> | null; mult
 }
 
 function eventBody(body: Buffer, contentType: string | undefined): { text: string | null; isBase64Encoded: boolean } {
-  if (body.length === 0) return { text: null, isBase64Encoded: false };
+  if (body.length === 0) return NO_BODY;
   // As the deployed API: base64 for the binary media types it declares, text for the rest (bytes
   // that are not UTF-8 are base64 too, where API Gateway would mangle them).
   const binary = contentType !== undefined && isBinaryMediaType(contentType);
