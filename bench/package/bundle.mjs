@@ -3,6 +3,8 @@
 //   zip bytes and files, bundled vs --no-bundle            target: bundled ≥ 3x smaller
 //   init: median of INITS fresh node processes that import the unzipped handler and answer one
 //         API Gateway event (the runtime's Node 24 when .ci/node.sh fetched it)   target: ≤ half
+//         once with the files in the page cache, once with them dropped from it before every
+//         process, as a new Lambda sandbox that reads the function's code from storage (needs python3)
 //   warm unchanged `bam package` vs bare `node -e 0`       target: within 150 ms
 //   (the 3,000-file folder against `zip -qr -X` is bench/package/tree.mjs)
 //   package after the staging is removed (what `bam delete` does): npm must not run
@@ -86,18 +88,26 @@ try {
   const floorDir = join(work, 'floor');
   await mkdir(floorDir);
   await writeFile(join(floorDir, 'index.mjs'), `for (const name of ${JSON.stringify(builtins)}) process.getBuiltinModule(name);\nexport const handler = async () => ({ statusCode: 200, body: '' });\n`);
-  const samples = { bundled: [], plain: [], floor: [], bare: [] };
+  const samples = { bundled: [], plain: [], floor: [], bare: [], dropBundled: [], dropPlain: [] };
+  const canDrop = dropFromPageCache(floorDir);
   for (let i = 0; i < INITS; i += 1) {
     samples.bundled.push(initOnce(unzipBundled, 'index.mjs'));
     samples.plain.push(initOnce(unzipPlain, 'index.mjs'));
     samples.floor.push(initOnce(floorDir, 'index.mjs'));
     samples.bare.push(timed(NODE, ['-e', '0']).ms);
+    if (!canDrop) continue;
+    dropFromPageCache(unzipBundled);
+    samples.dropBundled.push(initOnce(unzipBundled, 'index.mjs'));
+    dropFromPageCache(unzipPlain);
+    samples.dropPlain.push(initOnce(unzipPlain, 'index.mjs'));
   }
   const summarize = (runs) => ({ wall: median(runs.map((r) => r.wall)), inside: median(runs.map((r) => r.inside)) });
   const initBundled = summarize(samples.bundled);
   const initPlain = summarize(samples.plain);
   const initFloor = summarize(samples.floor);
   const bareNode = median(samples.bare);
+  const dropBundled = canDrop ? summarize(samples.dropBundled) : undefined;
+  const dropPlain = canDrop ? summarize(samples.dropPlain) : undefined;
 
   // Warm, unchanged: what a second `bam package` (or redeploy) costs.
   bam(['package', 'app'], project);
@@ -124,9 +134,24 @@ try {
   console.log(`               bundled ${initBundled.wall.toFixed(0).padStart(5)} ms (inside ${initBundled.inside.toFixed(0)} ms)   --no-bundle ${initPlain.wall.toFixed(0).padStart(5)} ms (inside ${initPlain.inside.toFixed(0)} ms)   bare node ${bareNode.toFixed(0)} ms`);
   console.log(`               floor: Node's own modules the bundle loads (${builtins.length}) and nothing else ${initFloor.wall.toFixed(0)} ms (inside ${initFloor.inside.toFixed(0)} ms)`);
   console.log(`               bundled / --no-bundle: wall ${ratio(initBundled.wall, initPlain.wall)}, inside ${ratio(initBundled.inside, initPlain.inside)} (target ≤ 0.5x); above the floor: ${ratio(initBundled.inside - initFloor.inside, initPlain.inside - initFloor.inside)}`);
+  if (dropBundled && dropPlain) {
+    console.log(`  init, the function's files dropped from the page cache before each process (a new sandbox reads them from storage)`);
+    console.log(`               bundled ${dropBundled.wall.toFixed(0).padStart(5)} ms (inside ${dropBundled.inside.toFixed(0)} ms)   --no-bundle ${dropPlain.wall.toFixed(0).padStart(5)} ms (inside ${dropPlain.inside.toFixed(0)} ms)   bundled / --no-bundle: wall ${ratio(dropBundled.wall, dropPlain.wall)}, inside ${ratio(dropBundled.inside, dropPlain.inside)}`);
+  } else {
+    console.log('  init with the files out of the page cache: not measured (needs python3 on Linux)');
+  }
   console.log(`  cold bam package (npm install): bundled ${cold.ms.toFixed(0)} ms; --no-bundle afterwards (same install, cached) ${coldPlain.ms.toFixed(0)} ms`);
   console.log(`  warm unchanged bam package: ${warm.toFixed(0)} ms vs bare node ${bareBamNode.toFixed(0)} ms: +${(warm - bareBamNode).toFixed(0)} ms (target ≤ 150 ms)`);
   console.log(`  package after the staging is removed (bam delete): ${afterDelete.ms.toFixed(0)} ms, npm install ${npmRan ? 'RAN (target: none)' : 'not run'}`);
 } finally {
   await rm(work, { recursive: true, force: true });
+}
+
+/**
+ * Drops every file under dir from the page cache (posix_fadvise DONTNEED, one python3 process for
+ * the whole tree); false where that cannot be done. Node has no fadvise of its own.
+ */
+function dropFromPageCache(dir) {
+  const script = 'import os,sys\nfor root,_,names in os.walk(sys.argv[1]):\n  for n in names:\n    fd=os.open(os.path.join(root,n),os.O_RDONLY)\n    os.posix_fadvise(fd,0,0,os.POSIX_FADV_DONTNEED)\n    os.close(fd)\n';
+  return spawnSync('python3', ['-c', script, dir], { stdio: 'ignore' }).status === 0;
 }
