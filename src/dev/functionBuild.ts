@@ -287,8 +287,10 @@ function isPackageFile(path: string): boolean {
  * the function's folder, where those files are.
  */
 function taskRootReads(format: 'esm' | 'cjs', folder: string): Record<string, string> {
-  if (format === 'esm') return { 'import.meta.url': JSON.stringify(pathToFileURL(join(folder, 'index.mjs')).href) };
-  return { __dirname: JSON.stringify(folder), __filename: JSON.stringify(join(folder, 'index.js')) };
+  const file = join(folder, format === 'esm' ? 'index.mjs' : 'index.js');
+  const names = { __dirname: JSON.stringify(folder), __filename: JSON.stringify(file) };
+  // An ES module bundle's CommonJS code has them too (see bundleOptions), naming the same folder.
+  return format === 'esm' ? { 'import.meta.url': JSON.stringify(pathToFileURL(file).href), ...names } : names;
 }
 
 /**

@@ -55,6 +55,16 @@ export interface Bundle {
 const ESM_REQUIRE = "globalThis.require ??= process.getBuiltinModule('node:module').createRequire(import.meta.url);";
 
 /**
+ * CommonJS code bundled into an ES module may still use __dirname and __filename, which Node gives
+ * no ES module: without this, a package that works with --no-bundle throws a ReferenceError at
+ * load. In an ES module bundle they name the bundle's folder and file, as they do in a CommonJS
+ * bundle (/var/task, /var/task/index.mjs). esbuild's define replaces only the free names, so code
+ * that declares its own __dirname keeps it; the bam-named variables collide with nothing.
+ */
+const ESM_FILE_NAMES = { __filename: '__bamFilename', __dirname: '__bamDirname' };
+const ESM_FILE_NAMES_BANNER = "var __bamFilename = process.getBuiltinModule('node:url').fileURLToPath(import.meta.url), __bamDirname = process.getBuiltinModule('node:path').dirname(__bamFilename);";
+
+/**
  * Bundles a staged function with esbuild: local modules and npm packages in one file, for the
  * runtime's Node major, with a source map that stays in staging (it is never shipped, and Lambda
  * is not asked to load it: --enable-source-maps slows every cold start).
@@ -115,6 +125,7 @@ export function bundleOptions(request: BundleRequest): BuildOptions & { outfile:
     // what code and stack traces see.
     minifyWhitespace: true,
     external: request.external.flatMap((name) => [name, `${name}/*`]),
+    ...(request.format === 'esm' ? { define: ESM_FILE_NAMES } : {}),
     plugins: [runtimeAwsSdk(request.declared), ...(request.jsonBeside ? [largeJsonBeside(request.jsonBeside)] : []), largeJsonAsText(), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
     ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),
     ...banner(request),
@@ -139,13 +150,13 @@ export function buildMessage(message: Message, request: Pick<BundleRequest, 'sta
 }
 
 /**
- * The description line, for an ES module the require() that CommonJS dependencies call, and the
- * bundle's own require for the JSON files beside it (see largeJsonBeside).
+ * The description line, for an ES module the require(), __filename and __dirname that CommonJS
+ * dependencies use, and the bundle's own require for the JSON files beside it (see largeJsonBeside).
  */
 function banner(request: BundleRequest): { banner?: { js: string } } {
   const lines = [
     ...(request.header ? [request.header] : []),
-    ...(request.format === 'esm' ? [ESM_REQUIRE] : []),
+    ...(request.format === 'esm' ? [ESM_REQUIRE, ESM_FILE_NAMES_BANNER] : []),
     ...(request.jsonBeside ? [request.format === 'esm' ? `var ${JSON_REQUIRE} = process.getBuiltinModule('node:module').createRequire(import.meta.url);` : `var ${JSON_REQUIRE} = require;`] : []),
   ];
   return lines.length > 0 ? { banner: { js: lines.join('\n') } } : {};

@@ -153,6 +153,20 @@ describe('bam dev runs the bundle deploy builds', () => {
     expect((await readdir(folder)).sort()).toEqual(['data.txt', 'index.ts', 'node_modules', 'package.json']);
   });
 
+  it("CommonJS packages in an ES module function get __dirname and __filename, naming the function's folder as deploy's name /var/task", async () => {
+    const folder = join(world.cwd, 'dirs');
+    await mkdir(join(folder, 'node_modules'), { recursive: true });
+    await cp(join(root, 'test/fixtures/package/deps/uses-dirname'), join(folder, 'node_modules', 'uses-dirname'), { recursive: true });
+    await writeFile(join(folder, 'package.json'), JSON.stringify({ name: 'dirs', type: 'module', dependencies: { 'uses-dirname': '1.0.0' } }));
+    await writeFile(
+      join(folder, 'index.ts'),
+      "import { relative } from 'node:path';\nimport { where, file } from 'uses-dirname';\n" +
+        `export const handler = async () => ({ statusCode: 200, body: [relative(${JSON.stringify(folder)}, where), relative(${JSON.stringify(folder)}, file)].join() });\n`,
+    );
+    const dev = await startDev(['dirs'], world);
+    expect(await text(dev.url)).toBe('data.txt,index.mjs');
+  });
+
   it('--no-bundle runs the files as they are (TypeScript compiled file by file as it loads); without it the bundle runs', async () => {
     await writeFile(join(world.cwd, 'plain.cts'), "const greeting: string = 'hello';\nmodule.exports.handler = async () => ({ statusCode: 200, body: `${greeting} ${require('node:path').basename(__filename)}` });\n");
     const unbundled = await startDev(['plain', '--no-bundle'], world);

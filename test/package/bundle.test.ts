@@ -56,15 +56,19 @@ const EVENT = {
   isBase64Encoded: false,
 };
 
-/** What Lambda does: unzip elsewhere, load index.* in a fresh Node, call handler with an event. */
+/**
+ * What Lambda does: unzip elsewhere, load index.* in a fresh Node from an ES module (the runtime's
+ * own; `node -e` would lend the bundle its global __dirname), call handler with an event.
+ */
 async function runUnzipped(zipPath: string, entry: string): Promise<{ statusCode: number; body: string }> {
   const dir = join(world.home, `unpacked-${Math.random().toString(36).slice(2)}`);
   for (const file of await readZipEntries(zipPath)) {
     await mkdir(join(dir, file.name, '..'), { recursive: true });
     await writeFile(join(dir, file.name), file.content);
   }
-  const script = `import(${JSON.stringify(join(dir, entry))}).then((m) => m.handler(${JSON.stringify(EVENT)})).then((r) => process.stdout.write(JSON.stringify(r)))`;
-  const run = spawnSync(process.execPath, ['-e', script], { cwd: world.home, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  const runner = `${dir}-runtime.mjs`;
+  await writeFile(runner, `const m = await import(${JSON.stringify(join(dir, entry))});\nprocess.stdout.write(JSON.stringify(await m.handler(${JSON.stringify(EVENT)})));\n`);
+  const run = spawnSync(process.execPath, [runner], { cwd: world.home, encoding: 'utf8', env: { PATH: process.env.PATH } });
   expect(run.stderr).toBe('');
   return JSON.parse(run.stdout) as { statusCode: number; body: string };
 }
@@ -122,6 +126,34 @@ describe('packageFunction bundles with esbuild', () => {
     await write('again/index.mjs', (await readZipEntries(esm.zipPath))[0]!.content.toString('utf8'));
     const again = await packageFunction('again', { cwd: world.cwd, store: world.store });
     expect((await runUnzipped(again.zipPath, 'index.mjs')).body).toBe('   /hellofunction');
+  });
+
+  it("gives CommonJS code in an ES module bundle __dirname and __filename, the bundle's folder and file as in a CommonJS bundle, and leaves the user's own __dirname alone", async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'uses-dirname': `file:${DEPS}uses-dirname` } }));
+    // What each handler reports: the package's two names, relative to the bundle's folder as the handler sees it.
+    await write('esm.mjs', [
+      "import { dirname, relative } from 'node:path';",
+      "import { fileURLToPath } from 'node:url';",
+      "import { where, file } from 'uses-dirname';",
+      "const __dirname = 'mine';",
+      'const folder = dirname(fileURLToPath(import.meta.url));',
+      'export const handler = async () => ({ statusCode: 200, body: [relative(folder, where), relative(folder, file), __dirname].join() });',
+    ].join('\n'));
+    await write('cjs.js', [
+      "const { relative } = require('node:path');",
+      "const { where, file } = require('uses-dirname');",
+      'exports.handler = async () => ({ statusCode: 200, body: [relative(__dirname, where), relative(__dirname, file)].join() });',
+    ].join('\n'));
+
+    const esm = await packageFunction('esm', { cwd: world.cwd, store: world.store });
+    expect(await zipNames(esm.zipPath)).toEqual(['index.mjs']);
+    expect(await runUnzipped(esm.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'data.txt,index.mjs,mine' });
+    const cjs = await packageFunction('cjs', { cwd: world.cwd, store: world.store });
+    expect(await runUnzipped(cjs.zipPath, 'index.js')).toEqual({ statusCode: 200, body: 'data.txt,index.js' });
+    // A fetched ES module bundle bundled again (bam get, then bam redeploy) keeps them.
+    await write('again/index.mjs', (await readZipEntries(esm.zipPath))[0]!.content.toString('utf8'));
+    const again = await packageFunction('again', { cwd: world.cwd, store: world.store });
+    expect(await runUnzipped(again.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'data.txt,index.mjs,mine' });
   });
 
   it('keeps a native addon out of the bundle: it and its dependencies ship in node_modules, and the bundle requires it from there', async () => {
