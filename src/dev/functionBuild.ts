@@ -288,9 +288,14 @@ function isPackageFile(path: string): boolean {
  */
 function taskRootReads(format: 'esm' | 'cjs', folder: string): Record<string, string> {
   const file = join(folder, format === 'esm' ? 'index.mjs' : 'index.js');
-  const names = { __dirname: JSON.stringify(folder), __filename: JSON.stringify(file) };
-  // An ES module bundle's CommonJS code has them too (see bundleOptions), naming the same folder.
-  return format === 'esm' ? { 'import.meta.url': JSON.stringify(pathToFileURL(file).href), ...names } : names;
+  // Both formats' names, as deploy's bundle has them (see bundleOptions), naming the same folder.
+  return {
+    __dirname: JSON.stringify(folder),
+    __filename: JSON.stringify(file),
+    'import.meta.url': JSON.stringify(pathToFileURL(file).href),
+    'import.meta.dirname': JSON.stringify(folder),
+    'import.meta.filename': JSON.stringify(file),
+  };
 }
 
 /**

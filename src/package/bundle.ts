@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { BuildFailure, BuildOptions, Message, Plugin } from 'esbuild';
+import type { BuildFailure, BuildOptions, BuildResult, Message, Plugin } from 'esbuild';
 import { BamError } from '../core/errors.js';
 import { packageName } from './imports.js';
 import { BUILD_DIR } from './stage.js';
@@ -55,14 +55,26 @@ export interface Bundle {
 const ESM_REQUIRE = "globalThis.require ??= process.getBuiltinModule('node:module').createRequire(import.meta.url);";
 
 /**
- * CommonJS code bundled into an ES module may still use __dirname and __filename, which Node gives
- * no ES module: without this, a package that works with --no-bundle throws a ReferenceError at
- * load. In an ES module bundle they name the bundle's folder and file, as they do in a CommonJS
- * bundle (/var/task, /var/task/index.mjs). esbuild's define replaces only the free names, so code
- * that declares its own __dirname keeps it; the bam-named variables collide with nothing.
+ * Each module format's names for the module's own file, in a bundle of the other: CommonJS code
+ * bundled into an ES module still uses __dirname and __filename, which Node gives no ES module,
+ * and an ES module bundled into CommonJS still uses import.meta.url (or .filename, .dirname),
+ * which esbuild leaves empty there. Without these, a package that runs with --no-bundle throws at
+ * load. They name the bundle's folder and file (/var/task, /var/task/index.mjs), as the bundle's
+ * own format does. esbuild's define replaces only free names, so code that declares its own
+ * __dirname keeps it; the bam-named variables collide with nothing.
  */
-const ESM_FILE_NAMES = { __filename: '__bamFilename', __dirname: '__bamDirname' };
-const ESM_FILE_NAMES_BANNER = "var __bamFilename = process.getBuiltinModule('node:url').fileURLToPath(import.meta.url), __bamDirname = process.getBuiltinModule('node:path').dirname(__bamFilename);";
+const FILE_NAMES = {
+  esm: {
+    define: { __filename: '__bamFilename', __dirname: '__bamDirname' },
+    declared: /\b__bam(File|Dir)name\b/,
+    banner: "var __bamFilename = process.getBuiltinModule('node:url').fileURLToPath(import.meta.url), __bamDirname = process.getBuiltinModule('node:path').dirname(__bamFilename);",
+  },
+  cjs: {
+    define: { 'import.meta.url': '__bamImportMetaUrl', 'import.meta.filename': '__filename', 'import.meta.dirname': '__dirname' },
+    declared: /\b__bamImportMetaUrl\b/,
+    banner: "var __bamImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+  },
+};
 
 /**
  * Bundles a staged function with esbuild: local modules and npm packages in one file, for the
@@ -71,17 +83,20 @@ const ESM_FILE_NAMES_BANNER = "var __bamFilename = process.getBuiltinModule('nod
  */
 export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
   const { build } = await import('esbuild');
-  const options = bundleOptions(request);
-  const outfile = options.outfile;
   const fileName = request.format === 'esm' ? 'index.mjs' : 'index.js';
-  let result;
-  try {
-    result = await build({ ...options, sourcemap: 'external', metafile: true, write: false, logLevel: 'silent' });
-  } catch (err) {
-    const first = (err as BuildFailure).errors?.[0];
-    if (!first) throw err;
-    throw new BamError(`${buildMessage(first, request)}. Fix it and try again (or package with --no-bundle, or mark the package --external).`, { cause: err });
-  }
+  const run = async (withFileNames: boolean): Promise<{ result: BuildResult<{ metafile: true; write: false }>; outfile: string }> => {
+    const options = bundleOptions(request, withFileNames);
+    try {
+      return { result: await build({ ...options, sourcemap: 'external', metafile: true, write: false, logLevel: 'silent' }), outfile: options.outfile };
+    } catch (err) {
+      const first = (err as BuildFailure).errors?.[0];
+      if (!first) throw err;
+      throw new BamError(`${buildMessage(first, request)}. Fix it and try again (or package with --no-bundle, or mark the package --external).`, { cause: err });
+    }
+  };
+  // The file names' declarations only where the code uses them (rare): most bundles stay as they were.
+  let { result, outfile } = await run(false);
+  if (result.outputFiles.some((file) => file.path === outfile && FILE_NAMES[request.format].declared.test(file.text))) ({ result, outfile } = await run(true));
   const code = result.outputFiles.find((file) => file.path === outfile);
   const sourceMap = result.outputFiles.find((file) => file.path === `${outfile}.map`);
   if (!code || !sourceMap) throw new Error(`esbuild wrote no ${fileName}`);
@@ -105,9 +120,10 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
 /**
  * The esbuild options of a function's bundle, shared by deploy and bam dev (which only adds what
  * running it locally needs): one file for the runtime's Node major, externals and @aws-sdk/* left
- * to node_modules and the runtime.
+ * to node_modules and the runtime. `withFileNames` declares the names FILE_NAMES defines (bam dev
+ * defines them as its own constants instead).
  */
-export function bundleOptions(request: BundleRequest): BuildOptions & { outfile: string } {
+export function bundleOptions(request: BundleRequest, withFileNames = false): BuildOptions & { outfile: string } {
   const fileName = request.format === 'esm' ? 'index.mjs' : 'index.js';
   return {
     absWorkingDir: request.stagingDir,
@@ -125,10 +141,10 @@ export function bundleOptions(request: BundleRequest): BuildOptions & { outfile:
     // what code and stack traces see.
     minifyWhitespace: true,
     external: request.external.flatMap((name) => [name, `${name}/*`]),
-    ...(request.format === 'esm' ? { define: ESM_FILE_NAMES } : {}),
+    define: FILE_NAMES[request.format].define,
     plugins: [runtimeAwsSdk(request.declared), ...(request.jsonBeside ? [largeJsonBeside(request.jsonBeside)] : []), largeJsonAsText(), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
     ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),
-    ...banner(request),
+    ...banner(request, withFileNames),
   };
 }
 
@@ -150,13 +166,15 @@ export function buildMessage(message: Message, request: Pick<BundleRequest, 'sta
 }
 
 /**
- * The description line, for an ES module the require(), __filename and __dirname that CommonJS
- * dependencies use, and the bundle's own require for the JSON files beside it (see largeJsonBeside).
+ * The description line, for an ES module the require() that CommonJS dependencies call, the
+ * module's own file names (see FILE_NAMES), and the bundle's own require for the JSON files beside
+ * it (see largeJsonBeside).
  */
-function banner(request: BundleRequest): { banner?: { js: string } } {
+function banner(request: BundleRequest, withFileNames: boolean): { banner?: { js: string } } {
   const lines = [
     ...(request.header ? [request.header] : []),
-    ...(request.format === 'esm' ? [ESM_REQUIRE, ESM_FILE_NAMES_BANNER] : []),
+    ...(request.format === 'esm' ? [ESM_REQUIRE] : []),
+    ...(withFileNames ? [FILE_NAMES[request.format].banner] : []),
     ...(request.jsonBeside ? [request.format === 'esm' ? `var ${JSON_REQUIRE} = process.getBuiltinModule('node:module').createRequire(import.meta.url);` : `var ${JSON_REQUIRE} = require;`] : []),
   ];
   return lines.length > 0 ? { banner: { js: lines.join('\n') } } : {};

@@ -153,7 +153,7 @@ describe('bam dev runs the bundle deploy builds', () => {
     expect((await readdir(folder)).sort()).toEqual(['data.txt', 'index.ts', 'node_modules', 'package.json']);
   });
 
-  it("CommonJS packages in an ES module function get __dirname and __filename, naming the function's folder as deploy's name /var/task", async () => {
+  it("CommonJS packages in an ES module function get __dirname and __filename, ES modules in a CommonJS one import.meta, naming the function's folder as deploy's name /var/task", async () => {
     const folder = join(world.cwd, 'dirs');
     await mkdir(join(folder, 'node_modules'), { recursive: true });
     await cp(join(root, 'test/fixtures/package/deps/uses-dirname'), join(folder, 'node_modules', 'uses-dirname'), { recursive: true });
@@ -165,6 +165,20 @@ describe('bam dev runs the bundle deploy builds', () => {
     );
     const dev = await startDev(['dirs'], world);
     expect(await text(dev.url)).toBe('data.txt,index.mjs');
+    await dev.stop();
+
+    // And an ES module package in a CommonJS function gets import.meta's url, dirname and filename.
+    const cjs = join(world.cwd, 'metas');
+    await mkdir(join(cjs, 'node_modules'), { recursive: true });
+    await cp(join(root, 'test/fixtures/package/deps/uses-import-meta'), join(cjs, 'node_modules', 'uses-import-meta'), { recursive: true });
+    await writeFile(join(cjs, 'package.json'), JSON.stringify({ name: 'metas', dependencies: { 'uses-import-meta': '1.0.0' } }));
+    await writeFile(
+      join(cjs, 'index.js'),
+      "const { relative } = require('node:path');\nconst meta = require('uses-import-meta');\n" +
+        `exports.handler = async () => ({ statusCode: 200, body: [meta.here, meta.dir, meta.file].map((path) => relative(${JSON.stringify(cjs)}, path)).join() });\n`,
+    );
+    const metas = await startDev(['metas'], world);
+    expect(await text(metas.url)).toBe('index.js,,index.js');
   });
 
   it('--no-bundle runs the files as they are (TypeScript compiled file by file as it loads); without it the bundle runs', async () => {

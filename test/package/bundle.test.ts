@@ -128,8 +128,8 @@ describe('packageFunction bundles with esbuild', () => {
     expect((await runUnzipped(again.zipPath, 'index.mjs')).body).toBe('   /hellofunction');
   });
 
-  it("gives CommonJS code in an ES module bundle __dirname and __filename, the bundle's folder and file as in a CommonJS bundle, and leaves the user's own __dirname alone", async () => {
-    await write('package.json', JSON.stringify({ dependencies: { 'uses-dirname': `file:${DEPS}uses-dirname` } }));
+  it("gives CommonJS code in an ES module bundle __dirname and __filename, and ES modules in a CommonJS bundle import.meta: the bundle's folder and file", async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'uses-dirname': `file:${DEPS}uses-dirname`, 'uses-import-meta': `file:${DEPS}uses-import-meta` } }));
     // What each handler reports: the package's two names, relative to the bundle's folder as the handler sees it.
     await write('esm.mjs', [
       "import { dirname, relative } from 'node:path';",
@@ -142,14 +142,15 @@ describe('packageFunction bundles with esbuild', () => {
     await write('cjs.js', [
       "const { relative } = require('node:path');",
       "const { where, file } = require('uses-dirname');",
-      'exports.handler = async () => ({ statusCode: 200, body: [relative(__dirname, where), relative(__dirname, file)].join() });',
+      "const meta = require('uses-import-meta');",
+      'exports.handler = async () => ({ statusCode: 200, body: [where, file, meta.here, meta.dir, meta.file].map((path) => relative(__dirname, path)).join() });',
     ].join('\n'));
 
     const esm = await packageFunction('esm', { cwd: world.cwd, store: world.store });
     expect(await zipNames(esm.zipPath)).toEqual(['index.mjs']);
     expect(await runUnzipped(esm.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'data.txt,index.mjs,mine' });
     const cjs = await packageFunction('cjs', { cwd: world.cwd, store: world.store });
-    expect(await runUnzipped(cjs.zipPath, 'index.js')).toEqual({ statusCode: 200, body: 'data.txt,index.js' });
+    expect(await runUnzipped(cjs.zipPath, 'index.js')).toEqual({ statusCode: 200, body: 'data.txt,index.js,index.js,,index.js' });
     // A fetched ES module bundle bundled again (bam get, then bam redeploy) keeps them.
     await write('again/index.mjs', (await readZipEntries(esm.zipPath))[0]!.content.toString('utf8'));
     const again = await packageFunction('again', { cwd: world.cwd, store: world.store });
