@@ -15,6 +15,7 @@ import { displayPathOf } from '../package/displayPath.js';
 import { readIgnoreRule } from '../package/ignore.js';
 import { classifySpecifier } from '../package/imports.js';
 import { isUnbundleablePackage } from '../package/native.js';
+import { selfLocatingPackages } from '../package/selfLocating.js';
 import { sourceFolder, type FunctionSource } from '../package/source.js';
 import { findTsConfig, tsConfigFiles } from '../package/tsconfig.js';
 import { readUserPackage, type UserPackage } from '../package/userPackage.js';
@@ -65,6 +66,8 @@ export class FunctionBuild {
   private readonly watchers = new Map<string, FSWatcher>();
   private onChange: (() => void) | undefined;
   private closed = false;
+  /** Packages kept out of the bundle because their code finds files beside itself (see selfLocating.ts). */
+  private readonly selfLocating = new Set<string>();
 
   constructor(
     private readonly source: FunctionSource,
@@ -120,6 +123,14 @@ export class FunctionBuild {
     if (wanted !== this.format) {
       await this.dropContext(false);
       await this.newContext(wanted);
+      result = await this.context!.rebuild();
+    }
+    // As deploy does: packages that find files beside their code load from node_modules instead.
+    const selfLocating = (await selfLocatingPackages(Object.keys(result.metafile!.inputs), this.folder)).filter((name) => !this.selfLocating.has(name));
+    if (selfLocating.length > 0) {
+      for (const name of selfLocating) this.selfLocating.add(name);
+      await this.dropContext(false);
+      await this.newContext(this.format!);
       result = await this.context!.rebuild();
     }
     this.assertImportsShip(result.metafile!);
@@ -183,7 +194,7 @@ export class FunctionBuild {
       entryName: this.entryName,
       format,
       nodeMajor: this.settings.nodeMajor,
-      external: [...new Set([...project.userPackage.external, ...this.settings.external])],
+      external: [...new Set([...project.userPackage.external, ...this.settings.external, ...this.selfLocating])],
       declared: project.userPackage.specs,
       displayPath: (path) => displayPathOf(resolve(this.folder, path), cwd),
       ...(project.modulesDir ? { jsonBeside: { modulesDir: project.modulesDir, from: 'where they are' as const } } : {}),

@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BuildFailure, BuildOptions, BuildResult, Message, Plugin } from 'esbuild';
 import { BamError } from '../core/errors.js';
 import { packageName } from './imports.js';
+import { selfLocatingPackages } from './selfLocating.js';
 import { BUILD_DIR } from './stage.js';
 
 export interface BundleRequest {
@@ -44,6 +45,8 @@ export interface Bundle {
   outsideInputs: string[];
   /** The external packages the bundle imports: these, and what they need, go in node_modules. */
   externalImports: string[];
+  /** Packages left out because their code finds files beside itself (see selfLocating.ts). */
+  selfLocating: string[];
   warnings: string[];
 }
 
@@ -84,8 +87,8 @@ const FILE_NAMES = {
 export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
   const { build } = await import('esbuild');
   const fileName = request.format === 'esm' ? 'index.mjs' : 'index.js';
-  const run = async (withFileNames: boolean): Promise<{ result: BuildResult<{ metafile: true; write: false }>; outfile: string }> => {
-    const options = bundleOptions(request, withFileNames);
+  const run = async (external: string[], withFileNames: boolean): Promise<{ result: BuildResult<{ metafile: true; write: false }>; outfile: string }> => {
+    const options = bundleOptions({ ...request, external }, withFileNames);
     try {
       return { result: await build({ ...options, sourcemap: 'external', metafile: true, write: false, logLevel: 'silent' }), outfile: options.outfile };
     } catch (err) {
@@ -94,9 +97,13 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
       throw new BamError(`${buildMessage(first, request)}. Fix it and try again (or package with --no-bundle, or mark the package --external).`, { cause: err });
     }
   };
+  let { result, outfile } = await run(request.external, false);
+  // Packages that find their files beside their code are built again outside the bundle (rare).
+  const selfLocating = (await selfLocatingPackages(Object.keys(result.metafile.inputs), request.stagingDir)).filter((name) => !request.external.includes(name));
+  const external = [...request.external, ...selfLocating];
+  if (selfLocating.length > 0) ({ result, outfile } = await run(external, false));
   // The file names' declarations only where the code uses them (rare): most bundles stay as they were.
-  let { result, outfile } = await run(false);
-  if (result.outputFiles.some((file) => file.path === outfile && FILE_NAMES[request.format].declared.test(file.text))) ({ result, outfile } = await run(true));
+  if (result.outputFiles.some((file) => file.path === outfile && FILE_NAMES[request.format].declared.test(file.text))) ({ result, outfile } = await run(external, true));
   const code = result.outputFiles.find((file) => file.path === outfile);
   const sourceMap = result.outputFiles.find((file) => file.path === `${outfile}.map`);
   if (!code || !sourceMap) throw new Error(`esbuild wrote no ${fileName}`);
@@ -113,6 +120,7 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
     inputs,
     outsideInputs,
     externalImports: externalImports.sort(),
+    selfLocating,
     warnings: result.warnings.map((warning) => buildMessage(warning, request)),
   };
 }

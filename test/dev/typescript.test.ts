@@ -153,32 +153,41 @@ describe('bam dev runs the bundle deploy builds', () => {
     expect((await readdir(folder)).sort()).toEqual(['data.txt', 'index.ts', 'node_modules', 'package.json']);
   });
 
-  it("CommonJS packages in an ES module function get __dirname and __filename, ES modules in a CommonJS one import.meta, naming the function's folder as deploy's name /var/task", async () => {
-    const folder = join(world.cwd, 'dirs');
-    await mkdir(join(folder, 'node_modules'), { recursive: true });
-    await cp(join(root, 'test/fixtures/package/deps/uses-dirname'), join(folder, 'node_modules', 'uses-dirname'), { recursive: true });
-    await writeFile(join(folder, 'package.json'), JSON.stringify({ name: 'dirs', type: 'module', dependencies: { 'uses-dirname': '1.0.0' } }));
+  it("CommonJS modules in an ES module function get __dirname and __filename, ES modules in a CommonJS one import.meta, naming the function's folder as deploy's name /var/task", async () => {
+    const esm = join(world.cwd, 'dirs');
+    await mkdir(esm, { recursive: true });
+    await writeFile(join(esm, 'package.json'), JSON.stringify({ name: 'dirs', type: 'module' }));
+    await writeFile(join(esm, 'where.cjs'), "const path = require('node:path');\nexports.where = path.join(__dirname, 'data.txt');\nexports.file = __filename;\n");
     await writeFile(
-      join(folder, 'index.ts'),
-      "import { relative } from 'node:path';\nimport { where, file } from 'uses-dirname';\n" +
-        `export const handler = async () => ({ statusCode: 200, body: [relative(${JSON.stringify(folder)}, where), relative(${JSON.stringify(folder)}, file)].join() });\n`,
+      join(esm, 'index.ts'),
+      "import { relative } from 'node:path';\nimport { where, file } from './where.cjs';\n" +
+        `export const handler = async () => ({ statusCode: 200, body: [relative(${JSON.stringify(esm)}, where), relative(${JSON.stringify(esm)}, file)].join() });\n`,
     );
     const dev = await startDev(['dirs'], world);
     expect(await text(dev.url)).toBe('data.txt,index.mjs');
     await dev.stop();
 
-    // And an ES module package in a CommonJS function gets import.meta's url, dirname and filename.
     const cjs = join(world.cwd, 'metas');
-    await mkdir(join(cjs, 'node_modules'), { recursive: true });
-    await cp(join(root, 'test/fixtures/package/deps/uses-import-meta'), join(cjs, 'node_modules', 'uses-import-meta'), { recursive: true });
-    await writeFile(join(cjs, 'package.json'), JSON.stringify({ name: 'metas', dependencies: { 'uses-import-meta': '1.0.0' } }));
+    await mkdir(cjs, { recursive: true });
+    await writeFile(join(cjs, 'meta.mjs'), "import { fileURLToPath } from 'node:url';\nexport const here = fileURLToPath(import.meta.url);\nexport const dir = import.meta.dirname;\nexport const file = import.meta.filename;\n");
     await writeFile(
       join(cjs, 'index.js'),
-      "const { relative } = require('node:path');\nconst meta = require('uses-import-meta');\n" +
+      "const { relative } = require('node:path');\nconst meta = require('./meta.mjs');\n" +
         `exports.handler = async () => ({ statusCode: 200, body: [meta.here, meta.dir, meta.file].map((path) => relative(${JSON.stringify(cjs)}, path)).join() });\n`,
     );
     const metas = await startDev(['metas'], world);
     expect(await text(metas.url)).toBe('index.js,,index.js');
+  });
+
+  it('a package whose code finds files beside itself loads from node_modules, as deploy ships it', async () => {
+    const folder = join(world.cwd, 'beside');
+    await mkdir(join(folder, 'node_modules'), { recursive: true });
+    await cp(join(root, 'test/fixtures/package/deps/reads-own-file'), join(folder, 'node_modules', 'reads-own-file'), { recursive: true });
+    await writeFile(join(folder, 'package.json'), JSON.stringify({ name: 'beside', type: 'module', dependencies: { 'reads-own-file': '1.0.0' } }));
+    await writeFile(join(folder, 'index.ts'), "import greeting from 'reads-own-file';\nexport const handler = async () => ({ statusCode: 200, body: greeting() });\n");
+    const dev = await startDev(['beside'], world);
+    // Bundled, __dirname would name the function's folder, where greeting.txt is not.
+    expect(await text(dev.url)).toBe('hello from beside');
   });
 
   it('--no-bundle runs the files as they are (TypeScript compiled file by file as it loads); without it the bundle runs', async () => {

@@ -129,32 +129,45 @@ describe('packageFunction bundles with esbuild', () => {
   });
 
   it("gives CommonJS code in an ES module bundle __dirname and __filename, and ES modules in a CommonJS bundle import.meta: the bundle's folder and file", async () => {
-    await write('package.json', JSON.stringify({ dependencies: { 'uses-dirname': `file:${DEPS}uses-dirname`, 'uses-import-meta': `file:${DEPS}uses-import-meta` } }));
-    // What each handler reports: the package's two names, relative to the bundle's folder as the handler sees it.
-    await write('esm.mjs', [
+    // What each handler reports: a local module's names for its own place, relative to the bundle's folder as the handler sees it.
+    await write('esmfn/where.cjs', "const path = require('node:path');\nexports.where = path.join(__dirname, 'data.txt');\nexports.file = __filename;\n");
+    await write('esmfn/index.mjs', [
       "import { dirname, relative } from 'node:path';",
       "import { fileURLToPath } from 'node:url';",
-      "import { where, file } from 'uses-dirname';",
+      "import { where, file } from './where.cjs';",
       "const __dirname = 'mine';",
       'const folder = dirname(fileURLToPath(import.meta.url));',
       'export const handler = async () => ({ statusCode: 200, body: [relative(folder, where), relative(folder, file), __dirname].join() });',
     ].join('\n'));
-    await write('cjs.js', [
+    await write('cjsfn/meta.mjs', "import { fileURLToPath } from 'node:url';\nexport const here = fileURLToPath(import.meta.url);\nexport const dir = import.meta.dirname;\nexport const file = import.meta.filename;\n");
+    await write('cjsfn/index.js', [
       "const { relative } = require('node:path');",
-      "const { where, file } = require('uses-dirname');",
-      "const meta = require('uses-import-meta');",
-      'exports.handler = async () => ({ statusCode: 200, body: [where, file, meta.here, meta.dir, meta.file].map((path) => relative(__dirname, path)).join() });',
+      "const meta = require('./meta.mjs');",
+      'exports.handler = async () => ({ statusCode: 200, body: [meta.here, meta.dir, meta.file].map((path) => relative(__dirname, path)).join() });',
     ].join('\n'));
 
-    const esm = await packageFunction('esm', { cwd: world.cwd, store: world.store });
+    const esm = await packageFunction('esmfn', { cwd: world.cwd, store: world.store });
     expect(await zipNames(esm.zipPath)).toEqual(['index.mjs']);
     expect(await runUnzipped(esm.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'data.txt,index.mjs,mine' });
-    const cjs = await packageFunction('cjs', { cwd: world.cwd, store: world.store });
-    expect(await runUnzipped(cjs.zipPath, 'index.js')).toEqual({ statusCode: 200, body: 'data.txt,index.js,index.js,,index.js' });
+    const cjs = await packageFunction('cjsfn', { cwd: world.cwd, store: world.store });
+    expect(await zipNames(cjs.zipPath)).toEqual(['index.js']);
+    expect(await runUnzipped(cjs.zipPath, 'index.js')).toEqual({ statusCode: 200, body: 'index.js,,index.js' });
     // A fetched ES module bundle bundled again (bam get, then bam redeploy) keeps them.
     await write('again/index.mjs', (await readZipEntries(esm.zipPath))[0]!.content.toString('utf8'));
     const again = await packageFunction('again', { cwd: world.cwd, store: world.store });
     expect(await runUnzipped(again.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'data.txt,index.mjs,mine' });
+  });
+
+  it('keeps a package whose code finds files beside itself out of the bundle: it ships in node_modules with its files, and says so', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'reads-own-file': `file:${DEPS}reads-own-file`, 'left-pad-local': `file:${DEPS}left-pad-local` } }));
+    await write('beside.mjs', "import greeting from 'reads-own-file';\nimport pad from 'left-pad-local';\nexport const handler = async () => ({ statusCode: 200, body: pad(greeting(), 20) });\n");
+
+    const result = await packageFunction('beside', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+
+    expect(result.external).toEqual(['reads-own-file']);
+    expect(await zipNames(result.zipPath)).toEqual(['index.mjs', 'node_modules/reads-own-file/greeting.txt', 'node_modules/reads-own-file/index.js', 'node_modules/reads-own-file/package.json']);
+    expect(await runUnzipped(result.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: '   hello from beside' });
+    expect(world.reporter.text('info')).toContain('Kept in node_modules, not bundled (their code finds files beside itself): reads-own-file');
   });
 
   it('keeps a native addon out of the bundle: it and its dependencies ship in node_modules, and the bundle requires it from there', async () => {
