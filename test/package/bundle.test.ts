@@ -158,6 +158,15 @@ describe('packageFunction bundles with esbuild', () => {
     expect(await runUnzipped(again.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'data.txt,index.mjs,mine' });
   });
 
+  it("resolves a package's exports as Node does, so the bundle runs the file --no-bundle runs (not the bundlers' \"module\" one)", async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'conditions-pick': `file:${DEPS}conditions-pick` } }));
+    await write('pick.mjs', "import picked from 'conditions-pick';\nexport const handler = async () => ({ statusCode: 200, body: picked });\n");
+    const bundled = await packageFunction('pick', { cwd: world.cwd, store: world.store });
+    expect(await runUnzipped(bundled.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'node' });
+    const plain = await packageFunction('pick', { cwd: world.cwd, store: world.store, bundle: false });
+    expect(await runUnzipped(plain.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'node' });
+  });
+
   it('keeps a package whose code finds files beside itself out of the bundle: it ships in node_modules with its files, and says so', async () => {
     await write('package.json', JSON.stringify({ dependencies: { 'reads-own-file': `file:${DEPS}reads-own-file`, 'left-pad-local': `file:${DEPS}left-pad-local` } }));
     await write('beside.mjs', "import greeting from 'reads-own-file';\nimport pad from 'left-pad-local';\nexport const handler = async () => ({ statusCode: 200, body: pad(greeting(), 20) });\n");
