@@ -1,12 +1,15 @@
 // Packages that find their own files through their module's location (`__dirname`, `__filename`,
-// `import.meta.url`): swagger-ui-dist serves its folder, pino starts its worker from a file beside
-// it, wasm packages read their .wasm. Bundled, that location is the bundle's, where their files are
-// not (swagger-ui-express would serve the function's own code). So they stay in node_modules,
-// npm-installed, as native addons do.
+// `import.meta.url`, a relative require.resolve): swagger-ui-dist serves its folder, pino starts
+// its worker from a file beside it, jsdom resolves its XHR worker's file, wasm packages read their
+// .wasm. Bundled, that location is the bundle's, where their files are not (swagger-ui-express
+// would serve the function's own code). So they stay in node_modules, npm-installed, as native
+// addons do.
 import { readFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 
-const OWN_LOCATION = /\b__dirname\b|\b__filename\b|\bimport\.meta\.(?:url|dirname|filename)\b/;
+// Also a relative require.resolve (jsdom resolves its XHR worker's file at load): a string that
+// starts with ./ or ../ is kept as "./" (see namesOwnLocation), any other as "".
+const OWN_LOCATION = /\b__dirname\b|\b__filename\b|\bimport\.meta\.(?:url|dirname|filename)\b|\b(?:require|import\.meta)\.resolve\(\s*"\.\/"/;
 
 /**
  * The package a bare import names for a file in node_modules: the outermost one, so a copy nested
@@ -25,7 +28,7 @@ const COMMENTS_AND_STRINGS = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|'(?:[^'\\\n]|\\.)*'|"(
  * (`'colors.setTheme(__dirname + ...'`) is no use. A template literal counts whole.
  */
 export function namesOwnLocation(code: string): boolean {
-  return OWN_LOCATION.test(code.replace(COMMENTS_AND_STRINGS, ' '));
+  return OWN_LOCATION.test(code.replace(COMMENTS_AND_STRINGS, (token) => (token.startsWith('/') ? ' ' : /^['"]\.\.?\//.test(token) ? '"./"' : '""')));
 }
 
 /**

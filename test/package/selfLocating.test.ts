@@ -28,6 +28,12 @@ describe('which bundled packages find files beside their code', () => {
     expect(namesOwnLocation('const m = "it names __filename \\" and import.meta.url";')).toBe(false);
     expect(namesOwnLocation('const p = `${__dirname}/x.wasm`;')).toBe(true);
     expect(namesOwnLocation("const q = '/*'; const d = __dirname; // */")).toBe(true);
+    // A relative require.resolve finds a file beside the code; a package name's does not.
+    expect(namesOwnLocation('const worker = require.resolve ? require.resolve("./xhr-sync-worker.js") : null;')).toBe(true);
+    expect(namesOwnLocation("const up = require.resolve( '../lib/x.js');")).toBe(true);
+    expect(namesOwnLocation("const u = import.meta.resolve('./x.wasm');")).toBe(true);
+    expect(namesOwnLocation("try { require.resolve('pg-native'); } catch {}")).toBe(false);
+    expect(namesOwnLocation("require('./local.js'); const r = require.resolve;")).toBe(false);
     expect(namesOwnLocation('const my__dirname = 1; const meta = import.meta.resolve;')).toBe(false);
   });
 
