@@ -136,8 +136,10 @@ async function bundledEntries(context: BuildContext, settings: BuildInput['setti
     .map((file): ZipEntry => ({ name: file.relativePath, path: join(stagingDir, file.relativePath), kind: 'file' }));
   const shipped = bundle.externalImports.filter((name) => !(name.startsWith('@aws-sdk/') && !(name in userPackage.specs)));
   const modules = modulesDir ? await externalPackageEntries(modulesDir, shipped) : [];
+  // An optional package the code only tries to load (mongodb's kerberos) may not be installed: not shipped, not listed.
+  const present = shipped.filter((name) => modules.some((entry) => entry.name.startsWith(`node_modules/${name}/`)));
   const json = jsonBesideEntries(Buffer.from(bundle.code).toString('utf8'), context);
-  return { entries: [{ name: bundle.fileName, path: bundlePath, kind: 'file' }, ...assets, ...modules, ...json.entries], external: shipped, sourceMapPath, outsideInputs: [...bundle.outsideInputs, ...json.outside], bundleName: bundle.fileName };
+  return { entries: [{ name: bundle.fileName, path: bundlePath, kind: 'file' }, ...assets, ...modules, ...json.entries], external: present, sourceMapPath, outsideInputs: [...bundle.outsideInputs, ...json.outside], bundleName: bundle.fileName };
 }
 
 /**

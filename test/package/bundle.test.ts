@@ -167,6 +167,15 @@ describe('packageFunction bundles with esbuild', () => {
     expect(await runUnzipped(plain.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'node' });
   });
 
+  it('lists in node_modules only the packages it ships: an optional one the code only tries to load, not installed, is not', async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'left-pad-local': `file:${DEPS}left-pad-local`, 'tries-optional': `file:${DEPS}tries-optional` } }));
+    await write('optional.js', "const pad = require('left-pad-local');\nconst extra = require('tries-optional');\nexports.handler = async () => ({ statusCode: 200, body: pad(extra(), 6) });\n");
+    const result = await packageFunction('optional', { cwd: world.cwd, store: world.store });
+    expect(result.external).toEqual([]);
+    expect(await zipNames(result.zipPath)).toEqual(['index.js']);
+    expect(await runUnzipped(result.zipPath, 'index.js')).toEqual({ statusCode: 200, body: '  null' });
+  });
+
   it('keeps a package whose code finds files beside itself out of the bundle: it ships in node_modules with its files, and says so', async () => {
     await write('package.json', JSON.stringify({ dependencies: { 'reads-own-file': `file:${DEPS}reads-own-file`, 'left-pad-local': `file:${DEPS}left-pad-local` } }));
     await write('beside.mjs', "import greeting from 'reads-own-file';\nimport pad from 'left-pad-local';\nexport const handler = async () => ({ statusCode: 200, body: pad(greeting(), 20) });\n");
