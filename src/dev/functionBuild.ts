@@ -16,6 +16,7 @@ import { readIgnoreRule } from '../package/ignore.js';
 import { classifySpecifier } from '../package/imports.js';
 import { isUnbundleablePackage } from '../package/native.js';
 import { selfLocatingPackages } from '../package/selfLocating.js';
+import { BUNDLE_DIRNAME } from '../package/ownFileNames.js';
 import { sourceFolder, type FunctionSource } from '../package/source.js';
 import { findTsConfig, tsConfigFiles } from '../package/tsconfig.js';
 import { readUserPackage, type UserPackage } from '../package/userPackage.js';
@@ -301,6 +302,7 @@ function taskRootReads(format: 'esm' | 'cjs', folder: string): Record<string, st
   const file = join(folder, format === 'esm' ? 'index.mjs' : 'index.js');
   // Both formats' names, as deploy's bundle has them (see bundleOptions), naming the same folder.
   return {
+    [BUNDLE_DIRNAME]: JSON.stringify(folder),
     __dirname: JSON.stringify(folder),
     __filename: JSON.stringify(file),
     'import.meta.url': JSON.stringify(pathToFileURL(file).href),

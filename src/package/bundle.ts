@@ -5,6 +5,7 @@ import type { BuildFailure, BuildOptions, BuildResult, Message, Plugin } from 'e
 import { BamError } from '../core/errors.js';
 import { packageName } from './imports.js';
 import { selfLocatingPackages } from './selfLocating.js';
+import { ownFileNames } from './ownFileNames.js';
 import { BUILD_DIR } from './stage.js';
 
 export interface BundleRequest {
@@ -63,7 +64,7 @@ const ESM_REQUIRE = "globalThis.require ??= process.getBuiltinModule('node:modul
  * and an ES module bundled into CommonJS still uses import.meta.url (or .filename, .dirname),
  * which esbuild leaves empty there. Without these, a package that runs with --no-bundle throws at
  * load. They name the bundle's folder and file (/var/task, /var/task/index.mjs), as the bundle's
- * own format does. esbuild's define replaces only free names, so code that declares its own
+ * own format does (a module of the function's in a subfolder names its own: see ownFileNames.ts). esbuild's define replaces only free names, so code that declares its own
  * __dirname keeps it; the bam-named variables collide with nothing.
  */
 const FILE_NAMES = {
@@ -74,8 +75,8 @@ const FILE_NAMES = {
   },
   cjs: {
     define: { 'import.meta.url': '__bamImportMetaUrl', 'import.meta.filename': '__filename', 'import.meta.dirname': '__dirname' },
-    declared: /\b__bamImportMetaUrl\b/,
-    banner: "var __bamImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+    declared: /\b__bam(ImportMetaUrl|Dirname)\b/,
+    banner: "var __bamImportMetaUrl = require('node:url').pathToFileURL(__filename).href, __bamDirname = __dirname;",
   },
 };
 
@@ -154,7 +155,7 @@ export function bundleOptions(request: BundleRequest, withFileNames = false): Bu
     minifyWhitespace: true,
     external: request.external.flatMap((name) => [name, `${name}/*`]),
     define: FILE_NAMES[request.format].define,
-    plugins: [runtimeAwsSdk(request.declared), ...(request.jsonBeside ? [largeJsonBeside(request.jsonBeside)] : []), largeJsonAsText(), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
+    plugins: [ownFileNames(request.stagingDir), runtimeAwsSdk(request.declared), ...(request.jsonBeside ? [largeJsonBeside(request.jsonBeside)] : []), largeJsonAsText(), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
     ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),
     ...banner(request, withFileNames),
   };

@@ -21,7 +21,7 @@ export function outermostPackage(path: string): string | undefined {
 }
 
 /** Comments and quoted strings, in one pass so that neither hides the other's delimiters. */
-const COMMENTS_AND_STRINGS = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g;
+export const COMMENTS_AND_STRINGS = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g;
 
 /**
  * Whether a module's code names its own location: a mention in a comment or a message

@@ -179,6 +179,16 @@ describe('bam dev runs the bundle deploy builds', () => {
     expect(await text(metas.url)).toBe('index.js,,index.js');
   });
 
+  it("modules in subfolders name their own folder, so bam dev finds the files beside them as deploy's bundle does", async () => {
+    const folder = join(world.cwd, 'nested');
+    await mkdir(join(folder, 'lib'), { recursive: true });
+    await writeFile(join(folder, 'lib', 'page.txt'), 'beside lib');
+    await writeFile(join(folder, 'lib', 'read.ts'), "import { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const read = (): string => readFileSync(join(__dirname, 'page.txt'), 'utf8') + ' ' + readFileSync(new URL('./page.txt', import.meta.url), 'utf8');\n");
+    await writeFile(join(folder, 'index.ts'), "import { read } from './lib/read';\nexport const handler = async () => ({ statusCode: 200, body: read() });\n");
+    const dev = await startDev(['nested'], world);
+    expect(await text(dev.url)).toBe('beside lib beside lib');
+  });
+
   it('a package whose code finds files beside itself loads from node_modules, as deploy ships it', async () => {
     const folder = join(world.cwd, 'beside');
     await mkdir(join(folder, 'node_modules'), { recursive: true });

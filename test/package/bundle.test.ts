@@ -176,6 +176,32 @@ describe('packageFunction bundles with esbuild', () => {
     expect(await runUnzipped(result.zipPath, 'index.js')).toEqual({ statusCode: 200, body: '  null' });
   });
 
+  it('gives modules in subfolders their own __dirname, __filename and import.meta, so their files beside them are found as with --no-bundle', async () => {
+    await write('site/lib/cjs/read.js', "const { readFileSync } = require('node:fs');\nconst { join } = require('node:path');\nmodule.exports = () => readFileSync(join(__dirname, 'page.txt'), 'utf8').trim();\n");
+    await write('site/lib/cjs/page.txt', 'from cjs');
+    await write('site/lib/esm/read.ts', [
+      "import { readFileSync } from 'node:fs';",
+      "import { dirname, join } from 'node:path';",
+      "import { fileURLToPath } from 'node:url';",
+      'const here = dirname(fileURLToPath(import.meta.url));',
+      "export const read = (): string => [readFileSync(new URL('./page.txt', import.meta.url), 'utf8'), readFileSync(join(here, 'page.txt'), 'utf8'), import.meta.filename.endsWith('/lib/esm/read.js')].join(' ');",
+    ].join('\n'));
+    await write('site/lib/esm/page.txt', 'from esm');
+    await write('site/index.mjs', "import readCjs from './lib/cjs/read.js';\nimport { read } from './lib/esm/read.ts';\nexport const handler = async () => ({ statusCode: 200, body: `${readCjs()} | ${read()}` });\n");
+
+    const result = await packageFunction('site', { cwd: world.cwd, store: world.store });
+    expect(await zipNames(result.zipPath)).toEqual(['index.mjs', 'lib/cjs/page.txt', 'lib/esm/page.txt']);
+    expect(await runUnzipped(result.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'from cjs | from esm from esm true' });
+
+    // In a CommonJS bundle too.
+    await write('cjsite/lib/read.js', await readFile(join(world.cwd, 'site/lib/cjs/read.js'), 'utf8'));
+    await write('cjsite/lib/page.txt', 'from a commonjs bundle');
+    await write('cjsite/index.js', "const read = require('./lib/read.js');\nexports.handler = async () => ({ statusCode: 200, body: read() });\n");
+    const cjs = await packageFunction('cjsite', { cwd: world.cwd, store: world.store });
+    expect(await zipNames(cjs.zipPath)).toEqual(['index.js', 'lib/page.txt']);
+    expect(await runUnzipped(cjs.zipPath, 'index.js')).toEqual({ statusCode: 200, body: 'from a commonjs bundle' });
+  });
+
   it('keeps a package whose code finds files beside itself out of the bundle: it ships in node_modules with its files, and says so', async () => {
     await write('package.json', JSON.stringify({ dependencies: { 'reads-own-file': `file:${DEPS}reads-own-file`, 'left-pad-local': `file:${DEPS}left-pad-local` } }));
     await write('beside.mjs', "import greeting from 'reads-own-file';\nimport pad from 'left-pad-local';\nexport const handler = async () => ({ statusCode: 200, body: pad(greeting(), 20) });\n");

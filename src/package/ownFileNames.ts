@@ -1,0 +1,74 @@
+// Your own modules in subfolders keep their own __dirname, __filename and import.meta.url in the
+// bundle: lib/db.js reading join(__dirname, 'schema.sql') finds lib/schema.sql, as it does with
+// --no-bundle (files beside the code are shipped where they are). Bundled as is, every module
+// would name the bundle's folder. Top-level modules need nothing: the bundle's folder is theirs.
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, posix, relative, sep } from 'node:path';
+import type { Loader, Plugin } from 'esbuild';
+import { COMMENTS_AND_STRINGS } from './selfLocating.js';
+import { javaScriptName } from './typescript.js';
+
+/**
+ * The bundle's folder at run time: declared in the bundle's banner (`withFileNames`), or defined
+ * as the function's folder by bam dev.
+ */
+export const BUNDLE_DIRNAME = '__bamDirname';
+
+const FREE_NAMES = /\b__dirname\b|\b__filename\b/;
+const META_NAMES = /\bimport\.meta\.(?:url|dirname|filename)\b/;
+/** The code declares a name of its own (`const __dirname = dirname(fileURLToPath(import.meta.url))`). */
+const DECLARES = /\b(?:var|let|const|function|class)\s+__(?:dir|file)name\b/;
+/** A hashbang, comments and a "use strict" directive: declarations go after them (before, the directive would stop being one). */
+const PROLOGUE = /^(?:#![^\n]*\n)?(?:\s+|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:(['"])use strict\1;?)?/;
+
+/**
+ * The module's code with its own file names, or undefined when it needs none. `path` is its place
+ * in the function, with `/` (lib/db.js).
+ */
+export function withOwnFileNames(code: string, path: string): string | undefined {
+  const folder = posix.dirname(path);
+  if (folder === '.') return undefined;
+  const codeOnly = code.replace(COMMENTS_AND_STRINGS, ' ');
+  const free = FREE_NAMES.test(codeOnly) && !DECLARES.test(codeOnly);
+  const meta = META_NAMES.test(codeOnly);
+  if (!free && !meta) return undefined;
+  const dir = `(${BUNDLE_DIRNAME} + ${JSON.stringify(`/${folder}`)})`;
+  // TypeScript's file by its JavaScript name, as --no-bundle ships it (lib/db.ts → lib/db.js).
+  const file = `(${BUNDLE_DIRNAME} + ${JSON.stringify(`/${javaScriptName(path)}`)})`;
+  const names = free ? `var __dirname = ${dir}, __filename = ${file}; ` : '';
+  // import.meta cannot be declared: its uses are replaced, outside comments and strings.
+  const body = meta
+    ? code.replace(new RegExp(`${COMMENTS_AND_STRINGS.source}|${META_NAMES.source}`, 'g'), (token) => {
+        if (!token.startsWith('import.meta.')) return token;
+        if (token.endsWith('.dirname')) return dir;
+        if (token.endsWith('.filename')) return file;
+        return `process.getBuiltinModule('node:url').pathToFileURL${file}.href`;
+      })
+    : code;
+  // On the first line, after any "use strict": the lines of a stack trace stay where they were.
+  const prologue = PROLOGUE.exec(body)![0];
+  return `${prologue}${prologue.length > 0 && !/\s$/.test(prologue) ? ' ' : ''}${names}${body.slice(prologue.length)}`;
+}
+
+/** The esbuild plugin: the function's own modules (in `functionDir`, outside node_modules) get their file names. */
+export function ownFileNames(functionDir: string): Plugin {
+  return {
+    name: 'bam-own-file-names',
+    setup(build) {
+      build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+        const path = relative(functionDir, args.path);
+        if (path.startsWith('..') || isAbsolute(path) || path.split(sep).includes('node_modules')) return undefined;
+        const code = await readFile(args.path, 'utf8');
+        const contents = withOwnFileNames(code, path.split(sep).join('/'));
+        return contents === undefined ? undefined : { contents, loader: loaderOf(args.path) };
+      });
+    },
+  };
+}
+
+function loaderOf(path: string): Loader {
+  if (path.endsWith('.tsx')) return 'tsx';
+  if (/\.[cm]?ts$/.test(path)) return 'ts';
+  if (path.endsWith('.jsx')) return 'jsx';
+  return 'js';
+}
