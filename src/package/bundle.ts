@@ -62,10 +62,11 @@ const ESM_REQUIRE = "globalThis.require ??= process.getBuiltinModule('node:modul
  * Each module format's names for the module's own file, in a bundle of the other: CommonJS code
  * bundled into an ES module still uses __dirname and __filename, which Node gives no ES module,
  * and an ES module bundled into CommonJS still uses import.meta.url (or .filename, .dirname),
- * which esbuild leaves empty there. Without these, a package that runs with --no-bundle throws at
+ * which esbuild leaves empty there. Without these, code that runs with --no-bundle throws at
  * load. They name the bundle's folder and file (/var/task, /var/task/index.mjs), as the bundle's
- * own format does (a module of the function's in a subfolder names its own: see ownFileNames.ts). esbuild's define replaces only free names, so code that declares its own
- * __dirname keeps it; the bam-named variables collide with nothing.
+ * own format does (the function's modules in subfolders name their own: see ownFileNames.ts).
+ * esbuild's define replaces only free names, so code that declares its own __dirname keeps it;
+ * the bam-named variables collide with nothing.
  */
 const FILE_NAMES = {
   esm: {
