@@ -6,9 +6,9 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, rename, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BuildContext, BuildFailure, BuildOptions, Metafile, Plugin } from 'esbuild';
+import type { BuildContext, BuildFailure, BuildOptions, BuildResult, Metafile, Plugin } from 'esbuild';
 import { BamError } from '../core/errors.js';
-import { buildLocation, bundleFormat, bundleOptions, type BundleRequest } from '../package/bundle.js';
+import { buildLocation, bundleFormat, bundleOptions, notInstalledImports, type BundleRequest } from '../package/bundle.js';
 import { notAmongFunctionFiles } from '../package/dependencies.js';
 import { entryNameTaken } from '../package/localImports.js';
 import { displayPathOf } from '../package/displayPath.js';
@@ -67,8 +67,8 @@ export class FunctionBuild {
   private readonly watchers = new Map<string, FSWatcher>();
   private onChange: (() => void) | undefined;
   private closed = false;
-  /** Packages kept out of the bundle because their code finds files beside itself (see selfLocating.ts). */
-  private readonly selfLocating = new Set<string>();
+  /** Packages kept out of the bundle: their code finds files beside itself (see selfLocating.ts), or they are not installed. */
+  private readonly leftOut = new Set<string>();
 
   constructor(
     private readonly source: FunctionSource,
@@ -118,21 +118,19 @@ export class FunctionBuild {
     if (this.project && (await stampOf(this.project.files)) !== this.project.stamp) await this.dropContext(true);
     if (!this.project) this.project = await this.readProject();
     if (!this.context) await this.newContext(await this.guessFormat());
-    let result = await this.context!.rebuild();
+    let result = await this.contextBuild();
     // The entry's own syntax says ES module or CommonJS, as deploy reads it: a save may change it.
     const wanted = bundleFormat(this.entryName, this.project.userPackage.type, () => result.metafile!.inputs[this.entryName]?.format === 'esm');
     if (wanted !== this.format) {
       await this.dropContext(false);
       await this.newContext(wanted);
-      result = await this.context!.rebuild();
+      result = await this.contextBuild();
     }
     // As deploy does: packages that find files beside their code load from node_modules instead.
-    const selfLocating = (await selfLocatingPackages(Object.keys(result.metafile!.inputs), this.folder)).filter((name) => !this.selfLocating.has(name));
+    const selfLocating = (await selfLocatingPackages(Object.keys(result.metafile!.inputs), this.folder)).filter((name) => !this.leftOut.has(name));
     if (selfLocating.length > 0) {
-      for (const name of selfLocating) this.selfLocating.add(name);
-      await this.dropContext(false);
-      await this.newContext(this.format!);
-      result = await this.context!.rebuild();
+      await this.leaveOut(selfLocating);
+      result = await this.contextBuild();
     }
     this.assertImportsShip(result.metafile!);
     const output = result.outputFiles?.[0];
@@ -145,6 +143,29 @@ export class FunctionBuild {
     this.failed = false;
     this.follow([...inputFiles(result.metafile!, this.folder), ...this.project.files]);
     return { ok: true, code: { entryFile: output.path, watchFolders: foldersOf([...this.files]) } };
+  }
+
+  /**
+   * The context's build; a package's import of a package that is not installed is left to run
+   * time, as deploy leaves it (see notInstalledImports), and the build made again.
+   */
+  private async contextBuild(): Promise<BuildResult> {
+    for (;;) {
+      try {
+        return await this.context!.rebuild();
+      } catch (err) {
+        const missing = isBuildFailure(err) ? notInstalledImports(err).filter((name) => !this.leftOut.has(name)) : [];
+        if (missing.length === 0) throw err;
+        await this.leaveOut(missing);
+      }
+    }
+  }
+
+  /** Builds from now on without these packages: they load from node_modules (or fail there, as with --no-bundle). */
+  private async leaveOut(names: string[]): Promise<void> {
+    for (const name of names) this.leftOut.add(name);
+    await this.dropContext(false);
+    await this.newContext(this.format!);
   }
 
   /**
@@ -195,7 +216,7 @@ export class FunctionBuild {
       entryName: this.entryName,
       format,
       nodeMajor: this.settings.nodeMajor,
-      external: [...new Set([...project.userPackage.external, ...this.settings.external, ...this.selfLocating])],
+      external: [...new Set([...project.userPackage.external, ...this.settings.external, ...this.leftOut])],
       declared: project.userPackage.specs,
       displayPath: (path) => displayPathOf(resolve(this.folder, path), cwd),
       ...(project.modulesDir ? { jsonBeside: { modulesDir: project.modulesDir, from: 'where they are' as const } } : {}),

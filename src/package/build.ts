@@ -125,6 +125,7 @@ async function bundledEntries(context: BuildContext, settings: BuildInput['setti
     ...(modulesDir ? { jsonBeside: { modulesDir: join(stagingDir, 'node_modules'), from: 'bundle' as const } } : {}),
   });
   for (const warning of bundle.warnings) reporter?.info(`esbuild: ${warning}`);
+  if (bundle.notInstalled.length > 0) reporter?.info(`Left to load at run time (imported by packages, not installed): ${bundle.notInstalled.join(', ')}`);
   if (bundle.selfLocating.length > 0) reporter?.info(`Kept in node_modules, not bundled (their code finds files beside itself): ${bundle.selfLocating.join(', ')}`);
   const bundlePath = join(buildDir, bundle.fileName);
   await writeFile(bundlePath, bundle.code, { mode: PRIVATE_FILE_MODE });

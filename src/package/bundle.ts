@@ -3,7 +3,7 @@ import { isBuiltin } from 'node:module';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BuildFailure, BuildOptions, BuildResult, Message, Plugin } from 'esbuild';
 import { BamError } from '../core/errors.js';
-import { packageName } from './imports.js';
+import { classifySpecifier, packageName } from './imports.js';
 import { selfLocatingPackages } from './selfLocating.js';
 import { ownFileNames } from './ownFileNames.js';
 import { BUILD_DIR } from './stage.js';
@@ -48,6 +48,8 @@ export interface Bundle {
   externalImports: string[];
   /** Packages left out because their code finds files beside itself (see selfLocating.ts). */
   selfLocating: string[];
+  /** Packages that packages import but are not installed, left to fail at run time only if reached (see notInstalledImports). */
+  notInstalled: string[];
   warnings: string[];
 }
 
@@ -89,20 +91,28 @@ const FILE_NAMES = {
 export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
   const { build } = await import('esbuild');
   const fileName = request.format === 'esm' ? 'index.mjs' : 'index.js';
-  const run = async (external: string[], withFileNames: boolean): Promise<{ result: BuildResult<{ metafile: true; write: false }>; outfile: string }> => {
+  type Built = { result: BuildResult<{ metafile: true; write: false }>; outfile: string };
+  const run = async (external: string[], withFileNames: boolean, notInstalled?: string[]): Promise<Built> => {
     const options = bundleOptions({ ...request, external }, withFileNames);
     try {
       return { result: await build({ ...options, sourcemap: 'external', metafile: true, write: false, logLevel: 'silent' }), outfile: options.outfile };
     } catch (err) {
       const first = (err as BuildFailure).errors?.[0];
       if (!first) throw err;
+      const missing = notInstalled ? notInstalledImports(err as BuildFailure).filter((name) => !external.includes(name)) : [];
+      if (missing.length > 0) {
+        notInstalled!.push(...missing);
+        return run([...external, ...missing], withFileNames, notInstalled);
+      }
       throw new BamError(`${buildMessage(first, request)}. Fix it and try again (or package with --no-bundle, or mark the package --external).`, { cause: err });
     }
   };
-  let { result, outfile } = await run(request.external, false);
+  // A package's import of a package that is not installed is left to run time, as Node leaves it.
+  const notInstalled: string[] = [];
+  let { result, outfile } = await run(request.external, false, notInstalled);
   // Packages that find their files beside their code are built again outside the bundle (rare).
   const selfLocating = (await selfLocatingPackages(Object.keys(result.metafile.inputs), request.stagingDir)).filter((name) => !request.external.includes(name));
-  const external = [...request.external, ...selfLocating];
+  const external = [...request.external, ...notInstalled, ...selfLocating];
   if (selfLocating.length > 0) ({ result, outfile } = await run(external, false));
   // The file names' declarations only where the code uses them (rare): most bundles stay as they were.
   if (result.outputFiles.some((file) => file.path === outfile && FILE_NAMES[request.format].declared.test(file.text))) ({ result, outfile } = await run(external, true));
@@ -123,8 +133,24 @@ export async function bundleFunction(request: BundleRequest): Promise<Bundle> {
     outsideInputs,
     externalImports: externalImports.sort(),
     selfLocating,
+    notInstalled: notInstalled.sort(),
     warnings: result.warnings.map((warning) => buildMessage(warning, request)),
   };
+}
+
+/**
+ * The packages a build could not find, when every error is one: a bare import, made by a package
+ * in node_modules, of a package that is not installed (knex's drivers for the databases it is not
+ * used with, an optional peer). Node fails such an import only when the code reaches it, so the
+ * bundle leaves it to run time too. Anything else, and the user's own imports, stay errors.
+ */
+export function notInstalledImports(failure: BuildFailure): string[] {
+  const names = failure.errors.map((error) => {
+    const specifier = /^Could not resolve "([^"]+)"$/.exec(error.text)?.[1];
+    const fromPackage = /(?:^|[\\/])node_modules[\\/]/.test(error.location?.file ?? '');
+    return specifier && fromPackage && classifySpecifier(specifier) === 'package' ? packageName(specifier) : undefined;
+  });
+  return names.every((name) => name !== undefined) ? [...new Set(names)] : [];
 }
 
 /**

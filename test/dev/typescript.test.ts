@@ -189,6 +189,16 @@ describe('bam dev runs the bundle deploy builds', () => {
     expect(await text(dev.url)).toBe('beside lib beside lib');
   });
 
+  it("runs a function whose package imports a package that is not installed, as deploy's bundle leaves that import to run time", async () => {
+    const folder = join(world.cwd, 'driver');
+    await mkdir(join(folder, 'node_modules'), { recursive: true });
+    await cp(join(root, 'test/fixtures/package/deps/optional-driver'), join(folder, 'node_modules', 'optional-driver'), { recursive: true });
+    await writeFile(join(folder, 'package.json'), JSON.stringify({ name: 'driver', type: 'module', dependencies: { 'optional-driver': '1.0.0' } }));
+    await writeFile(join(folder, 'index.ts'), "import driver from 'optional-driver';\nexport const handler = async () => ({ statusCode: 200, body: driver.name });\n");
+    const dev = await startDev(['driver'], world);
+    expect(await text(dev.url)).toBe('optional-driver');
+  });
+
   it('a package whose code finds files beside itself loads from node_modules, as deploy ships it', async () => {
     const folder = join(world.cwd, 'beside');
     await mkdir(join(folder, 'node_modules'), { recursive: true });

@@ -202,6 +202,19 @@ describe('packageFunction bundles with esbuild', () => {
     expect(await runUnzipped(cjs.zipPath, 'index.js')).toEqual({ statusCode: 200, body: 'from a commonjs bundle' });
   });
 
+  it("leaves a package's import of a package that is not installed to run time, as Node does, and says so", async () => {
+    await write('package.json', JSON.stringify({ dependencies: { 'optional-driver': `file:${DEPS}optional-driver` } }));
+    await write('driver.mjs', "import driver from 'optional-driver';\nexport const handler = async () => { let failed = ''; try { driver.connect(); } catch (err) { failed = err.code; } return { statusCode: 200, body: `${driver.name} ${failed}` }; };\n");
+
+    const result = await packageFunction('driver', { cwd: world.cwd, store: world.store, reporter: world.reporter });
+
+    expect(result.external).toEqual([]);
+    expect(await zipNames(result.zipPath)).toEqual(['index.mjs']);
+    // Reached, the require fails as it would with --no-bundle.
+    expect(await runUnzipped(result.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'optional-driver MODULE_NOT_FOUND' });
+    expect(world.reporter.text('info')).toContain('Left to load at run time (imported by packages, not installed): not-installed-driver');
+  });
+
   it('keeps a package whose code finds files beside itself out of the bundle: it ships in node_modules with its files, and says so', async () => {
     await write('package.json', JSON.stringify({ dependencies: { 'reads-own-file': `file:${DEPS}reads-own-file`, 'left-pad-local': `file:${DEPS}left-pad-local` } }));
     await write('beside.mjs', "import greeting from 'reads-own-file';\nimport pad from 'left-pad-local';\nexport const handler = async () => ({ statusCode: 200, body: pad(greeting(), 20) });\n");
