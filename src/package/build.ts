@@ -192,7 +192,7 @@ async function unbundledEntries(context: BuildContext, dependencies: Record<stri
     const compiledPath = join(buildDir, compiledName);
     const text = await readFile(join(stagingDir, file.relativePath), 'utf8');
     const format = /\.m[jt]sx?$/.test(file.relativePath) ? 'esm' : /\.c[jt]sx?$/.test(file.relativePath) ? 'cjs' : userPackage.type === 'module' ? 'esm' : 'cjs';
-    const code = await transpile(text, file.relativePath, displayPathOf(file.sourcePath, context.cwd), { jsx: context.tsconfig?.jsx ?? {}, format });
+    const code = await transpile(text, file.relativePath, displayPathOf(file.sourcePath, context.cwd), { compile: context.tsconfig?.compile ?? {}, format });
     await mkdir(dirname(compiledPath), { recursive: true });
     await writeFile(compiledPath, code, { mode: PRIVATE_FILE_MODE });
     entries.push({ name: compiledName, path: compiledPath, kind: 'file' });
@@ -262,7 +262,7 @@ async function parseStagedFiles(staged: StagedFile[], stagingDir: string, cwd: s
         const displayPath = displayPathOf(file.sourcePath, cwd);
         // Read in line: thousands of small reads through the thread pool take several times longer.
         const text = readFileSync(join(stagingDir, file.relativePath), 'utf8');
-        return { relativePath: file.relativePath, displayPath, ...(await parseSourceFile(text, file.relativePath, displayPath, tsconfig?.jsx ?? {})) };
+        return { relativePath: file.relativePath, displayPath, ...(await parseSourceFile(text, file.relativePath, displayPath, tsconfig?.compile ?? {})) };
       }),
   );
 }

@@ -87,7 +87,7 @@ export async function packageFunction(name: string, options: PackageOptions): Pr
   }
 
   // Something changed: a single file's imports are read again (an edit may import another module).
-  const localImports = source.kind === 'file' ? await (await import('./localImports.js')).localImportsOf(source, { cwd: options.cwd, jsx: tsconfig?.jsx ?? {} }) : [];
+  const localImports = source.kind === 'file' ? await (await import('./localImports.js')).localImportsOf(source, { cwd: options.cwd, compile: tsconfig?.compile ?? {} }) : [];
   const files = source.kind === 'file' ? await findFunctionFiles(source, localImports) : found;
   const staged = await stageFiles(source, stagingDir, files);
   const { buildFunction } = await import('./build.js');
@@ -106,7 +106,7 @@ export async function checkFunctionSource(name: string, options: { cwd: string; 
   const displayPath = displayPathOf(source.entryFile, options.cwd);
   const { assertExportsHandler, loaderFor, parseSourceFile } = await import('./build.js');
   const tsconfig = loaderFor(source.entryFile) ? await findTsConfig(dirname(source.entryFile)) : undefined;
-  const { program } = await parseSourceFile(await readFile(source.entryFile, 'utf8'), source.entryFile, displayPath, tsconfig?.jsx ?? {});
+  const { program } = await parseSourceFile(await readFile(source.entryFile, 'utf8'), source.entryFile, displayPath, tsconfig?.compile ?? {});
   assertExportsHandler(program, displayPath);
   return source;
 }

@@ -28,13 +28,13 @@ export function entryNameTaken(source: FunctionSource, name: string, displayPath
  * inside its folder (paths from it, with `/`, sorted). An import that names no file, or a file
  * outside the folder or in node_modules, is left out: the dependency check names it.
  */
-export async function localImportsOf(source: FunctionSource, options: { cwd: string; jsx: Record<string, string> }): Promise<string[]> {
+export async function localImportsOf(source: FunctionSource, options: { cwd: string; compile: Record<string, string | boolean> }): Promise<string[]> {
   const folder = dirname(source.entryFile);
   const found = new Set<string>();
   const toRead = [source.entryFile];
   for (let file = toRead.pop(); file !== undefined; file = toRead.pop()) {
     const displayPath = displayPathOf(file, options.cwd);
-    const { program } = await parseSourceFile(readFileSync(file, 'utf8'), file, displayPath, options.jsx);
+    const { program } = await parseSourceFile(readFileSync(file, 'utf8'), file, displayPath, options.compile);
     for (const specifier of importedSpecifiers(program)) {
       if (classifySpecifier(specifier) !== 'relative' || specifier.startsWith('/')) continue;
       const target = resolveFile(resolve(dirname(file), specifier.split(/[?#]/)[0] ?? specifier));

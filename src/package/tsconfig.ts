@@ -7,11 +7,18 @@ export interface TsConfig {
   path: string;
   /** The `compilerOptions.paths` patterns (`@lib/*`): such imports are the user's files, not npm packages. */
   aliases: string[];
-  /** The JSX settings, as esbuild's tsconfigRaw takes them (so `react-jsx` adds its runtime import). */
-  jsx: Record<string, string>;
+  /**
+   * The compilerOptions esbuild reads when it compiles one file, as its tsconfigRaw takes them:
+   * JSX (so `react-jsx` adds its runtime import), decorators (NestJS, TypeORM), class fields and
+   * import elision.
+   */
+  compile: Record<string, string | boolean>;
 }
 
-const JSX_OPTIONS = ['jsx', 'jsxFactory', 'jsxFragmentFactory', 'jsxImportSource'] as const;
+const COMPILE_OPTIONS = {
+  string: ['jsx', 'jsxFactory', 'jsxFragmentFactory', 'jsxImportSource', 'importsNotUsedAsValues'],
+  boolean: ['experimentalDecorators', 'useDefineForClassFields', 'verbatimModuleSyntax', 'preserveValueImports', 'alwaysStrict'],
+} as const;
 
 interface RawTsConfig {
   extends?: unknown;
@@ -20,7 +27,7 @@ interface RawTsConfig {
 
 /**
  * The nearest tsconfig.json at or above `from`, as tsc and esbuild find it; undefined when none.
- * A relative `extends` is followed for paths and JSX (esbuild follows every form when it bundles).
+ * A relative `extends` is followed for paths and compile options (esbuild follows every form when it bundles).
  */
 export async function findTsConfig(from: string): Promise<TsConfig | undefined> {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
@@ -28,8 +35,10 @@ export async function findTsConfig(from: string): Promise<TsConfig | undefined> 
     const options = await readCompilerOptions(path, 0);
     if (options) {
       const paths = options.paths && typeof options.paths === 'object' ? Object.keys(options.paths) : [];
-      const jsx = Object.fromEntries(JSX_OPTIONS.flatMap((key) => (typeof options[key] === 'string' ? [[key, options[key]]] : [])));
-      return { path, aliases: paths, jsx };
+      const compile = Object.fromEntries(
+        Object.entries(COMPILE_OPTIONS).flatMap(([type, keys]) => keys.flatMap((key) => (typeof options[key] === type ? [[key, options[key] as string | boolean]] : []))),
+      );
+      return { path, aliases: paths, compile };
     }
     if (dirname(dir) === dir) return undefined;
   }

@@ -17,8 +17,8 @@ export function javaScriptName(path: string): string {
 }
 
 export interface TranspileOptions {
-  /** tsconfig's JSX settings. */
-  jsx: Record<string, string>;
+  /** tsconfig's options for compiling one file (see TsConfig.compile). */
+  compile: Record<string, string | boolean>;
   /** Only for --no-bundle: the module format Node will load the file as. */
   format?: 'esm' | 'cjs';
 }
@@ -33,7 +33,7 @@ export async function transpile(text: string, path: string, displayPath: string,
     const result = await transform(text, {
       loader: loaderFor(path) ?? 'js',
       sourcefile: displayPath,
-      tsconfigRaw: { compilerOptions: options.jsx },
+      tsconfigRaw: { compilerOptions: options.compile },
       ...(options.format ? { format: options.format, platform: 'node' } : {}),
       logLevel: 'silent',
     });
@@ -76,12 +76,12 @@ export interface ParsedSource extends ParsedFile {
 }
 
 /** JavaScript parsed as written; TypeScript and JSX parsed once esbuild has made JavaScript of them. */
-export async function parseSourceFile(text: string, path: string, displayPath: string, jsx: Record<string, string>): Promise<ParsedSource> {
+export async function parseSourceFile(text: string, path: string, displayPath: string, compile: Record<string, string | boolean>): Promise<ParsedSource> {
   if (loaderFor(path) === undefined) {
     const parsed = parseJavaScript(text, displayPath);
     return { ...parsed, headerEnd: parsed.program.body[0]?.start ?? parsed.program.end };
   }
   // esbuild keeps the module syntax as written (a .cts may still say `export`): acorn tries both.
-  const { program } = parseJavaScript(await transpile(text, path, displayPath, { jsx }), displayPath.replace(/\.[mc]?[jt]sx?$/, '.js'));
+  const { program } = parseJavaScript(await transpile(text, path, displayPath, { compile }), displayPath.replace(/\.[mc]?[jt]sx?$/, '.js'));
   return { program, comments: leadingComments(text), headerEnd: Number.POSITIVE_INFINITY };
 }

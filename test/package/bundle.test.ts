@@ -202,6 +202,19 @@ describe('packageFunction bundles with esbuild', () => {
     expect(await runUnzipped(cjs.zipPath, 'index.js')).toEqual({ statusCode: 200, body: 'from a commonjs bundle' });
   });
 
+  it("compiles TypeScript's legacy decorators when tsconfig turns experimentalDecorators on (NestJS, TypeORM), parameter decorators too", async () => {
+    await write('deco/tsconfig.json', '{ "compilerOptions": { "experimentalDecorators": true } }');
+    await write('deco/index.ts', [
+      'const seen: string[] = [];',
+      'function Tag(name: string) { return (target: object, key?: string | symbol, index?: number | PropertyDescriptor) => { seen.push(`${name}:${typeof target}:${String(key)}:${typeof index}`); }; }',
+      "@Tag('class') class Greeter { greet(@Tag('param') name: string) { return `hi ${name}`; } }",
+      "export const handler = async () => ({ statusCode: 200, body: `${new Greeter().greet('bam')} ${seen.join(' ')}` });",
+    ].join('\n'));
+    const result = await packageFunction('deco', { cwd: world.cwd, store: world.store });
+    // Legacy semantics: a parameter decorator gets (prototype, method, index); a class one, (constructor).
+    expect(await runUnzipped(result.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'hi bam param:object:greet:number class:function:undefined:undefined' });
+  });
+
   it("leaves a package's import of a package that is not installed to run time, as Node does, and says so", async () => {
     await write('package.json', JSON.stringify({ dependencies: { 'optional-driver': `file:${DEPS}optional-driver` } }));
     await write('driver.mjs', "import driver from 'optional-driver';\nexport const handler = async () => { let failed = ''; try { driver.connect(); } catch (err) { failed = err.code; } return { statusCode: 200, body: `${driver.name} ${failed}` }; };\n");

@@ -13,14 +13,18 @@ afterEach(async () => {
 });
 
 describe('tsconfig.json', () => {
-  it('is found at or above the function, with comments and trailing commas, following a relative extends for paths and JSX', async () => {
+  it('is found at or above the function, with comments and trailing commas, following a relative extends for paths and the options esbuild compiles a file with', async () => {
     await mkdir(join(world.cwd, 'api', 'deep'), { recursive: true });
-    await writeFile(join(world.cwd, 'base.json'), '{ "compilerOptions": { "jsx": "react-jsx", "jsxImportSource": "preact" } }');
-    await writeFile(join(world.cwd, 'tsconfig.json'), '{\n  "extends": "./base", // shared\n  /* aliases */ "compilerOptions": { "paths": { "@lib/*": ["lib/*"], "~": ["src"], }, },\n}');
+    await writeFile(join(world.cwd, 'base.json'), '{ "compilerOptions": { "jsx": "react-jsx", "jsxImportSource": "preact", "experimentalDecorators": true, "strict": true } }');
+    await writeFile(
+      join(world.cwd, 'tsconfig.json'),
+      '{\n  "extends": "./base", // shared\n  /* aliases */ "compilerOptions": { "paths": { "@lib/*": ["lib/*"], "~": ["src"], }, "useDefineForClassFields": false, "verbatimModuleSyntax": "yes" },\n}',
+    );
     expect(await findTsConfig(join(world.cwd, 'api', 'deep'))).toEqual({
       path: join(world.cwd, 'tsconfig.json'),
       aliases: ['@lib/*', '~'],
-      jsx: { jsx: 'react-jsx', jsxImportSource: 'preact' },
+      // Only what esbuild reads, of the type it takes ("yes" is no boolean); strict is tsc's.
+      compile: { jsx: 'react-jsx', jsxImportSource: 'preact', experimentalDecorators: true, useDefineForClassFields: false },
     });
   });
 
