@@ -18,7 +18,8 @@ import { isUnbundleablePackage } from '../package/native.js';
 import { selfLocatingPackages } from '../package/selfLocating.js';
 import { BUNDLE_DIRNAME } from '../package/ownFileNames.js';
 import { sourceFolder, type FunctionSource } from '../package/source.js';
-import { findTsConfig, tsConfigFiles } from '../package/tsconfig.js';
+import { findTsConfig, tsConfigFiles, type TsConfig } from '../package/tsconfig.js';
+import { decoratedCompiler } from '../package/decoratorMetadata.js';
 import { readUserPackage, type UserPackage } from '../package/userPackage.js';
 import type { CodeState, StopWatching } from './functionCode.js';
 
@@ -46,6 +47,7 @@ const PACKAGE_FILES = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json
 /** What the build reads besides the code, and their state when it was read (a change makes a new context). */
 interface Project {
   userPackage: UserPackage;
+  tsconfig: TsConfig | undefined;
   /** package.json, lockfiles, tsconfig.json and the files it extends, node_modules. */
   files: string[];
   /** Where the user's packages are installed (the one folder the bundle's externals load from). */
@@ -199,7 +201,7 @@ export class FunctionBuild {
       ...(tsconfig ? tsConfigFiles(tsconfig.path) : []),
       ...(modulesDir ? [modulesDir] : []),
     ];
-    return { userPackage, files, modulesDir, stamp: await stampOf(files) };
+    return { userPackage, tsconfig, files, modulesDir, stamp: await stampOf(files) };
   }
 
   private async newContext(format: 'esm' | 'cjs'): Promise<void> {
@@ -220,6 +222,7 @@ export class FunctionBuild {
       declared: project.userPackage.specs,
       displayPath: (path) => displayPathOf(resolve(this.folder, path), cwd),
       ...(project.modulesDir ? { jsonBeside: { modulesDir: project.modulesDir, from: 'where they are' as const } } : {}),
+      ...(project.tsconfig?.decoratorMetadata ? { decorated: decoratedCompiler(this.folder, project.tsconfig.compile, project.tsconfig.path) } : {}),
     };
     const options = bundleOptions(request);
     // .mjs or .cjs: no package.json near bam's folder may change what a .js file means.

@@ -6,6 +6,7 @@ import { BamError } from '../core/errors.js';
 import { classifySpecifier, packageName } from './imports.js';
 import { selfLocatingPackages } from './selfLocating.js';
 import { ownFileNames } from './ownFileNames.js';
+import type { DecoratedCompiler } from './decoratorMetadata.js';
 import { BUILD_DIR } from './stage.js';
 
 export interface BundleRequest {
@@ -33,6 +34,8 @@ export interface BundleRequest {
    * (deploy ships them there), or where they are (bam dev).
    */
   jsonBeside?: { modulesDir: string; from: 'bundle' | 'where they are' };
+  /** Compiles decorated TypeScript with its metadata, when tsconfig asks for it (see decoratorMetadata.ts). */
+  decorated?: DecoratedCompiler;
 }
 
 export interface Bundle {
@@ -182,7 +185,7 @@ export function bundleOptions(request: BundleRequest, withFileNames = false): Bu
     minifyWhitespace: true,
     external: request.external.flatMap((name) => [name, `${name}/*`]),
     define: FILE_NAMES[request.format].define,
-    plugins: [ownFileNames(request.stagingDir), runtimeAwsSdk(request.declared), ...(request.jsonBeside ? [largeJsonBeside(request.jsonBeside)] : []), largeJsonAsText(), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
+    plugins: [ownFileNames(request.stagingDir, request.decorated), runtimeAwsSdk(request.declared), ...(request.jsonBeside ? [largeJsonBeside(request.jsonBeside)] : []), largeJsonAsText(), ...(request.sourceFolder ? [stagedCopies(request.sourceFolder, request.stagingDir)] : [])],
     ...(request.tsconfig ? { tsconfig: request.tsconfig } : {}),
     ...banner(request, withFileNames),
   };

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, posix, relative, sep } from 'node:path';
 import type { Loader, Plugin } from 'esbuild';
+import type { DecoratedCompiler } from './decoratorMetadata.js';
 import { COMMENTS_AND_STRINGS } from './selfLocating.js';
 import { javaScriptName } from './typescript.js';
 
@@ -50,17 +51,24 @@ export function withOwnFileNames(code: string, path: string): string | undefined
   return `${prologue}${prologue.length > 0 && !/\s$/.test(prologue) ? ' ' : ''}${names}${body.slice(prologue.length)}`;
 }
 
-/** The esbuild plugin: the function's own modules (in `functionDir`, outside node_modules) get their file names. */
-export function ownFileNames(functionDir: string): Plugin {
+/**
+ * The esbuild plugin: the function's own modules (in `functionDir`, outside node_modules) get
+ * their file names, and, when tsconfig asks for decorator metadata, its decorated TypeScript is
+ * compiled by the project's TypeScript first (see decoratorMetadata.ts).
+ */
+export function ownFileNames(functionDir: string, decorated?: DecoratedCompiler): Plugin {
   return {
     name: 'bam-own-file-names',
     setup(build) {
       build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
         const path = relative(functionDir, args.path);
         if (path.startsWith('..') || isAbsolute(path) || path.split(sep).includes('node_modules')) return undefined;
-        const code = await readFile(args.path, 'utf8');
-        const contents = withOwnFileNames(code, path.split(sep).join('/'));
-        return contents === undefined ? undefined : { contents, loader: loaderOf(args.path) };
+        const text = await readFile(args.path, 'utf8');
+        const compiled = decorated && /\.[cm]?tsx?$/.test(args.path) ? decorated(text, args.path) : undefined;
+        // TypeScript's output is JavaScript (JSX kept as JSX for esbuild's settings).
+        const loader: Loader = compiled === undefined ? loaderOf(args.path) : args.path.endsWith('.tsx') ? 'jsx' : 'js';
+        const contents = withOwnFileNames(compiled ?? text, path.split(sep).join('/')) ?? compiled;
+        return contents === undefined ? undefined : { contents, loader };
       });
     },
   };

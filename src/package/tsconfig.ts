@@ -13,6 +13,8 @@ export interface TsConfig {
    * import elision.
    */
   compile: Record<string, string | boolean>;
+  /** `emitDecoratorMetadata`, which esbuild cannot write: see decoratorMetadata.ts. */
+  decoratorMetadata: boolean;
 }
 
 const COMPILE_OPTIONS = {
@@ -38,7 +40,7 @@ export async function findTsConfig(from: string): Promise<TsConfig | undefined> 
       const compile = Object.fromEntries(
         Object.entries(COMPILE_OPTIONS).flatMap(([type, keys]) => keys.flatMap((key) => (typeof options[key] === type ? [[key, options[key] as string | boolean]] : []))),
       );
-      return { path, aliases: paths, compile };
+      return { path, aliases: paths, compile, decoratorMetadata: options.emitDecoratorMetadata === true };
     }
     if (dirname(dir) === dir) return undefined;
   }

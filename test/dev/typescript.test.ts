@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBam } from '../helpers/bamProcess.js';
 import { root, startDev, useDevWorld } from './devProcess.js';
@@ -197,6 +197,23 @@ describe('bam dev runs the bundle deploy builds', () => {
     await writeFile(join(folder, 'index.ts'), "import driver from 'optional-driver';\nexport const handler = async () => ({ statusCode: 200, body: driver.name });\n");
     const dev = await startDev(['driver'], world);
     expect(await text(dev.url)).toBe('optional-driver');
+  });
+
+  it("writes decorator metadata with the project's TypeScript when tsconfig asks for it, as deploy does", async () => {
+    const folder = join(world.cwd, 'meta');
+    await mkdir(join(folder, 'node_modules'), { recursive: true });
+    await symlink(join(root, 'node_modules', 'typescript'), join(folder, 'node_modules', 'typescript'), 'dir');
+    await writeFile(join(folder, 'tsconfig.json'), '{ "compilerOptions": { "experimentalDecorators": true, "emitDecoratorMetadata": true } }');
+    await writeFile(join(folder, 'greeter.ts'), 'export class Greeter {}\n');
+    await writeFile(
+      join(folder, 'index.ts'),
+      "import { Greeter } from './greeter';\nconst recorded = new Map<unknown, unknown>();\n" +
+        "(Reflect as unknown as { metadata: unknown }).metadata = (key: string, value: unknown) => (target: unknown) => { if (key === 'design:paramtypes') recorded.set(target, value); };\n" +
+        'const Injectable = (): ClassDecorator => () => {};\n@Injectable() class Controller { constructor(readonly greeter: Greeter) {} }\n' +
+        'export const handler = async () => ({ statusCode: 200, body: (recorded.get(Controller) as Function[]).map((type) => type.name).join() });\n',
+    );
+    const dev = await startDev(['meta'], world);
+    expect(await text(dev.url)).toBe('Greeter');
   });
 
   it('a package whose code finds files beside itself loads from node_modules, as deploy ships it', async () => {

@@ -215,6 +215,30 @@ describe('packageFunction bundles with esbuild', () => {
     expect(await runUnzipped(result.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'hi bam param:object:greet:number class:function:undefined:undefined' });
   });
 
+  it("writes decorator metadata (emitDecoratorMetadata, which NestJS injects by) with the project's own TypeScript, bundled and with --no-bundle; without TypeScript it says to install it", async () => {
+    await write('meta/tsconfig.json', '{ "compilerOptions": { "experimentalDecorators": true, "emitDecoratorMetadata": true } }');
+    await write('meta/greeter.ts', 'export class Greeter { greet(name: string) { return `hi ${name}`; } }\n');
+    await write('meta/index.ts', [
+      "import { Greeter } from './greeter';",
+      '// What reflect-metadata records, kept small: the constructor parameter types TypeScript wrote.',
+      'const recorded = new Map<unknown, unknown>();',
+      "(Reflect as unknown as { metadata: unknown }).metadata = (key: string, value: unknown) => (target: unknown) => { if (key === 'design:paramtypes') recorded.set(target, value); };",
+      'const Injectable = (): ClassDecorator => () => {};',
+      '@Injectable() class Controller { constructor(readonly greeter: Greeter, readonly times: number) {} }',
+      'export const handler = async () => ({ statusCode: 200, body: (recorded.get(Controller) as Function[]).map((type) => type.name).join() });',
+    ].join('\n'));
+    const failed = await packageFunction('meta', { cwd: world.cwd, store: world.store }).then(() => '', (err: Error) => err.message);
+    expect(failed).toBe(`${join(world.cwd, 'meta', 'tsconfig.json')} sets emitDecoratorMetadata, which esbuild cannot write (NestJS and TypeORM need it), and bam found no TypeScript in your project to write it. Install it (npm install -D typescript) and try again.`);
+
+    // The project's TypeScript (here, bam's own).
+    await mkdir(join(world.cwd, 'node_modules'), { recursive: true });
+    await symlink(fileURLToPath(new URL('../../node_modules/typescript', import.meta.url)), join(world.cwd, 'node_modules', 'typescript'), 'dir');
+    const bundled = await packageFunction('meta', { cwd: world.cwd, store: world.store });
+    expect(await runUnzipped(bundled.zipPath, 'index.mjs')).toEqual({ statusCode: 200, body: 'Greeter,Number' });
+    const plain = await packageFunction('meta', { cwd: world.cwd, store: world.store, bundle: false });
+    expect(await runUnzipped(plain.zipPath, 'index.js')).toEqual({ statusCode: 200, body: 'Greeter,Number' });
+  });
+
   it("leaves a package's import of a package that is not installed to run time, as Node does, and says so", async () => {
     await write('package.json', JSON.stringify({ dependencies: { 'optional-driver': `file:${DEPS}optional-driver` } }));
     await write('driver.mjs', "import driver from 'optional-driver';\nexport const handler = async () => { let failed = ''; try { driver.connect(); } catch (err) { failed = err.code; } return { statusCode: 200, body: `${driver.name} ${failed}` }; };\n");

@@ -25,6 +25,7 @@ describe('tsconfig.json', () => {
       aliases: ['@lib/*', '~'],
       // Only what esbuild reads, of the type it takes ("yes" is no boolean); strict is tsc's.
       compile: { jsx: 'react-jsx', jsxImportSource: 'preact', experimentalDecorators: true, useDefineForClassFields: false },
+      decoratorMetadata: false,
     });
   });
 
