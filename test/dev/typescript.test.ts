@@ -9,6 +9,15 @@ import { root, startDev, useDevWorld } from './devProcess.js';
 
 const world = useDevWorld();
 
+/** A function folder NAME/ with index.ts, and a fixture package copied into its node_modules. */
+async function functionWithPackage(name: string, fixture: string, index: string): Promise<void> {
+  const folder = join(world.cwd, name);
+  await mkdir(join(folder, 'node_modules'), { recursive: true });
+  await cp(join(root, 'test/fixtures/package/deps', fixture), join(folder, 'node_modules', fixture), { recursive: true });
+  await writeFile(join(folder, 'package.json'), JSON.stringify({ name, type: 'module', dependencies: { [fixture]: '1.0.0' } }));
+  await writeFile(join(folder, 'index.ts'), index);
+}
+
 const HANDLER = `// description: shouts
 import { shout } from './lib/shout';
 import type { Word } from './lib/types.js';
@@ -190,11 +199,7 @@ describe('bam dev runs the bundle deploy builds', () => {
   });
 
   it("runs a function whose package imports a package that is not installed, as deploy's bundle leaves that import to run time", async () => {
-    const folder = join(world.cwd, 'driver');
-    await mkdir(join(folder, 'node_modules'), { recursive: true });
-    await cp(join(root, 'test/fixtures/package/deps/optional-driver'), join(folder, 'node_modules', 'optional-driver'), { recursive: true });
-    await writeFile(join(folder, 'package.json'), JSON.stringify({ name: 'driver', type: 'module', dependencies: { 'optional-driver': '1.0.0' } }));
-    await writeFile(join(folder, 'index.ts'), "import driver from 'optional-driver';\nexport const handler = async () => ({ statusCode: 200, body: driver.name });\n");
+    await functionWithPackage('driver', 'optional-driver', "import driver from 'optional-driver';\nexport const handler = async () => ({ statusCode: 200, body: driver.name });\n");
     const dev = await startDev(['driver'], world);
     expect(await text(dev.url)).toBe('optional-driver');
   });
@@ -217,11 +222,7 @@ describe('bam dev runs the bundle deploy builds', () => {
   });
 
   it('a package whose code finds files beside itself loads from node_modules, as deploy ships it', async () => {
-    const folder = join(world.cwd, 'beside');
-    await mkdir(join(folder, 'node_modules'), { recursive: true });
-    await cp(join(root, 'test/fixtures/package/deps/reads-own-file'), join(folder, 'node_modules', 'reads-own-file'), { recursive: true });
-    await writeFile(join(folder, 'package.json'), JSON.stringify({ name: 'beside', type: 'module', dependencies: { 'reads-own-file': '1.0.0' } }));
-    await writeFile(join(folder, 'index.ts'), "import greeting from 'reads-own-file';\nexport const handler = async () => ({ statusCode: 200, body: greeting() });\n");
+    await functionWithPackage('beside', 'reads-own-file', "import greeting from 'reads-own-file';\nexport const handler = async () => ({ statusCode: 200, body: greeting() });\n");
     const dev = await startDev(['beside'], world);
     // Bundled, __dirname would name the function's folder, where greeting.txt is not.
     expect(await text(dev.url)).toBe('hello from beside');
