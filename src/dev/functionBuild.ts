@@ -222,7 +222,7 @@ export class FunctionBuild {
       declared: project.userPackage.specs,
       displayPath: (path) => displayPathOf(resolve(this.folder, path), cwd),
       ...(project.modulesDir ? { jsonBeside: { modulesDir: project.modulesDir, from: 'where they are' as const } } : {}),
-      ...(project.tsconfig?.decoratorMetadata ? { decorated: decoratedCompiler(this.folder, project.tsconfig.compile, project.tsconfig.path) } : {}),
+      decorated: decoratedCompiler(this.folder, project.tsconfig),
     };
     const options = bundleOptions(request);
     // .mjs or .cjs: no package.json near bam's folder may change what a .js file means.

@@ -124,7 +124,7 @@ async function bundledEntries(context: BuildContext, settings: BuildInput['setti
       : {}),
     displayPath: (stagedPath) => displayPathOf(stagedPath === source.entryName ? source.entryFile : join(sourceFolder(source), stagedPath), context.cwd),
     ...(modulesDir ? { jsonBeside: { modulesDir: join(stagingDir, 'node_modules'), from: 'bundle' as const } } : {}),
-    ...(context.tsconfig?.decoratorMetadata ? { decorated: decoratedCompiler(sourceFolder(source), context.tsconfig.compile, context.tsconfig.path) } : {}),
+    decorated: decoratedCompiler(sourceFolder(source), context.tsconfig),
   });
   for (const warning of bundle.warnings) reporter?.info(`esbuild: ${warning}`);
   if (bundle.notInstalled.length > 0) reporter?.info(`Left to load at run time (imported by packages, not installed): ${bundle.notInstalled.join(', ')}`);
@@ -184,7 +184,7 @@ async function unbundledEntries(context: BuildContext, dependencies: Record<stri
   const { stagingDir, buildDir, userPackage, modulesDir } = context;
   const entries: ZipEntry[] = [];
   const typescriptEntry = loaderFor(context.source.entryName) !== undefined;
-  const decorated = context.tsconfig?.decoratorMetadata ? decoratedCompiler(sourceFolder(context.source), context.tsconfig.compile, context.tsconfig.path) : undefined;
+  const decorated = decoratedCompiler(sourceFolder(context.source), context.tsconfig);
   for (const file of context.staged) {
     if (file.relativePath === 'package.json') continue; // the staging package.json below replaces it
     if (loaderFor(file.relativePath) === undefined) {
@@ -195,8 +195,7 @@ async function unbundledEntries(context: BuildContext, dependencies: Record<stri
     const compiledPath = join(buildDir, compiledName);
     const text = await readFile(join(stagingDir, file.relativePath), 'utf8');
     const format = /\.m[jt]sx?$/.test(file.relativePath) ? 'esm' : /\.c[jt]sx?$/.test(file.relativePath) ? 'cjs' : userPackage.type === 'module' ? 'esm' : 'cjs';
-    const withMetadata = decorated && /\.[cm]?tsx?$/.test(file.relativePath) ? decorated(text, file.relativePath) : undefined;
-    const code = await transpile(withMetadata ?? text, file.relativePath, displayPathOf(file.sourcePath, context.cwd), { compile: context.tsconfig?.compile ?? {}, format });
+    const code = await transpile(decorated?.(text, file.relativePath) ?? text, file.relativePath, displayPathOf(file.sourcePath, context.cwd), { compile: context.tsconfig?.compile ?? {}, format });
     await mkdir(dirname(compiledPath), { recursive: true });
     await writeFile(compiledPath, code, { mode: PRIVATE_FILE_MODE });
     entries.push({ name: compiledName, path: compiledPath, kind: 'file' });

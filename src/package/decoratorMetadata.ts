@@ -5,30 +5,33 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { BamError } from '../core/errors.js';
+import type { TsConfig } from './tsconfig.js';
 
 /** The part of TypeScript's API used here. */
 interface TypeScriptApi {
-  version: string;
   transpileModule(input: string, options: { fileName: string; compilerOptions: Record<string, unknown> }): { outputText: string };
   ModuleKind: Record<string, number | string>;
   ScriptTarget: Record<string, number | string>;
   JsxEmit: Record<string, number | string>;
 }
 
-/** Turns a decorated file's TypeScript into JavaScript with its metadata; undefined when it has no decorator. */
+/** Turns a decorated TypeScript file into JavaScript with its metadata; undefined for any other file. */
 export type DecoratedCompiler = (text: string, fileName: string) => string | undefined;
 
 /**
- * The compiler for a project whose tsconfig sets emitDecoratorMetadata: its own `typescript`
- * package, found from `projectDir` as Node finds it. Without one, bam cannot honour the setting.
+ * The compiler when tsconfig sets emitDecoratorMetadata (else undefined): the project's own
+ * `typescript` package, found from `projectDir` as Node finds it. Without one, bam cannot honour
+ * the setting.
  */
-export function decoratedCompiler(projectDir: string, compile: Record<string, string | boolean>, tsconfigPath: string): DecoratedCompiler {
+export function decoratedCompiler(projectDir: string, tsconfig: TsConfig | undefined): DecoratedCompiler | undefined {
+  if (!tsconfig?.decoratorMetadata) return undefined;
+  const { compile } = tsconfig;
   let ts: TypeScriptApi;
   try {
     ts = createRequire(join(projectDir, 'package.json'))('typescript') as TypeScriptApi;
   } catch (err) {
     throw new BamError(
-      `${tsconfigPath} sets emitDecoratorMetadata, which esbuild cannot write (NestJS and TypeORM need it), and bam found no TypeScript in your project to write it. Install it (npm install -D typescript) and try again.`,
+      `${tsconfig.path} sets emitDecoratorMetadata, which esbuild cannot write (NestJS and TypeORM need it), and bam found no TypeScript in your project to write it. Install it (npm install -D typescript) and try again.`,
       { cause: err },
     );
   }
@@ -46,5 +49,5 @@ export function decoratedCompiler(projectDir: string, compile: Record<string, st
     inlineSourceMap: true,
     inlineSources: true,
   };
-  return (text, fileName) => (/@[A-Za-z_$]/.test(text) ? ts.transpileModule(text, { fileName, compilerOptions }).outputText : undefined);
+  return (text, fileName) => (/\.[cm]?tsx?$/.test(fileName) && /@[A-Za-z_$]/.test(text) ? ts.transpileModule(text, { fileName, compilerOptions }).outputText : undefined);
 }

@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, posix, relative, sep } from 'node:path';
 import type { Loader, Plugin } from 'esbuild';
 import type { DecoratedCompiler } from './decoratorMetadata.js';
-import { COMMENTS_AND_STRINGS } from './selfLocating.js';
-import { javaScriptName } from './typescript.js';
+import { COMMENTS_AND_STRINGS, FREE_NAMES, META_NAMES } from './selfLocating.js';
+import { javaScriptName, loaderFor } from './typescript.js';
 
 /**
  * The bundle's folder at run time: declared in the bundle's banner (`withFileNames`), or defined
@@ -15,8 +15,6 @@ import { javaScriptName } from './typescript.js';
  */
 export const BUNDLE_DIRNAME = '__bamDirname';
 
-const FREE_NAMES = /\b__dirname\b|\b__filename\b/;
-const META_NAMES = /\bimport\.meta\.(?:url|dirname|filename)\b/;
 /** The code declares a name of its own (`const __dirname = dirname(fileURLToPath(import.meta.url))`). */
 const DECLARES = /\b(?:var|let|const|function|class)\s+__(?:dir|file)name\b/;
 /** A hashbang, comments and a "use strict" directive: declarations go after them (before, the directive would stop being one). */
@@ -64,19 +62,12 @@ export function ownFileNames(functionDir: string, decorated?: DecoratedCompiler)
         const path = relative(functionDir, args.path);
         if (path.startsWith('..') || isAbsolute(path) || path.split(sep).includes('node_modules')) return undefined;
         const text = await readFile(args.path, 'utf8');
-        const compiled = decorated && /\.[cm]?tsx?$/.test(args.path) ? decorated(text, args.path) : undefined;
+        const compiled = decorated?.(text, args.path);
         // TypeScript's output is JavaScript (JSX kept as JSX for esbuild's settings).
-        const loader: Loader = compiled === undefined ? loaderOf(args.path) : args.path.endsWith('.tsx') ? 'jsx' : 'js';
+        const loader: Loader = compiled === undefined ? (loaderFor(args.path) ?? 'js') : args.path.endsWith('.tsx') ? 'jsx' : 'js';
         const contents = withOwnFileNames(compiled ?? text, path.split(sep).join('/')) ?? compiled;
         return contents === undefined ? undefined : { contents, loader };
       });
     },
   };
-}
-
-function loaderOf(path: string): Loader {
-  if (path.endsWith('.tsx')) return 'tsx';
-  if (/\.[cm]?ts$/.test(path)) return 'ts';
-  if (path.endsWith('.jsx')) return 'jsx';
-  return 'js';
 }

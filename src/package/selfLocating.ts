@@ -7,9 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 
+/** A module's names for its own place: CommonJS's, and ES modules' (see ownFileNames.ts too). */
+export const FREE_NAMES = /\b__dirname\b|\b__filename\b/;
+export const META_NAMES = /\bimport\.meta\.(?:url|dirname|filename)\b/;
 // Also a relative require.resolve (jsdom resolves its XHR worker's file at load): a string that
 // starts with ./ or ../ is kept as "./" (see namesOwnLocation), any other as "".
-const OWN_LOCATION = /\b__dirname\b|\b__filename\b|\bimport\.meta\.(?:url|dirname|filename)\b|\b(?:require|import\.meta)\.resolve\(\s*"\.\/"/;
+const OWN_LOCATION = new RegExp(`${FREE_NAMES.source}|${META_NAMES.source}|\\b(?:require|import\\.meta)\\.resolve\\(\\s*"\\.\\/"`);
 
 /**
  * The package a bare import names for a file in node_modules: the outermost one, so a copy nested
